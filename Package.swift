@@ -1,0 +1,37 @@
+// swift-tools-version:5.10
+// credstore: an encrypted, per-user credential store for AWS-style access keys.
+// Module graph (DESIGN.md): credstore -> CredentialLookup -> {SecureStore -> COpenSSL, SharedFileStore}.
+import PackageDescription
+
+let package = Package(
+    name: "credstore",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "credstore", targets: ["credstore"]),
+        .library(name: "CredentialLookup", targets: ["CredentialLookup"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+        .target(name: "SecureStore", dependencies: ["COpenSSL"]),
+        .target(name: "SharedFileStore"),
+        .target(name: "CredentialLookup", dependencies: ["SecureStore", "SharedFileStore"]),
+        .executableTarget(
+            name: "credstore",
+            dependencies: [
+                "CredentialLookup",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SecureStoreTests", dependencies: ["SecureStore"]),
+        .testTarget(name: "SharedFileStoreTests", dependencies: ["SharedFileStore"]),
+        .testTarget(name: "CredentialLookupTests", dependencies: ["CredentialLookup"]),
+        .testTarget(name: "CLITests", dependencies: ["credstore"]),
+    ]
+)

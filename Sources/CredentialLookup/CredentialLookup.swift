@@ -1,0 +1,2 @@
+@_exported import SecureStore
+@_exported import SharedFileStore

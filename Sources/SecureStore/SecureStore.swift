@@ -1,0 +1,1 @@
+// Placeholder: the encrypted store lands with issue 3.

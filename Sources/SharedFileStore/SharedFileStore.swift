@@ -1,0 +1,1 @@
+// Placeholder: the shared profile files land with issue 2.

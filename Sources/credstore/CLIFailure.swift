@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A failure the CLI reports as an `error:` line, an optional `hint:` line and a stable exit code.
+///
+/// Messages must never contain a secret: they are built from paths, profile names and error descriptions of the
+/// library modules, which are themselves secret-free.
+struct CLIFailure: Error {
+    var message: String
+    var hint: String?
+    var exitCode: ExitStatus
+
+    init(_ message: String, hint: String? = nil, exitCode: ExitStatus = .failure) {
+        self.message = message
+        self.hint = hint
+        self.exitCode = exitCode
+    }
+
+    /// Maps the library modules' error types to a CLI failure; `nil` for errors ArgumentParser reports itself.
+    init?(classifying error: Error) {
+        guard let failure = ErrorClassification.classify(error) else { return nil }
+        self = failure
+    }
+
+    /// Writes `error: …` and `hint: …` to stderr.
+    func report() {
+        StandardError.write("error: \(message)\n")
+        if let hint { StandardError.write("hint: \(hint)\n") }
+    }
+}
+
+/// Unbuffered writes to stderr (no `print`, so nothing is left sitting in a buffer at `exec` or `exit`).
+enum StandardError {
+    static func write(_ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { buffer in
+                Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if written <= 0 {
+                if written < 0 && errno == EINTR { continue }
+                return
+            }
+            offset += written
+        }
+    }
+}

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+/// The subcommands, in the order `credstore --help` lists them. Each lives in its own file.
+enum CommandRegistry {
+    static let all: [ParsableCommand.Type] = []
+}

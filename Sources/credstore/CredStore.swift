@@ -1,0 +1,42 @@
+import ArgumentParser
+import CredentialLookup
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The `credstore` command: an encrypted, per-user store for AWS-style access keys.
+@main
+struct CredStore: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "credstore",
+        abstract: "Keep AWS access keys encrypted at rest and hand them to the AWS tools you already use.",
+        discussion: """
+            credstore keeps profiles in an encrypted store (AES-256-GCM under a key derived from your passphrase or \
+            a key file) and also reads and edits the plain ~/.aws/credentials and ~/.aws/config files without \
+            damaging them. Lookups search the encrypted store first and then the shared files, in a documented order.
+            """,
+        version: version,
+        subcommands: CommandRegistry.all
+    )
+
+    /// Runs the command line and maps every error to an `error:` / `hint:` pair on stderr and a stable exit code.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as CLIFailure {
+            failure.report()
+            Glibc.exit(failure.exitCode.rawValue)
+        } catch {
+            if let failure = CLIFailure(classifying: error) {
+                failure.report()
+                Glibc.exit(failure.exitCode.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
+}
