@@ -36,7 +36,17 @@ struct CredStore: ParsableCommand {
                 failure.report()
                 Glibc.exit(failure.exitCode.rawValue)
             }
-            exit(withError: error)
+            let code = exitCode(for: error)
+            if code.isSuccess {
+                exit(withError: error)  // --help and --version print to stdout and exit 0.
+            }
+            let failure = CLIFailure(
+                message(for: error),
+                hint: "Run 'credstore help' or 'credstore <command> --help' for usage.",
+                exitCode: ExitStatus(rawValue: code.rawValue)
+            )
+            failure.report()
+            Glibc.exit(failure.exitCode.rawValue)
         }
     }
 }
