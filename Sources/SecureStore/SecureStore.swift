@@ -1,1 +1,0 @@
-// Placeholder: the encrypted store lands with issue 3.
