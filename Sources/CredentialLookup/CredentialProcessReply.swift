@@ -34,7 +34,8 @@ public enum CredentialProcessReply {
             throw invalid("not valid JSON: \(error.reason)")
         }
         switch object["Version"] {
-        case .number(let version) where version == "1":
+        case .number(let version) where Double(version) == 1:
+            // Python's `1.0 == 1` holds, so botocore accepts any number equal to one; so does credstore.
             break
         case nil:
             throw invalid("\"Version\" is missing (it must be the number 1)")
