@@ -228,7 +228,7 @@ struct MetadataHTTPClient {
         return MetadataHTTPResponse(status: head.status, body: buffer.slice(head.bodyStart, count - head.bodyStart))
     }
 
-    private static func dechunk(_ bytes: Slice<UnsafeRawBufferPointer>) throws -> SecretBytes {
+    static func dechunk(_ bytes: Slice<UnsafeRawBufferPointer>) throws -> SecretBytes {
         var body = SecretBytes(zeroedCount: 0)
         var index = bytes.startIndex
         while true {
