@@ -111,7 +111,8 @@ public struct CredentialOrigin: Equatable, Sendable, CustomStringConvertible {
         if let profileName {
             if storeType == .credentialProcess {
                 let holder = profileStoreType?.displayName ?? "profile store"
-                text = "credential_process \(program.map { "'\($0)' " } ?? "")of profile '\(profileName)' in the \(holder)"
+                let name = program.map { "'\($0)' " } ?? ""
+                text = "credential_process \(name)of profile '\(profileName)' in the \(holder)"
             } else {
                 text = "profile '\(profileName)' in the \(storeType.displayName)"
             }

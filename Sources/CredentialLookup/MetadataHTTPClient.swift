@@ -129,7 +129,8 @@ struct MetadataHTTPClient {
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(endpoint.host, String(endpoint.port), &hints, &list)
         guard status == 0, let first = list else {
-            throw MetadataHTTPFailure.unreachable("cannot resolve \(endpoint.host): \(String(cString: gai_strerror(status)))")
+            let reason = String(cString: gai_strerror(status))
+            throw MetadataHTTPFailure.unreachable("cannot resolve \(endpoint.host): \(reason)")
         }
         defer { freeaddrinfo(list) }
 
@@ -222,8 +223,8 @@ struct MetadataHTTPClient {
             return MetadataHTTPResponse(status: head.status, body: buffer.slice(head.bodyStart, length))
         }
         if head.chunked {
-            return MetadataHTTPResponse(status: head.status,
-                                        body: try buffer.withUnsafeBytes { try Self.dechunk($0[head.bodyStart..<count]) })
+            let body = try buffer.withUnsafeBytes { try Self.dechunk($0[head.bodyStart..<count]) }
+            return MetadataHTTPResponse(status: head.status, body: body)
         }
         return MetadataHTTPResponse(status: head.status, body: buffer.slice(head.bodyStart, count - head.bodyStart))
     }
@@ -270,7 +271,8 @@ private struct ResponseHead {
         var end: Int?
         var index = bytes.startIndex
         while index + 3 < bytes.endIndex {
-            if bytes[index] == 0x0D && bytes[index + 1] == 0x0A && bytes[index + 2] == 0x0D && bytes[index + 3] == 0x0A {
+            if bytes[index] == 0x0D && bytes[index + 1] == 0x0A
+                && bytes[index + 2] == 0x0D && bytes[index + 3] == 0x0A {
                 end = index
                 break
             }

@@ -36,7 +36,9 @@ struct SecretJSONObject {
             }
         }
         reader.skipWhitespace()
-        guard reader.atEnd else { throw JSONSyntaxError(reason: "unexpected data after the object at byte \(reader.index)") }
+        guard reader.atEnd else {
+            throw JSONSyntaxError(reason: "unexpected data after the object at byte \(reader.index)")
+        }
         return object
     }
 }

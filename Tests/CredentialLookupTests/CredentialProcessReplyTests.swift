@@ -52,7 +52,8 @@ final class CredentialProcessReplyTests: XCTestCase {
     }
 
     func testInvalidRepliesAreRejectedWithoutQuotingThem() {
-        let pair = #""AccessKeyId": "AKIAIOSFODNN7EXAMPLE", "SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY""#
+        let pair = #""AccessKeyId": "AKIAIOSFODNN7EXAMPLE", "#
+            + #""SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY""#
         assertInvalid("", "empty")
         assertInvalid("   ", "empty")
         assertInvalid("[1]", "not a JSON object")

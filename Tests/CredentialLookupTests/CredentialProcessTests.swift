@@ -99,7 +99,8 @@ final class CredentialProcessTests: XCTestCase {
 
     func testMalformedRepliesAreErrorsThatDoNotQuoteTheReply() throws {
         let cases: [(String, String)] = [
-            ("printf '%s\\n' '{\"Version\": 1, \"AccessKeyId\": \"\(Example.accessKeyID)\", \"SecretAccessKey\": \"\(Example.secretText)\"'",
+            ("printf '%s\\n' '{\"Version\": 1, \"AccessKeyId\": \"\(Example.accessKeyID)\", "
+                + "\"SecretAccessKey\": \"\(Example.secretText)\"'",
              "not valid JSON"),
             ("printf '%s\\n' '\(reply(version: "2"))'", "Version"),
             ("printf '%s\\n' '\(reply(expiration: "next tuesday"))'", "Expiration"),

@@ -108,7 +108,8 @@ final class InstanceMetadataTests: XCTestCase {
         var error = try XCTUnwrap(fixture(endpoint: server.endpoint).lookupError())
         server.stop()
         XCTAssertEqual(error.code, .noCredentialsFound)
-        XCTAssertEqual(error.searched.last, "instance metadata service (\(server.endpoint)): the instance has no IAM role")
+        XCTAssertEqual(error.searched.last,
+                       "instance metadata service (\(server.endpoint)): the instance has no IAM role")
 
         server = try MetadataServer(["--malformed"])
         error = try XCTUnwrap(fixture(endpoint: server.endpoint).lookupError())
