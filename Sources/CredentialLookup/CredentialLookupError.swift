@@ -1,0 +1,234 @@
+import Foundation
+
+/// The one error type of CredentialLookup. Messages name the profile, the file and the fix, and never contain a
+/// secret (a `credential_process` program's stdout is never quoted; its stderr is, trimmed and bounded).
+public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
+    /// A stable classification of the error, for exit codes and tests (like swift-system's `Errno`).
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The stable name, e.g. `profileNotFound`.
+        public let rawValue: String
+        private init(_ rawValue: String) { self.rawValue = rawValue }
+
+        /// A profile given by `--profile`, `--profile-location` or `AWS_PROFILE` is in none of the places searched.
+        public static let profileNotFound = Code("profileNotFound")
+        /// A profile exists but has no credentials, or only part of a key pair.
+        public static let incompleteProfile = Code("incompleteProfile")
+        /// Only one of `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` is set.
+        public static let incompleteEnvironmentCredentials = Code("incompleteEnvironmentCredentials")
+        /// No source in the search order had credentials.
+        public static let noCredentialsFound = Code("noCredentialsFound")
+        /// The profile assumes a role (`role_arn`, `source_profile`, `credential_source`, `web_identity_token_file`).
+        public static let roleNotSupported = Code("roleNotSupported")
+        /// The profile uses IAM Identity Center (`sso_*`).
+        public static let ssoNotSupported = Code("ssoNotSupported")
+        /// A `credential_process` command line cannot be split (unbalanced quote, trailing backslash, empty).
+        public static let invalidCredentialProcessCommand = Code("invalidCredentialProcessCommand")
+        /// A `credential_process` program could not be run, failed, was killed or timed out.
+        public static let credentialProcessFailed = Code("credentialProcessFailed")
+        /// A `credential_process` program printed something that is not a valid Version 1 reply.
+        public static let invalidCredentialProcessOutput = Code("invalidCredentialProcessOutput")
+        /// The credentials found have expired.
+        public static let expired = Code("expired")
+        /// The instance metadata service answered, but not with usable credentials.
+        public static let instanceMetadataFailed = Code("instanceMetadataFailed")
+        /// `AWS_EC2_METADATA_SERVICE_ENDPOINT` is not a usable `http://host[:port]` URL.
+        public static let invalidInstanceMetadataEndpoint = Code("invalidInstanceMetadataEndpoint")
+
+        /// The stable name.
+        public var description: String { rawValue }
+    }
+
+    enum Kind: Sendable {
+        case profileNotFound(profile: String, givenBy: String, searched: [String])
+        case profileHasNoCredentials(profile: String, places: [String])
+        case incompleteProfile(profile: String, place: String, missing: String)
+        case incompleteEnvironmentCredentials(missing: String)
+        case noCredentialsFound(searched: [String])
+        case roleNotSupported(profile: String, place: String, setting: String)
+        case ssoNotSupported(profile: String, place: String)
+        case invalidCredentialProcessCommand(context: ProcessContext, reason: String)
+        case credentialProcessFailed(context: ProcessContext, failure: ProcessFailure)
+        case invalidCredentialProcessOutput(context: ProcessContext?, reason: String)
+        case expired(what: String, expiration: Date)
+        case instanceMetadataFailed(endpoint: String, reason: String)
+        case invalidInstanceMetadataEndpoint(value: String, reason: String)
+    }
+
+    /// Which profile's `credential_process` an error is about.
+    struct ProcessContext: Sendable {
+        var profile: String
+        var place: String
+        var program: String?
+    }
+
+    /// How running a `credential_process` program went wrong.
+    enum ProcessFailure: Sendable {
+        case notFound(searchPath: String)
+        case spawn(errno: Int32)
+        case exit(status: Int32, stderr: String)
+        case signal(Int32, stderr: String)
+        case timeout(seconds: Double, stderr: String)
+        case outputTooLarge(limit: Int)
+        case loop(depth: Int)
+    }
+
+    let kind: Kind
+
+    init(_ kind: Kind) { self.kind = kind }
+
+    /// The classification of this error.
+    public var code: Code {
+        switch kind {
+        case .profileNotFound: return .profileNotFound
+        case .profileHasNoCredentials, .incompleteProfile: return .incompleteProfile
+        case .incompleteEnvironmentCredentials: return .incompleteEnvironmentCredentials
+        case .noCredentialsFound: return .noCredentialsFound
+        case .roleNotSupported: return .roleNotSupported
+        case .ssoNotSupported: return .ssoNotSupported
+        case .invalidCredentialProcessCommand: return .invalidCredentialProcessCommand
+        case .credentialProcessFailed: return .credentialProcessFailed
+        case .invalidCredentialProcessOutput: return .invalidCredentialProcessOutput
+        case .expired: return .expired
+        case .instanceMetadataFailed: return .instanceMetadataFailed
+        case .invalidInstanceMetadataEndpoint: return .invalidInstanceMetadataEndpoint
+        }
+    }
+
+    /// Every place searched, for `profileNotFound` and `noCredentialsFound`; empty otherwise.
+    public var searched: [String] {
+        switch kind {
+        case .profileNotFound(_, _, let searched), .noCredentialsFound(let searched): return searched
+        case .profileHasNoCredentials(_, let places): return places
+        default: return []
+        }
+    }
+
+    /// The errno of a failed system call (spawning a `credential_process` program), if that is the cause.
+    public var errno: Int32? {
+        if case .credentialProcessFailed(_, .spawn(let errno)) = kind { return errno }
+        return nil
+    }
+
+    /// The exit status of a failed `credential_process` program, if that is the cause.
+    public var processExitStatus: Int32? {
+        if case .credentialProcessFailed(_, .exit(let status, _)) = kind { return status }
+        return nil
+    }
+
+    /// The trimmed, bounded stderr of a failed `credential_process` program, if it printed any.
+    public var processStandardError: String? {
+        guard case .credentialProcessFailed(_, let failure) = kind else { return nil }
+        switch failure {
+        case .exit(_, let stderr), .signal(_, let stderr), .timeout(_, let stderr):
+            return stderr.isEmpty ? nil : stderr
+        default: return nil
+        }
+    }
+
+    /// What happened, naming the profile and the file; one or more lines, never a secret.
+    public var message: String {
+        switch kind {
+        case .profileNotFound(let profile, let givenBy, let searched):
+            return "profile '\(profile)' (from \(givenBy)) was not found; searched: " + searched.joined(separator: "; ")
+        case .profileHasNoCredentials(let profile, let places):
+            return "profile '\(profile)' has no credentials (no aws_access_key_id/aws_secret_access_key and no "
+                + "credential_process) in: " + places.joined(separator: "; ")
+        case .incompleteProfile(let profile, let place, let missing):
+            return "profile '\(profile)' in \(place) is missing \(missing)"
+        case .incompleteEnvironmentCredentials(let missing):
+            return "the environment sets only part of a key pair: \(missing) is not set or empty"
+        case .noCredentialsFound(let searched):
+            return "no credentials found; searched: " + searched.joined(separator: "; ")
+        case .roleNotSupported(let profile, let place, let setting):
+            return "profile '\(profile)' in \(place) uses \(setting): assuming roles is not supported yet"
+        case .ssoNotSupported(let profile, let place):
+            return "profile '\(profile)' in \(place) uses IAM Identity Center (sso_*), which is not supported yet"
+        case .invalidCredentialProcessCommand(let context, let reason):
+            return "the credential_process of profile '\(context.profile)' in \(context.place) cannot be split "
+                + "into arguments: \(reason)"
+        case .credentialProcessFailed(let context, let failure):
+            let program = context.program.map { "'\($0)'" } ?? "program"
+            let subject = "the credential_process \(program) of profile '\(context.profile)' in \(context.place)"
+            switch failure {
+            case .notFound(let searchPath):
+                return "\(subject) was not found (not executable, or not in PATH \(searchPath))"
+            case .spawn(let errno):
+                return "\(subject) could not be started: \(String(cString: strerror(errno))) (errno \(errno))"
+            case .exit(let status, let stderr):
+                return "\(subject) exited with status \(status)" + Self.stderrSuffix(stderr)
+            case .signal(let signal, let stderr):
+                return "\(subject) was killed by signal \(signal)" + Self.stderrSuffix(stderr)
+            case .timeout(let seconds, let stderr):
+                return "\(subject) did not finish within \(Self.format(seconds)) s and was killed"
+                    + Self.stderrSuffix(stderr)
+            case .outputTooLarge(let limit):
+                return "\(subject) printed more than \(limit) bytes on stdout and was stopped"
+            case .loop(let depth):
+                return "\(subject) was not run: credential_process programs are already nested \(depth) deep "
+                    + "(a profile's credential_process probably runs credstore for the same profile)"
+            }
+        case .invalidCredentialProcessOutput(let context, let reason):
+            guard let context else { return "invalid credential_process output: \(reason)" }
+            let program = context.program.map { "'\($0)' " } ?? ""
+            return "the credential_process \(program)of profile '\(context.profile)' in \(context.place) printed "
+                + "an invalid reply: \(reason)"
+        case .expired(let what, let expiration):
+            return "the credentials from \(what) expired at \(RFC3339.format(expiration))"
+        case .instanceMetadataFailed(let endpoint, let reason):
+            return "the instance metadata service at \(endpoint) did not return usable credentials: \(reason)"
+        case .invalidInstanceMetadataEndpoint(let value, let reason):
+            return "AWS_EC2_METADATA_SERVICE_ENDPOINT '\(value)' is not usable: \(reason)"
+        }
+    }
+
+    /// What to do about it, when there is something to do.
+    public var hint: String? {
+        switch kind {
+        case .profileNotFound(_, let givenBy, _):
+            if givenBy == "AWS_PROFILE" {
+                return "create the profile (credstore set --profile NAME), or unset AWS_PROFILE"
+            }
+            return "check the name with 'credstore list', or create it with 'credstore set --profile NAME'"
+        case .profileHasNoCredentials, .incompleteProfile:
+            return "set the key pair with 'credstore set --profile NAME', or add credential_process to the profile"
+        case .incompleteEnvironmentCredentials:
+            return "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or unset both"
+        case .noCredentialsFound:
+            return "store a key pair with 'credstore set --profile default', or name a profile with --profile"
+        case .roleNotSupported:
+            return "use a profile with static keys or credential_process until role support lands"
+        case .ssoNotSupported:
+            return "run 'aws sso login' and use credential_process, or a profile with static keys"
+        case .invalidCredentialProcessCommand:
+            return "fix the quoting of credential_process in that file (POSIX shell word rules, no shell features)"
+        case .credentialProcessFailed(_, let failure):
+            if case .loop = failure {
+                return "point credential_process at a profile that holds static keys, or remove it"
+            }
+            return "run the credential_process command by hand to see what it needs, then fix the profile"
+        case .invalidCredentialProcessOutput:
+            return "the program must print JSON with Version 1, AccessKeyId and SecretAccessKey (and optionally "
+                + "SessionToken and an RFC 3339 Expiration)"
+        case .expired:
+            return "refresh the credentials (run the issuing tool again) or update the profile"
+        case .instanceMetadataFailed:
+            return "set AWS_EC2_METADATA_DISABLED=true when not on EC2, or check the instance's role"
+        case .invalidInstanceMetadataEndpoint:
+            return "use a URL like http://169.254.169.254 or http://[fd00:ec2::254], or unset the variable"
+        }
+    }
+
+    /// The message, followed by the hint when there is one.
+    public var description: String {
+        guard let hint else { return message }
+        return message + " (hint: \(hint))"
+    }
+
+    private static func stderrSuffix(_ stderr: String) -> String {
+        stderr.isEmpty ? "" : "; its stderr said: \(stderr)"
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+/// Walks an ordered list of credential sources: the first that finds credentials wins, "not here" goes on, "failed"
+/// stops the search with its error. The list is data; `standardSources` builds the documented order.
+public struct CredentialResolver {
+    /// The sources, in search order.
+    public var sources: [CredentialSource]
+    /// The environment the region variables are read from.
+    public var environment: [String: String]
+
+    /// Creates a resolver over any list of sources.
+    ///
+    /// - Parameters:
+    ///   - sources: The sources in search order.
+    ///   - environment: Where `AWS_REGION` and `AWS_DEFAULT_REGION` are read.
+    public init(sources: [CredentialSource], environment: [String: String]) {
+        self.sources = sources
+        self.environment = environment
+    }
+
+    /// The documented search order (DESIGN.md, issue 4) for `request`: literal, specified profile, programmatic,
+    /// environment, session profile (`AWS_PROFILE`), default profile chain, IMDSv2. Steps that the request makes
+    /// irrelevant (no literal or programmatic credentials, no profile or location) are left out.
+    ///
+    /// - Parameters:
+    ///   - request: What the command asked for.
+    ///   - environment: The process environment (`AWS_*`, `PATH` for `credential_process`).
+    ///   - catalogs: The profile catalogs in search order, the default chain and the location opener.
+    ///   - options: Timeouts.
+    /// - Returns: The sources in search order.
+    public static func standardSources(for request: LookupRequest, environment: [String: String],
+                                       catalogs: ProfileCatalogs,
+                                       options: LookupOptions = LookupOptions()) -> [CredentialSource] {
+        var sources: [CredentialSource] = []
+        if request.literalCredentials != nil { sources.append(LiteralCredentialSource()) }
+        if request.profileName != nil || request.profileLocation != nil {
+            sources.append(SpecifiedProfileSource(catalogs: catalogs, environment: environment, options: options))
+        }
+        if request.programmaticCredentials != nil { sources.append(ProgrammaticCredentialSource()) }
+        sources.append(EnvironmentCredentialSource(environment: environment))
+        sources.append(SessionProfileSource(catalogs: catalogs, environment: environment, options: options))
+        sources.append(DefaultProfileChainSource(catalogs: catalogs, environment: environment, options: options))
+        sources.append(InstanceMetadataSource(environment: environment, options: options))
+        return sources
+    }
+
+    /// A resolver with the documented search order for `request`.
+    ///
+    /// - Parameters:
+    ///   - request: What the command asked for.
+    ///   - environment: The process environment.
+    ///   - catalogs: The profile catalogs.
+    ///   - options: Timeouts.
+    public static func standard(for request: LookupRequest, environment: [String: String], catalogs: ProfileCatalogs,
+                                options: LookupOptions = LookupOptions()) -> CredentialResolver {
+        CredentialResolver(sources: standardSources(for: request, environment: environment, catalogs: catalogs,
+                                                    options: options),
+                           environment: environment)
+    }
+
+    /// Runs the search.
+    ///
+    /// - Parameters:
+    ///   - request: What the command asked for.
+    ///   - now: The current time, for expiry checks.
+    /// - Returns: The credentials, their origin, the region and its source, notes, and the places searched.
+    /// - Throws: The error of the first source that failed (a catalog's own error, e.g. a store that cannot be
+    ///   unlocked, is passed through unchanged); `CredentialLookupError` `.expired` for expired credentials;
+    ///   `.noCredentialsFound` listing every place searched when no source had credentials.
+    public func resolve(_ request: LookupRequest, now: Date = Date()) throws -> Resolution {
+        var searched: [String] = []
+        for source in sources {
+            switch try source.resolve(request) {
+            case .notHere(let places):
+                searched += places
+            case .failed(let error):
+                throw error
+            case .found(var resolution):
+                if let expiration = resolution.credentials.expiration, expiration <= now {
+                    throw CredentialLookupError(.expired(what: resolution.origin.description, expiration: expiration))
+                }
+                resolution.searched = searched + resolution.searched
+                applyRegion(request, to: &resolution)
+                return resolution
+            }
+        }
+        throw CredentialLookupError(.noCredentialsFound(searched: searched))
+    }
+
+    /// `--region`, then `AWS_REGION`, then `AWS_DEFAULT_REGION`, then the profile's own region (already set by the
+    /// source that found the credentials).
+    private func applyRegion(_ request: LookupRequest, to resolution: inout Resolution) {
+        if let region = request.region?.trimmingWhitespace(), !region.isEmpty {
+            resolution.region = region
+            resolution.regionSource = .request
+            return
+        }
+        for variable in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+            if let region = environment[variable]?.trimmingWhitespace(), !region.isEmpty {
+                resolution.region = region
+                resolution.regionSource = .environment(variable: variable)
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+/// Step 7: instance-role credentials from the EC2 instance metadata service, IMDSv2 only (session token first).
+///
+/// Off when `AWS_EC2_METADATA_DISABLED=true`. The endpoint is `AWS_EC2_METADATA_SERVICE_ENDPOINT`, else
+/// `http://[fd00:ec2::254]` when `AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6`, else `http://169.254.169.254`.
+/// An endpoint that does not answer, refuses a token or has no role is "not here"; one that answers with broken
+/// credentials stops the search.
+public struct InstanceMetadataSource: CredentialSource {
+    /// The IMDS endpoint on EC2 (IPv4).
+    public static let defaultEndpoint = "http://169.254.169.254"
+    /// The IMDS endpoint on EC2 (IPv6).
+    public static let defaultIPv6Endpoint = "http://[fd00:ec2::254]"
+    /// The session-token lifetime requested, in seconds (the maximum IMDS allows).
+    static let tokenLifetime = 21_600
+
+    private let environment: [String: String]
+    private let options: LookupOptions
+
+    /// Creates the source.
+    ///
+    /// - Parameters:
+    ///   - environment: The environment holding the `AWS_EC2_METADATA_*` and `AWS_METADATA_SERVICE_TIMEOUT` settings.
+    ///   - options: `instanceMetadataTimeout` bounds the whole exchange.
+    public init(environment: [String: String], options: LookupOptions = LookupOptions()) {
+        self.environment = environment
+        self.options = options
+    }
+
+    /// The total time the exchange may take: `AWS_METADATA_SERVICE_TIMEOUT` if set and numeric, else the option;
+    /// clamped to `LookupOptions.instanceMetadataTimeoutRange`.
+    var timeout: Double {
+        if let text = environment["AWS_METADATA_SERVICE_TIMEOUT"], let seconds = Double(text.trimmingWhitespace()) {
+            return seconds.clamped(to: LookupOptions.instanceMetadataTimeoutRange)
+        }
+        return options.instanceMetadataTimeout
+    }
+
+    /// Asks the metadata service for the instance role's credentials.
+    public func resolve(_ request: LookupRequest) throws -> SourceResult {
+        if environment["AWS_EC2_METADATA_DISABLED"]?.trimmingWhitespace().lowercased() == "true" {
+            return .notHere(searched: ["instance metadata service (disabled by AWS_EC2_METADATA_DISABLED)"])
+        }
+        let url: String
+        if let configured = environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"]?.trimmingWhitespace(),
+           !configured.isEmpty {
+            url = configured
+        } else if environment["AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"]?.lowercased() == "ipv6" {
+            url = Self.defaultIPv6Endpoint
+        } else {
+            url = Self.defaultEndpoint
+        }
+        let endpoint: MetadataEndpoint
+        do {
+            endpoint = try MetadataEndpoint(parsing: url)
+        } catch {
+            return .failed(error)
+        }
+        let client = MetadataHTTPClient(endpoint: endpoint, deadline: Monotonic.now + timeout)
+        let place = "instance metadata service (\(url))"
+        func failed(_ reason: String) -> SourceResult {
+            .failed(CredentialLookupError(.instanceMetadataFailed(endpoint: url, reason: reason)))
+        }
+
+        let tokenResponse: MetadataHTTPResponse
+        do {
+            tokenResponse = try client.request(method: "PUT", path: "/latest/api/token",
+                                               headers: [("X-aws-ec2-metadata-token-ttl-seconds",
+                                                          String(Self.tokenLifetime))])
+        } catch {
+            return .notHere(searched: ["\(place): \(error)"])
+        }
+        guard tokenResponse.status == 200 else {
+            return .notHere(searched: ["\(place): refused a session token (HTTP \(tokenResponse.status))"])
+        }
+        let token = tokenResponse.body
+        guard !token.isEmpty, token.withUnsafeBytes({ $0.allSatisfy { $0 > 0x20 && $0 < 0x7F } }) else {
+            return failed("the session token is empty or not printable ASCII")
+        }
+        let tokenHeader = (name: "X-aws-ec2-metadata-token", value: token)
+
+        let credentialsPath = "/latest/meta-data/iam/security-credentials/"
+        let roleResponse: MetadataHTTPResponse
+        do {
+            roleResponse = try client.request(method: "GET", path: credentialsPath, secretHeader: tokenHeader)
+        } catch {
+            return failed("listing the instance role: \(error)")
+        }
+        if roleResponse.status == 404 {
+            return .notHere(searched: ["\(place): the instance has no IAM role"])
+        }
+        guard roleResponse.status == 200 else {
+            return failed("listing the instance role answered HTTP \(roleResponse.status)")
+        }
+        // Role names are not secret.
+        let roleList = roleResponse.body.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        guard let role = roleList.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first
+            .map({ String($0).trimmingWhitespace() }), !role.isEmpty else {
+            return .notHere(searched: ["\(place): the instance has no IAM role"])
+        }
+        guard role.utf8.allSatisfy(Self.isRoleNameByte) else {
+            return failed("the role name it returned has characters IAM does not allow")
+        }
+
+        let credentialsResponse: MetadataHTTPResponse
+        do {
+            credentialsResponse = try client.request(method: "GET", path: credentialsPath + role,
+                                                     secretHeader: tokenHeader)
+        } catch {
+            return failed("fetching the credentials of role '\(role)': \(error)")
+        }
+        guard credentialsResponse.status == 200 else {
+            return failed("fetching the credentials of role '\(role)' answered HTTP \(credentialsResponse.status)")
+        }
+        do {
+            let credentials = try credentialsResponse.body.withUnsafeBytes { bytes -> Credentials in
+                let object = try SecretJSONObject.parse(bytes)
+                if case .string(let code)? = object["Code"], code.unsafeUTF8String() != "Success" {
+                    // The code is a status word, not a secret.
+                    throw JSONSyntaxError(reason: "the reply's Code is '\(code.unsafeUTF8String() ?? "?")', "
+                        + "not 'Success'")
+                }
+                return try CredentialProcessReply.credentials(from: object, tokenKey: "Token") { reason in
+                    CredentialLookupError(.instanceMetadataFailed(endpoint: url, reason: reason))
+                }
+            }
+            let origin = CredentialOrigin(step: .instanceMetadata, storeType: .instanceMetadata, location: url)
+            return .found(Resolution(credentials: credentials, origin: origin,
+                                     notes: ["instance role '\(role)'"]))
+        } catch let error as JSONSyntaxError {
+            return failed("the credentials of role '\(role)' are not valid JSON: \(error.reason)")
+        } catch {
+            return .failed(error)
+        }
+    }
+
+    /// IAM role names use letters, digits and `+=,.@_-`.
+    private static func isRoleNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
+        case UInt8(ascii: "+"), UInt8(ascii: "="), UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: "@"),
+             UInt8(ascii: "_"), UInt8(ascii: "-"): return true
+        default: return false
+        }
+    }
+}

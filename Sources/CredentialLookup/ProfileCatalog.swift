@@ -1,0 +1,139 @@
+/// A place that holds named profiles: the encrypted store, a shared credentials file or a shared config file.
+///
+/// Adapters over SecureStore and SharedFileStore implement this. `profile(named:)` must throw (and not return `nil`)
+/// when the profile exists but cannot be read, e.g. a store that cannot be unlocked, so that the lookup stops with
+/// that error instead of falling through to a plaintext profile of the same name.
+public protocol ProfileCatalog {
+    /// The kind of store, for provenance and messages.
+    var storeType: StoreType { get }
+    /// The file or store path, for provenance and messages.
+    var location: String { get }
+
+    /// The profile called `name`, or `nil` when there is none.
+    ///
+    /// - Parameter name: The exact (case-sensitive) profile name.
+    /// - Throws: When the catalog exists but cannot be read or unlocked.
+    func profile(named name: String) throws -> ProfileEntry?
+}
+
+/// One profile as a catalog holds it: its non-secret settings and, optionally, static credentials.
+public struct ProfileEntry: Sendable {
+    /// The setting names that hold static credentials; `init(name:settings:)` moves them out of `settings`.
+    public static let credentialSettingNames: Set<String> = [
+        "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token",
+    ]
+
+    /// The profile name.
+    public var name: String
+    /// Every non-secret setting, e.g. `region`, `credential_process`, `role_arn`, `source_profile`.
+    public var settings: [String: String]
+    /// The static access key id (`aws_access_key_id`), if the profile has one.
+    public var accessKeyID: String?
+    /// The static secret access key (`aws_secret_access_key`), if the profile has one.
+    public var secretAccessKey: SecretBytes?
+    /// The static session token (`aws_session_token`), if the profile has one.
+    public var sessionToken: SecretBytes?
+
+    /// Creates an entry from parts that are already separated.
+    ///
+    /// - Parameters:
+    ///   - name: The profile name.
+    ///   - settings: The non-secret settings; must not contain the secret key or token.
+    ///   - accessKeyID: The static access key id.
+    ///   - secretAccessKey: The static secret access key.
+    ///   - sessionToken: The static session token.
+    public init(name: String, settings: [String: String] = [:], accessKeyID: String? = nil,
+                secretAccessKey: SecretBytes? = nil, sessionToken: SecretBytes? = nil) {
+        self.name = name
+        self.settings = settings
+        self.accessKeyID = accessKeyID
+        self.secretAccessKey = secretAccessKey
+        self.sessionToken = sessionToken
+    }
+
+    /// Creates an entry from all the key/value pairs of an INI profile, moving `aws_access_key_id`,
+    /// `aws_secret_access_key` and `aws_session_token` (or the legacy `aws_security_token`) into the credential
+    /// fields, so that no secret stays in `settings`.
+    ///
+    /// - Parameters:
+    ///   - name: The profile name.
+    ///   - properties: Every property of the profile, as the shared-file parser returns them.
+    public init(name: String, properties: [String: String]) {
+        var rest = properties
+        let keyID = rest.removeValue(forKey: "aws_access_key_id")
+        let secret = rest.removeValue(forKey: "aws_secret_access_key")
+        let token = rest.removeValue(forKey: "aws_session_token")
+        let legacyToken = rest.removeValue(forKey: "aws_security_token")
+        self.init(name: name, settings: rest, accessKeyID: keyID, secretAccessKey: secret.map { SecretBytes(utf8: $0) },
+                  sessionToken: (token ?? legacyToken).map { SecretBytes(utf8: $0) })
+    }
+
+    /// The `region` setting, when present and not empty.
+    public var region: String? {
+        guard let region = settings["region"]?.trimmingWhitespace(), !region.isEmpty else { return nil }
+        return region
+    }
+}
+
+/// The catalogs a lookup searches and how to open a catalog for `--profile-location`.
+public struct ProfileCatalogs {
+    /// The catalogs searched for a profile name, in order: normally the encrypted store, then the shared
+    /// credentials file, then the shared config file.
+    public var searchOrder: [ProfileCatalog]
+    /// The default profile chain, each link naming a store type (matched against `searchOrder`) and a profile.
+    public var defaultChain: [DefaultProfileLink]
+    /// Opens the profile file given with `--profile-location`; throws (keeping errno) when it cannot be read.
+    public var openLocation: (String) throws -> ProfileCatalog
+
+    /// Creates the catalog set.
+    ///
+    /// - Parameters:
+    ///   - searchOrder: Catalogs in search order.
+    ///   - defaultChain: The default profile chain; the documented one unless given.
+    ///   - openLocation: Opens a profile file given by path.
+    public init(searchOrder: [ProfileCatalog], defaultChain: [DefaultProfileLink] = DefaultProfileLink.standardChain,
+                openLocation: @escaping (String) throws -> ProfileCatalog) {
+        self.searchOrder = searchOrder
+        self.defaultChain = defaultChain
+        self.openLocation = openLocation
+    }
+}
+
+/// One link of the default profile chain: a profile name in the first catalog of a store type.
+public struct DefaultProfileLink: Equatable, Sendable {
+    /// The documented chain: `default` in the encrypted store, `default` in the shared credentials file,
+    /// `AWS PS Default` in the encrypted store.
+    public static let standardChain: [DefaultProfileLink] = [
+        DefaultProfileLink(storeType: .secureStore, profileName: "default"),
+        DefaultProfileLink(storeType: .sharedCredentialsFile, profileName: "default"),
+        DefaultProfileLink(storeType: .secureStore, profileName: "AWS PS Default"),
+    ]
+
+    /// The kind of catalog to look in.
+    public var storeType: StoreType
+    /// The profile to look for.
+    public var profileName: String
+
+    /// Creates a link.
+    ///
+    /// - Parameters:
+    ///   - storeType: The kind of catalog to look in.
+    ///   - profileName: The profile to look for.
+    public init(storeType: StoreType, profileName: String) {
+        self.storeType = storeType
+        self.profileName = profileName
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\t" || first == "\r" || first == "\n" {
+            scalars = scalars.dropFirst()
+        }
+        while let last = scalars.last, last == " " || last == "\t" || last == "\r" || last == "\n" {
+            scalars = scalars.dropLast()
+        }
+        return String(scalars)
+    }
+}

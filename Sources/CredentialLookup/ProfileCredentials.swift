@@ -1,0 +1,189 @@
+/// Turns profiles into credentials: static keys, `credential_process`, or a clear failure for role and SSO profiles.
+/// Shared by the specified-profile, session-profile and default-profile steps.
+struct ProfileCredentials {
+    /// Settings that make a profile assume a role; credstore does not do that yet.
+    static let roleSettings = ["role_arn", "source_profile", "credential_source", "web_identity_token_file"]
+    /// Settings that make a profile use IAM Identity Center.
+    static let ssoSettings = ["sso_session", "sso_start_url"]
+
+    var environment: [String: String]
+    var options: LookupOptions
+
+    /// "the shared credentials file (/home/u/.aws/credentials)".
+    static func place(_ catalog: ProfileCatalog) -> String {
+        "the \(catalog.storeType.displayName) (\(catalog.location))"
+    }
+
+    /// "profile 'prod' in the shared credentials file (/home/u/.aws/credentials)".
+    static func searchedDescription(_ name: String, in catalog: ProfileCatalog) -> String {
+        "profile '\(name)' in \(place(catalog))"
+    }
+
+    /// Credentials from `entry`, `nil` when the entry holds none (settings only), or a failure that stops the search.
+    func credentials(of entry: ProfileEntry, in catalog: ProfileCatalog, step: SearchStep) -> SourceResult? {
+        let place = Self.place(catalog)
+        func setting(_ name: String) -> String? {
+            guard let value = entry.settings[name]?.trimmingWhitespace(), !value.isEmpty else { return nil }
+            return value
+        }
+        if let role = Self.roleSettings.first(where: { setting($0) != nil }) {
+            return .failed(CredentialLookupError(.roleNotSupported(profile: entry.name, place: place, setting: role)))
+        }
+        if Self.ssoSettings.contains(where: { setting($0) != nil }) {
+            return .failed(CredentialLookupError(.ssoNotSupported(profile: entry.name, place: place)))
+        }
+        let keyID = entry.accessKeyID?.trimmingWhitespace() ?? ""
+        let hasSecret = !(entry.secretAccessKey?.isEmpty ?? true)
+        if !keyID.isEmpty || hasSecret {
+            guard !keyID.isEmpty else {
+                return .failed(CredentialLookupError(.incompleteProfile(profile: entry.name, place: place,
+                                                                        missing: "aws_access_key_id")))
+            }
+            guard let secret = entry.secretAccessKey, hasSecret else {
+                return .failed(CredentialLookupError(.incompleteProfile(profile: entry.name, place: place,
+                                                                        missing: "aws_secret_access_key")))
+            }
+            let token = entry.sessionToken.flatMap { $0.isEmpty ? nil : $0 }
+            var notes: [String] = []
+            if setting("credential_process") != nil {
+                notes.append("profile '\(entry.name)' in \(place) has both static keys and credential_process; "
+                    + "the static keys were used")
+            }
+            let origin = CredentialOrigin(step: step, storeType: catalog.storeType, location: catalog.location,
+                                          profileName: entry.name)
+            return .found(Resolution(
+                credentials: Credentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: token),
+                origin: origin, notes: notes))
+        }
+        if let command = setting("credential_process") {
+            return runCredentialProcess(command, of: entry, in: catalog, step: step)
+        }
+        return nil
+    }
+
+    private func runCredentialProcess(_ command: String, of entry: ProfileEntry, in catalog: ProfileCatalog,
+                                      step: SearchStep) -> SourceResult {
+        var context = CredentialLookupError.ProcessContext(profile: entry.name, place: Self.place(catalog))
+        let arguments: [String]
+        do {
+            arguments = try CommandLineSplitter.split(command)
+        } catch {
+            return .failed(CredentialLookupError(.invalidCredentialProcessCommand(context: context,
+                                                                                  reason: "\(error)")))
+        }
+        guard let program = arguments.first, !program.isEmpty else {
+            return .failed(CredentialLookupError(.invalidCredentialProcessCommand(context: context,
+                                                                                  reason: "it names no program")))
+        }
+        context.program = program
+        let runner = CredentialProcessRunner(environment: environment, timeout: options.credentialProcessTimeout)
+        switch runner.run(arguments) {
+        case .failure(let failure):
+            return .failed(CredentialLookupError(.credentialProcessFailed(context: context, failure: failure)))
+        case .success(let stdout):
+            do {
+                let credentials = try CredentialProcessReply.parse(stdout)
+                let origin = CredentialOrigin(step: step, storeType: .credentialProcess, location: catalog.location,
+                                              profileName: entry.name, profileStoreType: catalog.storeType,
+                                              program: program)
+                return .found(Resolution(credentials: credentials, origin: origin))
+            } catch let error as CredentialLookupError {
+                guard case .invalidCredentialProcessOutput(_, let reason) = error.kind else { return .failed(error) }
+                return .failed(CredentialLookupError(.invalidCredentialProcessOutput(context: context,
+                                                                                     reason: reason)))
+            } catch {
+                return .failed(error)
+            }
+        }
+    }
+}
+
+/// Reads profiles from catalogs at most once per lookup, so the region fallback does not unlock a store twice.
+final class CatalogReader {
+    let catalogs: [ProfileCatalog]
+    private var cache: [String: ProfileEntry?] = [:]
+
+    init(_ catalogs: [ProfileCatalog]) { self.catalogs = catalogs }
+
+    func profile(_ name: String, inCatalogAt index: Int) throws -> ProfileEntry? {
+        let key = "\(index)\u{0}\(name)"
+        if let cached = cache[key] { return cached }
+        let entry = try catalogs[index].profile(named: name)
+        cache[key] = .some(entry)
+        return entry
+    }
+}
+
+/// Searches catalogs for a profile name: the first entry with credentials wins; its region, when it has none, comes
+/// from the same-named profile in the other catalogs (as the SDKs merge the shared credentials and config files).
+struct ProfileSearch {
+    enum Outcome {
+        case result(SourceResult)
+        case notFound(searched: [String])
+        /// The profile exists only without credentials (say, just a region) in `places`.
+        case settingsOnly(searched: [String], places: [String])
+
+        /// `notFound` and `settingsOnly` as the failure a named lookup reports.
+        func requireFound(givenBy: String, profile name: String) -> SourceResult {
+            switch self {
+            case .result(let result):
+                return result
+            case .notFound(let searched):
+                return .failed(CredentialLookupError(.profileNotFound(profile: name, givenBy: givenBy,
+                                                                      searched: searched)))
+            case .settingsOnly(_, let places):
+                return .failed(CredentialLookupError(.profileHasNoCredentials(profile: name, places: places)))
+            }
+        }
+    }
+
+    var credentials: ProfileCredentials
+
+    func find(_ name: String, in reader: CatalogReader, indices: [Int], step: SearchStep) -> Outcome {
+        var searched: [String] = []
+        var placesWithSettingsOnly: [String] = []
+        for index in indices {
+            let catalog = reader.catalogs[index]
+            searched.append(ProfileCredentials.searchedDescription(name, in: catalog))
+            let entry: ProfileEntry?
+            do {
+                entry = try reader.profile(name, inCatalogAt: index)
+            } catch {
+                return .result(.failed(error))
+            }
+            guard let entry else { continue }
+            guard let result = credentials.credentials(of: entry, in: catalog, step: step) else {
+                placesWithSettingsOnly.append(ProfileCredentials.place(catalog))
+                continue
+            }
+            guard case .found(var resolution) = result else { return .result(result) }
+            resolution.searched = Array(searched.dropLast())
+            addRegion(to: &resolution, profile: name, foundAt: index, reader: reader)
+            return .result(.found(resolution))
+        }
+        if !placesWithSettingsOnly.isEmpty {
+            return .settingsOnly(searched: searched, places: placesWithSettingsOnly)
+        }
+        return .notFound(searched: searched)
+    }
+
+    /// Sets the profile's region from the entry that gave the credentials, else from the same-named profile in the
+    /// other catalogs in search order. A catalog that cannot be read here only costs the region, so it becomes a note.
+    func addRegion(to resolution: inout Resolution, profile name: String, foundAt foundIndex: Int,
+                   reader: CatalogReader) {
+        for index in [foundIndex] + reader.catalogs.indices.filter({ $0 != foundIndex }) {
+            let catalog = reader.catalogs[index]
+            do {
+                if let region = try reader.profile(name, inCatalogAt: index)?.region {
+                    resolution.region = region
+                    resolution.regionSource = .profile(storeType: catalog.storeType, location: catalog.location,
+                                                       profileName: name)
+                    return
+                }
+            } catch {
+                resolution.notes.append("the region of profile '\(name)' could not be read from "
+                    + "\(ProfileCredentials.place(catalog)): \(error)")
+            }
+        }
+    }
+}

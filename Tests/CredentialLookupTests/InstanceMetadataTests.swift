@@ -1,0 +1,220 @@
+import Foundation
+import XCTest
+@testable import CredentialLookup
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// IMDSv2 against a real local HTTP server (`Scripts/imds-server.py`) on 127.0.0.1, plus endpoints that refuse or
+/// never answer, timed.
+final class InstanceMetadataTests: XCTestCase {
+    /// The metadata server, started on a free port and stopped by PID.
+    private final class MetadataServer {
+        let process = Process()
+        let port: Int
+        var endpoint: String { "http://127.0.0.1:\(port)" }
+
+        init(_ arguments: [String] = []) throws {
+            let script = packageRoot + "/Scripts/imds-server.py"
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", script, "--port", "0"] + arguments
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var line = Data()
+            while !line.contains(0x0A) {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                line.append(chunk)
+            }
+            let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5)) else {
+                kill(process.processIdentifier, SIGKILL)
+                throw NSError(domain: "imds-server", code: 1,
+                              userInfo: [NSLocalizedDescriptionKey: "server did not start: \(text)"])
+            }
+            self.port = port
+        }
+
+        func stop() {
+            guard process.isRunning else { return }
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+
+        deinit { stop() }
+    }
+
+    private func fixture(endpoint: String) -> Fixture {
+        var fixture = Fixture()
+        fixture.environment["AWS_EC2_METADATA_DISABLED"] = nil
+        fixture.environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = endpoint
+        return fixture
+    }
+
+    private func source(_ environment: [String: String], timeout: Double = 1) -> InstanceMetadataSource {
+        InstanceMetadataSource(environment: environment, options: LookupOptions(instanceMetadataTimeout: timeout))
+    }
+
+    func testRoleDiscoveryAndCredentialsOverIMDSv2() throws {
+        let server = try MetadataServer(["--role", "web-server"])
+        defer { server.stop() }
+        let fixture = fixture(endpoint: server.endpoint + "/")
+
+        let resolution = try fixture.resolve()
+        XCTAssertEqual(resolution.origin, CredentialOrigin(step: .instanceMetadata, storeType: .instanceMetadata,
+                                                           location: server.endpoint + "/"))
+        XCTAssertEqual(resolution.credentials.accessKeyID, Example.accessKeyID)
+        XCTAssertEqual(resolution.credentials.secretAccessKey, Example.secret)
+        XCTAssertEqual(resolution.credentials.sessionToken, SecretBytes(utf8: "IQoJb3JpZ2luX2VjEXAMPLETOKEN"))
+        let expiration = try XCTUnwrap(resolution.credentials.expiration)
+        XCTAssertEqual(expiration.timeIntervalSinceNow, 6 * 3600, accuracy: 120)
+        XCTAssertEqual(resolution.notes, ["instance role 'web-server'"])
+
+        // Earlier steps still win over the instance role.
+        fixture.store.profiles["default"] = staticEntry("default", keyID: Example.otherKeyID)
+        XCTAssertEqual(try fixture.resolve().origin.step, .defaultProfile)
+    }
+
+    func testTheServerRequiresASessionToken() throws {
+        let server = try MetadataServer()
+        defer { server.stop() }
+        let client = MetadataHTTPClient(endpoint: try MetadataEndpoint(parsing: server.endpoint),
+                                        deadline: Monotonic.now + 2)
+        let withoutToken = try client.request(method: "GET", path: "/latest/meta-data/iam/security-credentials/")
+        XCTAssertEqual(withoutToken.status, 401)
+        let withoutLifetime = try client.request(method: "PUT", path: "/latest/api/token")
+        XCTAssertEqual(withoutLifetime.status, 400)
+        let token = try client.request(method: "PUT", path: "/latest/api/token",
+                                       headers: [("X-aws-ec2-metadata-token-ttl-seconds", "60")])
+        XCTAssertEqual(token.status, 200)
+        let withToken = try client.request(method: "GET", path: "/latest/meta-data/iam/security-credentials/",
+                                           secretHeader: ("X-aws-ec2-metadata-token", token.body))
+        XCTAssertEqual(withToken.status, 200)
+        XCTAssertEqual(withToken.body, SecretBytes(utf8: "credstore-test-role\n"))
+    }
+
+    func testExpiredInstanceCredentialsAreAnError() throws {
+        let server = try MetadataServer(["--expired"])
+        defer { server.stop() }
+        let error = try XCTUnwrap(fixture(endpoint: server.endpoint).lookupError())
+        XCTAssertEqual(error.code, .expired)
+        XCTAssertTrue(error.message.contains("instance metadata service"), error.message)
+    }
+
+    func testNoRoleIsNotHereButBrokenCredentialsAreAnError() throws {
+        var server = try MetadataServer(["--no-role"])
+        var error = try XCTUnwrap(fixture(endpoint: server.endpoint).lookupError())
+        server.stop()
+        XCTAssertEqual(error.code, .noCredentialsFound)
+        XCTAssertEqual(error.searched.last,
+                       "instance metadata service (\(server.endpoint)): the instance has no IAM role")
+
+        server = try MetadataServer(["--malformed"])
+        error = try XCTUnwrap(fixture(endpoint: server.endpoint).lookupError())
+        server.stop()
+        XCTAssertEqual(error.code, .instanceMetadataFailed)
+        XCTAssertTrue(error.message.contains("not valid JSON"), error.message)
+
+        server = try MetadataServer(["--code", "Failure"])
+        error = try XCTUnwrap(fixture(endpoint: server.endpoint).lookupError())
+        server.stop()
+        XCTAssertEqual(error.code, .instanceMetadataFailed)
+        XCTAssertTrue(error.message.contains("'Failure'"), error.message)
+    }
+
+    func testDisabledMeansNoRequestAtAll() throws {
+        let server = try MetadataServer()
+        defer { server.stop() }
+        var fixture = fixture(endpoint: server.endpoint)
+        fixture.environment["AWS_EC2_METADATA_DISABLED"] = "TRUE"
+        let error = try XCTUnwrap(fixture.lookupError())
+        XCTAssertEqual(error.code, .noCredentialsFound)
+        XCTAssertEqual(error.searched.last, "instance metadata service (disabled by AWS_EC2_METADATA_DISABLED)")
+    }
+
+    func testAnEndpointThatRefusesConnectionsIsNotHereAtOnce() throws {
+        let server = try MetadataServer()
+        let endpoint = server.endpoint
+        server.stop()
+        let start = Monotonic.now
+        let result = try source(["AWS_EC2_METADATA_SERVICE_ENDPOINT": endpoint]).resolve(LookupRequest())
+        let elapsed = Monotonic.now - start
+        guard case .notHere(let searched) = result else { return XCTFail("expected not here, got \(result)") }
+        XCTAssertTrue(searched.first?.contains("unreachable") ?? false, "\(searched)")
+        XCTAssertLessThan(elapsed, 0.5)
+    }
+
+    func testAnEndpointThatNeverAnswersIsNotHereWithinTheTimeout() throws {
+        // A listening socket that never accepts: connect succeeds through the backlog, then nothing comes back.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard listener >= 0 else { return XCTFail("socket: errno \(errno)") }
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                XCTAssertEqual(bind(listener, raw, length), 0)
+                XCTAssertEqual(listen(listener, 4), 0)
+                XCTAssertEqual(getsockname(listener, raw, &length), 0)
+            }
+        }
+        let endpoint = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+
+        for (environment, timeout, expected) in [
+            (["AWS_EC2_METADATA_SERVICE_ENDPOINT": endpoint], 0.5, 0.5),
+            (["AWS_EC2_METADATA_SERVICE_ENDPOINT": endpoint, "AWS_METADATA_SERVICE_TIMEOUT": "0.3"], 1.0, 0.3),
+        ] {
+            let start = Monotonic.now
+            let result = try source(environment, timeout: timeout).resolve(LookupRequest())
+            let elapsed = Monotonic.now - start
+            guard case .notHere(let searched) = result else { return XCTFail("expected not here, got \(result)") }
+            XCTAssertTrue(searched.first?.contains("no answer in time") ?? false, "\(searched)")
+            XCTAssertGreaterThanOrEqual(elapsed, expected - 0.05)
+            XCTAssertLessThan(elapsed, expected + 0.4)
+        }
+        XCTAssertEqual(source(["AWS_METADATA_SERVICE_TIMEOUT": "3600"]).timeout, 10)
+        XCTAssertEqual(source(["AWS_METADATA_SERVICE_TIMEOUT": "0"]).timeout, 0.1)
+        XCTAssertEqual(source([:], timeout: 99).timeout, 10)
+    }
+
+    func testTheDefaultEndpointGivesUpQuicklyOffEC2() throws {
+        // 169.254.169.254 does not exist here: whatever the network does with it, the lookup must not wait long.
+        let start = Monotonic.now
+        let result = try source([:]).resolve(LookupRequest())
+        let elapsed = Monotonic.now - start
+        if case .found = result { throw XCTSkip("this machine has an instance metadata service") }
+        XCTAssertLessThan(elapsed, 1.3)
+    }
+
+    func testEndpointParsing() throws {
+        var endpoint = try MetadataEndpoint(parsing: "http://169.254.169.254")
+        XCTAssertEqual([endpoint.host, String(endpoint.port), endpoint.hostHeader], ["169.254.169.254", "80",
+                                                                                     "169.254.169.254"])
+        endpoint = try MetadataEndpoint(parsing: "http://[fd00:ec2::254]:8080/")
+        XCTAssertEqual([endpoint.host, String(endpoint.port), endpoint.hostHeader], ["fd00:ec2::254", "8080",
+                                                                                     "[fd00:ec2::254]:8080"])
+        for bad in ["https://169.254.169.254", "169.254.169.254", "http://", "http://host/latest", "http://h:0",
+                    "http://h:99999", "http://user@h", "http://[::1"] {
+            XCTAssertThrowsError(try MetadataEndpoint(parsing: bad), bad) {
+                XCTAssertEqual(($0 as? CredentialLookupError)?.code, .invalidInstanceMetadataEndpoint, bad)
+            }
+        }
+        let error = try XCTUnwrap(fixture(endpoint: "https://169.254.169.254").lookupError())
+        XCTAssertEqual(error.code, .invalidInstanceMetadataEndpoint)
+        XCTAssertTrue(error.message.contains("only http://"), error.message)
+    }
+}
+
+final class MetadataHTTPClientTests: XCTestCase {
+    func testChunkedBodiesAreDecoded() throws {
+        let body = Array("4\r\nWiki\r\n6;ext=1\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n0\r\n\r\n".utf8)
+        let decoded = try body.withUnsafeBytes { try MetadataHTTPClient.dechunk($0[0..<$0.count]) }
+        XCTAssertEqual(decoded, SecretBytes(utf8: "Wikipedia in \r\n\r\nchunks."))
+        let truncated = Array("9\r\nshort\r\n".utf8)
+        XCTAssertThrowsError(try truncated.withUnsafeBytes { try MetadataHTTPClient.dechunk($0[0..<$0.count]) })
+    }
+}
