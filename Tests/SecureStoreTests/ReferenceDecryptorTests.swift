@@ -117,4 +117,24 @@ final class ReferenceDecryptorTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         try assertMatches(result.stdout, [Fixtures.profile("default", settings: ["region": "us-east-1"])])
     }
+
+    /// FORMAT.md's worked example is a real store: the Swift code and the reference both open it as documented.
+    func testFormatDocumentWorkedExampleOpens() throws {
+        let document = try String(contentsOf: packageRoot.appendingPathComponent("FORMAT.md"), encoding: .utf8)
+        let begin = try XCTUnwrap(document.range(of: "<!-- worked-example-store: begin -->"))
+        let end = try XCTUnwrap(document.range(of: "<!-- worked-example-store: end -->"))
+        let hex = document[begin.upperBound..<end.lowerBound].filter { $0.isHexDigit }
+        let directory = try TemporaryDirectory()
+        let storePath = directory.file("store")
+        try Fixtures.write(Fixtures.hex(String(hex)), to: storePath)
+        let key = SecretBytes(Array(0..<32) as [UInt8])
+        let store = try EncryptedStore.open(at: storePath, with: .keyFile(key))
+        XCTAssertEqual(store.profileNames, ["default"])
+        XCTAssertEqual(store.profile(named: "default"), Fixtures.profile("default", settings: ["region": "us-east-1"]))
+        let keyPath = directory.file("key")
+        try Fixtures.write(Array(0..<32), to: keyPath)
+        let reference = try runDecryptor(["--store", storePath, "--key-file", keyPath])
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        try assertMatches(reference.stdout, [Fixtures.profile("default", settings: ["region": "us-east-1"])])
+    }
 }
