@@ -45,7 +45,7 @@ enum SafeFile {
                                    hint: "point at the right file, or generate a new one with 'credstore init'")
         }
         guard size <= maximumSize else {
-            throw SecureStoreError(.corrupt, path: path,
+            throw SecureStoreError(what == "store" ? .corrupt : .invalidArgument, path: path,
                                    "the \(what) \(path) is \(size) bytes, more than the \(maximumSize) allowed",
                                    hint: "check that the path names a credstore \(what)")
         }
