@@ -392,8 +392,9 @@ public final class EncryptedStore {
             guard dataKey != nil else { throw wrongSecret(secret, image: image, path: path) }
         }
         guard let dataKey else {
-            throw SecureStoreError(.wrongKeyFile, path: path, "the data key does not open the store \(path)",
-                                   hint: "its data key was rotated; unlock it again with a passphrase or key file")
+            throw SecureStoreError(.wrongKeyFile, path: path,
+                                   "the agent's data key does not open the store \(path): its data key was rotated "
+                                   + "or the file was altered", hint: "unlock it again with its passphrase or key file")
         }
         guard try image.isAuthentic(dataKey: dataKey) else {
             throw SecureStoreError.corrupt(path, "its authenticator does not verify: the header, a key slot or the "

@@ -1,4 +1,5 @@
 import COpenSSL
+import Foundation
 
 /// The key derivation functions the store uses (scrypt, HKDF-SHA256) and PBKDF2-HMAC-SHA256 for conformance, all
 /// through OpenSSL 3's `EVP_KDF` interface.
@@ -9,6 +10,11 @@ enum KDF {
     static func scrypt(
         password: SecretBytes, salt: [UInt8], n: UInt64, r: UInt32, p: UInt32, length: Int
     ) throws -> SecretBytes {
+        // Callers bound the parameters first; this only keeps the memory arithmetic below from overflowing.
+        guard n <= 1 << 32, r <= 1 << 16, p <= 1 << 16 else {
+            throw SecureStoreError(.invalidArgument, "scrypt parameters N=\(n) r=\(r) p=\(p) are out of range")
+        }
+        scryptRuns.increment()
         // Memory scrypt needs: V is 128·r·(N+2) bytes and B is 128·r·p bytes; allow 1 MiB of slack on top.
         let needed = 128 * UInt64(r) * (n + 2) + 128 * UInt64(r) * UInt64(p) + 1 << 20
         let parameters = KDFParameterList()
@@ -20,6 +26,9 @@ enum KDF {
         parameters.uint64("maxmem_bytes", needed)
         return try derive(algorithm: "SCRYPT", parameters: parameters, length: length)
     }
+
+    /// How many times scrypt has run in this process; lets tests prove that a bound check came first.
+    static let scryptRuns = RunCounter()
 
     /// HKDF-SHA256 (extract then expand, RFC 5869). An empty `salt` means HashLen zero bytes, as the RFC says.
     static func hkdfSHA256(key: SecretBytes, salt: [UInt8], info: [UInt8], length: Int) throws -> SecretBytes {
@@ -149,5 +158,24 @@ final class KDFParameterList {
             SecureMemory.wipe(buffer)
             buffer.deallocate()
         }
+    }
+}
+
+/// A thread-safe counter.
+final class RunCounter: @unchecked Sendable {
+    // @unchecked: `count` is only touched under `lock`.
+    private let lock = NSLock()
+    private var count = 0
+
+    func increment() {
+        lock.lock()
+        count += 1
+        lock.unlock()
+    }
+
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
     }
 }

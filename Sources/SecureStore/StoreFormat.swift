@@ -290,6 +290,10 @@ struct StoreImage {
                                            aad: covered)
         var bytes = covered + authenticatorNonce + authenticatorTag
         bytes += try SHA256Digest.hash(bytes)
+        guard bytes.count <= StoreFormat.maximumFileSize else {
+            throw SecureStoreError(.invalidArgument, "the store would grow beyond 16 MiB; nothing was changed",
+                                   hint: "remove profiles you no longer need")
+        }
         return bytes
     }
 
@@ -329,6 +333,10 @@ struct StoreImage {
         records = try profiles.enumerated().map { index, profile in
             let nonce = try Random.bytes(AESGCM.nonceSize)
             let plaintext = try RecordCodec.encode(profile)
+            guard plaintext.count + AESGCM.tagSize <= StoreFormat.maximumSealedRecord else {
+                throw SecureStoreError(.invalidArgument, "profile \(profile.name) is larger than the 1 MiB a record "
+                                       + "may hold", hint: "shorten its settings")
+            }
             let aad = Self.recordAAD(storeID: storeID, saveSalt: saveSalt, count: profiles.count, index: index,
                                      name: profile.name)
             return SealedRecord(name: profile.name, nonce: nonce,

@@ -331,18 +331,19 @@ final class EncryptedStoreTests: XCTestCase {
             var image = original
             image.slots[0].parameters = .passphrase(logN: logN, r: r, p: p, salt: salt)
             try rewrite(image, dataKey: nil)
-            let start = Date()
+            let runsBefore = KDF.scryptRuns.value
             let code = Fixtures.code { _ = try self.open(.passphrase(Fixtures.passphrase)) }
-            // A KDF run at these costs would either fail differently (wrong passphrase) or take far longer.
             XCTAssertEqual(code, .corrupt, "logN \(logN) r \(r) p \(p)")
-            XCTAssertLessThan(Date().timeIntervalSince(start), 0.5, "logN \(logN) r \(r) p \(p)")
+            XCTAssertEqual(KDF.scryptRuns.value, runsBefore, "scrypt ran for logN \(logN) r \(r) p \(p)")
         }
         // The real policy's floor rejects a cheap (2^10) slot: no downgrade is accepted outside tests.
         try rewrite(original, dataKey: nil)
         XCTAssertEqual(Fixtures.code {
             _ = try EncryptedStore.open(at: self.storePath, with: .passphrase(Fixtures.passphrase))
         }, .corrupt)
+        let runsBefore = KDF.scryptRuns.value
         XCTAssertNoThrow(try open(.passphrase(Fixtures.passphrase)))
+        XCTAssertEqual(KDF.scryptRuns.value, runsBefore + 1, "the counter sees a real run")
     }
 
     func testUnsupportedVersionIsItsOwnError() throws {
@@ -478,5 +479,21 @@ final class EncryptedStoreTests: XCTestCase {
             XCTAssertFalse(text.contains("EXAMPLEKEY"), text)
             XCTAssertFalse(text.contains("TOKENEXAMPLE"), text)
         }
+    }
+}
+
+extension EncryptedStoreTests {
+    func testOversizedProfileIsRefusedBeforeWriting() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("store")
+        let key = try Random.secret(32)
+        let store = try EncryptedStore.create(at: path, secrets: [.keyFile(key)], policy: Fixtures.cheap)
+        try store.set(Fixtures.profile("small"))
+        let before = try Fixtures.bytes(path)
+        let huge = Fixtures.profile("huge", settings: ["blob": String(repeating: "x", count: 1 << 20)])
+        XCTAssertEqual(Fixtures.code { try store.set(huge) }, .invalidArgument)
+        XCTAssertEqual(try Fixtures.bytes(path), before)
+        XCTAssertEqual(try EncryptedStore.open(at: path, with: .keyFile(key), policy: Fixtures.cheap).profileNames,
+                       ["small"])
     }
 }
