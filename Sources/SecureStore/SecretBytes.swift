@@ -79,6 +79,14 @@ public struct SecretBytes: @unchecked Sendable {
         return result
     }
 
+    /// Overwrites a scratch buffer that held secret bytes (a read buffer, a terminal line) with zeros, using
+    /// `OPENSSL_cleanse` so the optimiser cannot remove the write.
+    ///
+    /// - Parameter buffer: the bytes to wipe.
+    public static func wipe(_ buffer: UnsafeMutableRawBufferPointer) {
+        SecureMemory.wipe(buffer)
+    }
+
     /// The heap allocation behind a secret; wiped before it is freed.
     private final class Storage {
         let buffer: UnsafeMutableRawBufferPointer

@@ -2,5 +2,9 @@ import ArgumentParser
 
 /// The subcommands, in the order `credstore --help` lists them. Each lives in its own file.
 enum CommandRegistry {
-    static let all: [ParsableCommand.Type] = []
+    static let all: [ParsableCommand.Type] = [
+        InitCommand.self,
+        PasswdCommand.self,
+        KeySlotCommand.self,
+    ]
 }

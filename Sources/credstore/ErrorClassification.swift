@@ -3,6 +3,21 @@ import CredentialLookup
 /// One place that knows how each module's public error type maps to an exit code and a hint.
 enum ErrorClassification {
     static func classify(_ error: Error) -> CLIFailure? {
-        nil
+        if let error = error as? SecureStoreError {
+            let status: ExitStatus
+            switch error.code {
+            case .wrongPassphrase, .wrongKeyFile: status = .wrongSecret
+            case .corrupt: status = .corrupt
+            case .unsupportedVersion: status = .unsupportedVersion
+            case .unsafePermissions: status = .unsafePermissions
+            case .locked: status = .locked
+            case .profileNotFound, .notFound: status = .notFound
+            case .io: status = .ioError
+            case .invalidArgument: status = .invalidInput
+            default: status = .failure  // alreadyExists, cryptoFailure
+            }
+            return CLIFailure(error.message, hint: error.hint, exitCode: status)
+        }
+        return nil
     }
 }

@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""Reference decryptor for credstore store files (format version 1), written from FORMAT.md alone.
+
+It uses only Python's standard library and the `cryptography` package, and exists to prove that FORMAT.md is
+complete: a test runs it on stores the Swift code wrote. It prints the profiles as JSON on stdout.
+
+Secrets are never taken from argv: the key file is read from a path, the passphrase from a file (one trailing newline
+is removed) or a file descriptor.
+
+    reference-decrypt.py --store PATH (--key-file PATH | --passphrase-file PATH | --passphrase-fd N)
+                         [--minimum-log-n 17] [--trace]
+"""
+import argparse
+import hashlib
+import json
+import os
+import struct
+import sys
+import unicodedata
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+MAGIC = b"CREDSTOR"
+VERSION = 1
+LABEL_PASSPHRASE_SALT = b"credstore/v1 passphrase slot"
+LABEL_KEY_FILE_INFO = b"credstore/v1 key-file slot"
+LABEL_SLOT_AAD = b"credstore/v1 slot"
+LABEL_RECORD_KEY = b"credstore/v1 records"
+LABEL_RECORD_AAD = b"credstore/v1 record"
+LABEL_AUTHENTICATOR = b"credstore/v1 file authenticator"
+MAXIMUM_LOG_N = 20
+
+
+class StoreError(Exception):
+    """A failure with a one-line reason."""
+
+
+def trace(enabled, label, value):
+    if enabled:
+        print(f"{label}: {value.hex() if isinstance(value, bytes) else value}", file=sys.stderr)
+
+
+class Reader:
+    def __init__(self, data, offset=0):
+        self.data = data
+        self.offset = offset
+
+    def take(self, count):
+        if count < 0 or self.offset + count > len(self.data):
+            raise StoreError("corrupt: truncated structure")
+        chunk = self.data[self.offset:self.offset + count]
+        self.offset += count
+        return chunk
+
+    def u8(self):
+        return self.take(1)[0]
+
+    def u16(self):
+        return struct.unpack(">H", self.take(2))[0]
+
+    def u32(self):
+        return struct.unpack(">I", self.take(4))[0]
+
+
+def hkdf(key, salt, info):
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt or None, info=info).derive(key)
+
+
+def parse(data):
+    if len(data) < 10 or data[:8] != MAGIC:
+        raise StoreError("corrupt: not a credstore store")
+    if len(data) < 42:
+        raise StoreError("corrupt: truncated")
+    body, checksum = data[:-32], data[-32:]
+    if hashlib.sha256(body).digest() != checksum:
+        raise StoreError("corrupt: checksum mismatch")
+    version = struct.unpack(">H", data[8:10])[0]
+    if version != VERSION:
+        raise StoreError(f"unsupported version {version}")
+    reader = Reader(body, 10)
+    store = {"store_id": reader.take(16), "slots": [], "records": []}
+    slot_count = reader.u8()
+    if not 1 <= slot_count <= 8:
+        raise StoreError("corrupt: slot count")
+    for _ in range(slot_count):
+        kind, flags, length = reader.u8(), reader.u8(), reader.u16()
+        slot_body = reader.take(length)
+        if flags != 0:
+            raise StoreError("corrupt: slot flags")
+        slot = Reader(slot_body)
+        if kind == 1:
+            log_n, r, p = slot.u8(), slot.u32(), slot.u32()
+            salt_length = slot.u8()
+            if not 16 <= salt_length <= 64:
+                raise StoreError("corrupt: passphrase salt length")
+            params = {"log_n": log_n, "r": r, "p": p, "salt": slot.take(salt_length)}
+        elif kind == 2:
+            params = {"salt": slot.take(32)}
+        else:
+            raise StoreError("corrupt: unknown slot kind")
+        parameter_bytes = slot_body[:slot.offset]
+        nonce, wrapped = slot.take(12), slot.take(48)
+        if slot.offset != len(slot_body):
+            raise StoreError("corrupt: slot length")
+        store["slots"].append({"kind": kind, "params": params, "parameter_bytes": parameter_bytes,
+                               "nonce": nonce, "wrapped": wrapped})
+    store["save_salt"] = reader.take(32)
+    record_count = reader.u32()
+    for _ in range(record_count):
+        name = reader.take(reader.u16()).decode("utf-8")
+        nonce = reader.take(12)
+        sealed = reader.take(reader.u32())
+        store["records"].append({"name": name, "nonce": nonce, "sealed": sealed})
+    store["authenticated"] = body[:reader.offset]
+    store["auth_nonce"], store["auth_tag"] = reader.take(12), reader.take(16)
+    if reader.offset != len(body):
+        raise StoreError("corrupt: trailing bytes")
+    return store
+
+
+def unwrap(store, secret_kind, secret, minimum_log_n, show):
+    for index, slot in enumerate(store["slots"]):
+        if slot["kind"] != secret_kind:
+            continue
+        params = slot["params"]
+        if secret_kind == 1:
+            if not (minimum_log_n <= params["log_n"] <= MAXIMUM_LOG_N and params["r"] == 8 and params["p"] == 1):
+                raise StoreError("corrupt: scrypt parameters out of bounds")
+            n = 1 << params["log_n"]
+            kek = hashlib.scrypt(secret, salt=LABEL_PASSPHRASE_SALT + params["salt"], n=n, r=8, p=1,
+                                 maxmem=128 * 8 * (n + 2) + (1 << 20) + 1024, dklen=32)
+        else:
+            kek = hkdf(secret, params["salt"], LABEL_KEY_FILE_INFO)
+        aad = (LABEL_SLOT_AAD + struct.pack(">H", VERSION) + store["store_id"] + bytes([slot["kind"], 0])
+               + slot["parameter_bytes"])
+        try:
+            data_key = AESGCM(kek).decrypt(slot["nonce"], slot["wrapped"], aad)
+        except InvalidTag:
+            continue
+        trace(show, f"slot {index} key-encryption key", kek)
+        trace(show, f"slot {index} AAD", aad)
+        trace(show, "data key", data_key)
+        return data_key
+    raise StoreError("wrong passphrase" if secret_kind == 1 else "wrong key file")
+
+
+def decode_record(plaintext):
+    reader = Reader(plaintext)
+    profile = {"settings": {}}
+    while reader.offset < len(plaintext):
+        field_type, length = reader.u8(), reader.u32()
+        value = reader.take(length)
+        if field_type == 1:
+            profile["access_key_id"] = value.decode("utf-8")
+        elif field_type == 2:
+            profile["secret_access_key"] = value.decode("utf-8")
+        elif field_type == 3:
+            profile["session_token"] = value.decode("utf-8")
+        elif field_type == 4:
+            profile["expiration_ms"] = struct.unpack(">q", value)[0]
+        elif field_type == 5:
+            key_length = struct.unpack(">H", value[:2])[0]
+            profile["settings"][value[2:2 + key_length].decode("utf-8")] = value[2 + key_length:].decode("utf-8")
+        else:
+            raise StoreError("corrupt: unknown field")
+    return profile
+
+
+def decrypt(data, secret_kind, secret, minimum_log_n=17, show=False):
+    store = parse(data)
+    data_key = unwrap(store, secret_kind, secret, minimum_log_n, show)
+    auth_key = hkdf(data_key, store["save_salt"], LABEL_AUTHENTICATOR)
+    trace(show, "authenticator key", auth_key)
+    try:
+        AESGCM(auth_key).decrypt(store["auth_nonce"], store["auth_tag"], store["authenticated"])
+    except InvalidTag:
+        raise StoreError("corrupt: authenticator does not verify") from None
+    record_key = hkdf(data_key, store["save_salt"], LABEL_RECORD_KEY)
+    trace(show, "record key", record_key)
+    profiles = []
+    count = len(store["records"])
+    for index, record in enumerate(store["records"]):
+        name = record["name"].encode("utf-8")
+        aad = (LABEL_RECORD_AAD + struct.pack(">H", VERSION) + store["store_id"] + store["save_salt"]
+               + struct.pack(">II", count, index) + struct.pack(">H", len(name)) + name)
+        trace(show, f"record {index} AAD", aad)
+        try:
+            plaintext = AESGCM(record_key).decrypt(record["nonce"], record["sealed"], aad)
+        except InvalidTag:
+            raise StoreError(f"corrupt: record {index} does not verify") from None
+        trace(show, f"record {index} plaintext", plaintext)
+        profile = decode_record(plaintext)
+        profile["name"] = record["name"]
+        profiles.append(profile)
+    return profiles
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--store", required=True)
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--key-file")
+    group.add_argument("--passphrase-file")
+    group.add_argument("--passphrase-fd", type=int)
+    parser.add_argument("--minimum-log-n", type=int, default=17, help="the scrypt floor (credstore enforces 17)")
+    parser.add_argument("--trace", action="store_true", help="print derived keys and AADs on stderr")
+    args = parser.parse_args()
+    with open(args.store, "rb") as handle:
+        data = handle.read()
+    if args.key_file:
+        with open(args.key_file, "rb") as handle:
+            secret_kind, secret = 2, handle.read()
+        if len(secret) != 32:
+            raise SystemExit("error: a key file holds exactly 32 bytes")
+    else:
+        if args.passphrase_file:
+            with open(args.passphrase_file, "rb") as handle:
+                raw = handle.read()
+        else:
+            with os.fdopen(args.passphrase_fd, "rb") as handle:
+                raw = handle.read()
+        raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1] if raw.endswith(b"\n") else raw
+        secret_kind, secret = 1, unicodedata.normalize("NFC", raw.decode("utf-8")).encode("utf-8")
+    try:
+        profiles = decrypt(data, secret_kind, secret, args.minimum_log_n, args.trace)
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    json.dump(profiles, sys.stdout, indent=2, sort_keys=True, ensure_ascii=False)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

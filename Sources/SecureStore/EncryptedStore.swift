@@ -1,0 +1,453 @@
+/// The encrypted profile store: one file holding profiles encrypted with AES-256-GCM under a random data key, which
+/// 1–8 key slots wrap for passphrases (scrypt) or key files (HKDF-SHA256). FORMAT.md specifies the file.
+///
+/// An `EncryptedStore` is an unlocked store. Every mutation takes the store's lock, re-reads the file, re-applies the
+/// change to what is there now (so concurrent writers never lose each other's updates) and replaces the file
+/// atomically. A failed mutation leaves the file as it was.
+public final class EncryptedStore {
+    /// The store file.
+    public let path: String
+    /// The scrypt costs to write and the bounds to accept; `.standard` everywhere except tests.
+    let policy: ScryptPolicy
+    /// How long a mutation waits for another writer's lock before failing with `locked` (tests shorten it).
+    var lockTimeout: Double = 10
+
+    private var dataKey: SecretBytes
+    /// The secret this store was opened with, to re-open after another process rotated the data key.
+    private var unlockSecret: UnlockSecret?
+    /// The slot `unlockSecret` opened, to avoid a second scrypt run when `changePassphrase` gets the same secret.
+    private var unlockedSlot: KeySlot?
+    private var image: StoreImage
+    private var profiles: [StoredProfile]
+
+    private init(path: String, policy: ScryptPolicy, loaded: Loaded, unlockSecret: UnlockSecret?) {
+        self.path = path
+        self.policy = policy
+        self.dataKey = loaded.dataKey
+        self.unlockedSlot = loaded.slot
+        self.image = loaded.image
+        self.profiles = loaded.profiles
+        self.unlockSecret = unlockSecret
+    }
+
+    private var lockPath: String { path + ".lock" }
+
+    // MARK: - Without unlocking
+
+    /// Whether anything exists at `path` (a store, or something in its way).
+    ///
+    /// - Parameter path: the store path.
+    public static func exists(at path: String) -> Bool {
+        SafeFile.exists(path)
+    }
+
+    /// The profile names in the store, in file order, read without unlocking (names are stored in clear).
+    ///
+    /// - Parameter path: the store path.
+    /// - Throws: `SecureStoreError` (`.notFound`, `.unsafePermissions`, `.corrupt`, `.unsupportedVersion`, `.io`).
+    public static func profileNames(at path: String) throws -> [String] {
+        try readImage(path).records.map(\.name)
+    }
+
+    /// The key slots of the store, read without unlocking.
+    ///
+    /// - Parameter path: the store path.
+    /// - Throws: `SecureStoreError` (`.notFound`, `.unsafePermissions`, `.corrupt`, `.unsupportedVersion`, `.io`).
+    public static func slots(at path: String) throws -> [KeySlotInfo] {
+        try readImage(path).slots.enumerated().map { index, slot in
+            var info = KeySlotInfo(index: index, kind: slot.infoKind)
+            if case let .passphrase(logN, r, p, _) = slot.parameters {
+                info.scryptLogN = Int(logN)
+                info.scryptR = Int(r)
+                info.scryptP = Int(p)
+            }
+            return info
+        }
+    }
+
+    // MARK: - Creating and opening
+
+    /// Creates an empty store with one key slot per secret.
+    ///
+    /// - Parameters:
+    ///   - path: where to create it; missing directories are created with mode 0700, the file gets mode 0600.
+    ///   - secrets: 1 to 8 passphrases and/or key files.
+    /// - Returns: the new store, unlocked.
+    /// - Throws: `SecureStoreError`: `.alreadyExists` if something is at `path`, `.invalidArgument` for no or too many
+    ///   secrets or an empty passphrase, `.locked`, `.io`.
+    public static func create(at path: String, secrets: [UnlockSecret]) throws -> EncryptedStore {
+        try create(at: path, secrets: secrets, policy: .standard)
+    }
+
+    static func create(at path: String, secrets: [UnlockSecret], policy: ScryptPolicy,
+                       lockTimeout: Double = 10) throws -> EncryptedStore {
+        guard (1...StoreFormat.maximumSlots).contains(secrets.count) else {
+            throw SecureStoreError(.invalidArgument, path: path,
+                                   "a store needs 1 to \(StoreFormat.maximumSlots) key slots, not \(secrets.count)",
+                                   hint: "give a passphrase and/or a key file")
+        }
+        for case let .passphrase(passphrase) in secrets { _ = try Passphrase.normalize(passphrase) }
+        guard !exists(at: path) else { throw alreadyExists(path) }
+        try SafeFile.makeDirectory(SafeFile.directoryOf(path))
+        let lock = try StoreLock(path + ".lock", storePath: path, timeout: lockTimeout)
+        guard !exists(at: path) else { throw alreadyExists(path) }
+        let dataKey = try Random.secret(StoreFormat.dataKeySize)
+        let storeID = try Random.bytes(StoreFormat.storeIDSize)
+        let slots = try secrets.map { try KeySlot.make(for: $0, dataKey: dataKey, storeID: storeID, policy: policy) }
+        var image = StoreImage(storeID: storeID, slots: slots, saveSalt: [], records: [], authenticatorNonce: [],
+                               authenticatorTag: [])
+        try image.seal([], dataKey: dataKey)
+        let bytes = try image.encode(dataKey: dataKey)
+        try SafeFile.replace(path, with: bytes, what: "store")
+        withExtendedLifetime(lock) {}
+        let store = EncryptedStore(path: path, policy: policy,
+                                   loaded: Loaded(image: image, dataKey: dataKey, profiles: [], slot: slots[0]),
+                                   unlockSecret: secrets[0])
+        store.lockTimeout = lockTimeout
+        return store
+    }
+
+    private static func alreadyExists(_ path: String) -> SecureStoreError {
+        SecureStoreError(.alreadyExists, path: path, "a store already exists at \(path)",
+                         hint: "use it (add a slot with 'credstore keyslot add'), or choose another path with --store")
+    }
+
+    /// Opens and unlocks the store with a passphrase or key file.
+    ///
+    /// - Parameters:
+    ///   - path: the store path.
+    ///   - secret: a passphrase or key file matching one of the store's slots.
+    /// - Returns: the unlocked store with every profile decrypted and verified.
+    /// - Throws: `SecureStoreError`: `.wrongPassphrase` / `.wrongKeyFile` if no slot opens, `.corrupt` if anything
+    ///   was altered (including out-of-bound KDF parameters, rejected before the KDF runs), `.unsupportedVersion`,
+    ///   `.unsafePermissions`, `.notFound`, `.io`.
+    public static func open(at path: String, with secret: UnlockSecret) throws -> EncryptedStore {
+        try open(at: path, with: secret, policy: .standard)
+    }
+
+    static func open(at path: String, with secret: UnlockSecret, policy: ScryptPolicy) throws -> EncryptedStore {
+        let loaded = try load(readImage(path), path: path, secret: secret, knownKey: nil, policy: policy)
+        return EncryptedStore(path: path, policy: policy, loaded: loaded, unlockSecret: secret)
+    }
+
+    /// For the unlock agent only: opens the store with a data key it already holds (from `agentDataKey()`), without
+    /// any KDF work. Everyone else opens with a passphrase or key file.
+    ///
+    /// - Parameters:
+    ///   - path: the store path.
+    ///   - agentDataKey: the 32-byte data key.
+    /// - Throws: `SecureStoreError`: `.wrongKeyFile` if the key does not authenticate the store (for example after
+    ///   `rotateDataKey`), `.corrupt`, `.unsupportedVersion`, `.unsafePermissions`, `.notFound`, `.io`.
+    public static func open(at path: String, agentDataKey: SecretBytes) throws -> EncryptedStore {
+        let loaded = try load(readImage(path), path: path, secret: nil, knownKey: agentDataKey, policy: .standard)
+        return EncryptedStore(path: path, policy: .standard, loaded: loaded, unlockSecret: nil)
+    }
+
+    /// For the unlock agent only: the store's data key, so the agent can later `open(at:agentDataKey:)` without the
+    /// passphrase. Whoever holds it can decrypt the store until `rotateDataKey()`; keep it in `SecretBytes` only.
+    public func agentDataKey() -> SecretBytes {
+        dataKey
+    }
+
+    // MARK: - Reading
+
+    /// The profile names, in file order.
+    public var profileNames: [String] { profiles.map(\.name) }
+
+    /// The profile called `name`, or `nil`.
+    ///
+    /// - Parameter name: the exact (case-sensitive) profile name.
+    public func profile(named name: String) -> StoredProfile? {
+        profiles.first { $0.name == name }
+    }
+
+    // MARK: - Changing profiles
+
+    /// Inserts `profile`, or replaces the profile of the same name in place.
+    ///
+    /// - Parameter profile: the profile to store.
+    /// - Throws: `SecureStoreError`: `.invalidArgument` for a bad name, empty access key id or secret; `.locked`,
+    ///   `.corrupt`, `.io` and the other open errors when re-reading.
+    public func set(_ profile: StoredProfile) throws {
+        try ProfileName.check(profile.name)
+        guard !profile.accessKeyID.isEmpty, !profile.secretAccessKey.isEmpty else {
+            throw SecureStoreError(.invalidArgument, path: path,
+                                   "profile \(profile.name) needs an access key id and a secret access key",
+                                   hint: "give both")
+        }
+        guard !profile.settings.keys.contains(where: { $0.isEmpty || $0.utf8.count > 0xffff - 2 }) else {
+            throw SecureStoreError(.invalidArgument, path: path, "profile \(profile.name) has an empty setting name",
+                                   hint: "give every setting a name")
+        }
+        try mutate { current in
+            if let index = current.profiles.firstIndex(where: { $0.name == profile.name }) {
+                current.profiles[index] = profile
+            } else {
+                guard current.profiles.count < StoreFormat.maximumRecords else {
+                    throw SecureStoreError(.invalidArgument, path: path, "the store \(path) is full",
+                                           hint: "remove profiles you no longer need")
+                }
+                current.profiles.append(profile)
+            }
+            current.resealRecords = true
+        }
+    }
+
+    /// Removes the profile called `name`.
+    ///
+    /// - Throws: `SecureStoreError`: `.profileNotFound` if there is none; the open and write errors.
+    public func remove(named name: String) throws {
+        try mutate { current in
+            guard let index = current.profiles.firstIndex(where: { $0.name == name }) else {
+                throw profileNotFound(name)
+            }
+            current.profiles.remove(at: index)
+            current.resealRecords = true
+        }
+    }
+
+    /// Renames the profile `name` to `newName`, keeping its position.
+    ///
+    /// - Throws: `SecureStoreError`: `.profileNotFound`, `.alreadyExists` if `newName` is taken, `.invalidArgument`
+    ///   for a bad name; the open and write errors.
+    public func rename(_ name: String, to newName: String) throws {
+        try ProfileName.check(newName)
+        try mutate { current in
+            guard let index = current.profiles.firstIndex(where: { $0.name == name }) else {
+                throw profileNotFound(name)
+            }
+            guard name != newName else { return }
+            guard !current.profiles.contains(where: { $0.name == newName }) else {
+                throw SecureStoreError(.alreadyExists, path: path, "the store \(path) already has a profile \(newName)",
+                                       hint: "remove it first or choose another name")
+            }
+            current.profiles[index].name = newName
+            current.resealRecords = true
+        }
+    }
+
+    private func profileNotFound(_ name: String) -> SecureStoreError {
+        SecureStoreError(.profileNotFound, path: path, "the store \(path) has no profile named \(name)",
+                         hint: "run 'credstore list' to see the profiles")
+    }
+
+    // MARK: - Key slots
+
+    /// Re-wraps the data key of the passphrase slot that `old` opens under `new`. Records are not re-encrypted and
+    /// other slots are unchanged.
+    ///
+    /// - Throws: `SecureStoreError`: `.wrongPassphrase` if `old` opens no slot, `.invalidArgument` for an empty
+    ///   `new`; the open and write errors.
+    public func changePassphrase(from old: SecretBytes, to new: SecretBytes) throws {
+        _ = try Passphrase.normalize(new)
+        try mutate { current in
+            let index = try slotIndex(opening: .passphrase(old), in: current)
+            current.image.slots[index] = try KeySlot.make(for: .passphrase(new), dataKey: current.dataKey,
+                                                          storeID: current.image.storeID, policy: policy)
+            if case let .passphrase(held)? = unlockSecret, held == old {
+                unlockSecret = .passphrase(new)
+                unlockedSlot = current.image.slots[index]
+            }
+        }
+    }
+
+    /// Adds a key slot for `secret`.
+    ///
+    /// - Throws: `SecureStoreError`: `.invalidArgument` when the store already has 8 slots, for an empty passphrase
+    ///   or a key that is not 32 bytes; the open and write errors.
+    public func addSlot(_ secret: UnlockSecret) throws {
+        if case let .passphrase(passphrase) = secret { _ = try Passphrase.normalize(passphrase) }
+        try mutate { current in
+            guard current.image.slots.count < StoreFormat.maximumSlots else {
+                throw SecureStoreError(.invalidArgument, path: path,
+                                       "the store \(path) already has \(StoreFormat.maximumSlots) key slots",
+                                       hint: "remove one with 'credstore keyslot remove' first")
+            }
+            current.image.slots.append(try KeySlot.make(for: secret, dataKey: current.dataKey,
+                                                        storeID: current.image.storeID, policy: policy))
+        }
+    }
+
+    /// Removes the key slot at `index` (as listed by `slots(at:)`). The last slot is never removed.
+    ///
+    /// The data key is unchanged, so a copy of the old secret still opens old copies of the file; use
+    /// `rotateDataKey()` to cut a leaked secret off completely.
+    ///
+    /// - Throws: `SecureStoreError.invalidArgument` for a bad index or the last slot; the open and write errors.
+    public func removeSlot(at index: Int) throws {
+        try mutate { current in
+            guard current.image.slots.indices.contains(index) else {
+                throw SecureStoreError(.invalidArgument, path: path,
+                                       "the store \(path) has no key slot \(index)",
+                                       hint: "run 'credstore keyslot list' to see the slots")
+            }
+            guard current.image.slots.count > 1 else {
+                throw SecureStoreError(.invalidArgument, path: path,
+                                       "slot \(index) is the last key slot of \(path); removing it would lock you out",
+                                       hint: "add another slot first with 'credstore keyslot add'")
+            }
+            current.image.slots.remove(at: index)
+        }
+    }
+
+    /// Replaces the data key and re-encrypts every record and re-wraps every slot under the new one.
+    ///
+    /// Every slot must be re-wrapped, which needs its secret: the secret this store was opened with covers its own
+    /// slot; pass the secrets of the other slots in `otherSecrets` (or remove those slots first).
+    ///
+    /// - Throws: `SecureStoreError.invalidArgument` naming a slot with no secret given; the open and write errors.
+    public func rotateDataKey(otherSecrets: [UnlockSecret] = []) throws {
+        let candidates = (unlockSecret.map { [$0] } ?? []) + otherSecrets
+        try mutate { current in
+            var secretsBySlot: [UnlockSecret] = []
+            for (index, slot) in current.image.slots.enumerated() {
+                var match: UnlockSecret?
+                for candidate in candidates where match == nil {
+                    if let unlockedSlot, slot == unlockedSlot, let unlockSecret,
+                       Self.sameSecret(candidate, unlockSecret) {
+                        match = candidate
+                    } else if let key = try slot.unwrap(candidate, storeID: current.image.storeID, policy: policy,
+                                                          path: path), key == current.dataKey {
+                        match = candidate
+                    }
+                }
+                guard let match else {
+                    throw SecureStoreError(.invalidArgument, path: path,
+                                           "cannot re-wrap key slot \(index) (\(slot.infoKind.rawValue)) of \(path) "
+                                           + "without its secret; nothing was changed",
+                                           hint: "give that slot's secret too, or remove the slot first")
+                }
+                secretsBySlot.append(match)
+            }
+            let newKey = try Random.secret(StoreFormat.dataKeySize)
+            current.image.slots = try secretsBySlot.map {
+                try KeySlot.make(for: $0, dataKey: newKey, storeID: current.image.storeID, policy: policy)
+            }
+            if let unlockSecret, let index = secretsBySlot.firstIndex(where: { Self.sameSecret($0, unlockSecret) }) {
+                unlockedSlot = current.image.slots[index]
+            }
+            current.dataKey = newKey
+            current.resealRecords = true
+        }
+    }
+
+    private static func sameSecret(_ lhs: UnlockSecret, _ rhs: UnlockSecret) -> Bool {
+        switch (lhs, rhs) {
+        case let (.passphrase(a), .passphrase(b)), let (.keyFile(a), .keyFile(b)): return a == b
+        default: return false
+        }
+    }
+
+    private func slotIndex(opening secret: UnlockSecret, in current: Current) throws -> Int {
+        if let unlockedSlot, let unlockSecret, Self.sameSecret(secret, unlockSecret),
+           let index = current.image.slots.firstIndex(of: unlockedSlot) {
+            return index
+        }
+        for (index, slot) in current.image.slots.enumerated() {
+            if let key = try slot.unwrap(secret, storeID: current.image.storeID, policy: policy, path: path),
+               key == current.dataKey {
+                return index
+            }
+        }
+        throw Self.wrongSecret(secret, image: current.image, path: path)
+    }
+
+    // MARK: - Loading and saving
+
+    private struct Loaded {
+        var image: StoreImage
+        var dataKey: SecretBytes
+        var profiles: [StoredProfile]
+        var slot: KeySlot?
+    }
+
+    private struct Current {
+        var image: StoreImage
+        var dataKey: SecretBytes
+        var profiles: [StoredProfile]
+        var resealRecords = false
+    }
+
+    private static func readImage(_ path: String) throws -> StoreImage {
+        let bytes = try SafeFile.read(path, what: "store", maximumSize: StoreFormat.maximumFileSize)
+        return try StoreImage.parse(bytes, path: path)
+    }
+
+    /// Unlocks `image` with `secret` (or checks `knownKey`), verifies the authenticator, decrypts every record.
+    private static func load(
+        _ image: StoreImage, path: String, secret: UnlockSecret?, knownKey: SecretBytes?, policy: ScryptPolicy
+    ) throws -> Loaded {
+        var dataKey: SecretBytes?
+        var openedSlot: KeySlot?
+        if let knownKey, knownKey.count == StoreFormat.dataKeySize, try image.isAuthentic(dataKey: knownKey) {
+            dataKey = knownKey
+        } else if let secret {
+            for slot in image.slots {
+                if let key = try slot.unwrap(secret, storeID: image.storeID, policy: policy, path: path) {
+                    dataKey = key
+                    openedSlot = slot
+                    break
+                }
+            }
+            guard dataKey != nil else { throw wrongSecret(secret, image: image, path: path) }
+        }
+        guard let dataKey else {
+            throw SecureStoreError(.wrongKeyFile, path: path,
+                                   "the agent's data key does not open the store \(path): its data key was rotated "
+                                   + "or the file was altered", hint: "unlock it again with its passphrase or key file")
+        }
+        guard try image.isAuthentic(dataKey: dataKey) else {
+            throw SecureStoreError.corrupt(path, "its authenticator does not verify: the header, a key slot or the "
+                                           + "record list was altered")
+        }
+        let profiles = try image.openRecords(dataKey: dataKey, path: path)
+        return Loaded(image: image, dataKey: dataKey, profiles: profiles, slot: openedSlot)
+    }
+
+    private static func wrongSecret(_ secret: UnlockSecret, image: StoreImage, path: String) -> SecureStoreError {
+        switch secret {
+        case .passphrase:
+            if !image.slots.contains(where: { $0.infoKind == .passphrase }) {
+                return SecureStoreError(.wrongPassphrase, path: path, "the store \(path) has no passphrase slot",
+                                        hint: "unlock it with its key file (--key-file)")
+            }
+            return SecureStoreError(.wrongPassphrase, path: path, "the passphrase does not open the store \(path)",
+                                    hint: "check the passphrase (it is case-sensitive) and try again")
+        case .keyFile:
+            if !image.slots.contains(where: { $0.infoKind == .keyFile }) {
+                return SecureStoreError(.wrongKeyFile, path: path, "the store \(path) has no key-file slot",
+                                        hint: "unlock it with its passphrase")
+            }
+            return SecureStoreError(.wrongKeyFile, path: path, "the key file does not open the store \(path)",
+                                    hint: "check that --key-file or CREDSTORE_KEY_FILE names this store's key file")
+        }
+    }
+
+    /// Takes the lock, re-reads the file, applies `change` to what is there now, writes atomically, and adopts the
+    /// result. Nothing is written if `change` throws.
+    private func mutate(_ change: (inout Current) throws -> Void) throws {
+        let lock = try StoreLock(lockPath, storePath: path, timeout: lockTimeout)
+        defer { withExtendedLifetime(lock) {} }
+        let fresh = try Self.readImage(path)
+        let loaded: Loaded
+        do {
+            loaded = try Self.load(fresh, path: path, secret: unlockSecret, knownKey: dataKey, policy: policy)
+        } catch let error as SecureStoreError where error.code == .wrongPassphrase || error.code == .wrongKeyFile {
+            throw SecureStoreError(error.code, path: path,
+                                   "the store \(path) was changed by another process and the secret it was opened "
+                                   + "with no longer opens it; nothing was changed",
+                                   hint: "open the store again with its current passphrase or key file")
+        }
+        var current = Current(image: loaded.image, dataKey: loaded.dataKey, profiles: loaded.profiles)
+        if let slot = loaded.slot { unlockedSlot = slot }
+        try change(&current)
+        if current.resealRecords {
+            try current.image.seal(current.profiles, dataKey: current.dataKey)
+        }
+        let bytes = try current.image.encode(dataKey: current.dataKey)
+        try SafeFile.replace(path, with: bytes, what: "store")
+        image = current.image
+        dataKey = current.dataKey
+        profiles = current.profiles
+    }
+}

@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A key file: exactly 32 random bytes in a file of mode 0600, for unattended unlocking (cron, systemd).
+public enum KeyFile {
+    /// The exact size of a key file in bytes.
+    public static let size = 32
+
+    /// Creates a new key file of 32 random bytes at `path` (mode 0600; missing parent directories 0700).
+    ///
+    /// - Parameter path: where to create it. An existing file (or symlink) there is never overwritten.
+    /// - Returns: the key bytes.
+    /// - Throws: `SecureStoreError` with `.alreadyExists` if something is at `path`, `.io` if it cannot be written.
+    public static func generate(at path: String) throws -> SecretBytes {
+        try SafeFile.makeDirectory(SafeFile.directoryOf(path))
+        let key = try Random.secret(size)
+        try key.withUnsafeBytes { try SafeFile.createExclusive(path, bytes: $0, what: "key file") }
+        return key
+    }
+
+    /// Reads the key file at `path` after the safe-open checks.
+    ///
+    /// - Parameter path: the key file.
+    /// - Returns: its 32 bytes.
+    /// - Throws: `SecureStoreError`: `.unsafePermissions` for a symlink, a non-regular file, a file owned by another
+    ///   user or open to group/others; `.invalidArgument` if it is not exactly 32 bytes; `.notFound`, `.io`.
+    public static func read(at path: String) throws -> SecretBytes {
+        var bytes = try SafeFile.read(path, what: "key file", maximumSize: size, exactSize: size)
+        defer { bytes.withUnsafeMutableBytes { SecureMemory.wipe($0) } }
+        return SecretBytes(bytes)
+    }
+}
+
+/// Where the encrypted store lives.
+public struct StoreLocation {
+    /// The store path: `explicit` (from `--store`), else `CREDSTORE_STORE`, else `$XDG_DATA_HOME/credstore/store`,
+    /// else `$HOME/.local/share/credstore/store`.
+    ///
+    /// - Parameters:
+    ///   - explicit: the path given on the command line, if any.
+    ///   - environment: the process environment.
+    /// - Returns: the path (relative paths are kept relative).
+    public static func resolve(explicit: String?, environment: [String: String]) -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
+        if let fromEnvironment = environment["CREDSTORE_STORE"], !fromEnvironment.isEmpty { return fromEnvironment }
+        // The XDG spec says to ignore a relative XDG_DATA_HOME.
+        if let data = environment["XDG_DATA_HOME"], data.hasPrefix("/") { return data + "/credstore/store" }
+        return homeDirectory(environment) + "/.local/share/credstore/store"
+    }
+
+    static func homeDirectory(_ environment: [String: String]) -> String {
+        if let home = environment["HOME"], !home.isEmpty { return home }
+        if let entry = getpwuid(geteuid()), let directory = entry.pointee.pw_dir { return String(cString: directory) }
+        return "/"
+    }
+}
+
+/// A passphrase kept in a file (`--passphrase-file`, `CREDSTORE_PASSPHRASE_FILE`), for unattended use.
+public enum PassphraseFile {
+    /// The largest passphrase file accepted.
+    public static let maximumSize = 4096
+
+    /// Reads a passphrase file after the same safe-open checks as a key file, dropping one trailing `\n` or `\r\n`
+    /// (editors and `echo` add one).
+    ///
+    /// - Parameter path: the passphrase file.
+    /// - Returns: the passphrase bytes (not yet normalised; the store does that).
+    /// - Throws: `SecureStoreError`: `.unsafePermissions`, `.notFound`, `.corrupt` when over 4096 bytes, `.io`.
+    public static func read(at path: String) throws -> SecretBytes {
+        var bytes = try SafeFile.read(path, what: "passphrase file", maximumSize: maximumSize)
+        defer { bytes.withUnsafeMutableBytes { SecureMemory.wipe($0) } }
+        return trimmingLineEnd(bytes)
+    }
+
+    /// `bytes` without one trailing `\n` or `\r\n`.
+    public static func trimmingLineEnd(_ bytes: [UInt8]) -> SecretBytes {
+        var count = bytes.count
+        if count > 0, bytes[count - 1] == 0x0a {
+            count -= 1
+            if count > 0, bytes[count - 1] == 0x0d { count -= 1 }
+        }
+        return SecretBytes(bytes[0..<count])
+    }
+}

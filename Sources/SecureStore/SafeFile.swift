@@ -1,0 +1,235 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+#if canImport(Glibc)
+private let systemRead = Glibc.read
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+private let systemRead = Darwin.read
+private let systemWrite = Darwin.write
+#endif
+
+/// The file-system rules for secret-bearing files: refuse unsafe files on open, write atomically and durably, create
+/// with exact modes whatever the umask, and serialise writers with a lock file.
+enum SafeFile {
+    /// Reads a whole file after checking that it is a regular file (not a symlink), owned by us, private to us
+    /// (no group/other bits) and at most `maximumSize` bytes, without reading more than that.
+    static func read(_ path: String, what: String, maximumSize: Int, exactSize: Int? = nil) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+        if fd < 0 {
+            let code = errno
+            switch code {
+            case ELOOP:
+                throw SecureStoreError(.unsafePermissions, path: path, errno: code,
+                                       "the \(what) \(path) is a symbolic link; credstore refuses to follow it",
+                                       hint: "replace the link with the file itself (mv the target to \(path))")
+            case ENOENT:
+                throw SecureStoreError(.notFound, path: path, errno: code, "there is no \(what) at \(path)",
+                                       hint: what == "store" ? "create one with 'credstore init'" : "check the path")
+            default:
+                throw SecureStoreError.system("open the \(what)", path: path, errno: code)
+            }
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw SecureStoreError.system("inspect the \(what)", path: path, errno: errno) }
+        try checkPrivate(info, path: path, what: what)
+        let size = Int(info.st_size)
+        if let exactSize, size != exactSize {
+            throw SecureStoreError(.invalidArgument, path: path,
+                                   "the \(what) \(path) is \(size) bytes; it must be exactly \(exactSize)",
+                                   hint: "point at the right file, or generate a new one with 'credstore init'")
+        }
+        guard size <= maximumSize else {
+            throw SecureStoreError(what == "store" ? .corrupt : .invalidArgument, path: path,
+                                   "the \(what) \(path) is \(size) bytes, more than the \(maximumSize) allowed",
+                                   hint: "check that the path names a credstore \(what)")
+        }
+        // Read one byte past the expected size so a file that grew after fstat is noticed, not silently cut.
+        var bytes = [UInt8](repeating: 0, count: size + 1)
+        var total = 0
+        while total < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress! + total, $0.count - total) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SecureStoreError.system("read the \(what)", path: path, errno: errno)
+            }
+            if count == 0 { break }
+            total += count
+        }
+        guard total == size else {
+            throw SecureStoreError(.io, path: path, "the \(what) \(path) changed size while it was read",
+                                   hint: "another program is writing it; try again")
+        }
+        bytes.removeLast()
+        return bytes
+    }
+
+    /// Refuses anything but a regular file owned by the current user with no group/other permission bits.
+    static func checkPrivate(_ info: stat, path: String, what: String) throws {
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw SecureStoreError(.unsafePermissions, path: path, "the \(what) \(path) is not a regular file",
+                                   hint: "point credstore at a regular file")
+        }
+        guard info.st_uid == geteuid() else {
+            throw SecureStoreError(.unsafePermissions, path: path,
+                                   "the \(what) \(path) is owned by uid \(info.st_uid), not by you (uid \(geteuid()))",
+                                   hint: "use your own \(what), or have its owner run credstore")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            let mode = String(info.st_mode & 0o777, radix: 8)
+            throw SecureStoreError(.unsafePermissions, path: path,
+                                   "the \(what) \(path) has mode \(mode): group or others may access it",
+                                   hint: "run 'chmod 600 \(path)' if nobody else could have read it; otherwise "
+                                       + "treat its secrets as exposed and rotate them")
+        }
+    }
+
+    /// Whether anything (even a dangling symlink) exists at `path`.
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    /// Creates `directory` and any missing parents with mode 0700 exactly (whatever the umask).
+    static func makeDirectory(_ directory: String) throws {
+        var info = stat()
+        if stat(directory, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw SecureStoreError(.io, path: directory, errno: ENOTDIR, "\(directory) is not a directory",
+                                       hint: "move the file out of the way or choose another store path")
+            }
+            return
+        }
+        let parent = (directory as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != directory { try makeDirectory(parent) }
+        if mkdir(directory, 0o700) != 0 {
+            if errno == EEXIST { return }
+            throw SecureStoreError.system("create the directory", path: directory, errno: errno)
+        }
+        // mkdir's mode is filtered by the umask; set it exactly.
+        guard chmod(directory, 0o700) == 0 else {
+            throw SecureStoreError.system("set the mode of", path: directory, errno: errno)
+        }
+    }
+
+    /// Writes `bytes` to a new file at `path` (mode 0600, `O_EXCL`), fsyncs it and its directory.
+    static func createExclusive(_ path: String, bytes: UnsafeRawBufferPointer, what: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if fd < 0 {
+            let code = errno
+            if code == EEXIST {
+                throw SecureStoreError(.alreadyExists, path: path, errno: code, "\(path) already exists",
+                                       hint: "credstore never overwrites a \(what); move it away or use it as is")
+            }
+            throw SecureStoreError.system("create the \(what)", path: path, errno: code)
+        }
+        do {
+            try writeAll(fd, bytes, path: path, what: what)
+            close(fd)
+        } catch {
+            close(fd)
+            unlink(path)
+            throw error
+        }
+        try syncDirectory(of: path)
+    }
+
+    /// Replaces `path` atomically: temporary file in the same directory (`O_EXCL`, 0600), fsync, rename, fsync of the
+    /// directory. A crash at any point leaves either the old or the new file.
+    static func replace(_ path: String, with bytes: [UInt8], what: String) throws {
+        let directory = directoryOf(path)
+        let name = (path as NSString).lastPathComponent
+        let suffix = try Random.bytes(8).map { String(format: "%02x", $0) }.joined()
+        let temporary = directory + "/." + name + ".tmp-" + suffix
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SecureStoreError.system("create a temporary file in", path: directory, errno: errno) }
+        do {
+            try bytes.withUnsafeBytes { try writeAll(fd, $0, path: temporary, what: what) }
+            close(fd)
+            guard rename(temporary, path) == 0 else {
+                throw SecureStoreError.system("replace the \(what)", path: path, errno: errno)
+            }
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        try syncDirectory(of: path)
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String, what: String) throws {
+        // The mode given to open() is filtered by the umask; set it exactly.
+        guard fchmod(fd, 0o600) == 0 else { throw SecureStoreError.system("set the mode of", path: path, errno: errno) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw SecureStoreError.system("write the \(what)", path: path, errno: errno)
+            }
+            offset += written
+        }
+        guard fsync(fd) == 0 else { throw SecureStoreError.system("flush the \(what) to disk", path: path, errno: errno) }
+    }
+
+    static func directoryOf(_ path: String) -> String {
+        let directory = (path as NSString).deletingLastPathComponent
+        return directory.isEmpty ? "." : directory
+    }
+
+    private static func syncDirectory(of path: String) throws {
+        let directory = directoryOf(path)
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SecureStoreError.system("open the directory", path: directory, errno: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw SecureStoreError.system("flush the directory", path: directory, errno: errno) }
+    }
+}
+
+/// An exclusive `flock` on a separate lock file next to the store, held until this object goes away.
+///
+/// A separate file (not the store itself) because the store is replaced by rename on every save, and a lock on a
+/// replaced inode would protect nothing.
+final class StoreLock {
+    private let fd: Int32
+
+    /// Takes the lock on `path`, retrying for up to `timeout` seconds, then throws `locked`.
+    init(_ path: String, storePath: String, timeout: Double) throws {
+        let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if fd < 0 {
+            if errno == ELOOP {
+                throw SecureStoreError(.unsafePermissions, path: path, errno: ELOOP,
+                                       "the lock file \(path) is a symbolic link", hint: "remove \(path)")
+            }
+            throw SecureStoreError.system("open the lock file", path: path, errno: errno)
+        }
+        _ = fchmod(fd, 0o600)
+        let deadline = Date().addingTimeInterval(timeout)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            guard code == EWOULDBLOCK || code == EINTR else {
+                close(fd)
+                throw SecureStoreError.system("lock", path: path, errno: code)
+            }
+            if Date() >= deadline {
+                close(fd)
+                throw SecureStoreError(.locked, path: storePath, errno: code,
+                                       "the store \(storePath) is locked by another credstore process "
+                                       + "(waited \(String(format: "%.1f", timeout)) s); nothing was changed",
+                                       hint: "wait for the other command to finish and try again")
+            }
+            usleep(50_000)
+        }
+        self.fd = fd
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

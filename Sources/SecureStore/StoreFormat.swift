@@ -1,0 +1,362 @@
+/// The constants of the store file format. FORMAT.md specifies every one of them; change both together.
+enum StoreFormat {
+    /// The first 8 bytes of every store file: ASCII `CREDSTOR`.
+    static let magic: [UInt8] = Array("CREDSTOR".utf8)
+    /// The only format version this build reads and writes.
+    static let version: UInt16 = 1
+    /// The trailing unkeyed SHA-256 checksum, present in every version, so any damage is reported as corruption
+    /// before the version or the secret is looked at.
+    static let checksumSize = 32
+    /// Files larger than this are refused before being read.
+    static let maximumFileSize = 16 << 20
+    static let storeIDSize = 16
+    static let saveSaltSize = 32
+    static let maximumSlots = 8
+    static let maximumRecords = 65_536
+    static let maximumNameBytes = 256
+    static let maximumSealedRecord = 1 << 20
+    static let dataKeySize = 32
+
+    /// Domain-separation labels, ASCII, used exactly as written.
+    enum Label {
+        static let passphraseSalt: [UInt8] = Array("credstore/v1 passphrase slot".utf8)
+        static let keyFileInfo: [UInt8] = Array("credstore/v1 key-file slot".utf8)
+        static let slotAAD: [UInt8] = Array("credstore/v1 slot".utf8)
+        static let recordKeyInfo: [UInt8] = Array("credstore/v1 records".utf8)
+        static let recordAAD: [UInt8] = Array("credstore/v1 record".utf8)
+        static let authenticatorInfo: [UInt8] = Array("credstore/v1 file authenticator".utf8)
+    }
+
+    /// Record plaintext field types (type u8, length u32, value).
+    enum Field {
+        static let accessKeyID: UInt8 = 0x01
+        static let secretAccessKey: UInt8 = 0x02
+        static let sessionToken: UInt8 = 0x03
+        static let expiration: UInt8 = 0x04
+        static let setting: UInt8 = 0x05
+    }
+}
+
+/// One key slot as stored: the parameters needed to derive its key-encryption key and the wrapped data key.
+struct KeySlot: Equatable {
+    enum Parameters: Equatable {
+        case passphrase(logN: UInt8, r: UInt32, p: UInt32, salt: [UInt8])
+        case keyFile(salt: [UInt8])
+    }
+
+    static let passphraseKind: UInt8 = 1
+    static let keyFileKind: UInt8 = 2
+    static let wrappedSize = StoreFormat.dataKeySize + AESGCM.tagSize
+
+    var parameters: Parameters
+    var nonce: [UInt8]
+    var wrappedKey: [UInt8]
+
+    var kind: UInt8 {
+        if case .passphrase = parameters { return Self.passphraseKind }
+        return Self.keyFileKind
+    }
+
+    var infoKind: KeySlotInfo.Kind {
+        if case .passphrase = parameters { return .passphrase }
+        return .keyFile
+    }
+
+    /// The slot body's bytes before the nonce: what the wrap's AAD binds.
+    var parameterBytes: [UInt8] {
+        var writer = ByteWriter()
+        switch parameters {
+        case let .passphrase(logN, r, p, salt):
+            writer.u8(logN)
+            writer.u32(r)
+            writer.u32(p)
+            writer.u8(UInt8(salt.count))
+            writer.raw(salt)
+        case let .keyFile(salt):
+            writer.raw(salt)
+        }
+        return writer.bytes
+    }
+
+    func encode(into writer: inout ByteWriter) {
+        let body = parameterBytes + nonce + wrappedKey
+        writer.u8(kind)
+        writer.u8(0)  // flags, reserved
+        writer.u16(UInt16(body.count))
+        writer.raw(body)
+    }
+
+    static func decode(kind: UInt8, flags: UInt8, body: UnsafeRawBufferPointer) throws -> KeySlot {
+        guard flags == 0 else { throw ByteReader.Truncated() }
+        var reader = ByteReader(body)
+        let parameters: Parameters
+        switch kind {
+        case passphraseKind:
+            let logN = try reader.u8()
+            let r = try reader.u32()
+            let p = try reader.u32()
+            let saltLength = Int(try reader.u8())
+            guard (16...64).contains(saltLength) else { throw ByteReader.Truncated() }
+            parameters = .passphrase(logN: logN, r: r, p: p, salt: try reader.take(saltLength))
+        case keyFileKind:
+            parameters = .keyFile(salt: try reader.take(32))
+        default:
+            throw ByteReader.Truncated()
+        }
+        let nonce = try reader.take(AESGCM.nonceSize)
+        let wrapped = try reader.take(wrappedSize)
+        guard reader.remaining == 0 else { throw ByteReader.Truncated() }
+        return KeySlot(parameters: parameters, nonce: nonce, wrappedKey: wrapped)
+    }
+
+    func aad(storeID: [UInt8]) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.raw(StoreFormat.Label.slotAAD)
+        writer.u16(StoreFormat.version)
+        writer.raw(storeID)
+        writer.u8(kind)
+        writer.u8(0)
+        writer.raw(parameterBytes)
+        return writer.bytes
+    }
+
+    /// The key-encryption key for `secret`, or `nil` when `secret` is of the other kind. For passphrase slots the
+    /// scrypt parameters are checked against `policy` first, so out-of-bound values never reach the KDF.
+    func keyEncryptionKey(for secret: UnlockSecret, policy: ScryptPolicy, path: String) throws -> SecretBytes? {
+        switch (parameters, secret) {
+        case let (.passphrase(logN, r, p, salt), .passphrase(passphrase)):
+            try policy.check(logN: logN, r: r, p: p, path: path)
+            return try KDF.scrypt(password: try Passphrase.normalize(passphrase),
+                                  salt: StoreFormat.Label.passphraseSalt + salt,
+                                  n: UInt64(1) << UInt64(logN), r: r, p: p, length: 32)
+        case let (.keyFile(salt), .keyFile(keyBytes)):
+            guard keyBytes.count == KeyFile.size else { return nil }
+            return try KDF.hkdfSHA256(key: keyBytes, salt: salt, info: StoreFormat.Label.keyFileInfo, length: 32)
+        default:
+            return nil
+        }
+    }
+
+    /// The data key, or `nil` when `secret` does not open this slot.
+    func unwrap(_ secret: UnlockSecret, storeID: [UInt8], policy: ScryptPolicy, path: String) throws -> SecretBytes? {
+        guard let kek = try keyEncryptionKey(for: secret, policy: policy, path: path) else { return nil }
+        guard let key = try AESGCM.open(key: kek, nonce: nonce, sealed: wrappedKey, aad: aad(storeID: storeID)),
+              key.count == StoreFormat.dataKeySize
+        else { return nil }
+        return key
+    }
+
+    /// A new slot wrapping `dataKey` for `secret`, with a fresh salt and nonce.
+    static func make(
+        for secret: UnlockSecret, dataKey: SecretBytes, storeID: [UInt8], policy: ScryptPolicy
+    ) throws -> KeySlot {
+        var slot: KeySlot
+        switch secret {
+        case .passphrase:
+            slot = KeySlot(parameters: .passphrase(logN: policy.writeLogN, r: ScryptPolicy.r, p: ScryptPolicy.p,
+                                                   salt: try Random.bytes(32)),
+                           nonce: try Random.bytes(AESGCM.nonceSize), wrappedKey: [])
+        case let .keyFile(bytes):
+            guard bytes.count == KeyFile.size else {
+                throw SecureStoreError(.invalidArgument, "a key file must hold exactly \(KeyFile.size) bytes",
+                                       hint: "generate one with 'credstore init --key-file PATH'")
+            }
+            slot = KeySlot(parameters: .keyFile(salt: try Random.bytes(32)),
+                           nonce: try Random.bytes(AESGCM.nonceSize), wrappedKey: [])
+        }
+        // Writing always uses the policy's own cost, so the bound check cannot fail here.
+        guard let kek = try slot.keyEncryptionKey(for: secret, policy: policy, path: "") else {
+            preconditionFailure("a new slot matches its own secret kind")
+        }
+        slot.wrappedKey = try AESGCM.seal(key: kek, nonce: slot.nonce, plaintext: dataKey,
+                                          aad: slot.aad(storeID: storeID))
+        return slot
+    }
+}
+
+/// One encrypted record as stored: the profile name in clear and the sealed profile.
+struct SealedRecord: Equatable {
+    var name: String
+    var nonce: [UInt8]
+    var sealed: [UInt8]
+}
+
+/// A parsed store file, before or after decryption: header, slots, sealed records and authenticator.
+struct StoreImage {
+    var storeID: [UInt8]
+    var slots: [KeySlot]
+    var saveSalt: [UInt8]
+    var records: [SealedRecord]
+    var authenticatorNonce: [UInt8]
+    var authenticatorTag: [UInt8]
+
+    /// Parses and checks `bytes` (magic, checksum, version, structure) without any key.
+    static func parse(_ bytes: [UInt8], path: String) throws -> StoreImage {
+        let headerSize = StoreFormat.magic.count + 2
+        guard bytes.count >= headerSize, Array(bytes[0..<StoreFormat.magic.count]) == StoreFormat.magic else {
+            throw SecureStoreError.corrupt(path, "it does not start with the credstore signature")
+        }
+        guard bytes.count >= headerSize + StoreFormat.checksumSize else {
+            throw SecureStoreError.corrupt(path, "it is truncated")
+        }
+        let checked = bytes.count - StoreFormat.checksumSize
+        let expected = try bytes.withUnsafeBytes { try SHA256Digest.hash(UnsafeRawBufferPointer(rebasing: $0[0..<checked])) }
+        guard expected == Array(bytes[checked...]) else {
+            throw SecureStoreError.corrupt(path, "its checksum does not match: it was truncated or altered")
+        }
+        let version = UInt16(bytes[8]) << 8 | UInt16(bytes[9])
+        guard version == StoreFormat.version else {
+            throw SecureStoreError(.unsupportedVersion, path: path,
+                                   "the store \(path) uses format version \(version); this credstore reads version "
+                                   + "\(StoreFormat.version) only",
+                                   hint: "upgrade credstore to a release that supports version \(version)")
+        }
+        do {
+            return try bytes.withUnsafeBytes { all in
+                var reader = ByteReader(UnsafeRawBufferPointer(rebasing: all[0..<checked]), offset: headerSize)
+                return try parseBody(&reader)
+            }
+        } catch let error as SecureStoreError {
+            throw error
+        } catch {
+            throw SecureStoreError.corrupt(path, "its structure is invalid")
+        }
+    }
+
+    private static func parseBody(_ reader: inout ByteReader) throws -> StoreImage {
+        let storeID = try reader.take(StoreFormat.storeIDSize)
+        let slotCount = Int(try reader.u8())
+        guard (1...StoreFormat.maximumSlots).contains(slotCount) else { throw ByteReader.Truncated() }
+        var slots: [KeySlot] = []
+        for _ in 0..<slotCount {
+            let kind = try reader.u8()
+            let flags = try reader.u8()
+            let length = Int(try reader.u16())
+            let body = try reader.take(length)
+            slots.append(try body.withUnsafeBytes { try KeySlot.decode(kind: kind, flags: flags, body: $0) })
+        }
+        let saveSalt = try reader.take(StoreFormat.saveSaltSize)
+        let recordCount = Int(try reader.u32())
+        guard recordCount <= StoreFormat.maximumRecords else { throw ByteReader.Truncated() }
+        var records: [SealedRecord] = []
+        var names = Set<String>()
+        for _ in 0..<recordCount {
+            let nameLength = Int(try reader.u16())
+            let nameBytes = try reader.take(nameLength)
+            guard let name = String(validating: nameBytes, as: UTF8.self), ProfileName.isValid(name),
+                  names.insert(name).inserted
+            else { throw ByteReader.Truncated() }
+            let nonce = try reader.take(AESGCM.nonceSize)
+            let sealedLength = Int(try reader.u32())
+            guard (AESGCM.tagSize...StoreFormat.maximumSealedRecord).contains(sealedLength) else {
+                throw ByteReader.Truncated()
+            }
+            records.append(SealedRecord(name: name, nonce: nonce, sealed: try reader.take(sealedLength)))
+        }
+        let authenticatorNonce = try reader.take(AESGCM.nonceSize)
+        let authenticatorTag = try reader.take(AESGCM.tagSize)
+        guard reader.remaining == 0 else { throw ByteReader.Truncated() }
+        return StoreImage(storeID: storeID, slots: slots, saveSalt: saveSalt, records: records,
+                          authenticatorNonce: authenticatorNonce, authenticatorTag: authenticatorTag)
+    }
+
+    /// Every byte the authenticator covers: magic through the last record.
+    var authenticatedBytes: [UInt8] {
+        var writer = ByteWriter()
+        writer.raw(StoreFormat.magic)
+        writer.u16(StoreFormat.version)
+        writer.raw(storeID)
+        writer.u8(UInt8(slots.count))
+        for slot in slots { slot.encode(into: &writer) }
+        writer.raw(saveSalt)
+        writer.u32(UInt32(records.count))
+        for record in records {
+            let name = Array(record.name.utf8)
+            writer.u16(UInt16(name.count))
+            writer.raw(name)
+            writer.raw(record.nonce)
+            writer.u32(UInt32(record.sealed.count))
+            writer.raw(record.sealed)
+        }
+        return writer.bytes
+    }
+
+    /// The file bytes: authenticated part, a fresh authenticator under `dataKey`, and the checksum.
+    mutating func encode(dataKey: SecretBytes) throws -> [UInt8] {
+        let covered = authenticatedBytes
+        authenticatorNonce = try Random.bytes(AESGCM.nonceSize)
+        let key = try Self.authenticatorKey(dataKey: dataKey, saveSalt: saveSalt)
+        authenticatorTag = try AESGCM.seal(key: key, nonce: authenticatorNonce, plaintext: SecretBytes(zeroedCount: 0),
+                                           aad: covered)
+        var bytes = covered + authenticatorNonce + authenticatorTag
+        bytes += try SHA256Digest.hash(bytes)
+        guard bytes.count <= StoreFormat.maximumFileSize else {
+            throw SecureStoreError(.invalidArgument, "the store would grow beyond 16 MiB; nothing was changed",
+                                   hint: "remove profiles you no longer need")
+        }
+        return bytes
+    }
+
+    /// Whether `dataKey` authenticates the whole file (header, slots, record list).
+    func isAuthentic(dataKey: SecretBytes) throws -> Bool {
+        let key = try Self.authenticatorKey(dataKey: dataKey, saveSalt: saveSalt)
+        return try AESGCM.open(key: key, nonce: authenticatorNonce, sealed: authenticatorTag,
+                               aad: authenticatedBytes) != nil
+    }
+
+    static func authenticatorKey(dataKey: SecretBytes, saveSalt: [UInt8]) throws -> SecretBytes {
+        try KDF.hkdfSHA256(key: dataKey, salt: saveSalt, info: StoreFormat.Label.authenticatorInfo, length: 32)
+    }
+
+    static func recordKey(dataKey: SecretBytes, saveSalt: [UInt8]) throws -> SecretBytes {
+        try KDF.hkdfSHA256(key: dataKey, salt: saveSalt, info: StoreFormat.Label.recordKeyInfo, length: 32)
+    }
+
+    static func recordAAD(storeID: [UInt8], saveSalt: [UInt8], count: Int, index: Int, name: String) -> [UInt8] {
+        var writer = ByteWriter()
+        let nameBytes = Array(name.utf8)
+        writer.raw(StoreFormat.Label.recordAAD)
+        writer.u16(StoreFormat.version)
+        writer.raw(storeID)
+        writer.raw(saveSalt)
+        writer.u32(UInt32(count))
+        writer.u32(UInt32(index))
+        writer.u16(UInt16(nameBytes.count))
+        writer.raw(nameBytes)
+        return writer.bytes
+    }
+
+    /// Replaces the records with `profiles`, sealed under a fresh per-save salt and fresh nonces.
+    mutating func seal(_ profiles: [StoredProfile], dataKey: SecretBytes) throws {
+        saveSalt = try Random.bytes(StoreFormat.saveSaltSize)
+        let key = try Self.recordKey(dataKey: dataKey, saveSalt: saveSalt)
+        records = try profiles.enumerated().map { index, profile in
+            let nonce = try Random.bytes(AESGCM.nonceSize)
+            let plaintext = try RecordCodec.encode(profile)
+            guard plaintext.count + AESGCM.tagSize <= StoreFormat.maximumSealedRecord else {
+                throw SecureStoreError(.invalidArgument, "profile \(profile.name) is larger than the 1 MiB a record "
+                                       + "may hold", hint: "shorten its settings")
+            }
+            let aad = Self.recordAAD(storeID: storeID, saveSalt: saveSalt, count: profiles.count, index: index,
+                                     name: profile.name)
+            return SealedRecord(name: profile.name, nonce: nonce,
+                                sealed: try AESGCM.seal(key: key, nonce: nonce, plaintext: plaintext, aad: aad))
+        }
+    }
+
+    /// Decrypts every record; throws `corrupt` if any fails to verify or decode.
+    func openRecords(dataKey: SecretBytes, path: String) throws -> [StoredProfile] {
+        let key = try Self.recordKey(dataKey: dataKey, saveSalt: saveSalt)
+        return try records.enumerated().map { index, record in
+            let aad = Self.recordAAD(storeID: storeID, saveSalt: saveSalt, count: records.count, index: index,
+                                     name: record.name)
+            guard let plaintext = try AESGCM.open(key: key, nonce: record.nonce, sealed: record.sealed, aad: aad) else {
+                throw SecureStoreError.corrupt(path, "record \(index) does not verify")
+            }
+            guard let profile = RecordCodec.decode(plaintext, name: record.name) else {
+                throw SecureStoreError.corrupt(path, "record \(index) does not decode")
+            }
+            return profile
+        }
+    }
+}

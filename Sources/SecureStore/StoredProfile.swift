@@ -1,0 +1,83 @@
+import Foundation
+
+/// One profile in the encrypted store, holding the fields of the AWS Tools for PowerShell SDK store.
+///
+/// Only `name` is stored in clear; everything else is encrypted at rest.
+public struct StoredProfile: Equatable, Sendable {
+    /// The profile name, e.g. `default` or `AWS PS Default`. Visible in the store file without unlocking.
+    public var name: String
+    /// The access key id, e.g. `AKIAIOSFODNN7EXAMPLE`.
+    public var accessKeyID: String
+    /// The secret access key.
+    public var secretAccessKey: SecretBytes
+    /// The session token of temporary credentials.
+    public var sessionToken: SecretBytes?
+    /// When temporary credentials expire. Stored with millisecond precision.
+    public var expiration: Date?
+    /// Other settings: `region`, `role_arn`, `source_profile`, `mfa_serial`, `external_id`, `credential_process`
+    /// or any other string key.
+    public var settings: [String: String]
+
+    /// Creates a profile.
+    ///
+    /// - Parameters:
+    ///   - name: the profile name (1–256 UTF-8 bytes, no control characters).
+    ///   - accessKeyID: the access key id.
+    ///   - secretAccessKey: the secret access key.
+    ///   - sessionToken: the session token of temporary credentials, if any.
+    ///   - expiration: when temporary credentials expire, if known.
+    ///   - settings: any other settings, by key.
+    public init(
+        name: String,
+        accessKeyID: String,
+        secretAccessKey: SecretBytes,
+        sessionToken: SecretBytes? = nil,
+        expiration: Date? = nil,
+        settings: [String: String] = [:]
+    ) {
+        self.name = name
+        self.accessKeyID = accessKeyID
+        self.secretAccessKey = secretAccessKey
+        self.sessionToken = sessionToken
+        self.expiration = expiration
+        self.settings = settings
+    }
+}
+
+extension StoredProfile: CustomStringConvertible {
+    /// The name and access key id; secrets print as `<redacted>`.
+    public var description: String {
+        "StoredProfile(name: \(name), accessKeyID: \(accessKeyID), secretAccessKey: <redacted>"
+            + (sessionToken == nil ? "" : ", sessionToken: <redacted>") + ")"
+    }
+}
+
+/// A secret that unlocks the store through one of its key slots.
+public enum UnlockSecret: Sendable {
+    /// A passphrase (UTF-8; normalised to Unicode NFC before use; must not be empty).
+    case passphrase(SecretBytes)
+    /// The 32 bytes of a key file (see `KeyFile.read(at:)`).
+    case keyFile(SecretBytes)
+}
+
+/// What `EncryptedStore.slots(at:)` tells about a key slot, without unlocking anything.
+public struct KeySlotInfo: Equatable, Sendable {
+    /// The kind of secret that opens a slot.
+    public enum Kind: String, Sendable {
+        /// A passphrase, stretched with scrypt.
+        case passphrase
+        /// A 32-byte key file, expanded with HKDF-SHA256.
+        case keyFile = "key-file"
+    }
+
+    /// The slot's position in the store (0-based); `removeSlot(at:)` takes it.
+    public var index: Int
+    /// The kind of secret that opens the slot.
+    public var kind: Kind
+    /// For a passphrase slot, the scrypt cost as log2(N); `nil` for key-file slots.
+    public var scryptLogN: Int?
+    /// For a passphrase slot, scrypt's block size r; `nil` for key-file slots.
+    public var scryptR: Int?
+    /// For a passphrase slot, scrypt's parallelism p; `nil` for key-file slots.
+    public var scryptP: Int?
+}

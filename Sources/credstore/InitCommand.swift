@@ -1,0 +1,75 @@
+import ArgumentParser
+import CredentialLookup
+import Foundation
+
+/// `credstore init`: creates the encrypted store with a passphrase slot and/or a key-file slot.
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create the encrypted store.",
+        discussion: """
+            Creates an empty encrypted store (mode 0600, in a directory of mode 0700) protected by a passphrase, a \
+            key file, or both. The passphrase is asked twice on the terminal without echo, unless it comes from \
+            --passphrase-file or --passphrase-fd. With --key-file PATH the key file is used if it exists and \
+            generated (32 random bytes, mode 0600) if it does not; use it for unattended unlocking by cron or \
+            systemd. An existing store is never overwritten.
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Flag(name: .customLong("no-passphrase"), help: "Create only the key-file slot; requires --key-file.")
+    var noPassphrase = false
+
+    func run() throws {
+        let path = storeOptions.storePath()
+        guard !EncryptedStore.exists(at: path) else {
+            throw CLIFailure("a store already exists at \(path); nothing was changed",
+                             hint: "add a slot with 'credstore keyslot add', or choose another path with --store")
+        }
+        let keyPath = storeOptions.explicitKeyFile
+        if noPassphrase && keyPath == nil {
+            throw CLIFailure("--no-passphrase needs --key-file PATH: the store must have at least one slot",
+                             hint: "add --key-file PATH, or leave out --no-passphrase", exitCode: .usage)
+        }
+        var secrets: [UnlockSecret] = []
+        var description: [String] = []
+        if !noPassphrase {
+            // Ask for the passphrase before generating a key file, so a failed prompt leaves nothing behind.
+            let passphrase: SecretBytes
+            if let supplied = try storeOptions.suppliedPassphrase() {
+                passphrase = supplied
+            } else if SecretSources.hasTerminal {
+                passphrase = try SecretSources.promptPassphrase("New passphrase for \(path): ", confirm: true)
+            } else {
+                throw CLIFailure("init needs a passphrase for \(path), and there is no terminal to ask on",
+                                 hint: "pass --passphrase-file PATH or --passphrase-fd N, or use --key-file PATH "
+                                     + "--no-passphrase", exitCode: .noSecretSource)
+            }
+            if passphrase.isEmpty {
+                throw CLIFailure("the passphrase is empty; nothing was created", hint: "choose a non-empty passphrase",
+                                 exitCode: .invalidInput)
+            }
+            secrets.append(.passphrase(passphrase))
+            description.append("passphrase")
+        }
+        var generatedKey: String?
+        if let keyPath {
+            if EncryptedStore.exists(at: keyPath) {
+                secrets.append(.keyFile(try KeyFile.read(at: keyPath)))
+                description.append("key file \(keyPath)")
+            } else {
+                secrets.append(.keyFile(try KeyFile.generate(at: keyPath)))
+                description.append("key file \(keyPath) (generated)")
+                generatedKey = keyPath
+            }
+        }
+        do {
+            _ = try EncryptedStore.create(at: path, secrets: secrets)
+        } catch {
+            if let generatedKey { unlink(generatedKey) }
+            throw error
+        }
+        print("Created the encrypted store \(path) with slots: \(description.joined(separator: ", ")).")
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import CredentialLookup
+import Foundation
+
+/// `credstore keyslot list|add|remove`: manages the key slots that unlock the store.
+struct KeySlotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keyslot",
+        abstract: "List, add or remove the passphrases and key files that unlock the store.",
+        discussion: """
+            A store has 1 to 8 key slots, each opening it with a passphrase or a key file. Removing a slot does not \
+            change the data key: a copy of the store taken earlier still opens with the removed secret.
+            """,
+        subcommands: [List.self, Add.self, Remove.self]
+    )
+
+    /// `credstore keyslot list`: shows the slots without unlocking.
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the key slots (no passphrase needed).")
+
+        @OptionGroup var storeOptions: StoreOptions
+        @Flag(help: "Print the slots as a JSON array.") var json = false
+
+        func run() throws {
+            let slots = try EncryptedStore.slots(at: storeOptions.storePath())
+            if json {
+                let objects: [[String: Any]] = slots.map { slot in
+                    var object: [String: Any] = ["index": slot.index, "kind": slot.kind.rawValue]
+                    if let logN = slot.scryptLogN, let r = slot.scryptR, let p = slot.scryptP {
+                        object["kdf"] = "scrypt"
+                        object["logN"] = logN
+                        object["r"] = r
+                        object["p"] = p
+                    } else {
+                        object["kdf"] = "hkdf-sha256"
+                    }
+                    return object
+                }
+                let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .prettyPrinted])
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            print("SLOT  KIND        KDF")
+            for slot in slots {
+                let kdf = slot.scryptLogN.map { "scrypt N=2^\($0) r=\(slot.scryptR ?? 0) p=\(slot.scryptP ?? 0)" }
+                    ?? "HKDF-SHA256"
+                let kind = slot.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+                print("\(String(slot.index).padding(toLength: 4, withPad: " ", startingAt: 0))  \(kind)  \(kdf)")
+            }
+        }
+    }
+
+    /// `credstore keyslot add`: adds a passphrase or key-file slot.
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a passphrase or key-file slot.",
+            discussion: """
+                Unlocks the store with an existing secret, then adds a slot for a new passphrase (asked twice, or \
+                from --new-passphrase-file/--new-passphrase-fd) or, with --new-key-file PATH, for a key file \
+                (generated if it does not exist).
+                """)
+
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var newPassphraseOptions: NewPassphraseOptions
+        @Option(name: .customLong("new-key-file"), help: ArgumentHelp(
+            "Add a key-file slot for this file, generating it (32 random bytes, mode 0600) if it does not exist.",
+            valueName: "path"))
+        var newKeyFile: String?
+
+        func run() throws {
+            let store = try storeOptions.openStore()
+            if let newKeyFile {
+                let existed = EncryptedStore.exists(at: newKeyFile)
+                let key = existed ? try KeyFile.read(at: newKeyFile) : try KeyFile.generate(at: newKeyFile)
+                do {
+                    try store.addSlot(.keyFile(key))
+                } catch {
+                    if !existed { unlink(newKeyFile) }
+                    throw error
+                }
+                print("Added a key-file slot for \(newKeyFile)\(existed ? "" : " (generated)") to \(store.path).")
+            } else {
+                try store.addSlot(.passphrase(try newPassphraseOptions.newPassphrase(for: store.path)))
+                print("Added a passphrase slot to \(store.path).")
+            }
+        }
+    }
+
+    /// `credstore keyslot remove`: removes one slot, never the last.
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a key slot (never the last one).")
+
+        @OptionGroup var storeOptions: StoreOptions
+        @Argument(help: "The slot number, as 'credstore keyslot list' shows it.") var slot: Int
+
+        func run() throws {
+            let store = try storeOptions.openStore()
+            try store.removeSlot(at: slot)
+            print("Removed key slot \(slot) from \(store.path).")
+        }
+    }
+}

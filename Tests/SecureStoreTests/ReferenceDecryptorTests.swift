@@ -1,0 +1,140 @@
+import Foundation
+import XCTest
+@testable import SecureStore
+
+/// Scripts/reference-decrypt.py, written from FORMAT.md alone with Python's `cryptography`, must decrypt what the
+/// Swift code writes: that is what proves FORMAT.md complete and in step with the code.
+final class ReferenceDecryptorTests: XCTestCase {
+    private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    private func runDecryptor(_ arguments: [String]) throws -> (status: Int32, stdout: Data, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", packageRoot.appendingPathComponent("Scripts/reference-decrypt.py").path]
+            + arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errBox = Box()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return (process.terminationStatus, output, String(decoding: errBox.data, as: UTF8.self))
+    }
+
+    /// The decryptor's JSON, compared field by field with what Swift stored.
+    private func assertMatches(_ output: Data, _ profiles: [StoredProfile], file: StaticString = #filePath,
+                               line: UInt = #line) throws {
+        let decoded = try XCTUnwrap(try JSONSerialization.jsonObject(with: output) as? [[String: Any]])
+        XCTAssertEqual(decoded.count, profiles.count, file: file, line: line)
+        for (json, profile) in zip(decoded, profiles) {
+            XCTAssertEqual(json["name"] as? String, profile.name, file: file, line: line)
+            XCTAssertEqual(json["access_key_id"] as? String, profile.accessKeyID, file: file, line: line)
+            XCTAssertTrue(json["secret_access_key"] as? String == profile.secretAccessKey.unsafeUTF8String(),
+                          "secret of \(profile.name) differs", file: file, line: line)
+            XCTAssertTrue(json["session_token"] as? String == profile.sessionToken?.unsafeUTF8String(),
+                          "token of \(profile.name) differs", file: file, line: line)
+            XCTAssertEqual((json["expiration_ms"] as? NSNumber)?.int64Value,
+                           profile.expiration.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) },
+                           file: file, line: line)
+            XCTAssertEqual(json["settings"] as? [String: String], profile.settings, file: file, line: line)
+        }
+    }
+
+    func testDecryptsStoresWithSeveralSlotsAndManyProfiles() throws {
+        let directory = try TemporaryDirectory()
+        let storePath = directory.file("store")
+        let keyPath = directory.file("store.key")
+        let key = try KeyFile.generate(at: keyPath)
+        let first = SecretBytes(utf8: "first passphrase")
+        let second = SecretBytes(utf8: "zweite Passphrase mit Umlaut \u{00E4}")
+        let store = try EncryptedStore.create(at: storePath, secrets: [.passphrase(first), .keyFile(key)],
+                                              policy: Fixtures.cheap)
+        try store.addSlot(.passphrase(second))
+        var profiles: [StoredProfile] = []
+        for index in 0..<60 {
+            var profile = Fixtures.profile(index == 0 ? "AWS PS Default" : "profile-\(index)/ü",
+                                           settings: index % 3 == 0 ? [:] : ["region": "eu-west-\(index % 3)",
+                                                                            "role_arn": "arn:aws:iam::1:role/r\(index)"])
+            if index % 4 == 1 {
+                profile.sessionToken = SecretBytes(utf8: "FwoGZXIvYXdzEXAMPLETOKEN\(index)")
+                profile.expiration = Date(timeIntervalSince1970: 1_800_000_000 + Double(index) + 0.25)
+            }
+            try store.set(profile)
+            profiles.append(profile)
+        }
+        try store.remove(named: "profile-5/ü")
+        profiles.removeAll { $0.name == "profile-5/ü" }
+        try store.rename("profile-7/ü", to: "renamed")
+        profiles[profiles.firstIndex { $0.name == "profile-7/ü" }!].name = "renamed"
+
+        let byKeyFile = try runDecryptor(["--store", storePath, "--key-file", keyPath, "--minimum-log-n", "10"])
+        XCTAssertEqual(byKeyFile.status, 0, byKeyFile.stderr)
+        try assertMatches(byKeyFile.stdout, profiles)
+
+        for passphrase in ["first passphrase\n", "zweite Passphrase mit Umlaut a\u{0308}"] {  // NFD must work too
+            let passphraseFile = directory.file("passphrase")
+            try Data(passphrase.utf8).write(to: URL(fileURLWithPath: passphraseFile))
+            let result = try runDecryptor(["--store", storePath, "--passphrase-file", passphraseFile,
+                                           "--minimum-log-n", "10"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            try assertMatches(result.stdout, profiles)
+        }
+
+        // The reference rejects what the Swift code rejects.
+        var bytes = try Fixtures.bytes(storePath)
+        bytes[bytes.count / 2] ^= 1
+        try Fixtures.write(bytes, to: storePath)
+        let tampered = try runDecryptor(["--store", storePath, "--key-file", keyPath, "--minimum-log-n", "10"])
+        XCTAssertEqual(tampered.status, 1)
+        XCTAssertTrue(tampered.stderr.contains("corrupt"), tampered.stderr)
+    }
+
+    func testDecryptsAStandardCostStoreAndRotatedKeys() throws {
+        let directory = try TemporaryDirectory()
+        let storePath = directory.file("store")
+        let keyPath = directory.file("store.key")
+        let key = try KeyFile.generate(at: keyPath)
+        // One real-cost (2^17) slot, so the reference is checked against the default parameters too.
+        let store = try EncryptedStore.create(at: storePath, secrets: [.keyFile(key)])
+        try store.set(Fixtures.profile("default", settings: ["region": "us-east-1"]))
+        try store.rotateDataKey()
+        let passphraseFile = directory.file("passphrase")
+        try Data("standard cost".utf8).write(to: URL(fileURLWithPath: passphraseFile))
+        try store.addSlot(.passphrase(SecretBytes(utf8: "standard cost")))
+        XCTAssertEqual(try EncryptedStore.slots(at: storePath).last?.scryptLogN, 17)
+        let result = try runDecryptor(["--store", storePath, "--passphrase-file", passphraseFile])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        try assertMatches(result.stdout, [Fixtures.profile("default", settings: ["region": "us-east-1"])])
+    }
+
+    /// FORMAT.md's worked example is a real store: the Swift code and the reference both open it as documented.
+    func testFormatDocumentWorkedExampleOpens() throws {
+        let document = try String(contentsOf: packageRoot.appendingPathComponent("FORMAT.md"), encoding: .utf8)
+        let begin = try XCTUnwrap(document.range(of: "<!-- worked-example-store: begin -->"))
+        let end = try XCTUnwrap(document.range(of: "<!-- worked-example-store: end -->"))
+        let hex = document[begin.upperBound..<end.lowerBound].filter { $0.isHexDigit }
+        let directory = try TemporaryDirectory()
+        let storePath = directory.file("store")
+        try Fixtures.write(Fixtures.hex(String(hex)), to: storePath)
+        let key = SecretBytes(Array(0..<32) as [UInt8])
+        let store = try EncryptedStore.open(at: storePath, with: .keyFile(key))
+        XCTAssertEqual(store.profileNames, ["default"])
+        XCTAssertEqual(store.profile(named: "default"), Fixtures.profile("default", settings: ["region": "us-east-1"]))
+        let keyPath = directory.file("key")
+        try Fixtures.write(Array(0..<32), to: keyPath)
+        let reference = try runDecryptor(["--store", storePath, "--key-file", keyPath])
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        try assertMatches(reference.stdout, [Fixtures.profile("default", settings: ["region": "us-east-1"])])
+    }
+}
