@@ -350,7 +350,7 @@ extension ProfileFile {
         guard case .property(let info) = line.kind else { return }
         let base = line.start
         var content: [UInt8]
-        if !info.hasEmptyValue {
+        if !info.hasEmptyValue && !value.isEmpty {
             content = Array(arena[base..<base + Int(info.valueStart)]) + value
             content += arena[base + Int(info.valueEnd)..<line.contentEnd]
         } else {
