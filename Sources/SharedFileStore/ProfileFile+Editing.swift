@@ -173,6 +173,12 @@ extension ProfileFile {
                 "the profile name \(quoted(name)) is not valid: use 1 or more letters, digits and - _ / . % @ : +"),
                 path: path)
         }
+        if kind == .credentials && name == "DEFAULT" {
+            // Python's configparser (botocore, the AWS CLI) reads [DEFAULT] as defaults for every other section.
+            throw SharedFileError(.invalidArgument(
+                "the profile name 'DEFAULT' is refused in a credentials file: botocore and the AWS CLI would apply "
+                + "its keys to every other profile"), path: path)
+        }
     }
 
     func validateKey(_ key: String, what: String) throws {

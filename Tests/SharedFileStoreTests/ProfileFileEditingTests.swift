@@ -166,7 +166,7 @@ final class ProfileFileEditingTests: XCTestCase {
     func testCorruptingInputsAreRefusedAndChangeNothing() throws {
         var document = try ProfileFile(parsing: credentials, kind: .credentials)
         let before = document.bytes
-        let badNames = ["", "a b", "a]b", "a\nb", "[x", "a=b", "ü"]
+        let badNames = ["", "a b", "a]b", "a\nb", "[x", "a=b", "ü", "DEFAULT"]
         for name in badNames {
             XCTAssertThrowsError(try document.setValue("v", forKey: "k", inProfile: name), name.debugDescription) {
                 XCTAssertEqual(($0 as? SharedFileError)?.code, .invalidArgument)
