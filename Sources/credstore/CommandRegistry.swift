@@ -2,5 +2,7 @@ import ArgumentParser
 
 /// The subcommands, in the order `credstore --help` lists them. Each lives in its own file.
 enum CommandRegistry {
-    static let all: [ParsableCommand.Type] = []
+    static let all: [ParsableCommand.Type] = [
+        SharedProfilesCommand.self,
+    ]
 }
