@@ -4,6 +4,7 @@ import ArgumentParser
 enum CommandRegistry {
     static let all: [ParsableCommand.Type] = [
         InitCommand.self,
+        SharedProfilesCommand.self,
         PasswdCommand.self,
         KeySlotCommand.self,
     ]

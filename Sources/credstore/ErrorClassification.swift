@@ -18,6 +18,18 @@ enum ErrorClassification {
             }
             return CLIFailure(error.message, hint: error.hint, exitCode: status)
         }
+        if let error = error as? SharedFileError {
+            let status: ExitStatus
+            switch error.code {
+            case .malformedFile, .invalidArgument: status = .invalidInput
+            case .profileNotFound: status = .notFound
+            case .locked: status = .locked
+            case .permissionDenied: status = .unsafePermissions
+            case .ioError: status = .ioError
+            default: status = .failure
+            }
+            return CLIFailure(error.message, hint: error.hint, exitCode: status)
+        }
         return nil
     }
 }

@@ -1,0 +1,198 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The POSIX calls behind reading and safely replacing a shared file. Every failure keeps its errno.
+enum FileSystem {
+    /// What an existing file looked like before an edit.
+    struct ExistingFile {
+        var bytes: [UInt8]
+        var mode: mode_t
+        var owner: uid_t
+        var group: gid_t
+    }
+
+    static func currentErrno() -> Int32 { errno }
+
+    /// Reads a whole file; `nil` when it does not exist.
+    static func readIfPresent(_ path: String, reportedAs reported: String) throws -> ExistingFile? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        if descriptor < 0 {
+            let number = errno
+            if number == ENOENT { return nil }
+            throw SharedFileError(.system(operation: "opening the file", errno: number), path: reported)
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            throw SharedFileError(.system(operation: "reading the file's status", errno: errno), path: reported)
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            throw SharedFileError(.system(operation: "reading the file", errno: EISDIR), path: reported)
+        }
+        var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0))
+        var filled = 0
+        while true {
+            if filled == bytes.count { bytes += [UInt8](repeating: 0, count: max(4096, bytes.count / 2)) }
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SharedFileError(.system(operation: "reading the file", errno: errno), path: reported)
+            }
+            if count == 0 { break }
+            filled += count
+        }
+        bytes.removeSubrange(filled...)
+        return ExistingFile(bytes: bytes, mode: info.st_mode & 0o7777, owner: info.st_uid, group: info.st_gid)
+    }
+
+    /// Follows symbolic links (at most 40, like the kernel) to the file an edit must replace, so the link itself
+    /// survives. A dangling link resolves to its missing target, which the edit then creates.
+    static func resolveSymlinks(_ path: String, reportedAs reported: String) throws -> String {
+        var current = path
+        for _ in 0..<40 {
+            var info = stat()
+            if lstat(current, &info) != 0 {
+                let number = errno
+                if number == ENOENT { return current }
+                throw SharedFileError(.system(operation: "inspecting the path", errno: number), path: reported)
+            }
+            guard (info.st_mode & S_IFMT) == S_IFLNK else { return current }
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let length = readlink(current, &buffer, buffer.count - 1)
+            guard length >= 0 else {
+                throw SharedFileError(.system(operation: "reading the symbolic link", errno: errno), path: reported)
+            }
+            let target = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            current = target.hasPrefix("/") ? target : directory(of: current) + "/" + target
+        }
+        throw SharedFileError(.system(operation: "resolving symbolic links", errno: ELOOP), path: reported)
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    /// Creates `directory` and any missing parents with mode 0700 (`~/.aws` holds secrets).
+    static func createDirectories(_ directory: String, reportedAs reported: String) throws {
+        var info = stat()
+        if stat(directory, &info) == 0 { return }
+        let parent = Self.directory(of: directory)
+        if parent != directory && parent != "." { try createDirectories(parent, reportedAs: reported) }
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+            throw SharedFileError(.system(operation: "creating the directory \(directory)", errno: errno),
+                                  path: reported)
+        }
+    }
+
+    /// Replaces `path` with `bytes`: a temp file in the same directory (`O_EXCL`, 0600) → write → fsync → rename →
+    /// fsync of the directory. A crash leaves the old or the new file, never a mix. An existing file's mode (and,
+    /// when running as root, its owner) carries over; a new file is 0600.
+    static func replace(_ path: String, with bytes: [UInt8], existing: ExistingFile?, reportedAs reported: String) throws {
+        let directory = Self.directory(of: path)
+        let name = path.split(separator: "/").last.map(String.init) ?? "file"
+        var temporary = ""
+        var descriptor: Int32 = -1
+        for _ in 0..<16 {
+            temporary = directory + "/." + name + ".tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            if descriptor >= 0 || errno != EEXIST { break }
+        }
+        guard descriptor >= 0 else {
+            throw SharedFileError(.system(operation: "creating a temporary file in \(directory)", errno: errno),
+                                  path: reported)
+        }
+        var committed = false
+        defer {
+            if descriptor >= 0 { close(descriptor) }
+            if !committed { unlink(temporary) }
+        }
+        func fail(_ operation: String) -> SharedFileError {
+            SharedFileError(.system(operation: operation, errno: errno), path: reported)
+        }
+        if let existing {
+            guard fchmod(descriptor, existing.mode) == 0 else { throw fail("setting the file mode") }
+            if geteuid() == 0 && (existing.owner != 0 || existing.group != 0) {
+                guard fchown(descriptor, existing.owner, existing.group) == 0 else { throw fail("setting the owner") }
+            }
+        }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in
+                write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw fail("writing the file")
+            }
+            written += count
+        }
+        guard fsync(descriptor) == 0 else { throw fail("flushing the file to disk") }
+        guard close(descriptor) == 0 else {
+            descriptor = -1
+            throw fail("closing the file")
+        }
+        descriptor = -1
+        guard rename(temporary, path) == 0 else { throw fail("replacing the file") }
+        committed = true
+        let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryDescriptor >= 0 {
+            // The rename is durable only once the directory is flushed.
+            let status = fsync(directoryDescriptor)
+            let number = errno
+            close(directoryDescriptor)
+            if status != 0 && number != EINVAL {
+                throw SharedFileError(.system(operation: "flushing the directory", errno: number), path: reported)
+            }
+        }
+    }
+}
+
+/// An exclusive `flock` on a lock file next to the edited file, waited for with a bound.
+///
+/// `flock` locks belong to an open file description, so two threads that each open the lock file contend exactly
+/// like two processes. The lock file is never deleted: deleting it would let two editors lock different inodes.
+final class FileLock {
+    private var descriptor: Int32
+
+    init(path: String, waitSeconds: Double, reportedAs reported: String) throws {
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else {
+            throw SharedFileError(.system(operation: "opening the lock file \(path)", errno: errno), path: reported)
+        }
+        let deadline = Self.now() + waitSeconds
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            let number = errno
+            if number == EINTR { continue }
+            guard number == EWOULDBLOCK else {
+                close(descriptor)
+                throw SharedFileError(.system(operation: "locking \(path)", errno: number), path: reported)
+            }
+            guard Self.now() < deadline else {
+                close(descriptor)
+                throw SharedFileError(.locked(lockPath: path, seconds: waitSeconds), path: reported)
+            }
+            usleep(5_000)
+        }
+    }
+
+    deinit { release() }
+
+    func release() {
+        guard descriptor >= 0 else { return }
+        close(descriptor)  // Closing the last descriptor of the open file description drops the lock.
+        descriptor = -1
+    }
+
+    private static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,240 @@
+/// One AWS shared credentials or config file as a lossless document.
+///
+/// The document keeps every byte of the input (comments, blank lines, spacing, `\r\n` line ends, a missing final
+/// newline), so `bytes` of an unedited document equals the input. Queries follow the AWS SDKs' profile-file rules;
+/// edits (`ProfileFile+Editing.swift`) rewrite, insert or delete only the lines they must.
+public struct ProfileFile {
+    /// Whether this is a credentials or a config file.
+    public let kind: ProfileFileKind
+    /// The file the document was read from (used in error messages), if any.
+    public let path: String?
+
+    /// Append-only byte arena: the original input, then the text of every line written by an edit.
+    var arena: [UInt8]
+    var lines: [Line]
+    var headers: [SectionHeader]
+    var index: ProfileFileIndex
+
+    /// Parses `bytes` as a file of the given kind.
+    ///
+    /// - Parameters:
+    ///   - bytes: The file's content (UTF-8).
+    ///   - kind: `.credentials` or `.config`; decides how `[...]` headers are read.
+    ///   - path: The file's path, for error messages.
+    /// - Throws: `SharedFileError` with code `.malformedFile`, naming the file and the 1-based line.
+    public init(parsing bytes: [UInt8], kind: ProfileFileKind, path: String? = nil) throws {
+        self.kind = kind
+        self.path = path
+        self.arena = bytes
+        var lines: [Line] = []
+        var headers: [SectionHeader] = []
+        var index = ProfileFileIndex(expectedLines: bytes.count / 40 + 1, expectedSections: bytes.count / 200 + 1)
+        do {
+            try bytes.withUnsafeBufferPointer { buffer in
+                lines.reserveCapacity(buffer.count / 40 + 1)
+                var start = 0
+                var lineNumber = 1
+                let count = buffer.count
+                while start < count {
+                    var newline = start
+                    if let base = buffer.baseAddress,
+                       let found = memchr(base + start, Int32(ASCII.newline), count - start) {
+                        newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    } else {
+                        newline = count
+                    }
+                    var contentEnd = newline
+                    var eol = 0
+                    if newline < count {
+                        eol = 1
+                        if contentEnd > start && buffer[contentEnd - 1] == ASCII.carriageReturn {
+                            contentEnd -= 1
+                            eol = 2
+                        }
+                    }
+                    let lineKind = try LineClassifier.classify(
+                        buffer, start: start, length: contentEnd - start, lineNumber: lineNumber, kind: kind,
+                        headers: &headers)
+                    let line = Line(start: start, length: Int32(contentEnd - start), eolLength: Int8(eol),
+                                    kind: lineKind)
+                    try index.append(line, at: lines.count, buffer: buffer)
+                    lines.append(line)
+                    start = contentEnd + eol
+                    lineNumber += 1
+                }
+            }
+            self.lines = lines
+            self.headers = headers
+            index.finish(headers: headers, kind: kind)
+            self.index = index
+        } catch let problem as SyntaxProblem {
+            throw SharedFileError(problem, path: path)
+        }
+    }
+
+    /// Parses `text` as a file of the given kind; see `init(parsing:kind:path:)` for bytes.
+    ///
+    /// - Throws: `SharedFileError` with code `.malformedFile`.
+    public init(parsing text: String, kind: ProfileFileKind, path: String? = nil) throws {
+        try self.init(parsing: Array(text.utf8), kind: kind, path: path)
+    }
+
+    /// An empty document (a file that does not exist yet).
+    public init(kind: ProfileFileKind, path: String? = nil) {
+        // An empty input cannot be malformed.
+        self = try! ProfileFile(parsing: [UInt8](), kind: kind, path: path)
+    }
+
+    /// The document's bytes: the input, byte for byte, plus the effect of any edits.
+    public var bytes: [UInt8] {
+        var output = [UInt8]()
+        output.reserveCapacity(lines.reduce(0) { $0 + Int($1.length) + Int($1.eolLength) })
+        arena.withUnsafeBufferPointer { buffer in
+            for line in lines {
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[line.start..<line.end]))
+            }
+        }
+        return output
+    }
+
+    /// The document as text (it is valid UTF-8: the parser rejects anything else).
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    // MARK: - Queries
+
+    /// The profiles of the file, in order of first appearance; invalid and ignored sections are not included.
+    public var profileNames: [String] { index.profiles.order }
+
+    /// The `[sso-session NAME]` sections of a config file, in file order.
+    public var ssoSessionNames: [String] { index.ssoSessions.order }
+
+    /// The `[services NAME]` sections of a config file, in file order.
+    public var servicesNames: [String] { index.services.order }
+
+    /// Other `[TYPE NAME]` sections of a config file, as `(type, name)` in file order.
+    public var otherSectionNames: [(type: String, name: String)] {
+        index.others.order.map { key in
+            let section = index.sections[index.others.first[key]!]
+            if case .other(let type) = headers[section.header].type { return (type, headers[section.header].name) }
+            return ("", key)
+        }
+    }
+
+    /// Whether the file defines `name` as a profile.
+    public func containsProfile(_ name: String) -> Bool { index.profiles.first[name] != nil }
+
+    /// The merged properties of profile `name` in this file (duplicate sections merged, last value winning, keys
+    /// lower-cased), or `nil` when the file has no such profile.
+    public func profile(_ name: String) -> PropertyMap<ProfileValue>? {
+        properties(of: effectiveSections(ofProfile: name))
+    }
+
+    /// The value of `key` (case-insensitive) in profile `name`, or `nil`.
+    public func value(forKey key: String, inProfile name: String) -> ProfileValue? {
+        profile(name)?[key.lowercased()]
+    }
+
+    /// The merged properties of `[sso-session NAME]`, or `nil`.
+    public func ssoSession(_ name: String) -> PropertyMap<ProfileValue>? {
+        properties(of: index.sectionIndices(in: index.ssoSessions, named: name))
+    }
+
+    /// The merged properties of `[services NAME]`, or `nil`.
+    public func services(_ name: String) -> PropertyMap<ProfileValue>? {
+        properties(of: index.sectionIndices(in: index.services, named: name))
+    }
+
+    /// The merged properties of another `[TYPE NAME]` section, or `nil`.
+    public func otherSection(type: String, name: String) -> PropertyMap<ProfileValue>? {
+        properties(of: index.sectionIndices(in: index.others, named: type + " " + name))
+    }
+
+    // MARK: - Internals shared with editing
+
+    /// The sections that define profile `name`, in file order; in a config file, bare `[default]` sections are
+    /// left out when a `[profile default]` exists (the SDKs drop them, rather than merging).
+    func effectiveSections(ofProfile name: String) -> [Int] {
+        let all = index.sectionIndices(in: index.profiles, named: name)
+        guard kind == .config, name == "default", index.hasPrefixedDefault else { return all }
+        return all.filter { !headers[index.sections[$0].header].isBareDefault }
+    }
+
+    func properties(of sections: [Int]) -> PropertyMap<ProfileValue>? {
+        guard !sections.isEmpty else { return nil }
+        var map = PropertyMap<ProfileValue>()
+        arena.withUnsafeBufferPointer { buffer in
+            for sectionIndex in sections {
+                let section = index.sections[sectionIndex]
+                for property in index.properties[section.properties] {
+                    guard case .property(let info) = lines[property.line].kind, info.keyIsValid else { continue }
+                    map[key(of: property, info, buffer)] = value(of: property, info, buffer)
+                }
+            }
+        }
+        return map
+    }
+
+    func key(of property: PropertyRef, _ info: PropertyLine, _ buffer: UnsafeBufferPointer<UInt8>) -> String {
+        let start = lines[property.line].start
+        let key = buffer[start..<start + Int(info.keyEnd)].map(ASCII.lowercased)
+        return String(decoding: key, as: UTF8.self)
+    }
+
+    func value(of property: PropertyRef, _ info: PropertyLine, _ buffer: UnsafeBufferPointer<UInt8>) -> ProfileValue {
+        let line = lines[property.line]
+        let continuations = continuationTexts(of: property, buffer)
+        if info.hasEmptyValue && !continuations.isEmpty {
+            var map = PropertyMap<String>()
+            for text in continuations {
+                // The index checked that every sub-property line has a key and an '='.
+                let equals = text.firstIndex(of: ASCII.equals)!
+                map[trimmedString(UnsafeBufferPointer(rebasing: text[..<equals]))] =
+                    trimmedString(UnsafeBufferPointer(rebasing: text[(equals + 1)...]))
+            }
+            return .subProperties(map)
+        }
+        var value = String(decoding: buffer[line.start + Int(info.valueStart)..<line.start + Int(info.valueEnd)],
+                           as: UTF8.self)
+        for text in continuations {
+            value += "\n"
+            value += String(decoding: text, as: UTF8.self)
+        }
+        return .string(value)
+    }
+
+    /// The trimmed texts of the continuation lines of a property (comment and blank lines in between skipped).
+    func continuationTexts(
+        of property: PropertyRef, _ buffer: UnsafeBufferPointer<UInt8>
+    ) -> [UnsafeBufferPointer<UInt8>] {
+        guard property.lastLine > property.line else { return [] }
+        var texts: [UnsafeBufferPointer<UInt8>] = []
+        for lineIndex in property.line + 1...property.lastLine {
+            let line = lines[lineIndex]
+            if case .continuation(let start, let end) = line.kind {
+                texts.append(UnsafeBufferPointer(rebasing: buffer[line.start + Int(start)..<line.start + Int(end)]))
+            }
+        }
+        return texts
+    }
+
+    private func trimmedString(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        var start = 0
+        var end = bytes.count
+        while start < end && ASCII.isTrimmable(bytes[start]) { start += 1 }
+        while end > start && ASCII.isTrimmable(bytes[end - 1]) { end -= 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+}
+
+extension SharedFileError {
+    init(_ problem: SyntaxProblem, path: String?) {
+        self.init(problem.notUTF8 ? .notUTF8(line: problem.line) : .malformed(line: problem.line,
+                                                                              problem: problem.message), path: path)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,52 @@
+extension ProfileFile {
+    /// Reads and parses the file at `path`; a missing file gives an empty document (as the SDKs treat it).
+    ///
+    /// - Throws: `SharedFileError`: `.malformedFile` naming file and line, or a filesystem error with its errno.
+    public static func load(path: String, kind: ProfileFileKind) throws -> ProfileFile {
+        guard let existing = try FileSystem.readIfPresent(path, reportedAs: path) else {
+            return ProfileFile(kind: kind, path: path)
+        }
+        return try ProfileFile(parsing: existing.bytes, kind: kind, path: path)
+    }
+}
+
+/// Transactional, locked edits of a shared file: lock → re-read → edit → atomic replace (only if changed).
+///
+/// Concurrent editors (threads or processes) never lose each other's changes: each holds an exclusive lock on
+/// `FILE.lock` (next to the real file, after following symlinks) from the read to the rename. If the path is a
+/// symbolic link, the target is replaced and the link is kept. A new file is created 0600 (its directory 0700); an
+/// existing file keeps its mode.
+public enum SharedFileEditor {
+    /// The longest `lockWaitSeconds` allowed; longer requests are cut to it, so a stuck editor cannot hang us forever.
+    public static let maximumLockWaitSeconds: Double = 60
+
+    /// Edits the file at `path` under its lock.
+    ///
+    /// - Parameters:
+    ///   - path: The file to edit (created if missing and the edit changes anything).
+    ///   - kind: Whether it is a credentials or a config file.
+    ///   - lockWaitSeconds: How long to wait for another editor's lock, clamped to 0…`maximumLockWaitSeconds`.
+    ///   - body: The edit; it sees the document as re-read under the lock. If it throws, nothing is written.
+    /// - Returns: What `body` returns.
+    /// - Throws: `SharedFileError` (`.locked` after the bounded wait, `.malformedFile` when the current file cannot be
+    ///   parsed — it is left untouched —, filesystem errors with errno), or whatever `body` throws.
+    public static func edit<Result>(
+        path: String, kind: ProfileFileKind, lockWaitSeconds: Double = 10,
+        _ body: (inout ProfileFile) throws -> Result
+    ) throws -> Result {
+        let target = try FileSystem.resolveSymlinks(path, reportedAs: path)
+        try FileSystem.createDirectories(FileSystem.directory(of: target), reportedAs: path)
+        let wait = min(max(lockWaitSeconds.isNaN ? 0 : lockWaitSeconds, 0), maximumLockWaitSeconds)
+        let lock = try FileLock(path: target + ".lock", waitSeconds: wait, reportedAs: path)
+        defer { lock.release() }
+        let existing = try FileSystem.readIfPresent(target, reportedAs: path)
+        var document = try existing.map { try ProfileFile(parsing: $0.bytes, kind: kind, path: path) }
+            ?? ProfileFile(kind: kind, path: path)
+        let result = try body(&document)
+        let updated = document.bytes
+        if updated != existing?.bytes ?? [] || (existing == nil && !updated.isEmpty) {
+            try FileSystem.replace(target, with: updated, existing: existing, reportedAs: path)
+        }
+        return result
+    }
+}

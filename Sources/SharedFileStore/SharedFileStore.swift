@@ -1,1 +1,0 @@
-// Placeholder: the shared profile files land with issue 2.

@@ -1,0 +1,238 @@
+import XCTest
+@testable import SharedFileStore
+
+private let accessKey = "AKIAIOSFODNN7EXAMPLE"
+private let secretKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+/// The lines of `new` that differ from `old`, as (old line, new line) pairs; nil on one side for added/removed lines.
+private func changedLines(_ old: String, _ new: String) -> [(String?, String?)] {
+    let oldLines = old.components(separatedBy: "\n")
+    let newLines = new.components(separatedBy: "\n")
+    var prefix = 0
+    while prefix < min(oldLines.count, newLines.count) && oldLines[prefix] == newLines[prefix] { prefix += 1 }
+    var suffix = 0
+    while suffix < min(oldLines.count, newLines.count) - prefix
+        && oldLines[oldLines.count - 1 - suffix] == newLines[newLines.count - 1 - suffix] { suffix += 1 }
+    let removed = Array(oldLines[prefix..<oldLines.count - suffix])
+    let added = Array(newLines[prefix..<newLines.count - suffix])
+    return (0..<max(removed.count, added.count)).map {
+        ($0 < removed.count ? removed[$0] : nil, $0 < added.count ? added[$0] : nil)
+    }
+}
+
+final class ProfileFileEditingTests: XCTestCase {
+    let credentials = """
+        # Work accounts -- managed by hand
+        [default]
+        aws_access_key_id = \(accessKey)
+        aws_secret_access_key = \(secretKey) ; rotated quarterly
+        region=us-east-1   # home region
+
+        ; the production account
+        [prod]
+        aws_access_key_id = AKIAPROD
+        aws_secret_access_key = prodsecret
+
+        # staging follows
+        [staging]
+        aws_access_key_id = AKIASTAGING
+
+        """
+
+    func testSettingOneKeyChangesExactlyOneLineAndKeepsComments() throws {
+        var document = try ProfileFile(parsing: credentials, kind: .credentials)
+        try document.setValue("eu-west-1", forKey: "region", inProfile: "default")
+        let diff = changedLines(credentials, document.text)
+        XCTAssertEqual(diff.count, 1)
+        XCTAssertEqual(diff.first?.0, "region=us-east-1   # home region")
+        XCTAssertEqual(diff.first?.1, "region=eu-west-1   # home region")
+        XCTAssertEqual(document.value(forKey: "region", inProfile: "default"), .string("eu-west-1"))
+
+        try document.setValue("newsecret", forKey: "AWS_SECRET_ACCESS_KEY", inProfile: "default")
+        XCTAssertTrue(document.text.contains("aws_secret_access_key = newsecret ; rotated quarterly\n"))
+        XCTAssertEqual(changedLines(credentials, document.text).count, 2)
+    }
+
+    func testNewKeyGoesAfterTheProfilesLastPropertyAndBeforeTheNextSectionsComment() throws {
+        var document = try ProfileFile(parsing: credentials, kind: .credentials)
+        try document.setValue("token", forKey: "aws_session_token", inProfile: "prod")
+        let diff = changedLines(credentials, document.text)
+        XCTAssertEqual(diff.count, 1)
+        XCTAssertNil(diff.first?.0)
+        XCTAssertEqual(diff.first?.1, "aws_session_token = token")
+        XCTAssertTrue(document.text.contains("prodsecret\naws_session_token = token\n\n# staging follows\n[staging]"))
+    }
+
+    func testCRLFFilesKeepCRLFAndRoundTrip() throws {
+        let crlf = credentials.replacingOccurrences(of: "\n", with: "\r\n")
+        var document = try ProfileFile(parsing: crlf, kind: .credentials)
+        XCTAssertEqual(document.text, crlf)
+        try document.setValue("value", forKey: "new_key", inProfile: "staging")
+        try document.setValue("x", forKey: "k", inProfile: "brand-new")
+        XCTAssertFalse(document.text.replacingOccurrences(of: "\r\n", with: "").contains("\n"), document.text)
+        XCTAssertTrue(document.text.hasSuffix("AKIASTAGING\r\nnew_key = value\r\n\r\n[brand-new]\r\nk = x\r\n"))
+    }
+
+    func testAddProfileWritesTheHeaderOfTheFileKind() throws {
+        var config = try ProfileFile(parsing: "[profile a]\nregion = x", kind: .config)  // no final newline
+        XCTAssertTrue(try config.addProfile("b"))
+        XCTAssertFalse(try config.addProfile("b"))
+        XCTAssertTrue(try config.addProfile("default"))
+        XCTAssertEqual(config.text, "[profile a]\nregion = x\n\n[profile b]\n\n[default]\n")
+        XCTAssertEqual(config.profileNames, ["a", "b", "default"])
+
+        var credentials = ProfileFile(kind: .credentials)
+        try credentials.setValue(accessKey, forKey: "aws_access_key_id", inProfile: "dev")
+        XCTAssertEqual(credentials.text, "[dev]\naws_access_key_id = \(accessKey)\n")
+    }
+
+    func testConfigEditsTargetProfileDefaultOverBareDefault() throws {
+        var config = try ProfileFile(parsing: "[default]\nregion = a\n[profile default]\nregion = b\n", kind: .config)
+        XCTAssertEqual(config.profile("default")?.dictionary, ["region": .string("b")])
+        try config.setValue("c", forKey: "region", inProfile: "default")
+        XCTAssertEqual(config.text, "[default]\nregion = a\n[profile default]\nregion = c\n")
+    }
+
+    func testRemoveKeyRemovesEveryDefinitionAndItsContinuations() throws {
+        let text = "[a]\nk = 1\n  more\nother = 2\n[a]\nK = 3 # c\n"
+        var document = try ProfileFile(parsing: text, kind: .credentials)
+        XCTAssertTrue(try document.removeValue(forKey: "k", inProfile: "a"))
+        XCTAssertEqual(document.text, "[a]\nother = 2\n[a]\n")
+        XCTAssertFalse(try document.removeValue(forKey: "k", inProfile: "a"))
+        XCTAssertFalse(try document.removeValue(forKey: "k", inProfile: "nope"))
+    }
+
+    func testSettingAKeyReplacesItsContinuationLines() throws {
+        var document = try ProfileFile(parsing: "[a]\nk = line1\n  line2\n# note\nz = 1\n", kind: .credentials)
+        XCTAssertEqual(document.value(forKey: "k", inProfile: "a"), .string("line1\nline2"))
+        try document.setValue("single", forKey: "k", inProfile: "a")
+        XCTAssertEqual(document.text, "[a]\nk = single\n# note\nz = 1\n")
+    }
+
+    func testRemoveProfileKeepsOtherSectionsAndTheNextSectionsComment() throws {
+        var document = try ProfileFile(parsing: credentials, kind: .credentials)
+        XCTAssertTrue(try document.removeProfile("prod"))
+        XCTAssertEqual(document.profileNames, ["default", "staging"])
+        // Comments are never deleted with a section unless they sit between its properties.
+        XCTAssertTrue(document.text.hasSuffix("home region\n\n; the production account\n\n# staging follows\n"
+                                              + "[staging]\naws_access_key_id = AKIASTAGING\n"), document.text)
+        XCTAssertTrue(try document.removeProfile("staging"))
+        XCTAssertTrue(document.text.hasSuffix("home region\n\n; the production account\n\n# staging follows\n"),
+                      document.text)
+        XCTAssertFalse(try document.removeProfile("staging"))
+
+        var config = try ProfileFile(parsing: "[default]\na = 1\n\n[profile x]\nb = 2\n\n[profile default]\nc = 3\n",
+                                     kind: .config)
+        XCTAssertTrue(try config.removeProfile("default"))
+        XCTAssertEqual(config.text, "[profile x]\nb = 2\n")
+    }
+
+    func testRenameRewritesOnlyHeaders() throws {
+        var document = try ProfileFile(parsing: "[old] # keep me\na = 1\n[other]\n[old]\nb = 2\n", kind: .credentials)
+        try document.renameProfile("old", to: "new")
+        XCTAssertEqual(document.text, "[new] # keep me\na = 1\n[other]\n[new]\nb = 2\n")
+        XCTAssertThrowsError(try document.renameProfile("missing", to: "x")) {
+            XCTAssertEqual(($0 as? SharedFileError)?.code, .profileNotFound)
+        }
+        XCTAssertThrowsError(try document.renameProfile("new", to: "other")) {
+            XCTAssertEqual(($0 as? SharedFileError)?.code, .profileExists)
+        }
+
+        var config = try ProfileFile(parsing: "[default]\nregion = x\n", kind: .config)
+        try config.renameProfile("default", to: "dev")
+        XCTAssertEqual(config.text, "[profile dev]\nregion = x\n")
+        try config.renameProfile("dev", to: "default")
+        XCTAssertEqual(config.text, "[default]\nregion = x\n")
+    }
+
+    func testSubProperties() throws {
+        var config = try ProfileFile(parsing: "[default]\ns3 =\n    addressing_style = path\nregion = x\n", kind: .config)
+        try config.setSubValue("s3v4", forKey: "s3", subKey: "signature_version", inProfile: "default")
+        XCTAssertEqual(config.text,
+                       "[default]\ns3 =\n    addressing_style = path\n    signature_version = s3v4\nregion = x\n")
+        try config.setSubValue("virtual", forKey: "s3", subKey: "addressing_style", inProfile: "default")
+        XCTAssertEqual(config.value(forKey: "s3", inProfile: "default")?.subProperties?.dictionary,
+                       ["addressing_style": "virtual", "signature_version": "s3v4"])
+        XCTAssertTrue(try config.removeSubValue(forKey: "s3", subKey: "addressing_style", inProfile: "default"))
+        XCTAssertTrue(try config.removeSubValue(forKey: "s3", subKey: "signature_version", inProfile: "default"))
+        XCTAssertEqual(config.text, "[default]\nregion = x\n", "the empty block goes with its last sub-property")
+
+        try config.setSubValue("v4", forKey: "region", subKey: "nested", inProfile: "default")
+        XCTAssertEqual(config.text, "[default]\nregion =\n  nested = v4\n", "a plain value becomes a block")
+        try config.setSubValue("1", forKey: "cloudwatch", subKey: "a", inProfile: "new")
+        XCTAssertTrue(config.text.hasSuffix("\n[profile new]\ncloudwatch =\n  a = 1\n"), config.text)
+    }
+
+    func testCorruptingInputsAreRefusedAndChangeNothing() throws {
+        var document = try ProfileFile(parsing: credentials, kind: .credentials)
+        let before = document.bytes
+        let badNames = ["", "a b", "a]b", "a\nb", "[x", "a=b", "ü", "DEFAULT"]
+        for name in badNames {
+            XCTAssertThrowsError(try document.setValue("v", forKey: "k", inProfile: name), name.debugDescription) {
+                XCTAssertEqual(($0 as? SharedFileError)?.code, .invalidArgument)
+            }
+            XCTAssertThrowsError(try document.addProfile(name))
+            XCTAssertThrowsError(try document.renameProfile("prod", to: name))
+        }
+        for key in ["", "a b", "a=b", "a\nb", "a]", "a:b", "#k", "k;"] {
+            XCTAssertThrowsError(try document.setValue("v", forKey: key, inProfile: "prod"), key.debugDescription) {
+                XCTAssertEqual(($0 as? SharedFileError)?.code, .invalidArgument)
+            }
+            XCTAssertThrowsError(try document.setSubValue("v", forKey: "s3", subKey: key, inProfile: "prod"))
+        }
+        let badValues = [secretKey + "\n[evil]", " " + secretKey, secretKey + " ", secretKey + " #x", "#" + secretKey,
+                         secretKey + "\r", secretKey + "\u{2028}", "a\tb;c \t;"]
+        for value in badValues {
+            XCTAssertThrowsError(try document.setValue(value, forKey: "aws_secret_access_key", inProfile: "prod")) {
+                let error = $0 as? SharedFileError
+                XCTAssertEqual(error?.code, .invalidArgument)
+                XCTAssertFalse("\(error!)".contains(secretKey), "an error message must not quote the value")
+            }
+        }
+        XCTAssertEqual(document.bytes, before)
+        // Values the SDKs read back whole are accepted, including '=', '#' inside a word, and Unicode.
+        for value in ["a=b", "a#b;c", "\u{1F600} ok", "", "x y"] {
+            try document.setValue(value, forKey: "k", inProfile: "prod")
+            XCTAssertEqual(document.value(forKey: "k", inProfile: "prod"), .string(value))
+        }
+    }
+
+    func testParseErrorsNameFileAndLineButNotTheContent() throws {
+        let cases: [(String, Int)] = [
+            ("[profile foo]\n\(secretKey)\n", 2),
+            ("[default]\nx = 1\n[prod\n", 3),
+            ("aws_secret_access_key = \(secretKey)\n", 1),
+            ("[default]\n= \(secretKey)\n", 2),
+            ("[default]\n\n  continued\n", 3),
+            ("[default]\ns3 =\n  \(secretKey)\n", 3),
+        ]
+        for (text, line) in cases {
+            XCTAssertThrowsError(try ProfileFile(parsing: text, kind: .config, path: "/tmp/x/config")) { error in
+                let error = error as? SharedFileError
+                XCTAssertEqual(error?.code, .malformedFile)
+                XCTAssertEqual(error?.line, line, text)
+                XCTAssertTrue(error?.message.contains("/tmp/x/config, line \(line)") ?? false, "\(String(describing: error))")
+                XCTAssertFalse("\(error!)".contains(secretKey))
+            }
+        }
+        XCTAssertThrowsError(try ProfileFile(parsing: [0x5B, 0x61, 0x5D, 0x0A, 0x6B, 0x3D, 0xFF], kind: .credentials)) {
+            XCTAssertEqual(($0 as? SharedFileError)?.line, 2)
+        }
+    }
+
+    func testMergedViewCredentialsWinAndProvenance() throws {
+        let config = try ProfileFile(parsing: "[profile dev]\nregion = eu\naws_access_key_id = OLD\n[profile only]\n"
+                                     + "[sso-session corp]\nsso_region = us-east-1\n", kind: .config, path: "/c")
+        let credentials = try ProfileFile(parsing: "[dev]\naws_access_key_id = \(accessKey)\n", kind: .credentials,
+                                          path: "/k")
+        let merged = SharedProfiles(credentials: credentials, config: config)
+        XCTAssertEqual(merged.profileNames, ["dev", "only"])
+        let dev = try XCTUnwrap(merged.profile("dev"))
+        XCTAssertEqual(dev.string("aws_access_key_id"), accessKey)
+        XCTAssertEqual(dev.string("region"), "eu")
+        XCTAssertEqual(dev.sources, [ProfileSource(kind: .credentials, path: "/k"), ProfileSource(kind: .config, path: "/c")])
+        XCTAssertEqual(merged.profile("only")?.sources, [ProfileSource(kind: .config, path: "/c")])
+        XCTAssertNil(merged.profile("corp"))
+        XCTAssertEqual(merged.ssoSessions.map(\.name), ["corp"])
+    }
+}
