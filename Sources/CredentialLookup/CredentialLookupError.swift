@@ -34,6 +34,9 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         /// `AWS_EC2_METADATA_SERVICE_ENDPOINT` is not a usable `http://host[:port]` URL.
         public static let invalidInstanceMetadataEndpoint = Code("invalidInstanceMetadataEndpoint")
 
+        /// A file given with `--profile-location` does not exist or cannot be opened.
+        public static let profileFileMissing = Code("profileFileMissing")
+
         /// The stable name.
         public var description: String { rawValue }
     }
@@ -52,6 +55,7 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case expired(what: String, expiration: Date)
         case instanceMetadataFailed(endpoint: String, reason: String)
         case invalidInstanceMetadataEndpoint(value: String, reason: String)
+        case profileFileMissing(path: String, errno: Int32)
     }
 
     /// Which profile's `credential_process` an error is about.
@@ -91,6 +95,7 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case .expired: return .expired
         case .instanceMetadataFailed: return .instanceMetadataFailed
         case .invalidInstanceMetadataEndpoint: return .invalidInstanceMetadataEndpoint
+        case .profileFileMissing: return .profileFileMissing
         }
     }
 
@@ -106,6 +111,7 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
     /// The errno of a failed system call (spawning a `credential_process` program), if that is the cause.
     public var errno: Int32? {
         if case .credentialProcessFailed(_, .spawn(let errno)) = kind { return errno }
+        if case .profileFileMissing(_, let errno) = kind { return errno }
         return nil
     }
 
@@ -178,6 +184,9 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
             return "the instance metadata service at \(endpoint) did not return usable credentials: \(reason)"
         case .invalidInstanceMetadataEndpoint(let value, let reason):
             return "AWS_EC2_METADATA_SERVICE_ENDPOINT '\(value)' is not usable: \(reason)"
+        case .profileFileMissing(let path, let errno):
+            return "the profile file \(path) (from --profile-location) cannot be opened: "
+                + "\(String(cString: strerror(errno))) (errno \(errno))"
         }
     }
 
@@ -215,6 +224,8 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
             return "set AWS_EC2_METADATA_DISABLED=true when not on EC2, or check the instance's role"
         case .invalidInstanceMetadataEndpoint:
             return "use a URL like http://169.254.169.254 or http://[fd00:ec2::254], or unset the variable"
+        case .profileFileMissing:
+            return "check the path given with --profile-location"
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A place that holds named profiles: the encrypted store, a shared credentials file or a shared config file.
 ///
 /// Adapters over SecureStore and SharedFileStore implement this. `profile(named:)` must throw (and not return `nil`)
@@ -33,6 +35,8 @@ public struct ProfileEntry: Sendable {
     public var secretAccessKey: SecretBytes?
     /// The static session token (`aws_session_token`), if the profile has one.
     public var sessionToken: SecretBytes?
+    /// When the static credentials stop working, if they are temporary (the encrypted store records it).
+    public var expiration: Date?
 
     /// Creates an entry from parts that are already separated.
     ///

@@ -52,7 +52,8 @@ struct ProfileCredentials {
             let origin = CredentialOrigin(step: step, storeType: catalog.storeType, location: catalog.location,
                                           profileName: entry.name)
             return .found(Resolution(
-                credentials: Credentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: token),
+                credentials: Credentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: token,
+                                         expiration: entry.expiration),
                 origin: origin, notes: notes))
         }
         if let command = setting("credential_process") {

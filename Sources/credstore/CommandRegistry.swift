@@ -4,6 +4,13 @@ import ArgumentParser
 enum CommandRegistry {
     static let all: [ParsableCommand.Type] = [
         InitCommand.self,
+        SetCommand.self,
+        ListCommand.self,
+        GetCommand.self,
+        RemoveCommand.self,
+        DefaultCommand.self,
+        ExportCommand.self,
+        ExecCommand.self,
         SharedProfilesCommand.self,
         PasswdCommand.self,
         KeySlotCommand.self,

@@ -30,6 +30,16 @@ enum ErrorClassification {
             }
             return CLIFailure(error.message, hint: error.hint, exitCode: status)
         }
+        if let error = error as? CredentialLookupError {
+            let status: ExitStatus
+            switch error.code {
+            case .profileNotFound, .profileFileMissing, .noCredentialsFound: status = .notFound
+            case .invalidCredentialProcessOutput: status = .invalidInput
+            case .incompleteEnvironmentCredentials: status = .usage
+            default: status = .failure
+            }
+            return CLIFailure(error.message, hint: error.hint, exitCode: status)
+        }
         return nil
     }
 }

@@ -1,0 +1,86 @@
+import Foundation
+
+/// One shared profile file (credentials or config) as a profile catalog.
+///
+/// The file is read and parsed once, on first use; a missing file is an empty catalog, as in the AWS SDKs.
+/// Sub-properties (`s3 =` blocks) are not credential settings and are left out of the entry.
+public final class SharedFileCatalog: ProfileCatalog {
+    /// `.sharedCredentialsFile` or `.sharedConfigFile`.
+    public let storeType: StoreType
+    /// The file path.
+    public let location: String
+    /// Whether the file is read with credentials-file or config-file rules.
+    public let kind: ProfileFileKind
+    private let mustExist: Bool
+    private var document: ProfileFile?
+
+    /// Creates a catalog over the file at `path`.
+    ///
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - kind: Credentials-file rules (`[name]`) or config-file rules (`[profile name]`).
+    ///   - mustExist: Whether a missing file is an error (for `--profile-location`) instead of an empty catalog.
+    public init(path: String, kind: ProfileFileKind, mustExist: Bool = false) {
+        location = path
+        self.kind = kind
+        self.mustExist = mustExist
+        storeType = kind == .config ? .sharedConfigFile : .sharedCredentialsFile
+    }
+
+    /// The parsed file.
+    ///
+    /// - Throws: `SharedFileError` for a malformed file or a read failure; `CredentialLookupError` when `mustExist`
+    ///   and the file is missing.
+    public func file() throws -> ProfileFile {
+        if let document { return document }
+        if mustExist, access(location, F_OK) != 0 {
+            throw CredentialLookupError(.profileFileMissing(path: location, errno: errno))
+        }
+        let loaded = try ProfileFile.load(path: location, kind: kind)
+        document = loaded
+        return loaded
+    }
+
+    /// The profile names of the file, in file order.
+    public func profileNames() throws -> [String] { try file().profileNames }
+
+    /// The profile `name`, or `nil` when the file does not define it.
+    public func profile(named name: String) throws -> ProfileEntry? {
+        guard let properties = try file().profile(name) else { return nil }
+        var flat: [String: String] = [:]
+        for (key, value) in properties {
+            if let string = value.stringValue { flat[key] = string }
+        }
+        return ProfileEntry(name: name, properties: flat)
+    }
+}
+
+extension ProfileCatalogs {
+    /// The documented catalogs: the encrypted store, then the shared credentials file, then the shared config file;
+    /// `--profile-location` files are read with credentials-file rules unless the file is named `config`.
+    ///
+    /// - Parameters:
+    ///   - store: The encrypted store's catalog.
+    ///   - locations: Where the shared files are (`AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONFIG_FILE`, `~/.aws`).
+    public static func standard(store: EncryptedStoreCatalog, locations: SharedFileLocations) -> ProfileCatalogs {
+        ProfileCatalogs(
+            searchOrder: [
+                store,
+                SharedFileCatalog(path: locations.credentialsPath, kind: .credentials),
+                SharedFileCatalog(path: locations.configPath, kind: .config),
+            ],
+            openLocation: { path in
+                SharedFileCatalog(path: path, kind: ProfileFileKind.guess(forPath: path), mustExist: true)
+            }
+        )
+    }
+}
+
+extension ProfileFileKind {
+    /// The rules a file given by path is read with: config rules for a file named `config` (or `*.config`),
+    /// credentials rules otherwise — `--profile-location` normally points at a credentials file.
+    public static func guess(forPath path: String) -> ProfileFileKind {
+        let name = (path as NSString).lastPathComponent
+        return name == "config" || name.hasSuffix(".config") ? .config : .credentials
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import CredentialLookup
+
+/// `credstore default`: makes a profile's credentials the default (the `Initialize-AWSDefaultConfiguration` of
+/// credstore).
+struct DefaultCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "default",
+        abstract: "Make a profile's credentials the default profile of the encrypted store.",
+        discussion: """
+            Looks up --profile NAME (the encrypted store, then the shared files), copies its credentials and region \
+            to the profile 'default' of the encrypted store, and says which existing 'default' it replaces. Tools \
+            that use the default profile then get these credentials.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(name: .customLong("profile"), help: ArgumentHelp("The profile to make the default.", valueName: "name"))
+    var profile: String
+
+    @Option(name: .customLong("region"), help: ArgumentHelp(
+        "The default region; otherwise the profile's region is kept.", valueName: "region"))
+    var region: String?
+
+    @Flag(name: .customLong("json"), help: "Print the result as JSON.")
+    var json = false
+
+    func run() throws {
+        let context = LookupContext(store: store)
+        let request = LookupRequest(profileName: profile)
+        let sources: [CredentialSource] = [
+            SpecifiedProfileSource(catalogs: context.catalogs, environment: context.environment),
+        ]
+        let resolution = try CredentialResolver(sources: sources, environment: context.environment).resolve(request)
+        let handle = try context.storeCatalog.unlockedStore()
+        let replaced = handle.profile(named: "default")
+        var settings: [String: String] = [:]
+        if let region = region ?? resolution.region { settings["region"] = region }
+        let credentials = resolution.credentials
+        try handle.set(StoredProfile(name: "default", accessKeyID: credentials.accessKeyID,
+                                     secretAccessKey: credentials.secretAccessKey,
+                                     sessionToken: credentials.sessionToken, expiration: credentials.expiration,
+                                     settings: settings))
+        if json {
+            Output.printJSON([
+                "ProfileName": .string("default"), "From": .string(resolution.origin.description),
+                "AccessKeyId": .string(credentials.accessKeyID),
+                "Region": settings["region"].map { .string($0) } ?? .null,
+                "ReplacedAccessKeyId": replaced.map { .string($0.accessKeyID) } ?? .null,
+            ])
+            return
+        }
+        if let replaced {
+            Output.print("Replaced the default profile (access key \(replaced.accessKeyID)) in \(handle.path) "
+                + "with '\(profile)' (access key \(credentials.accessKeyID)).")
+        } else {
+            Output.print("Made '\(profile)' (access key \(credentials.accessKeyID)) the default profile in "
+                + "\(handle.path).")
+        }
+    }
+}

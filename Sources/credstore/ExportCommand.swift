@@ -1,0 +1,94 @@
+import ArgumentParser
+import CredentialLookup
+
+/// `credstore export`: prints resolved credentials for another tool: as a `credential_process` reply, shell `export`
+/// lines, or JSON.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Print credentials for the AWS CLI, the SDKs or a shell.",
+        discussion: """
+            --format credential-process prints the AWS credential_process Version 1 JSON, so that a profile in \
+            ~/.aws/config with
+
+                credential_process = /usr/local/bin/credstore export --profile NAME --format credential-process
+
+            makes every AWS CLI and SDK call use the encrypted store. --format env prints shell-quoted \
+            'export AWS_ACCESS_KEY_ID=…' lines (use with eval), and --format json a JSON object that also says \
+            where the credentials came from. This command prints secrets on standard output by design; errors go to \
+            standard error and never contain one. It never prompts on standard input: with no terminal it needs a \
+            key file, $CREDENTIALS_DIRECTORY/credstore.key, a passphrase file or the unlock agent.
+            """
+    )
+
+    /// The output formats.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case credentialProcess = "credential-process"
+        case env
+        case json
+    }
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var profile: ProfileOptions
+
+    @Option(name: .customLong("format"), help: ArgumentHelp(
+        "The output format: credential-process, env or json.", valueName: "format"))
+    var format: Format = .credentialProcess
+
+    func run() throws {
+        let resolution = try LookupContext(store: store).resolve(profile.request)
+        let credentials = resolution.credentials
+        guard let secret = credentials.secretAccessKey.unsafeUTF8String(),
+              let token = credentials.sessionToken.map({ $0.unsafeUTF8String() }) ?? .some(nil) as String??
+        else {
+            throw CLIFailure("the credentials from \(resolution.origin) are not valid UTF-8 text",
+                             hint: "store the key pair again with 'credstore set'", exitCode: .invalidInput)
+        }
+        switch format {
+        case .credentialProcess:
+            // One line, the shape botocore and the SDKs validate: Version 1 plus the key pair.
+            var members: [(String, JSONValue)] = [
+                ("Version", .number(1)),
+                ("AccessKeyId", .string(credentials.accessKeyID)),
+                ("SecretAccessKey", .string(secret)),
+            ]
+            if let token { members.append(("SessionToken", .string(token))) }
+            if let expiration = credentials.expiration {
+                members.append(("Expiration", .string(RFC3339.format(expiration))))
+            }
+            Output.print("{" + members.map { JSONValue.quote($0.0) + ": " + $0.1.serialized() }
+                .joined(separator: ", ") + "}")
+        case .env:
+            var lines = [
+                "export AWS_ACCESS_KEY_ID=\(ShellQuoting.quote(credentials.accessKeyID))",
+                "export AWS_SECRET_ACCESS_KEY=\(ShellQuoting.quote(secret))",
+            ]
+            lines.append(token.map { "export AWS_SESSION_TOKEN=\(ShellQuoting.quote($0))" }
+                ?? "unset AWS_SESSION_TOKEN")
+            if let expiration = credentials.expiration {
+                lines.append("export AWS_CREDENTIAL_EXPIRATION=\(ShellQuoting.quote(RFC3339.format(expiration)))")
+            }
+            if let region = resolution.region {
+                lines.append("export AWS_REGION=\(ShellQuoting.quote(region))")
+                lines.append("export AWS_DEFAULT_REGION=\(ShellQuoting.quote(region))")
+            }
+            Output.write(lines.map { $0 + "\n" }.joined())
+        case .json:
+            Output.printJSON([
+                "AccessKeyId": .string(credentials.accessKeyID),
+                "SecretAccessKey": .string(secret),
+                "SessionToken": token.map { .string($0) } ?? .null,
+                "Expiration": credentials.expiration.map { .string(RFC3339.format($0)) } ?? .null,
+                "Region": resolution.region.map { .string($0) } ?? .null,
+                "Source": .string(resolution.origin.description),
+            ])
+        }
+    }
+}
+
+/// POSIX shell quoting: single quotes, with `'` written as `'\''`.
+enum ShellQuoting {
+    static func quote(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+    }
+}

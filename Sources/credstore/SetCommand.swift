@@ -1,0 +1,124 @@
+import ArgumentParser
+import CredentialLookup
+import Foundation
+
+/// `credstore set`: stores a key pair under a profile name (the `Set-AWSCredential -StoreAs` of credstore).
+struct SetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set",
+        abstract: "Store an access key pair under a profile name.",
+        discussion: """
+            The secret access key is read from the terminal without echo, or from standard input when standard \
+            input is not a terminal (one value per line: the secret access key, then the session token with \
+            --with-session-token). Without --profile-location the profile goes into the encrypted store, which is \
+            created on first use; with it, the profile is written to that shared credentials file, comments and \
+            other profiles intact. Updating an existing profile replaces its keys and keeps its other settings.
+
+            Example: printf '%s\\n' "$SECRET" | credstore set --profile prod --access-key AKIAIOSFODNN7EXAMPLE \
+            --region eu-west-1
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(name: .customLong("profile"), help: ArgumentHelp(
+        "The profile name. Use 'default' for the default profile.", valueName: "name"))
+    var profile: String
+
+    @Option(name: .customLong("access-key"), help: ArgumentHelp("The access key id.", valueName: "id"))
+    var accessKey: String
+
+    @Option(name: .customLong("region"), help: ArgumentHelp("The profile's region.", valueName: "region"))
+    var region: String?
+
+    @Flag(name: .customLong("with-session-token"), help: ArgumentHelp(
+        "Also read a session token (after the secret access key), for temporary credentials."))
+    var withSessionToken = false
+
+    @Option(name: .customLong("expiration"), help: ArgumentHelp(
+        "When temporary credentials expire, as an RFC 3339 time (e.g. 2026-12-01T12:00:00Z).", valueName: "time"))
+    var expiration: String?
+
+    @Option(name: .customLong("profile-location"), help: ArgumentHelp(
+        "Write the profile to this shared credentials file instead of the encrypted store.", valueName: "path"))
+    var profileLocation: String?
+
+    @Option(name: .customLong("secret-key"), help: ArgumentHelp(
+        "The secret access key on the command line. Discouraged: other local users can read a process's "
+            + "arguments. Pipe it on standard input instead.", valueName: "secret"))
+    var secretKey: String?
+
+    @Flag(name: .customLong("json"), help: "Print the result as JSON.")
+    var json = false
+
+    func run() throws {
+        let accessKeyID = accessKey.trimmingCharacters(in: .whitespaces)
+        guard !accessKeyID.isEmpty else {
+            throw CLIFailure("the access key id is empty", hint: "pass --access-key ID", exitCode: .usage)
+        }
+        let expirationDate = try expiration.map { text -> Date in
+            guard let date = RFC3339.parse(Array(text.utf8)) else {
+                throw CLIFailure("--expiration '\(text)' is not an RFC 3339 time",
+                                 hint: "use a form like 2026-12-01T12:00:00Z", exitCode: .usage)
+            }
+            return date
+        }
+        let (secret, token) = try readSecrets()
+        if let location = profileLocation.map(PathExpansion.expand) {
+            try writeSharedFile(location, accessKeyID: accessKeyID, secret: secret, token: token)
+            report(storeType: .sharedCredentialsFile, location: location, replaced: nil)
+            return
+        }
+        let handle = try store.openStore(create: true)
+        let existing = handle.profile(named: profile)
+        var settings = existing?.settings ?? [:]
+        if let region { settings["region"] = region }
+        try handle.set(StoredProfile(name: profile, accessKeyID: accessKeyID, secretAccessKey: secret,
+                                     sessionToken: token, expiration: expirationDate, settings: settings))
+        report(storeType: .secureStore, location: handle.path, replaced: existing?.accessKeyID)
+    }
+
+    private func readSecrets() throws -> (SecretBytes, SecretBytes?) {
+        if let secretKey {
+            StandardError.write("warning: --secret-key puts the secret in the process arguments, which other local "
+                + "users can read; pipe it on standard input instead\n")
+            let token = withSessionToken ? try SecretInput.read(["session token"])[0] : nil
+            return (SecretBytes(utf8: secretKey), token)
+        }
+        let labels = withSessionToken ? ["secret access key", "session token"] : ["secret access key"]
+        let values = try SecretInput.read(labels)
+        return (values[0], withSessionToken ? values[1] : nil)
+    }
+
+    private func writeSharedFile(_ path: String, accessKeyID: String, secret: SecretBytes,
+                                 token: SecretBytes?) throws {
+        guard let secretText = secret.unsafeUTF8String(), token.map({ $0.unsafeUTF8String() != nil }) ?? true else {
+            throw CLIFailure("the secret is not valid UTF-8 text", exitCode: .invalidInput)
+        }
+        let kind = ProfileFileKind.guess(forPath: path)
+        try SharedFileEditor.edit(path: path, kind: kind) { file in
+            _ = try file.addProfile(profile)
+            try file.setValue(accessKeyID, forKey: "aws_access_key_id", inProfile: profile)
+            try file.setValue(secretText, forKey: "aws_secret_access_key", inProfile: profile)
+            if let tokenText = token?.unsafeUTF8String() {
+                try file.setValue(tokenText, forKey: "aws_session_token", inProfile: profile)
+            } else {
+                _ = try file.removeValue(forKey: "aws_session_token", inProfile: profile)
+            }
+            if let region { try file.setValue(region, forKey: "region", inProfile: profile) }
+        }
+    }
+
+    private func report(storeType: StoreType, location: String, replaced: String?) {
+        if json {
+            Output.printJSON([
+                "ProfileName": .string(profile), "StoreTypeName": .string(storeType.rawValue),
+                "ProfileLocation": .string(location), "AccessKeyId": .string(accessKey),
+                "Replaced": replaced.map { .string($0) } ?? .null,
+            ])
+            return
+        }
+        let verb = replaced == nil ? "Stored" : "Updated"
+        Output.print("\(verb) profile '\(profile)' in the \(storeType.displayName) (\(location)).")
+    }
+}
