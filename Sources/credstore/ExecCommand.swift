@@ -39,7 +39,7 @@ struct ExecCommand: ParsableCommand {
     @Flag(name: .customLong("allow-nested"), help: "Allow running inside another 'credstore exec' for a different profile.")
     var allowNested = false
 
-    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp(
+    @Argument(parsing: .postTerminator, help: ArgumentHelp(
         "The command to run and its arguments, after '--'.", valueName: "command"))
     var command: [String] = []
 
