@@ -74,7 +74,8 @@ struct SharedProfilesCommand: ParsableCommand {
             return "{\n" + sections.map { "    " + JSONText.string($0.name) + ": " + section($0) }
                 .joined(separator: ",\n") + "\n  }"
         }
-        return "{\n  \"profiles\": \(group(profiles.profiles)),\n  \"sso_sessions\": \(group(profiles.ssoSessions))\n}\n"
+        return "{\n  \"profiles\": \(group(profiles.profiles)),\n"
+            + "  \"sso_sessions\": \(group(profiles.ssoSessions))\n}\n"
     }
 
     // MARK: - Table
