@@ -32,21 +32,34 @@ enum FileSystem {
         if (info.st_mode & S_IFMT) == S_IFDIR {
             throw SharedFileError(.system(operation: "reading the file", errno: EISDIR), path: reported)
         }
-        var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0))
-        var filled = 0
+        // One allocation of the size fstat reports, plus room to notice a file that grew meanwhile.
+        var capacity = max(Int(info.st_size), 0) + 4096
+        var bytes = [UInt8]()
         while true {
-            if filled == bytes.count { bytes += [UInt8](repeating: 0, count: max(4096, bytes.count / 2)) }
-            let count = bytes.withUnsafeMutableBytes { buffer in
-                read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+            var failure: Int32 = 0
+            bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                initialized = 0
+                while initialized < buffer.count {
+                    let count = read(descriptor, buffer.baseAddress! + initialized, buffer.count - initialized)
+                    if count < 0 {
+                        if errno == EINTR { continue }
+                        failure = errno
+                        return
+                    }
+                    if count == 0 { return }
+                    initialized += count
+                }
             }
-            if count < 0 {
-                if errno == EINTR { continue }
+            if failure != 0 {
+                throw SharedFileError(.system(operation: "reading the file", errno: failure), path: reported)
+            }
+            if bytes.count < capacity { break }
+            // The file grew while being read: start over with more room.
+            capacity *= 2
+            guard lseek(descriptor, 0, SEEK_SET) == 0 else {
                 throw SharedFileError(.system(operation: "reading the file", errno: errno), path: reported)
             }
-            if count == 0 { break }
-            filled += count
         }
-        bytes.removeSubrange(filled...)
         return ExistingFile(bytes: bytes, mode: info.st_mode & 0o7777, owner: info.st_uid, group: info.st_gid)
     }
 
@@ -91,10 +104,12 @@ enum FileSystem {
         }
     }
 
-    /// Replaces `path` with `bytes`: a temp file in the same directory (`O_EXCL`, 0600) → write → fsync → rename →
-    /// fsync of the directory. A crash leaves the old or the new file, never a mix. An existing file's mode (and,
-    /// when running as root, its owner) carries over; a new file is 0600.
-    static func replace(_ path: String, with bytes: [UInt8], existing: ExistingFile?, reportedAs reported: String) throws {
+    /// Replaces `path` with `bytes`: a temp file in the same directory (`O_EXCL`, 0600) → write → fsync →
+    /// rename → fsync of the directory. A crash leaves the old or the new file, never a mix. An existing file's mode
+    /// (and, when running as root, its owner) carries over; a new file is 0600.
+    static func replace(
+        _ path: String, with bytes: [UInt8], existing: ExistingFile?, reportedAs reported: String
+    ) throws {
         let directory = Self.directory(of: path)
         let name = path.split(separator: "/").last.map(String.init) ?? "file"
         var temporary = ""

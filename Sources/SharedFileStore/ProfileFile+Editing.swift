@@ -48,7 +48,7 @@ extension ProfileFile {
             for section in sections {
                 let record = document.index.sections[section]
                 let line = document.lines[record.headerLine]
-                let header = document.headers[record.header]
+                let header = document.headers[Int(record.header)]
                 let prefix = document.kind == .config && new != "default" ? "[profile " : "["
                 var content = Array((prefix + new + "]").utf8)
                 content += document.arena[line.start + Int(header.closeBracket) + 1..<line.contentEnd]
@@ -232,7 +232,7 @@ extension ProfileFile {
         edit(&copy)
         do {
             copy.index = try ProfileFileIndex(lines: copy.lines, headers: copy.headers, arena: copy.arena,
-                                              kind: copy.kind)
+                                              kind: copy.kind, previous: index)
         } catch {
             throw SharedFileError(.invalidArgument(
                 "the edit would make the file unreadable, so it was not made"), path: path)
@@ -319,8 +319,8 @@ extension ProfileFile {
         arena.withUnsafeBufferPointer { buffer in
             for section in effectiveSections(ofProfile: name) {
                 for property in index.properties[index.sections[section].properties] {
-                    guard case .property(let info) = lines[property.line].kind, info.keyIsValid,
-                          Int(info.keyEnd) == wanted.count else { continue }
+                    guard case .property(let flags) = lines[property.line].kind, flags.keyIsValid,
+                          Int(layout(ofPropertyLine: property.line, buffer).keyEnd) == wanted.count else { continue }
                     let start = lines[property.line].start
                     var equal = true
                     for offset in 0..<wanted.count where ASCII.lowercased(buffer[start + offset]) != wanted[offset] {
@@ -353,7 +353,8 @@ extension ProfileFile {
     /// Rewrites the value of a property line, keeping the key, the spacing around `=` and an inline comment.
     mutating func replaceValue(of property: PropertyRef, with value: [UInt8]) {
         let line = lines[property.line]
-        guard case .property(let info) = line.kind else { return }
+        guard case .property = line.kind else { return }
+        let info = arena.withUnsafeBufferPointer { layout(ofPropertyLine: property.line, $0) }
         let base = line.start
         var content: [UInt8]
         if !info.hasEmptyValue && !value.isEmpty {
@@ -362,7 +363,9 @@ extension ProfileFile {
         } else {
             content = Array(arena[base...base + Int(info.equals)])
             if !value.isEmpty { content += [ASCII.space] + value }
-            if info.commentStart >= 0 { content += [ASCII.space] + arena[base + Int(info.commentStart)..<line.contentEnd] }
+            if info.commentStart >= 0 {
+                content += [ASCII.space] + arena[base + Int(info.commentStart)..<line.contentEnd]
+            }
         }
         lines[property.line] = makeLine(content, eol: Array(arena[line.contentEnd..<line.end]))
     }

@@ -31,37 +31,7 @@ public struct ProfileFile {
         var index = ProfileFileIndex(expectedLines: bytes.count / 40 + 1, expectedSections: bytes.count / 200 + 1)
         do {
             try bytes.withUnsafeBufferPointer { buffer in
-                lines.reserveCapacity(buffer.count / 40 + 1)
-                var start = 0
-                var lineNumber = 1
-                let count = buffer.count
-                while start < count {
-                    var newline = start
-                    if let base = buffer.baseAddress,
-                       let found = memchr(base + start, Int32(ASCII.newline), count - start) {
-                        newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                    } else {
-                        newline = count
-                    }
-                    var contentEnd = newline
-                    var eol = 0
-                    if newline < count {
-                        eol = 1
-                        if contentEnd > start && buffer[contentEnd - 1] == ASCII.carriageReturn {
-                            contentEnd -= 1
-                            eol = 2
-                        }
-                    }
-                    let lineKind = try LineClassifier.classify(
-                        buffer, start: start, length: contentEnd - start, lineNumber: lineNumber, kind: kind,
-                        headers: &headers)
-                    let line = Line(start: start, length: Int32(contentEnd - start), eolLength: Int8(eol),
-                                    kind: lineKind)
-                    try index.append(line, at: lines.count, buffer: buffer)
-                    lines.append(line)
-                    start = contentEnd + eol
-                    lineNumber += 1
-                }
+                try Self.scanLines(buffer, kind: kind, lines: &lines, headers: &headers, index: &index)
             }
             self.lines = lines
             self.headers = headers
@@ -69,6 +39,43 @@ public struct ProfileFile {
             self.index = index
         } catch let problem as SyntaxProblem {
             throw SharedFileError(problem, path: path)
+        }
+    }
+
+    /// Splits the input into lines, classifies each and feeds the index: one linear pass (a static function with
+    /// `inout` arguments, so the optimiser keeps the arrays in registers rather than in closure boxes).
+    private static func scanLines(
+        _ buffer: UnsafeBufferPointer<UInt8>, kind: ProfileFileKind, lines: inout [Line],
+        headers: inout [SectionHeader], index: inout ProfileFileIndex
+    ) throws {
+        lines.reserveCapacity(buffer.count / 30 + 1)
+        guard let base = buffer.baseAddress else { return }
+        var start = 0
+        var lineNumber = 1
+        let count = buffer.count
+        let checkUTF8 = !LineClassifier.isASCII(buffer)
+        while start < count {
+            var newline = count
+            if let found = memchr(base + start, Int32(ASCII.newline), count - start) {
+                newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            }
+            var contentEnd = newline
+            var eol = 0
+            if newline < count {
+                eol = 1
+                if contentEnd > start && buffer[contentEnd - 1] == ASCII.carriageReturn {
+                    contentEnd -= 1
+                    eol = 2
+                }
+            }
+            let lineKind = try LineClassifier.classify(
+                buffer, start: start, length: contentEnd - start, lineNumber: lineNumber, kind: kind,
+                headers: &headers, checkUTF8: checkUTF8)
+            let line = Line(start: start, length: Int32(contentEnd - start), eolLength: Int8(eol), kind: lineKind)
+            try index.append(line, at: lines.count, buffer: buffer)
+            lines.append(line)
+            start = contentEnd + eol
+            lineNumber += 1
         }
     }
 
@@ -114,14 +121,14 @@ public struct ProfileFile {
     /// Other `[TYPE NAME]` sections of a config file, as `(type, name)` in file order.
     public var otherSectionNames: [(type: String, name: String)] {
         index.others.order.map { key in
-            let section = index.sections[index.others.first[key]!]
-            if case .other(let type) = headers[section.header].type { return (type, headers[section.header].name) }
+            let header = headers[Int(index.sections[index.others[last: key]!].header)]
+            if case .other(let type) = header.type { return (type, header.name) }
             return ("", key)
         }
     }
 
     /// Whether the file defines `name` as a profile.
-    public func containsProfile(_ name: String) -> Bool { index.profiles.first[name] != nil }
+    public func containsProfile(_ name: String) -> Bool { index.profiles.contains(name) }
 
     /// The merged properties of profile `name` in this file (duplicate sections merged, last value winning, keys
     /// lower-cased), or `nil` when the file has no such profile.
@@ -156,7 +163,7 @@ public struct ProfileFile {
     func effectiveSections(ofProfile name: String) -> [Int] {
         let all = index.sectionIndices(in: index.profiles, named: name)
         guard kind == .config, name == "default", index.hasPrefixedDefault else { return all }
-        return all.filter { !headers[index.sections[$0].header].isBareDefault }
+        return all.filter { !headers[Int(index.sections[$0].header)].isBareDefault }
     }
 
     func properties(of sections: [Int]) -> PropertyMap<ProfileValue>? {
@@ -166,12 +173,21 @@ public struct ProfileFile {
             for sectionIndex in sections {
                 let section = index.sections[sectionIndex]
                 for property in index.properties[section.properties] {
-                    guard case .property(let info) = lines[property.line].kind, info.keyIsValid else { continue }
+                    guard case .property(let flags) = lines[property.line].kind, flags.keyIsValid else { continue }
+                    let info = layout(ofPropertyLine: property.line, buffer)
                     map[key(of: property, info, buffer)] = value(of: property, info, buffer)
                 }
             }
         }
         return map
+    }
+
+    /// The offsets of a property line, recomputed from its bytes.
+    func layout(ofPropertyLine lineIndex: Int, _ buffer: UnsafeBufferPointer<UInt8>) -> PropertyLine {
+        let line = lines[lineIndex]
+        // The line was parsed before, so it parses again.
+        return (try? LineClassifier.parseProperty(buffer, start: line.start, end: line.contentEnd, lineNumber: 0))
+            ?? PropertyLine(keyEnd: 0, equals: 0, valueStart: 0, valueEnd: 0, commentStart: -1, keyIsValid: false)
     }
 
     func key(of property: PropertyRef, _ info: PropertyLine, _ buffer: UnsafeBufferPointer<UInt8>) -> String {

@@ -5,29 +5,87 @@ struct PropertyRef {
 }
 
 /// A `[...]` section: its header line, its properties (a range of `ProfileFileIndex.properties`), the last line
-/// before the next header, and the next section of the same name (merging duplicates without searching).
+/// before the next header, and the previous section of the same name (merging duplicates without searching).
 struct SectionRecord {
-    var header: Int  // index into `ProfileFile.headers`
+    var header: Int32  // index into `ProfileFile.headers`
     var headerLine: Int
     var lastLine: Int
     var properties: Range<Int>
-    var nextSameName: Int
+    var previousSameName: Int
 }
 
-/// Sections of one type by name, in order of first appearance.
+/// Sections of one type by name, in order of first appearance. One probe per section: the table maps a name to
+/// its last section, and each section links to the previous one of the same name.
+///
+/// An open-addressing table with FNV-1a hashing rather than `Dictionary`: a 100,000-profile file is indexed on every
+/// command, and the standard library's per-lookup seeded hasher was a tenth of the whole parse.
 struct SectionChains {
-    var first: [String: Int] = [:]
-    var last: [String: Int] = [:]
-    var order: [String] = []
+    /// Names in order of first appearance.
+    private(set) var order: [String] = []
+    /// The last section of each name, parallel to `order`.
+    private var lastSection: [Int] = []
+    /// Indices into `order`, or -1; the count is a power of two, at most half full.
+    private var slots: [Int32] = []
+
+    mutating func reserveCapacity(_ count: Int) {
+        order.reserveCapacity(count)
+        lastSection.reserveCapacity(count)
+        if slots.count < count * 2 { rehash(capacity: count * 2) }
+    }
+
+    /// The last section named `name`, if any.
+    subscript(last name: String) -> Int? {
+        guard !slots.isEmpty else { return nil }
+        let slot = probe(name, hash: Self.hash(name))
+        let entry = slots[slot]
+        return entry >= 0 ? lastSection[Int(entry)] : nil
+    }
+
+    func contains(_ name: String) -> Bool { self[last: name] != nil }
 
     mutating func add(_ name: String, section: Int, sections: inout [SectionRecord]) {
-        if let previous = last[name] {
-            sections[previous].nextSameName = section
+        if (order.count + 1) * 2 > slots.count { rehash(capacity: max(16, slots.count * 2)) }
+        let slot = probe(name, hash: Self.hash(name))
+        let entry = slots[slot]
+        if entry >= 0 {
+            sections[section].previousSameName = lastSection[Int(entry)]
+            lastSection[Int(entry)] = section
         } else {
-            first[name] = section
+            slots[slot] = Int32(order.count)
             order.append(name)
+            lastSection.append(section)
         }
-        last[name] = section
+    }
+
+    /// The slot holding `name`, or the empty slot where it would go.
+    private func probe(_ name: String, hash: UInt64) -> Int {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = slots[slot]
+            if entry < 0 || order[Int(entry)] == name { return slot }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private mutating func rehash(capacity: Int) {
+        var size = 16
+        while size < capacity { size <<= 1 }
+        slots = [Int32](repeating: -1, count: size)
+        let mask = size - 1
+        for (entry, name) in order.enumerated() {
+            var slot = Int(truncatingIfNeeded: Self.hash(name)) & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(entry)
+        }
+    }
+
+    private static func hash(_ name: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        return hash ^ (hash >> 29)
     }
 }
 
@@ -43,6 +101,8 @@ struct ProfileFileIndex {
 
     private var currentProperty = -1
     private var currentPropertyHasEmptyValue = false
+    /// The last line of the open section, stored into it when it closes (one write per section, not per line).
+    private var currentLastLine = -1
 
     /// An empty index; feed it every line with `append(_:at:buffer:)`, then call `finish(headers:kind:)`.
     init(expectedLines: Int, expectedSections: Int) {
@@ -50,13 +110,14 @@ struct ProfileFileIndex {
         properties.reserveCapacity(expectedLines)
     }
 
-    /// Builds the index of already classified lines.
-    init(lines: [Line], headers: [SectionHeader], arena: [UInt8], kind: ProfileFileKind) throws {
-        self.init(expectedLines: lines.count, expectedSections: headers.count)
+    /// Builds the index of already classified lines, reusing `previous`'s name tables when the headers are the same.
+    init(lines: [Line], headers: [SectionHeader], arena: [UInt8], kind: ProfileFileKind,
+         previous: ProfileFileIndex? = nil) throws {
+        self.init(expectedLines: lines.count, expectedSections: previous?.sections.count ?? headers.count)
         try arena.withUnsafeBufferPointer { buffer in
             for (lineIndex, line) in lines.enumerated() { try append(line, at: lineIndex, buffer: buffer) }
         }
-        finish(headers: headers, kind: kind)
+        finish(headers: headers, kind: kind, previous: previous)
     }
 
     /// Adds the next line.
@@ -66,12 +127,13 @@ struct ProfileFileIndex {
     mutating func append(_ line: Line, at lineIndex: Int, buffer: UnsafeBufferPointer<UInt8>) throws {
         switch line.kind {
         case .blank, .comment:
-            if !sections.isEmpty { sections[sections.count - 1].lastLine = lineIndex }
+            currentLastLine = lineIndex
         case .header(let header):
             closeLastSection()
             sections.append(SectionRecord(header: header, headerLine: lineIndex, lastLine: lineIndex,
-                                          properties: properties.count..<properties.count, nextSameName: -1))
+                                          properties: properties.count..<properties.count, previousSameName: -1))
             currentProperty = -1
+            currentLastLine = lineIndex
         case .property(let info):
             guard !sections.isEmpty else {
                 throw SyntaxProblem(line: lineIndex + 1, message:
@@ -80,7 +142,7 @@ struct ProfileFileIndex {
             properties.append(PropertyRef(line: lineIndex, lastLine: lineIndex))
             currentProperty = properties.count - 1
             currentPropertyHasEmptyValue = info.hasEmptyValue
-            sections[sections.count - 1].lastLine = lineIndex
+            currentLastLine = lineIndex
         case .continuation(let start, let end):
             guard !sections.isEmpty else {
                 throw SyntaxProblem(line: lineIndex + 1, message:
@@ -98,7 +160,7 @@ struct ProfileFileIndex {
                     lineNumber: lineIndex + 1)
             }
             properties[currentProperty].lastLine = lineIndex
-            sections[sections.count - 1].lastLine = lineIndex
+            currentLastLine = lineIndex
         }
     }
 
@@ -106,13 +168,33 @@ struct ProfileFileIndex {
         guard !sections.isEmpty else { return }
         let last = sections.count - 1
         sections[last].properties = sections[last].properties.lowerBound..<properties.count
+        sections[last].lastLine = currentLastLine
     }
 
     /// Links sections of the same name; call once after the last line.
-    mutating func finish(headers: [SectionHeader], kind: ProfileFileKind) {
+    ///
+    /// - Parameter previous: The index before an edit. When the edit left the sequence of headers as it was (the
+    ///   common case: a key set or removed), its name tables are still right and are reused, so an edit of a large
+    ///   file hashes no names.
+    mutating func finish(headers: [SectionHeader], kind: ProfileFileKind, previous: ProfileFileIndex? = nil) {
         closeLastSection()
+        if let previous, previous.sections.count == sections.count,
+           zip(previous.sections, sections).allSatisfy({ $0.header == $1.header }) {
+            for sectionIndex in sections.indices {
+                sections[sectionIndex].previousSameName = previous.sections[sectionIndex].previousSameName
+            }
+            profiles = previous.profiles
+            ssoSessions = previous.ssoSessions
+            services = previous.services
+            others = previous.others
+            hasPrefixedDefault = previous.hasPrefixedDefault
+            return
+        }
+        var profileCount = 0
+        for header in headers where header.type == .profile { profileCount += 1 }
+        profiles.reserveCapacity(profileCount)
         for sectionIndex in sections.indices {
-            let header = headers[sections[sectionIndex].header]
+            let header = headers[Int(sections[sectionIndex].header)]
             switch header.type {
             case .profile:
                 profiles.add(header.name, section: sectionIndex, sections: &sections)
@@ -128,11 +210,11 @@ struct ProfileFileIndex {
     /// The sections named `name` in `chains`, in file order.
     func sectionIndices(in chains: SectionChains, named name: String) -> [Int] {
         var result: [Int] = []
-        var next = chains.first[name] ?? -1
-        while next >= 0 {
-            result.append(next)
-            next = sections[next].nextSameName
+        var previous = chains[last: name] ?? -1
+        while previous >= 0 {
+            result.append(previous)
+            previous = sections[previous].previousSameName
         }
-        return result
+        return result.reversed()
     }
 }

@@ -77,12 +77,19 @@ struct PropertyLine {
     var hasEmptyValue: Bool { valueStart == valueEnd }
 }
 
+/// What the index needs of a property line. The offsets (`PropertyLine`) are recomputed on demand, which keeps a
+/// line record small: a 25 MB file has some 700,000 lines.
+struct PropertyFlags {
+    var keyIsValid: Bool
+    var hasEmptyValue: Bool
+}
+
 enum LineKind {
     case blank
     case comment
-    /// Index into `ProfileDocumentStorage.headers`.
-    case header(Int)
-    case property(PropertyLine)
+    /// Index into `ProfileFile.headers`.
+    case header(Int32)
+    case property(PropertyFlags)
     /// An indented line: trimmed text at `[start, end)` relative to the line start.
     case continuation(start: Int32, end: Int32)
 }
@@ -90,10 +97,18 @@ enum LineKind {
 /// One physical line: content at `arena[start ..< start + length]`, followed by `eolLength` bytes of `\n` or
 /// `\r\n` (0 for a last line without a newline).
 struct Line {
+    // Field order keeps the record at 24 bytes.
     var start: Int
     var length: Int32
-    var eolLength: Int8
     var kind: LineKind
+    var eolLength: Int8
+
+    init(start: Int, length: Int32, eolLength: Int8, kind: LineKind) {
+        self.start = start
+        self.length = length
+        self.kind = kind
+        self.eolLength = eolLength
+    }
 
     var contentEnd: Int { start + Int(length) }
     var end: Int { start + Int(length) + Int(eolLength) }
@@ -108,36 +123,37 @@ struct SyntaxProblem: Error {
 
 enum LineClassifier {
     /// Classifies the line `bytes[start ..< start + length]` (no line terminator). `lineNumber` is 1-based.
+    ///
+    /// - Parameter checkUTF8: `false` when the caller already knows the bytes are ASCII.
     static func classify(
         _ bytes: UnsafeBufferPointer<UInt8>, start: Int, length: Int, lineNumber: Int, kind fileKind: ProfileFileKind,
-        headers: inout [SectionHeader]
+        headers: inout [SectionHeader], checkUTF8: Bool = true
     ) throws -> LineKind {
         let end = start + length
         var first = start
-        var hasHighBytes = false
         while first < end && ASCII.isTrimmable(bytes[first]) { first += 1 }
         if first == end { return .blank }
-        var index = first
-        while index < end {
-            if bytes[index] >= 0x80 { hasHighBytes = true; break }
-            index += 1
-        }
-        if hasHighBytes && !isValidUTF8(UnsafeBufferPointer(rebasing: bytes[start..<end])) {
-            throw SyntaxProblem(line: lineNumber, message: "", notUTF8: true)
+        if checkUTF8 {
+            var index = first
+            while index < end && bytes[index] < 0x80 { index += 1 }
+            if index < end && !isValidUTF8(UnsafeBufferPointer(rebasing: bytes[start..<end])) {
+                throw SyntaxProblem(line: lineNumber, message: "", notUTF8: true)
+            }
         }
         let lead = bytes[start]
         if ASCII.isCommentMarker(lead) { return .comment }
         if lead == ASCII.openBracket {
             let header = try parseHeader(bytes, start: start, end: end, lineNumber: lineNumber, kind: fileKind)
             headers.append(header)
-            return .header(headers.count - 1)
+            return .header(Int32(headers.count - 1))
         }
         if ASCII.isIndent(lead) {
             var last = end
             while last > first && ASCII.isTrimmable(bytes[last - 1]) { last -= 1 }
             return .continuation(start: Int32(first - start), end: Int32(last - start))
         }
-        return .property(try parseProperty(bytes, start: start, end: end, lineNumber: lineNumber))
+        let property = try parseProperty(bytes, start: start, end: end, lineNumber: lineNumber)
+        return .property(PropertyFlags(keyIsValid: property.keyIsValid, hasEmptyValue: property.hasEmptyValue))
     }
 
     private static func parseHeader(
@@ -192,14 +208,19 @@ enum LineClassifier {
         }
     }
 
-    private static func parseProperty(
+    /// Parses `key = value # comment` in one pass over the line.
+    static func parseProperty(
         _ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, lineNumber: Int
     ) throws -> PropertyLine {
         // In a value, `#` and `;` start a comment only after whitespace: `v;c` stays `v;c`.
         var commentStart = -1
-        var index = start + 1
+        var equals = -1
+        var index = start
         while index < end {
-            if ASCII.isCommentMarker(bytes[index]) && ASCII.isTrimmable(bytes[index - 1]) {
+            let byte = bytes[index]
+            if byte == ASCII.equals {
+                if equals < 0 { equals = index }
+            } else if ASCII.isCommentMarker(byte) && index > start && ASCII.isTrimmable(bytes[index - 1]) {
                 commentStart = index
                 break
             }
@@ -207,9 +228,7 @@ enum LineClassifier {
         }
         var effectiveEnd = commentStart >= 0 ? commentStart : end
         while effectiveEnd > start && ASCII.isTrimmable(bytes[effectiveEnd - 1]) { effectiveEnd -= 1 }
-        var equals = start
-        while equals < effectiveEnd && bytes[equals] != ASCII.equals { equals += 1 }
-        guard equals < effectiveEnd else {
+        guard equals >= 0 else {
             throw SyntaxProblem(line: lineNumber, message: "expected an '=' sign defining a property")
         }
         var keyEnd = equals
@@ -228,6 +247,23 @@ enum LineClassifier {
             keyEnd: Int32(keyEnd - start), equals: Int32(equals - start), valueStart: Int32(valueStart - start),
             valueEnd: Int32(max(valueStart, effectiveEnd) - start),
             commentStart: Int32(commentStart >= 0 ? commentStart - start : -1), keyIsValid: keyIsValid)
+    }
+
+    /// Whether every byte is ASCII, eight bytes at a time (then no line needs a UTF-8 check).
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        var index = 0
+        var accumulated: UInt64 = 0
+        while index + 8 <= bytes.count {
+            accumulated |= raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index += 8
+        }
+        while index < bytes.count {
+            accumulated |= UInt64(bytes[index])
+            index += 1
+        }
+        return accumulated & 0x8080_8080_8080_8080 == 0
     }
 
     /// Checks a sub-property line (`key = value` under a property with an empty value).

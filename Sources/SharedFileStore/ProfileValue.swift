@@ -56,17 +56,24 @@ public struct PropertyMap<Value: Equatable & Sendable>: Equatable, Sendable, Seq
         }
     }
 
-    /// The entries in order.
-    public func makeIterator() -> AnyIterator<(key: String, value: Value)> {
-        var index = 0
-        let keys = self.keys
-        let storage = self.storage
-        return AnyIterator {
-            guard index < keys.count else { return nil }
-            defer { index += 1 }
-            return (keys[index], storage[keys[index]]!)
+    /// Iterates the entries in key order.
+    public struct Iterator: IteratorProtocol {
+        private let map: PropertyMap
+        private var index = 0
+
+        init(_ map: PropertyMap) { self.map = map }
+
+        /// The next entry, or `nil` after the last.
+        public mutating func next() -> (key: String, value: Value)? {
+            guard index < map.keys.count else { return nil }
+            let key = map.keys[index]
+            index += 1
+            return (key, map.storage[key]!)
         }
     }
+
+    /// The entries in order.
+    public func makeIterator() -> Iterator { Iterator(self) }
 
     /// The entries as a dictionary (order lost).
     public var dictionary: [String: Value] { storage }

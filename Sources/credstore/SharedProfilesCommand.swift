@@ -43,9 +43,16 @@ struct SharedProfilesCommand: ParsableCommand {
     /// Keys whose values are secrets. Anything that looks like one is hidden too: hiding a harmless value costs
     /// little, printing a secret cannot be undone.
     static func isSecret(_ key: String) -> Bool {
-        let lower = key.lowercased()
-        return ["secret", "token", "password", "passphrase", "private"].contains { lower.contains($0) }
-            && !lower.hasSuffix("_file") && !lower.hasSuffix("_url")
+        // Byte-wise rather than Foundation's `contains`: this runs for every key of every profile.
+        let lower = Array(key.lowercased().utf8)
+        func has(_ word: String) -> Bool {
+            let needle = Array(word.utf8)
+            guard lower.count >= needle.count else { return false }
+            return (0...lower.count - needle.count).contains { lower[$0..<$0 + needle.count].elementsEqual(needle) }
+        }
+        func ends(_ suffix: String) -> Bool { lower.reversed().starts(with: suffix.utf8.reversed()) }
+        return ["secret", "token", "password", "passphrase", "private"].contains(where: has)
+            && !ends("_file") && !ends("_url")
     }
 
     private func shown(_ key: String, _ value: String) -> String {
@@ -74,7 +81,8 @@ struct SharedProfilesCommand: ParsableCommand {
             return "{\n" + sections.map { "    " + JSONText.string($0.name) + ": " + section($0) }
                 .joined(separator: ",\n") + "\n  }"
         }
-        return "{\n  \"profiles\": \(group(profiles.profiles)),\n  \"sso_sessions\": \(group(profiles.ssoSessions))\n}\n"
+        return "{\n  \"profiles\": \(group(profiles.profiles)),\n"
+            + "  \"sso_sessions\": \(group(profiles.ssoSessions))\n}\n"
     }
 
     // MARK: - Table
@@ -117,6 +125,9 @@ struct SharedProfilesCommand: ParsableCommand {
 /// Minimal JSON text building that keeps file order (JSONSerialization would sort or shuffle keys).
 enum JSONText {
     static func string(_ text: String) -> String {
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -183,7 +183,9 @@ final class ProfileParserConformanceTests: XCTestCase {
         let botocore = root.appendingPathComponent("botocore-cfg")
         // aws_credentials is the old `KEY=value` credential-file format with no section (botocore's configparser
         // rejects it too); the other three are botocore's own parse-error fixtures.
-        let rejected: Set<String> = ["aws_config_bad", "aws_config_badbytes", "aws_config_nested_bad", "aws_credentials"]
+        let rejected: Set<String> = [
+            "aws_config_bad", "aws_config_badbytes", "aws_config_nested_bad", "aws_credentials",
+        ]
         for file in try FileManager.default.contentsOfDirectory(atPath: botocore.path).sorted()
         where file != "expectations.json" {
             let bytes = [UInt8](try Data(contentsOf: botocore.appendingPathComponent(file)))
@@ -226,7 +228,8 @@ final class ProfileParserConformanceTests: XCTestCase {
         let nested = try load("aws_config_nested").profile("default")!
         XCTAssertEqual(nested["aws_access_key_id"], .string("foo"))
         XCTAssertEqual(nested["region"], .string("us-west-2"))
-        XCTAssertEqual(nested["s3"]?.subProperties?.dictionary, ["signature_version": "s3v4", "addressing_style": "path"])
+        XCTAssertEqual(nested["s3"]?.subProperties?.dictionary,
+                       ["signature_version": "s3v4", "addressing_style": "path"])
         XCTAssertEqual(nested["cloudwatch"]?.subProperties?.dictionary, ["signature_version": "v4"])
 
         let sso = try load("aws_sso_session_config")
@@ -253,7 +256,8 @@ final class ProfileParserConformanceTests: XCTestCase {
     func testFileLocationSuites() throws {
         var count = 0
         for suite in ["smithy-rs", "aws-sdk-kotlin"] {
-            for test in try loadSuite(suite + "/file-location-tests.json") where test["platform"] as? String == "linux" {
+            let tests = try loadSuite(suite + "/file-location-tests.json")
+            for test in tests where test["platform"] as? String == "linux" {
                 let name = test["name"] as! String
                 let environment = test["environment"] as! [String: String]
                 let locations = SharedFileLocations(environment: environment,

@@ -146,7 +146,8 @@ final class ProfileFileEditingTests: XCTestCase {
     }
 
     func testSubProperties() throws {
-        var config = try ProfileFile(parsing: "[default]\ns3 =\n    addressing_style = path\nregion = x\n", kind: .config)
+        var config = try ProfileFile(parsing: "[default]\ns3 =\n    addressing_style = path\nregion = x\n",
+                                     kind: .config)
         try config.setSubValue("s3v4", forKey: "s3", subKey: "signature_version", inProfile: "default")
         XCTAssertEqual(config.text,
                        "[default]\ns3 =\n    addressing_style = path\n    signature_version = s3v4\nregion = x\n")
@@ -211,7 +212,8 @@ final class ProfileFileEditingTests: XCTestCase {
                 let error = error as? SharedFileError
                 XCTAssertEqual(error?.code, .malformedFile)
                 XCTAssertEqual(error?.line, line, text)
-                XCTAssertTrue(error?.message.contains("/tmp/x/config, line \(line)") ?? false, "\(String(describing: error))")
+                XCTAssertTrue(error?.message.contains("/tmp/x/config, line \(line)") ?? false,
+                              "\(String(describing: error))")
                 XCTAssertFalse("\(error!)".contains(secretKey))
             }
         }
@@ -230,7 +232,8 @@ final class ProfileFileEditingTests: XCTestCase {
         let dev = try XCTUnwrap(merged.profile("dev"))
         XCTAssertEqual(dev.string("aws_access_key_id"), accessKey)
         XCTAssertEqual(dev.string("region"), "eu")
-        XCTAssertEqual(dev.sources, [ProfileSource(kind: .credentials, path: "/k"), ProfileSource(kind: .config, path: "/c")])
+        XCTAssertEqual(dev.sources,
+                       [ProfileSource(kind: .credentials, path: "/k"), ProfileSource(kind: .config, path: "/c")])
         XCTAssertEqual(merged.profile("only")?.sources, [ProfileSource(kind: .config, path: "/c")])
         XCTAssertNil(merged.profile("corp"))
         XCTAssertEqual(merged.ssoSessions.map(\.name), ["corp"])

@@ -25,7 +25,8 @@ final class SharedFileEditorTests: XCTestCase {
         try SharedFileEditor.edit(path: path, kind: .credentials) {
             try $0.setValue("AKIAIOSFODNN7EXAMPLE", forKey: "aws_access_key_id", inProfile: "default")
         }
-        XCTAssertEqual(try temporary.read("home/.aws/credentials"), "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n")
+        XCTAssertEqual(try temporary.read("home/.aws/credentials"),
+                       "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n")
         XCTAssertEqual(try mode(path), 0o600)
         XCTAssertEqual(try mode(temporary.file("home/.aws")), 0o700)
         XCTAssertEqual(try mode(temporary.file("home")), 0o700)
@@ -125,7 +126,8 @@ final class SharedFileEditorTests: XCTestCase {
             for edit in 0..<editsPerThread {
                 do {
                     try SharedFileEditor.edit(path: path, kind: .config) { document in
-                        let counter = Int(document.value(forKey: "counter", inProfile: "shared")?.stringValue ?? "") ?? -1
+                        let current = document.value(forKey: "counter", inProfile: "shared")?.stringValue
+                        let counter = Int(current ?? "") ?? -1
                         try document.setValue(String(counter + 1), forKey: "counter", inProfile: "shared")
                         try document.setValue("done", forKey: "t\(thread)_e\(edit)", inProfile: "p\(thread)")
                     }
