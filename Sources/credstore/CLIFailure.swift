@@ -35,17 +35,6 @@ struct CLIFailure: Error {
 /// Unbuffered writes to stderr (no `print`, so nothing is left sitting in a buffer at `exec` or `exit`).
 enum StandardError {
     static func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
-            }
-            if written <= 0 {
-                if written < 0 && errno == EINTR { continue }
-                return
-            }
-            offset += written
-        }
+        FileDescriptorWriter.write(text, to: 2)
     }
 }

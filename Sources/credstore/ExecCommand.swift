@@ -57,20 +57,14 @@ struct ExecCommand: ParsableCommand {
                              hint: "leave the outer shell, or pass --allow-nested", exitCode: .usage)
         }
         let resolution = try LookupContext(store: store).resolve(profile.request)
-        let credentials = resolution.credentials
-        guard let secret = credentials.secretAccessKey.unsafeUTF8String(),
-              let token = credentials.sessionToken.map({ $0.unsafeUTF8String() }) ?? .some(nil) as String??
-        else {
-            throw CLIFailure("the credentials from \(resolution.origin) are not valid UTF-8 text",
-                             hint: "store the key pair again with 'credstore set'", exitCode: .invalidInput)
-        }
+        let exported = try ExportedCredentials(resolution)
         var child = environment
         for name in Self.removedVariables { child.removeValue(forKey: name) }
-        child["AWS_ACCESS_KEY_ID"] = credentials.accessKeyID
-        child["AWS_SECRET_ACCESS_KEY"] = secret
-        if let token { child["AWS_SESSION_TOKEN"] = token }
-        if let expiration = credentials.expiration { child["AWS_CREDENTIAL_EXPIRATION"] = RFC3339.format(expiration) }
-        if let region = resolution.region {
+        child["AWS_ACCESS_KEY_ID"] = exported.accessKeyID
+        child["AWS_SECRET_ACCESS_KEY"] = exported.secretAccessKey
+        if let token = exported.sessionToken { child["AWS_SESSION_TOKEN"] = token }
+        if let expiration = exported.expiration { child["AWS_CREDENTIAL_EXPIRATION"] = expiration }
+        if let region = exported.region {
             child["AWS_REGION"] = region
             child["AWS_DEFAULT_REGION"] = region
         }

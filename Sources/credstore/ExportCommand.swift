@@ -37,49 +37,41 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let resolution = try LookupContext(store: store).resolve(profile.request)
-        let credentials = resolution.credentials
-        guard let secret = credentials.secretAccessKey.unsafeUTF8String(),
-              let token = credentials.sessionToken.map({ $0.unsafeUTF8String() }) ?? .some(nil) as String??
-        else {
-            throw CLIFailure("the credentials from \(resolution.origin) are not valid UTF-8 text",
-                             hint: "store the key pair again with 'credstore set'", exitCode: .invalidInput)
-        }
+        let exported = try ExportedCredentials(resolution)
         switch format {
         case .credentialProcess:
             // One line, the shape botocore and the SDKs validate: Version 1 plus the key pair.
             var members: [(String, JSONValue)] = [
                 ("Version", .number(1)),
-                ("AccessKeyId", .string(credentials.accessKeyID)),
-                ("SecretAccessKey", .string(secret)),
+                ("AccessKeyId", .string(exported.accessKeyID)),
+                ("SecretAccessKey", .string(exported.secretAccessKey)),
             ]
-            if let token { members.append(("SessionToken", .string(token))) }
-            if let expiration = credentials.expiration {
-                members.append(("Expiration", .string(RFC3339.format(expiration))))
-            }
+            if let token = exported.sessionToken { members.append(("SessionToken", .string(token))) }
+            if let expiration = exported.expiration { members.append(("Expiration", .string(expiration))) }
             Output.print("{" + members.map { JSONValue.quote($0.0) + ": " + $0.1.serialized() }
                 .joined(separator: ", ") + "}")
         case .env:
             var lines = [
-                "export AWS_ACCESS_KEY_ID=\(ShellQuoting.quote(credentials.accessKeyID))",
-                "export AWS_SECRET_ACCESS_KEY=\(ShellQuoting.quote(secret))",
+                "export AWS_ACCESS_KEY_ID=\(ShellQuoting.quote(exported.accessKeyID))",
+                "export AWS_SECRET_ACCESS_KEY=\(ShellQuoting.quote(exported.secretAccessKey))",
             ]
-            lines.append(token.map { "export AWS_SESSION_TOKEN=\(ShellQuoting.quote($0))" }
+            lines.append(exported.sessionToken.map { "export AWS_SESSION_TOKEN=\(ShellQuoting.quote($0))" }
                 ?? "unset AWS_SESSION_TOKEN")
-            if let expiration = credentials.expiration {
-                lines.append("export AWS_CREDENTIAL_EXPIRATION=\(ShellQuoting.quote(RFC3339.format(expiration)))")
+            if let expiration = exported.expiration {
+                lines.append("export AWS_CREDENTIAL_EXPIRATION=\(ShellQuoting.quote(expiration))")
             }
-            if let region = resolution.region {
+            if let region = exported.region {
                 lines.append("export AWS_REGION=\(ShellQuoting.quote(region))")
                 lines.append("export AWS_DEFAULT_REGION=\(ShellQuoting.quote(region))")
             }
             Output.write(lines.map { $0 + "\n" }.joined())
         case .json:
             Output.printJSON([
-                "AccessKeyId": .string(credentials.accessKeyID),
-                "SecretAccessKey": .string(secret),
-                "SessionToken": token.map { .string($0) } ?? .null,
-                "Expiration": credentials.expiration.map { .string(RFC3339.format($0)) } ?? .null,
-                "Region": resolution.region.map { .string($0) } ?? .null,
+                "AccessKeyId": .string(exported.accessKeyID),
+                "SecretAccessKey": .string(exported.secretAccessKey),
+                "SessionToken": exported.sessionToken.map { .string($0) } ?? .null,
+                "Expiration": exported.expiration.map { .string($0) } ?? .null,
+                "Region": exported.region.map { .string($0) } ?? .null,
                 "Source": .string(resolution.origin.description),
             ])
         }

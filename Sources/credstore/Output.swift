@@ -34,8 +34,11 @@ indirect enum JSONValue {
         }
     }
 
-    /// A JSON string literal for `text` (RFC 8259 escapes).
+    /// A JSON string literal for `text` (RFC 8259 escapes); the common case needs no escaping and no scalar walk.
     static func quote(_ text: String) -> String {
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -68,18 +71,7 @@ enum Output {
 
     /// Writes `text` to stdout as is.
     static func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.write(1, buffer.baseAddress! + offset, buffer.count - offset)
-            }
-            if written <= 0 {
-                if written < 0 && errno == EINTR { continue }
-                return
-            }
-            offset += written
-        }
+        FileDescriptorWriter.write(text, to: 1)
     }
 
     /// Renders rows as a plain-text table with a header, columns padded to the widest cell.
@@ -96,5 +88,23 @@ enum Output {
             }.joined(separator: "  ")
         }
         return ([line(header)] + rows.map(line)).joined(separator: "\n") + "\n"
+    }
+}
+
+/// Unbuffered, EINTR-safe writes of a whole string to a file descriptor.
+enum FileDescriptorWriter {
+    static func write(_ text: String, to descriptor: Int32) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { buffer in
+                Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if written <= 0 {
+                if written < 0 && errno == EINTR { continue }
+                return
+            }
+            offset += written
+        }
     }
 }

@@ -66,19 +66,19 @@ struct SharedProfilesCommand: ParsableCommand {
             let members = section.properties.map { key, value -> String in
                 switch value {
                 case .string(let text):
-                    return JSONText.string(key) + ": " + JSONText.string(shown(key, text))
+                    return JSONValue.quote(key) + ": " + JSONValue.quote(shown(key, text))
                 case .subProperties(let map):
                     let inner = map.map { subKey, text in
-                        JSONText.string(subKey) + ": " + JSONText.string(shown(subKey, shown(key, text)))
+                        JSONValue.quote(subKey) + ": " + JSONValue.quote(shown(subKey, shown(key, text)))
                     }
-                    return JSONText.string(key) + ": {" + inner.joined(separator: ", ") + "}"
+                    return JSONValue.quote(key) + ": {" + inner.joined(separator: ", ") + "}"
                 }
             }
             return "{" + members.joined(separator: ", ") + "}"
         }
         func group(_ sections: [ProfileSection]) -> String {
             if sections.isEmpty { return "{}" }
-            return "{\n" + sections.map { "    " + JSONText.string($0.name) + ": " + section($0) }
+            return "{\n" + sections.map { "    " + JSONValue.quote($0.name) + ": " + section($0) }
                 .joined(separator: ",\n") + "\n  }"
         }
         return "{\n  \"profiles\": \(group(profiles.profiles)),\n"
@@ -119,32 +119,5 @@ struct SharedProfilesCommand: ParsableCommand {
             output += "Secrets are shown as <redacted>; pass --show-secrets to print them.\n"
         }
         return output
-    }
-}
-
-/// Minimal JSON text building that keeps file order (JSONSerialization would sort or shuffle keys).
-enum JSONText {
-    static func string(_ text: String) -> String {
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            return "\"" + text + "\""
-        }
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
     }
 }
