@@ -93,7 +93,8 @@ struct MigrateCommand: ParsableCommand {
         }
         let shared = try SharedProfiles(credentialsPath: credentialsPath, configPath: configPath)
         let storePath = store.storePath()
-        let storedNames = EncryptedStore.exists(at: storePath) ? Set(try EncryptedStore.profileNames(at: storePath)) : []
+        let storedNames: Set<String> = EncryptedStore.exists(at: storePath)
+            ? Set(try EncryptedStore.profileNames(at: storePath)) : []
         var handle: EncryptedStore?
         func unlocked() throws -> EncryptedStore {
             if let handle { return handle }

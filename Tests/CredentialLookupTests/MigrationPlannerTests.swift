@@ -40,7 +40,8 @@ final class MigrationPlannerTests: XCTestCase {
         """
 
     private func shared() throws -> SharedProfiles {
-        SharedProfiles(credentials: try ProfileFile(parsing: credentialsText, kind: .credentials, path: "/h/credentials"),
+        SharedProfiles(credentials: try ProfileFile(parsing: credentialsText, kind: .credentials,
+                                                    path: "/h/credentials"),
                        config: try ProfileFile(parsing: configText, kind: .config, path: "/h/config"))
     }
 
