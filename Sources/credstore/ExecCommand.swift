@@ -15,7 +15,7 @@ struct ExecCommand: ParsableCommand {
     static let removedVariables = [
         "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
         "AWS_SECURITY_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "CREDSTORE_KEY_FILE", "CREDSTORE_PASSPHRASE_FILE",
-        "CREDENTIALS_DIRECTORY",
+        "CREDENTIALS_DIRECTORY", CredentialProcessLoopGuard.variable,
     ]
 
     static let configuration = CommandConfiguration(
@@ -56,6 +56,7 @@ struct ExecCommand: ParsableCommand {
             throw CLIFailure("already running inside 'credstore exec' for profile '\(outer)'; refusing to nest '\(wanted)'",
                              hint: "leave the outer shell, or pass --allow-nested", exitCode: .usage)
         }
+        try CredentialProcessLoopGuard.enter(profile: profile.profile, storePath: store.storePath())
         let resolution = try LookupContext(store: store).resolve(profile.request)
         let exported = try ExportedCredentials(resolution)
         var child = environment

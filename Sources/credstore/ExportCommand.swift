@@ -1,5 +1,6 @@
 import ArgumentParser
 import CredentialLookup
+import Foundation
 
 /// `credstore export`: prints resolved credentials for another tool: as a `credential_process` reply, shell `export`
 /// lines, or JSON.
@@ -36,6 +37,7 @@ struct ExportCommand: ParsableCommand {
     var format: Format = .credentialProcess
 
     func run() throws {
+        try CredentialProcessLoopGuard.enter(profile: profile.profile, storePath: store.storePath())
         let resolution = try LookupContext(store: store).resolve(profile.request)
         let exported = try ExportedCredentials(resolution)
         switch format {
@@ -82,5 +84,36 @@ struct ExportCommand: ParsableCommand {
 enum ShellQuoting {
     static func quote(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+    }
+}
+
+/// Turns a `credential_process` that runs `credstore export` for the very profile being looked up into one clear
+/// error. This happens after `migrate --rewire-config` when the store lacks the profile: the lookup falls through to
+/// the config file, whose `credential_process` starts credstore again for the same name. Without this guard only the
+/// generic nesting limit (CREDSTORE_CREDENTIAL_PROCESS_DEPTH) would stop it, several processes deep.
+enum CredentialProcessLoopGuard {
+    /// The profiles that enclosing `credstore export`/`exec` processes are resolving, one per line.
+    static let variable = "CREDSTORE_RESOLVING_PROFILES"
+    /// Set by the credential_process runner in the children it starts.
+    static let depthVariable = "CREDSTORE_CREDENTIAL_PROCESS_DEPTH"
+
+    /// Fails when an enclosing credstore is already resolving `profile` and started this process as its
+    /// `credential_process`; otherwise records `profile` for the credential programs this process may start.
+    static func enter(profile: String?, storePath: String) throws {
+        guard let profile else { return }
+        let environment = ProcessInfo.processInfo.environment
+        let resolving = (environment[variable] ?? "").split(separator: "\n").map(String.init)
+        let depth = Int(environment[depthVariable] ?? "") ?? 0
+        if depth > 0, resolving.contains(profile) {
+            throw CLIFailure(
+                "credential_process loop: profile '\(profile)' is not in the encrypted store \(storePath), so the "
+                    + "lookup fell through to a credential_process that runs 'credstore export --profile "
+                    + "\(profile)' again",
+                hint: "store the profile ('credstore set --profile \(profile)' or 'credstore migrate --profile "
+                    + "\(profile)'), or remove credential_process from that profile in the config file "
+                    + "(AWS_CONFIG_FILE or ~/.aws/config)",
+                exitCode: .notFound)
+        }
+        setenv(variable, (resolving + [profile]).joined(separator: "\n"), 1)
     }
 }

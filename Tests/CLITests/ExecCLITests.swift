@@ -1,0 +1,153 @@
+import Foundation
+import XCTest
+
+/// `credstore exec`: the child's environment, exit status and signals passed through, a real `execve`, and the
+/// nesting rule.
+final class ExecCLITests: XCTestCase {
+    private let keyID = "AKIAIOSFODNN7EXAMPLE"
+    private let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    private let token = "FwoGZXIvYXdzEXAMPLExTOKEN"
+
+    /// What a spawned process did, including how it ended and its PID.
+    private struct Outcome {
+        var status: Int32
+        var reason: Process.TerminationReason
+        var pid: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    private func spawn(_ executable: URL, _ arguments: [String], environment: [String: String]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = environment
+        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Drain stderr on another thread so a chatty child cannot block on a full pipe.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errBox = Box()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        let stderr = errBox.data
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, reason: process.terminationReason,
+                       pid: process.processIdentifier, stdout: String(decoding: stdout, as: UTF8.self),
+                       stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    private func exec(_ home: KeyFileHome, _ arguments: [String], environment extra: [String: String] = [:]) throws
+        -> Outcome {
+        try spawn(CLI.executable, ["exec"] + arguments, environment: home.environment.merging(extra) { $1 })
+    }
+
+    private func variables(_ output: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for line in output.split(separator: "\n") {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            result[String(line[..<equals])] = String(line[line.index(after: equals)...])
+        }
+        return result
+    }
+
+    func testChildGetsTheCredentialsAndNoneOfTheSecretSourceVariables() throws {
+        let home = try KeyFileHome()
+        try home.setProfile("p", keyID: keyID, secret: secret, region: "eu-west-3")
+        try home.setProfile("t", keyID: "ASIAIOSFODNN7EXAMPLE", secret: secret, token: token,
+                            expiration: "2031-05-06T07:08:09Z")
+        let inherited = [
+            "AWS_PROFILE": "other", "AWS_DEFAULT_PROFILE": "other", "AWS_SESSION_TOKEN": "stale",
+            "AWS_SECURITY_TOKEN": "stale", "CREDSTORE_PASSPHRASE_FILE": home.path + "/unused",
+            "CREDENTIALS_DIRECTORY": home.path + "/unused", "KEEP_ME": "yes",
+        ]
+        let result = try exec(home, ["--profile", "p", "--", "env"], environment: inherited)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let child = variables(result.stdout)
+        XCTAssertEqual(child["AWS_ACCESS_KEY_ID"], keyID)
+        XCTAssertTrue(child["AWS_SECRET_ACCESS_KEY"] == secret, "wrong AWS_SECRET_ACCESS_KEY")
+        XCTAssertEqual(child["AWS_REGION"], "eu-west-3")
+        XCTAssertEqual(child["AWS_DEFAULT_REGION"], "eu-west-3")
+        XCTAssertEqual(child["CREDSTORE_EXEC_PROFILE"], "p")
+        XCTAssertEqual(child["KEEP_ME"], "yes")
+        XCTAssertEqual(child["HOME"], home.path)
+        for removed in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+                        "AWS_CREDENTIAL_EXPIRATION", "CREDSTORE_KEY_FILE", "CREDSTORE_PASSPHRASE_FILE",
+                        "CREDENTIALS_DIRECTORY", "CREDSTORE_RESOLVING_PROFILES"] {
+            XCTAssertNil(child[removed], "\(removed) reached the child")
+        }
+
+        let temporary = try exec(home, ["--profile", "t", "--", "env"])
+        XCTAssertEqual(temporary.status, 0, temporary.stderr)
+        let withToken = variables(temporary.stdout)
+        XCTAssertTrue(withToken["AWS_SESSION_TOKEN"] == token, "wrong AWS_SESSION_TOKEN")
+        XCTAssertEqual(withToken["AWS_CREDENTIAL_EXPIRATION"], "2031-05-06T07:08:09Z")
+        XCTAssertNil(withToken["AWS_REGION"], "no region is known for t")
+    }
+
+    func testExitStatusAndSignalsPassThroughAndItIsARealExec() throws {
+        let home = try KeyFileHome()
+        try home.setProfile("p", keyID: keyID, secret: secret)
+        let seven = try exec(home, ["--profile", "p", "--", "sh", "-c", "exit 7"])
+        XCTAssertEqual(seven.status, 7)
+        XCTAssertEqual(seven.reason, .exit)
+
+        let shell = URL(fileURLWithPath: "/bin/sh")
+        let direct = try spawn(shell, ["-c", "kill -TERM $$"], environment: home.environment)
+        let viaExec = try exec(home, ["--profile", "p", "--", "sh", "-c", "kill -TERM $$"])
+        XCTAssertEqual(direct.reason, .uncaughtSignal)
+        XCTAssertEqual(viaExec.reason, direct.reason)
+        XCTAssertEqual(viaExec.status, SIGTERM)
+
+        // The shell's $$ is the PID the test started: credstore replaced itself, no parent lingers.
+        let pid = try exec(home, ["--profile", "p", "--", "sh", "-c", "echo $$; echo $PPID"])
+        XCTAssertEqual(pid.status, 0, pid.stderr)
+        let lines = pid.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, String(pid.pid))
+        XCTAssertEqual(lines.last, String(getpid()), "the child's parent is the test runner itself")
+    }
+
+    func testNestingForAnotherProfileIsRefusedUnlessAllowed() throws {
+        let home = try KeyFileHome()
+        try home.setProfile("p", keyID: keyID, secret: secret)
+        let nested = try exec(home, ["--profile", "p", "--", "true"], environment: ["CREDSTORE_EXEC_PROFILE": "prod"])
+        XCTAssertEqual(nested.status, 64)
+        XCTAssertTrue(nested.stderr.contains("already running inside 'credstore exec' for profile 'prod'"),
+                      nested.stderr)
+        XCTAssertTrue(nested.stderr.contains("--allow-nested"), nested.stderr)
+        let allowed = try exec(home, ["--profile", "p", "--allow-nested", "--", "true"],
+                               environment: ["CREDSTORE_EXEC_PROFILE": "prod"])
+        XCTAssertEqual(allowed.status, 0, allowed.stderr)
+        let same = try exec(home, ["--profile", "p", "--", "true"], environment: ["CREDSTORE_EXEC_PROFILE": "p"])
+        XCTAssertEqual(same.status, 0, same.stderr)
+        // A real nested run: the outer exec's child starts an inner exec for another profile.
+        try home.setProfile("q", keyID: keyID, secret: secret)
+        let inner = try exec(home, ["--profile", "p", "--", CLI.executable.path, "exec", "--key-file", home.keyPath,
+                                    "--profile", "q", "--", "true"])
+        XCTAssertEqual(inner.status, 64, inner.stderr)
+    }
+
+    func testCommandErrors() throws {
+        let home = try KeyFileHome()
+        try home.setProfile("p", keyID: keyID, secret: secret)
+        let none = try exec(home, ["--profile", "p"])
+        XCTAssertEqual(none.status, 64)
+        XCTAssertTrue(none.stderr.contains("no command given"), none.stderr)
+        let missing = try exec(home, ["--profile", "p", "--", "no-such-program-credstore-test"])
+        XCTAssertEqual(missing.status, 127)
+        XCTAssertTrue(missing.stderr.contains("cannot run 'no-such-program-credstore-test'"), missing.stderr)
+        XCTAssertFalse(missing.stderr.contains(secret))
+        let unknown = try exec(home, ["--profile", "nope", "--", "true"])
+        XCTAssertEqual(unknown.status, 66)
+        XCTAssertEqual(unknown.stdout, "")
+    }
+}
