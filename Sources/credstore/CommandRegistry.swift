@@ -6,5 +6,8 @@ enum CommandRegistry {
         InitCommand.self,
         PasswdCommand.self,
         KeySlotCommand.self,
+        UnlockCommand.self,
+        LockCommand.self,
+        AgentCommand.self,
     ]
 }
