@@ -97,6 +97,11 @@ struct AgentClient {
         guard let executable = Self.canonicalPath("/proc/self/exe") else {
             throw CLIFailure("cannot find the credstore executable to start the agent", exitCode: .failure)
         }
+        // Inherited descriptors must not reach the daemon: a parent waiting for end of file on a pipe or socket it
+        // gave us (a test harness, `$(credstore unlock)`) would otherwise wait for as long as the agent lives.
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            if let fd = Int32(entry), fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

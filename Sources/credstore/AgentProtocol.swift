@@ -253,15 +253,12 @@ enum AgentTimeout {
     /// The number of seconds `text` means, or `nil` when it is not a duration within bounds.
     static func seconds(_ text: String) -> Int? {
         var digits = Substring(text)
+        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
         var unit = 1
-        switch text.last {
-        case "s": unit = 1
-        case "m": unit = 60
-        case "h": unit = 3600
-        case "d": unit = 86400
-        default: break
+        if let last = text.last, let multiplier = units[last] {
+            unit = multiplier
+            digits = digits.dropLast()
         }
-        if let last = text.last, !last.isNumber { digits = digits.dropLast() }
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits.count <= 9,
               let value = Int(digits) else { return nil }
         let total = value * unit
