@@ -61,7 +61,7 @@ struct StoreOptions: ParsableArguments {
         if let path = explicitKeyFile { return .keyFile(try KeyFile.read(at: path)) }
         if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
             let path = directory + "/credstore.key"
-            if EncryptedStore.exists(at: path) { return .keyFile(try KeyFile.read(at: path)) }
+            if EncryptedStore.exists(at: path) { return .keyFile(try KeyFile.readSystemdCredential(at: path)) }
         }
         if let passphrase = try suppliedPassphrase() { return .passphrase(passphrase) }
         guard SecretSources.hasTerminal else { throw noSecretSource() }

@@ -69,12 +69,17 @@ final class ScheduledTaskTests: XCTestCase {
         XCTAssertEqual(created.status, 0, created.stderr)
         XCTAssertTrue(created.stdout.contains("bound to this machine"), created.stdout)
         // The job: cron style (only HOME and the key file path) and systemd style ($CREDENTIALS_DIRECTORY).
-        let credentials = a.home + "/creds"
+        // systemd's LoadCredential= lays the key out root-owned, 0400 plus a read ACL for the service user, which
+        // stat shows as mode 0440 (src/core/exec-credential.c); root:A's group 0440 gives the same stat and access.
+        let credentials = base + "/credentials-a"
+        try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: keyA, toPath: credentials + "/credstore.key")
+        let gid = try XCTUnwrap(getpwnam(a.name)?.pointee.pw_gid)
+        XCTAssertEqual(chown(credentials, 0, gid), 0)
+        XCTAssertEqual(chmod(credentials, 0o550), 0)
+        XCTAssertEqual(chown(credentials + "/credstore.key", 0, gid), 0)
+        XCTAssertEqual(chmod(credentials + "/credstore.key", 0o440), 0)
         XCTAssertEqual(try runAs(a.name, setup, ["keyslot", "list"]).status, 0)
-        _ = try CLI.runProcess(URL(fileURLWithPath: "/usr/sbin/runuser"),
-                               ["-u", a.name, "--", "/bin/sh", "-c",
-                                "umask 077 && mkdir \(credentials) && cp \(keyA) \(credentials)/credstore.key "
-                                    + "&& chmod 400 \(credentials)/credstore.key"], environment: [:])
         let cron = ["HOME": a.home, "CREDSTORE_KEY_FILE": keyA]
         let systemd = ["HOME": a.home, "CREDENTIALS_DIRECTORY": credentials]
         for (index, environment) in [cron, systemd].enumerated() {
