@@ -77,13 +77,16 @@ enum SafeFile {
     /// The check for a file systemd placed in `$CREDENTIALS_DIRECTORY` (`LoadCredential=`): PID 1 writes it 0400,
     /// owned by root, and grants the service user read access with a POSIX ACL, whose mask `stat` shows as the group
     /// read bit (mode 0440); without ACL support it chowns the file to the user. The directory is read-only and
-    /// private to the service. So: a regular file owned by root or by us, no bit for others, no write bit at all.
+    /// private to the service. So: a regular file that is ours and private (as anywhere), or root's with no write bit
+    /// and no bit for others.
     static func checkSystemdCredential(_ info: stat, path: String, what: String) throws {
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw SecureStoreError(.unsafePermissions, path: path, "the \(what) \(path) is not a regular file",
                                    hint: "point LoadCredential= at the key file itself")
         }
-        guard info.st_uid == geteuid() || info.st_uid == 0, info.st_mode & 0o007 == 0, info.st_mode & 0o222 == 0 else {
+        let privateToUs = info.st_uid == geteuid() && info.st_mode & 0o077 == 0
+        let laidOutByPID1 = info.st_uid == 0 && info.st_mode & 0o007 == 0 && info.st_mode & 0o222 == 0
+        guard privateToUs || laidOutByPID1 else {
             let mode = String(info.st_mode & 0o777, radix: 8)
             throw SecureStoreError(.unsafePermissions, path: path,
                                    "the \(what) \(path) (uid \(info.st_uid), mode \(mode)) is not laid out as systemd "

@@ -29,7 +29,8 @@ struct AgentClient {
         // Never hand a key to, or take one from, a process of another user that managed to bind our path.
         guard let uid = socket.peerUID, uid == getuid() else {
             throw CLIFailure("the process listening on \(location.socketPath) does not run as you; nothing was sent",
-                             hint: "remove \(location.socketPath) and start the agent again", exitCode: .unsafePermissions)
+                             hint: "remove \(location.socketPath) and start the agent again",
+                             exitCode: .unsafePermissions)
         }
         do {
             try socket.send(request.encode())
@@ -41,7 +42,8 @@ struct AgentClient {
                              + "(it may have been stopped)", hint: "run 'credstore unlock' again", exitCode: .ioError)
         } catch AgentIOFailure.broken(let code) {
             throw CLIFailure("talking to the unlock agent at \(location.socketPath) failed: "
-                             + String(cString: strerror(code)), hint: "run 'credstore unlock' again", exitCode: .ioError)
+                             + String(cString: strerror(code)), hint: "run 'credstore unlock' again",
+                             exitCode: .ioError)
         } catch {
             throw CLIFailure("the unlock agent at \(location.socketPath) sent a reply this credstore does not "
                              + "understand", hint: "stop it with 'credstore agent --stop' and unlock again",

@@ -68,7 +68,8 @@ struct AgentCommand: ParsableCommand {
                 "keysHeld": state.keysHeld, "keysServed": state.keysServed, "memoryLocked": state.memoryLocked,
                 "dumpingDisabled": state.dumpingDisabled,
             ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            let data = try JSONSerialization.data(withJSONObject: object,
+                                                  options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
             return
         }
@@ -87,7 +88,8 @@ struct AgentCommand: ParsableCommand {
         }
         _ = try client.send(.lock(storePath: nil))
         guard kill(state.processID, SIGTERM) == 0 else {
-            throw CLIFailure("cannot stop the unlock agent (pid \(state.processID)): \(String(cString: strerror(errno)))",
+            throw CLIFailure("cannot stop the unlock agent (pid \(state.processID)): "
+                             + String(cString: strerror(errno)),
                              hint: "its keys were forgotten; stop it with 'kill \(state.processID)'")
         }
         print("Stopped the unlock agent (pid \(state.processID)); it forgot every key.")

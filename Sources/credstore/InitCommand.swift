@@ -70,7 +70,8 @@ struct InitCommand: ParsableCommand {
                 description.append("key file \(keyPath)" + (bindToMachine ? " (bound to this machine and user)" : ""))
             } else {
                 secrets.append(.keyFile(try KeyFile.generate(at: keyPath)))
-                description.append("key file \(keyPath) (generated" + (bindToMachine ? ", bound to this machine and user)" : ")"))
+                description.append("key file \(keyPath) (generated"
+                                   + (bindToMachine ? ", bound to this machine and user)" : ")"))
                 generatedKey = keyPath
             }
         }

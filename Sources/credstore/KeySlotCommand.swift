@@ -93,8 +93,8 @@ struct KeySlotCommand: ParsableCommand {
                     throw error
                 }
                 let notes = (existed ? [] : ["generated"]) + (bindToMachine ? ["bound to this machine and user"] : [])
-                print("Added a key-file slot for \(newKeyFile)\(notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")") "
-                      + "to \(store.path).")
+                let detail = notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")"
+                print("Added a key-file slot for \(newKeyFile)\(detail) to \(store.path).")
             } else {
                 try store.addSlot(.passphrase(try newPassphraseOptions.newPassphrase(for: store.path)))
                 print("Added a passphrase slot to \(store.path).")

@@ -26,7 +26,8 @@ final class AgentCLITests: XCTestCase {
 
     @discardableResult
     private func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> CLIResult {
-        let result = try CLI.runProcess(URL(fileURLWithPath: "/usr/bin/setsid"), ["-w", CLI.executable.path] + arguments,
+        let setsid = URL(fileURLWithPath: "/usr/bin/setsid")
+        let result = try CLI.runProcess(setsid, ["-w", CLI.executable.path] + arguments,
                                         environment: home.environment.merging(extra) { $1 })
         XCTAssertFalse(result.stdout.contains("agent e2e passphrase") || result.stderr.contains("agent e2e passphrase"))
         return result

@@ -175,7 +175,8 @@ final class AgentTests: XCTestCase {
 
     func testMalformedOversizedAndAbandonedRequestsLeaveTheAgentServing() throws {
         try startServer()
-        XCTAssertEqual(try raw([0x00, 0x10, 0x00, 0x00]).map { Array($0.prefix(2)) }, [1, AgentReply.Status.tooLarge.rawValue])
+        XCTAssertEqual(try raw([0x00, 0x10, 0x00, 0x00]).map { Array($0.prefix(2)) },
+                       [1, AgentReply.Status.tooLarge.rawValue])
         XCTAssertEqual(try raw([0, 0, 0, 0]).map { Array($0.prefix(2)) }, [1, AgentReply.Status.tooLarge.rawValue])
         XCTAssertEqual(try raw(frame([1, 0xee, 1, 2, 3])).map { Array($0.prefix(2)) },
                        [1, AgentReply.Status.malformed.rawValue])

@@ -84,7 +84,8 @@ final class ScheduledTaskTests: XCTestCase {
         let systemd = ["HOME": a.home, "CREDENTIALS_DIRECTORY": credentials]
         for (index, environment) in [cron, systemd].enumerated() {
             // The job unlocks and writes the store (the profile commands' e2e is added with them on main).
-            let job = try runAs(a.name, environment, ["keyslot", "add", "--new-key-file", a.home + "/extra\(index).key"])
+            let job = try runAs(a.name, environment,
+                                ["keyslot", "add", "--new-key-file", a.home + "/extra\(index).key"])
             XCTAssertEqual(job.status, 0, "job \(index): \(job.stderr)")
             XCTAssertEqual(try runAs(a.name, environment, ["keyslot", "remove", "1"]).status, 0)
         }
@@ -95,7 +96,8 @@ final class ScheduledTaskTests: XCTestCase {
         XCTAssertNotEqual(readStore.status, 0)
         XCTAssertTrue(readStore.stderr.contains("Permission denied"), readStore.stderr)
         let readKey = try runAs(b.name, bEnvironment,
-                                ["keyslot", "add", "--store", storeA, "--key-file", keyA, "--new-key-file", b.home + "/x"])
+                                ["keyslot", "add", "--store", storeA, "--key-file", keyA,
+                                 "--new-key-file", b.home + "/x"])
         XCTAssertNotEqual(readKey.status, 0)
         XCTAssertTrue(readKey.stderr.contains("Permission denied"), readKey.stderr)
 

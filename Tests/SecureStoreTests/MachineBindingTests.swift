@@ -11,7 +11,8 @@ final class MachineBindingTests: XCTestCase {
 
     override func setUpWithError() throws {
         directory = try TemporaryDirectory()
-        try Data("0123456789abcdef0123456789abcdef\n".utf8).write(to: URL(fileURLWithPath: directory.file("machine-id")))
+        try Data("0123456789abcdef0123456789abcdef\n".utf8)
+            .write(to: URL(fileURLWithPath: directory.file("machine-id")))
         MachineBinding.machineIDPath = directory.file("machine-id")
     }
 
@@ -19,6 +20,10 @@ final class MachineBindingTests: XCTestCase {
         MachineBinding.machineIDPath = originalPath
         MachineBinding.userID = originalUser
         directory = nil
+    }
+
+    private func openBound(_ path: String, _ key: SecretBytes) throws -> EncryptedStore {
+        try EncryptedStore.open(at: path, with: .keyFile(key), policy: Fixtures.cheap)
     }
 
     func testBoundSlotOpensOnlyForThisMachineAndUser() throws {
@@ -32,15 +37,16 @@ final class MachineBindingTests: XCTestCase {
                        ["default"])
 
         MachineBinding.userID = { 4242 }
-        let otherUser = Fixtures.code { _ = try EncryptedStore.open(at: path, with: .keyFile(key), policy: Fixtures.cheap) }
+        let otherUser = Fixtures.code { _ = try self.openBound(path, key) }
         XCTAssertEqual(otherUser, .wrongKeyFile)
         MachineBinding.userID = originalUser
 
-        try Data("fedcba9876543210fedcba9876543210\n".utf8).write(to: URL(fileURLWithPath: directory.file("machine-id")))
-        XCTAssertEqual(Fixtures.code { _ = try EncryptedStore.open(at: path, with: .keyFile(key), policy: Fixtures.cheap) },
+        try Data("fedcba9876543210fedcba9876543210\n".utf8)
+            .write(to: URL(fileURLWithPath: directory.file("machine-id")))
+        XCTAssertEqual(Fixtures.code { _ = try self.openBound(path, key) },
                        .wrongKeyFile)
         MachineBinding.machineIDPath = directory.file("missing")
-        XCTAssertEqual(Fixtures.code { _ = try EncryptedStore.open(at: path, with: .keyFile(key), policy: Fixtures.cheap) },
+        XCTAssertEqual(Fixtures.code { _ = try self.openBound(path, key) },
                        .wrongKeyFile)
         XCTAssertEqual(Fixtures.code { try store.addSlot(.keyFile(try Random.secret(32)), bindingToMachine: true) },
                        .invalidArgument, "binding without a machine id must fail before writing")
@@ -57,7 +63,7 @@ final class MachineBindingTests: XCTestCase {
         XCTAssertEqual(try EncryptedStore.slots(at: path).map(\.isBoundToMachine), [true, false])
         MachineBinding.userID = { 4242 }
         XCTAssertNoThrow(try EncryptedStore.open(at: path, with: .keyFile(unbound), policy: Fixtures.cheap))
-        XCTAssertEqual(Fixtures.code { _ = try EncryptedStore.open(at: path, with: .keyFile(key), policy: Fixtures.cheap) },
+        XCTAssertEqual(Fixtures.code { _ = try self.openBound(path, key) },
                        .wrongKeyFile)
         XCTAssertEqual(Fixtures.code { try store.addSlot(.passphrase(Fixtures.passphrase), bindingToMachine: true) },
                        .invalidArgument)
