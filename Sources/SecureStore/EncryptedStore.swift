@@ -56,6 +56,7 @@ public final class EncryptedStore {
     public static func slots(at path: String) throws -> [KeySlotInfo] {
         try readImage(path).slots.enumerated().map { index, slot in
             var info = KeySlotInfo(index: index, kind: slot.infoKind)
+            info.isBoundToMachine = slot.isBoundToMachine
             if case let .passphrase(logN, r, p, _) = slot.parameters {
                 info.scryptLogN = Int(logN)
                 info.scryptR = Int(r)
@@ -72,15 +73,18 @@ public final class EncryptedStore {
     /// - Parameters:
     ///   - path: where to create it; missing directories are created with mode 0700, the file gets mode 0600.
     ///   - secrets: 1 to 8 passphrases and/or key files.
+    ///   - bindingKeyFilesToMachine: make the key-file slots open only on this machine and as this user (their KEK
+    ///     mixes in `/etc/machine-id` and the uid; FORMAT.md, kind 3). Passphrase slots are never bound.
     /// - Returns: the new store, unlocked.
     /// - Throws: `SecureStoreError`: `.alreadyExists` if something is at `path`, `.invalidArgument` for no or too many
-    ///   secrets or an empty passphrase, `.locked`, `.io`.
-    public static func create(at path: String, secrets: [UnlockSecret]) throws -> EncryptedStore {
-        try create(at: path, secrets: secrets, policy: .standard)
+    ///   secrets, an empty passphrase or an unreadable machine id, `.locked`, `.io`.
+    public static func create(at path: String, secrets: [UnlockSecret],
+                              bindingKeyFilesToMachine: Bool = false) throws -> EncryptedStore {
+        try create(at: path, secrets: secrets, policy: .standard, bindingKeyFilesToMachine: bindingKeyFilesToMachine)
     }
 
     static func create(at path: String, secrets: [UnlockSecret], policy: ScryptPolicy,
-                       lockTimeout: Double = 10) throws -> EncryptedStore {
+                       lockTimeout: Double = 10, bindingKeyFilesToMachine: Bool = false) throws -> EncryptedStore {
         guard (1...StoreFormat.maximumSlots).contains(secrets.count) else {
             throw SecureStoreError(.invalidArgument, path: path,
                                    "a store needs 1 to \(StoreFormat.maximumSlots) key slots, not \(secrets.count)",
@@ -93,7 +97,12 @@ public final class EncryptedStore {
         guard !exists(at: path) else { throw alreadyExists(path) }
         let dataKey = try Random.secret(StoreFormat.dataKeySize)
         let storeID = try Random.bytes(StoreFormat.storeIDSize)
-        let slots = try secrets.map { try KeySlot.make(for: $0, dataKey: dataKey, storeID: storeID, policy: policy) }
+        let slots = try secrets.map { secret in
+            var bound = false
+            if case .keyFile = secret { bound = bindingKeyFilesToMachine }
+            return try KeySlot.make(for: secret, dataKey: dataKey, storeID: storeID, policy: policy,
+                                    boundToMachine: bound)
+        }
         var image = StoreImage(storeID: storeID, slots: slots, saveSalt: [], records: [], authenticatorNonce: [],
                                authenticatorTag: [])
         try image.seal([], dataKey: dataKey)
@@ -253,9 +262,12 @@ public final class EncryptedStore {
 
     /// Adds a key slot for `secret`.
     ///
-    /// - Throws: `SecureStoreError`: `.invalidArgument` when the store already has 8 slots, for an empty passphrase
-    ///   or a key that is not 32 bytes; the open and write errors.
-    public func addSlot(_ secret: UnlockSecret) throws {
+    /// - Parameters:
+    ///   - secret: the passphrase or key file the new slot opens with.
+    ///   - bindingToMachine: for a key file, make the slot open only on this machine and as this user.
+    /// - Throws: `SecureStoreError`: `.invalidArgument` when the store already has 8 slots, for an empty passphrase,
+    ///   a key that is not 32 bytes, a bound passphrase or an unreadable machine id; the open and write errors.
+    public func addSlot(_ secret: UnlockSecret, bindingToMachine: Bool = false) throws {
         if case let .passphrase(passphrase) = secret { _ = try Passphrase.normalize(passphrase) }
         try mutate { current in
             guard current.image.slots.count < StoreFormat.maximumSlots else {
@@ -264,7 +276,8 @@ public final class EncryptedStore {
                                        hint: "remove one with 'credstore keyslot remove' first")
             }
             current.image.slots.append(try KeySlot.make(for: secret, dataKey: current.dataKey,
-                                                        storeID: current.image.storeID, policy: policy))
+                                                        storeID: current.image.storeID, policy: policy,
+                                                        boundToMachine: bindingToMachine))
         }
     }
 
@@ -320,8 +333,10 @@ public final class EncryptedStore {
                 secretsBySlot.append(match)
             }
             let newKey = try Random.secret(StoreFormat.dataKeySize)
-            current.image.slots = try secretsBySlot.map {
-                try KeySlot.make(for: $0, dataKey: newKey, storeID: current.image.storeID, policy: policy)
+            let bound = current.image.slots.map(\.isBoundToMachine)
+            current.image.slots = try secretsBySlot.enumerated().map { index, secret in
+                try KeySlot.make(for: secret, dataKey: newKey, storeID: current.image.storeID, policy: policy,
+                                 boundToMachine: bound[index])
             }
             if let unlockSecret, let index = secretsBySlot.firstIndex(where: { Self.sameSecret($0, unlockSecret) }) {
                 unlockedSlot = current.image.slots[index]
@@ -417,6 +432,13 @@ public final class EncryptedStore {
             if !image.slots.contains(where: { $0.infoKind == .keyFile }) {
                 return SecureStoreError(.wrongKeyFile, path: path, "the store \(path) has no key-file slot",
                                         hint: "unlock it with its passphrase")
+            }
+            if image.slots.contains(where: \.isBoundToMachine) {
+                return SecureStoreError(.wrongKeyFile, path: path,
+                                        "the key file does not open the store \(path); its key-file slots include one "
+                                        + "bound to the machine and user that made it, which opens only there",
+                                        hint: "run as the store's owner on the machine it was made on, or check that "
+                                            + "--key-file or CREDSTORE_KEY_FILE names this store's key file")
             }
             return SecureStoreError(.wrongKeyFile, path: path, "the key file does not open the store \(path)",
                                     hint: "check that --key-file or CREDSTORE_KEY_FILE names this store's key file")

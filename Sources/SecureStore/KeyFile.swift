@@ -21,6 +21,21 @@ public enum KeyFile {
         return key
     }
 
+    /// Reads a key file that systemd handed to the service (`LoadCredential=credstore.key:PATH`) from
+    /// `$CREDENTIALS_DIRECTORY`: there it is root-owned, 0400 plus an ACL for the service user (`stat` mode 0440), in
+    /// a read-only directory private to the service, which the ordinary ownership check would refuse.
+    ///
+    /// - Parameter path: `$CREDENTIALS_DIRECTORY/credstore.key`.
+    /// - Returns: its 32 bytes.
+    /// - Throws: `SecureStoreError`: `.unsafePermissions` for a non-regular file, one owned by another non-root user,
+    ///   open to others or writable; `.invalidArgument` if it is not exactly 32 bytes; `.notFound`, `.io`.
+    public static func readSystemdCredential(at path: String) throws -> SecretBytes {
+        var bytes = try SafeFile.read(path, what: "key file", maximumSize: size, exactSize: size,
+                                      systemdCredential: true)
+        defer { bytes.withUnsafeMutableBytes { SecureMemory.wipe($0) } }
+        return SecretBytes(bytes)
+    }
+
     /// Reads the key file at `path` after the safe-open checks.
     ///
     /// - Parameter path: the key file.

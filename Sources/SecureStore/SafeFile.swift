@@ -18,7 +18,8 @@ private let systemWrite = Darwin.write
 enum SafeFile {
     /// Reads a whole file after checking that it is a regular file (not a symlink), owned by us, private to us
     /// (no group/other bits) and at most `maximumSize` bytes, without reading more than that.
-    static func read(_ path: String, what: String, maximumSize: Int, exactSize: Int? = nil) throws -> [UInt8] {
+    static func read(_ path: String, what: String, maximumSize: Int, exactSize: Int? = nil,
+                     systemdCredential: Bool = false) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
         if fd < 0 {
             let code = errno
@@ -37,7 +38,11 @@ enum SafeFile {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw SecureStoreError.system("inspect the \(what)", path: path, errno: errno) }
-        try checkPrivate(info, path: path, what: what)
+        if systemdCredential {
+            try checkSystemdCredential(info, path: path, what: what)
+        } else {
+            try checkPrivate(info, path: path, what: what)
+        }
         let size = Int(info.st_size)
         if let exactSize, size != exactSize {
             throw SecureStoreError(.invalidArgument, path: path,
@@ -67,6 +72,27 @@ enum SafeFile {
         }
         bytes.removeLast()
         return bytes
+    }
+
+    /// The check for a file systemd placed in `$CREDENTIALS_DIRECTORY` (`LoadCredential=`): PID 1 writes it 0400,
+    /// owned by root, and grants the service user read access with a POSIX ACL, whose mask `stat` shows as the group
+    /// read bit (mode 0440); without ACL support it chowns the file to the user. The directory is read-only and
+    /// private to the service. So: a regular file that is ours and private (as anywhere), or root's with no write bit
+    /// and no bit for others.
+    static func checkSystemdCredential(_ info: stat, path: String, what: String) throws {
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw SecureStoreError(.unsafePermissions, path: path, "the \(what) \(path) is not a regular file",
+                                   hint: "point LoadCredential= at the key file itself")
+        }
+        let privateToUs = info.st_uid == geteuid() && info.st_mode & 0o077 == 0
+        let laidOutByPID1 = info.st_uid == 0 && info.st_mode & 0o007 == 0 && info.st_mode & 0o222 == 0
+        guard privateToUs || laidOutByPID1 else {
+            let mode = String(info.st_mode & 0o777, radix: 8)
+            throw SecureStoreError(.unsafePermissions, path: path,
+                                   "the \(what) \(path) (uid \(info.st_uid), mode \(mode)) is not laid out as systemd "
+                                   + "lays out a credential",
+                                   hint: "hand the key file to the service with LoadCredential=credstore.key:PATH")
+        }
     }
 
     /// Refuses anything but a regular file owned by the current user with no group/other permission bits.

@@ -21,6 +21,7 @@ enum StoreFormat {
     enum Label {
         static let passphraseSalt: [UInt8] = Array("credstore/v1 passphrase slot".utf8)
         static let keyFileInfo: [UInt8] = Array("credstore/v1 key-file slot".utf8)
+        static let boundKeyFileInfo: [UInt8] = Array("credstore/v1 machine-bound key-file slot".utf8)
         static let slotAAD: [UInt8] = Array("credstore/v1 slot".utf8)
         static let recordKeyInfo: [UInt8] = Array("credstore/v1 records".utf8)
         static let recordAAD: [UInt8] = Array("credstore/v1 record".utf8)
@@ -42,10 +43,13 @@ struct KeySlot: Equatable {
     enum Parameters: Equatable {
         case passphrase(logN: UInt8, r: UInt32, p: UInt32, salt: [UInt8])
         case keyFile(salt: [UInt8])
+        /// A key-file slot whose KEK also mixes in this machine's id and the user's uid (`--bind-to-machine`).
+        case boundKeyFile(salt: [UInt8])
     }
 
     static let passphraseKind: UInt8 = 1
     static let keyFileKind: UInt8 = 2
+    static let boundKeyFileKind: UInt8 = 3
     static let wrappedSize = StoreFormat.dataKeySize + AESGCM.tagSize
 
     var parameters: Parameters
@@ -53,8 +57,17 @@ struct KeySlot: Equatable {
     var wrappedKey: [UInt8]
 
     var kind: UInt8 {
-        if case .passphrase = parameters { return Self.passphraseKind }
-        return Self.keyFileKind
+        switch parameters {
+        case .passphrase: return Self.passphraseKind
+        case .keyFile: return Self.keyFileKind
+        case .boundKeyFile: return Self.boundKeyFileKind
+        }
+    }
+
+    /// Whether the slot only opens on this machine, as this user.
+    var isBoundToMachine: Bool {
+        if case .boundKeyFile = parameters { return true }
+        return false
     }
 
     var infoKind: KeySlotInfo.Kind {
@@ -72,7 +85,7 @@ struct KeySlot: Equatable {
             writer.u32(p)
             writer.u8(UInt8(salt.count))
             writer.raw(salt)
-        case let .keyFile(salt):
+        case let .keyFile(salt), let .boundKeyFile(salt):
             writer.raw(salt)
         }
         return writer.bytes
@@ -100,6 +113,8 @@ struct KeySlot: Equatable {
             parameters = .passphrase(logN: logN, r: r, p: p, salt: try reader.take(saltLength))
         case keyFileKind:
             parameters = .keyFile(salt: try reader.take(32))
+        case boundKeyFileKind:
+            parameters = .boundKeyFile(salt: try reader.take(32))
         default:
             throw ByteReader.Truncated()
         }
@@ -132,6 +147,12 @@ struct KeySlot: Equatable {
         case let (.keyFile(salt), .keyFile(keyBytes)):
             guard keyBytes.count == KeyFile.size else { return nil }
             return try KDF.hkdfSHA256(key: keyBytes, salt: salt, info: StoreFormat.Label.keyFileInfo, length: 32)
+        case let (.boundKeyFile(salt), .keyFile(keyBytes)):
+            // On another machine, as another user, or without a readable machine id the KEK differs (or cannot be
+            // made) and the slot simply does not open.
+            guard keyBytes.count == KeyFile.size, let binding = try? MachineBinding.current() else { return nil }
+            return try KDF.hkdfSHA256(key: keyBytes.appending(binding), salt: salt,
+                                      info: StoreFormat.Label.boundKeyFileInfo, length: 32)
         default:
             return nil
         }
@@ -148,11 +169,16 @@ struct KeySlot: Equatable {
 
     /// A new slot wrapping `dataKey` for `secret`, with a fresh salt and nonce.
     static func make(
-        for secret: UnlockSecret, dataKey: SecretBytes, storeID: [UInt8], policy: ScryptPolicy
+        for secret: UnlockSecret, dataKey: SecretBytes, storeID: [UInt8], policy: ScryptPolicy,
+        boundToMachine: Bool = false
     ) throws -> KeySlot {
         var slot: KeySlot
         switch secret {
         case .passphrase:
+            guard !boundToMachine else {
+                throw SecureStoreError(.invalidArgument, "only key-file slots can be bound to this machine",
+                                       hint: "drop --bind-to-machine, or bind a key-file slot instead")
+            }
             slot = KeySlot(parameters: .passphrase(logN: policy.writeLogN, r: ScryptPolicy.r, p: ScryptPolicy.p,
                                                    salt: try Random.bytes(32)),
                            nonce: try Random.bytes(AESGCM.nonceSize), wrappedKey: [])
@@ -161,7 +187,11 @@ struct KeySlot: Equatable {
                 throw SecureStoreError(.invalidArgument, "a key file must hold exactly \(KeyFile.size) bytes",
                                        hint: "generate one with 'credstore init --key-file PATH'")
             }
-            slot = KeySlot(parameters: .keyFile(salt: try Random.bytes(32)),
+            let salt = try Random.bytes(32)
+            if boundToMachine {
+                _ = try MachineBinding.current()  // fail here, with the reason, rather than write a dead slot
+            }
+            slot = KeySlot(parameters: boundToMachine ? .boundKeyFile(salt: salt) : .keyFile(salt: salt),
                            nonce: try Random.bytes(AESGCM.nonceSize), wrappedKey: [])
         }
         // Writing always uses the policy's own cost, so the bound check cannot fail here.

@@ -80,4 +80,6 @@ public struct KeySlotInfo: Equatable, Sendable {
     public var scryptR: Int?
     /// For a passphrase slot, scrypt's parallelism p; `nil` for key-file slots.
     public var scryptP: Int?
+    /// For a key-file slot, whether it opens only on this machine and as the user who made it (`--bind-to-machine`).
+    public var isBoundToMachine = false
 }

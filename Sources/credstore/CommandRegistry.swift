@@ -15,5 +15,8 @@ enum CommandRegistry {
         SharedProfilesCommand.self,
         PasswdCommand.self,
         KeySlotCommand.self,
+        UnlockCommand.self,
+        LockCommand.self,
+        AgentCommand.self,
     ]
 }

@@ -21,6 +21,12 @@ struct InitCommand: ParsableCommand {
     @Flag(name: .customLong("no-passphrase"), help: "Create only the key-file slot; requires --key-file.")
     var noPassphrase = false
 
+    @Flag(name: .customLong("bind-to-machine"), help: """
+        Make the key-file slot open only on this machine and as this user (it mixes /etc/machine-id and your uid \
+        into the key), so a copy of the store and key file is useless elsewhere; requires --key-file.
+        """)
+    var bindToMachine = false
+
     func run() throws {
         let path = storeOptions.storePath()
         guard !EncryptedStore.exists(at: path) else {
@@ -28,6 +34,10 @@ struct InitCommand: ParsableCommand {
                              hint: "add a slot with 'credstore keyslot add', or choose another path with --store")
         }
         let keyPath = storeOptions.explicitKeyFile
+        if bindToMachine && keyPath == nil {
+            throw CLIFailure("--bind-to-machine binds a key-file slot and needs --key-file PATH",
+                             hint: "add --key-file PATH", exitCode: .usage)
+        }
         if noPassphrase && keyPath == nil {
             throw CLIFailure("--no-passphrase needs --key-file PATH: the store must have at least one slot",
                              hint: "add --key-file PATH, or leave out --no-passphrase", exitCode: .usage)
@@ -57,15 +67,16 @@ struct InitCommand: ParsableCommand {
         if let keyPath {
             if EncryptedStore.exists(at: keyPath) {
                 secrets.append(.keyFile(try KeyFile.read(at: keyPath)))
-                description.append("key file \(keyPath)")
+                description.append("key file \(keyPath)" + (bindToMachine ? " (bound to this machine and user)" : ""))
             } else {
                 secrets.append(.keyFile(try KeyFile.generate(at: keyPath)))
-                description.append("key file \(keyPath) (generated)")
+                description.append("key file \(keyPath) (generated"
+                                   + (bindToMachine ? ", bound to this machine and user)" : ")"))
                 generatedKey = keyPath
             }
         }
         do {
-            _ = try EncryptedStore.create(at: path, secrets: secrets)
+            _ = try EncryptedStore.create(at: path, secrets: secrets, bindingKeyFilesToMachine: bindToMachine)
         } catch {
             if let generatedKey { unlink(generatedKey) }
             throw error

@@ -34,6 +34,7 @@ struct KeySlotCommand: ParsableCommand {
                         object["p"] = p
                     } else {
                         object["kdf"] = "hkdf-sha256"
+                        object["boundToMachine"] = slot.isBoundToMachine
                     }
                     return object
                 }
@@ -44,7 +45,7 @@ struct KeySlotCommand: ParsableCommand {
             print("SLOT  KIND        KDF")
             for slot in slots {
                 let kdf = slot.scryptLogN.map { "scrypt N=2^\($0) r=\(slot.scryptR ?? 0) p=\(slot.scryptP ?? 0)" }
-                    ?? "HKDF-SHA256"
+                    ?? (slot.isBoundToMachine ? "HKDF-SHA256, bound to this machine and user" : "HKDF-SHA256")
                 let kind = slot.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
                 print("\(String(slot.index).padding(toLength: 4, withPad: " ", startingAt: 0))  \(kind)  \(kdf)")
             }
@@ -68,18 +69,32 @@ struct KeySlotCommand: ParsableCommand {
             valueName: "path"))
         var newKeyFile: String?
 
+        @Flag(name: .customLong("bind-to-machine"), help: """
+            Make the new key-file slot open only on this machine and as this user (it mixes /etc/machine-id and \
+            your uid into the key); requires --new-key-file.
+            """)
+        var bindToMachine = false
+
+        func validate() throws {
+            if bindToMachine && newKeyFile == nil {
+                throw ValidationError("--bind-to-machine binds a key-file slot and needs --new-key-file PATH")
+            }
+        }
+
         func run() throws {
             let store = try storeOptions.openStore()
             if let newKeyFile {
                 let existed = EncryptedStore.exists(at: newKeyFile)
                 let key = existed ? try KeyFile.read(at: newKeyFile) : try KeyFile.generate(at: newKeyFile)
                 do {
-                    try store.addSlot(.keyFile(key))
+                    try store.addSlot(.keyFile(key), bindingToMachine: bindToMachine)
                 } catch {
                     if !existed { unlink(newKeyFile) }
                     throw error
                 }
-                print("Added a key-file slot for \(newKeyFile)\(existed ? "" : " (generated)") to \(store.path).")
+                let notes = (existed ? [] : ["generated"]) + (bindToMachine ? ["bound to this machine and user"] : [])
+                let detail = notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")"
+                print("Added a key-file slot for \(newKeyFile)\(detail) to \(store.path).")
             } else {
                 try store.addSlot(.passphrase(try newPassphraseOptions.newPassphrase(for: store.path)))
                 print("Added a passphrase slot to \(store.path).")

@@ -61,7 +61,7 @@ struct StoreOptions: ParsableArguments {
         if let path = explicitKeyFile { return .keyFile(try KeyFile.read(at: path)) }
         if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
             let path = directory + "/credstore.key"
-            if EncryptedStore.exists(at: path) { return .keyFile(try KeyFile.read(at: path)) }
+            if EncryptedStore.exists(at: path) { return .keyFile(try KeyFile.readSystemdCredential(at: path)) }
         }
         if let passphrase = try suppliedPassphrase() { return .passphrase(passphrase) }
         guard SecretSources.hasTerminal else { throw noSecretSource() }
@@ -73,7 +73,8 @@ struct StoreOptions: ParsableArguments {
                    hint: Self.secretOptionsHint, exitCode: .noSecretSource)
     }
 
-    /// Opens and unlocks the store. With `create`, a missing store is created with the same secret first (a
+    /// Opens and unlocks the store: through the unlock agent when it holds this store's key, else with
+    /// `unlockSecret()`. With `create`, a missing store is created with the same secret first (a
     /// passphrase typed on the terminal is asked twice).
     func openStore(create: Bool = false) throws -> EncryptedStore {
         let path = storePath()
@@ -94,6 +95,8 @@ struct StoreOptions: ParsableArguments {
             // Fail before asking for a secret that could not open anything.
             _ = try EncryptedStore.profileNames(at: path)
         }
+        // The unlock agent first (no secret, no KDF); any problem with it falls through to the other sources.
+        if let store = AgentClient(environment: environment).openStore(at: path) { return store }
         return try EncryptedStore.open(at: path, with: try unlockSecret())
     }
 }

@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a machine-bound key-file slot mixes into its key-encryption key: this machine's id and the user's uid, so a
+/// copied store and key file do not open on another machine or as another user (the DPAPI behaviour).
+///
+/// The value is `machine_id ‖ u32 uid`, where `machine_id` is the 32 lowercase hexadecimal characters of
+/// `/etc/machine-id` (FORMAT.md, kind 3).
+enum MachineBinding {
+    /// The machine id file; tests point it at a file of their own to play "another machine".
+    nonisolated(unsafe) static var machineIDPath = "/etc/machine-id"
+    /// The uid mixed in; tests override it to play "another user" without a second account.
+    nonisolated(unsafe) static var userID: () -> UInt32 = { UInt32(geteuid()) }
+
+    /// The binding material for this machine and user.
+    ///
+    /// - Throws: `SecureStoreError.invalidArgument` when the machine id file is missing, unreadable or malformed.
+    static func current() throws -> SecretBytes {
+        let path = machineIDPath
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else {
+            let code = errno
+            throw SecureStoreError(.invalidArgument, path: path, errno: code,
+                                   "cannot read the machine id \(path) to bind a key-file slot to this machine: "
+                                   + String(cString: strerror(code)),
+                                   hint: "run 'systemd-machine-id-setup' (or 'dbus-uuidgen --ensure=\(path)') as "
+                                       + "root, or drop --bind-to-machine")
+        }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+        var id = Array(buffer[0..<max(count, 0)])
+        while let last = id.last, last == 0x0a || last == 0x20 { id.removeLast() }
+        let hex = Set(Array("0123456789abcdef".utf8))
+        guard id.count == 32, id.allSatisfy(hex.contains) else {
+            throw SecureStoreError(.invalidArgument, path: path,
+                                   "the machine id \(path) is not 32 lowercase hexadecimal characters",
+                                   hint: "regenerate it with 'systemd-machine-id-setup' as root, or drop "
+                                       + "--bind-to-machine")
+        }
+        let uid = userID()
+        id += [UInt8(uid >> 24 & 0xff), UInt8(uid >> 16 & 0xff), UInt8(uid >> 8 & 0xff), UInt8(uid & 0xff)]
+        return SecretBytes(id)
+    }
+}
