@@ -169,7 +169,8 @@ enum FileSystem {
         var temporary = ""
         var descriptor: Int32 = -1
         for _ in 0..<16 {
-            temporary = directory + "/" + temporaryPrefix(for: name) + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            temporary = directory + "/" + temporaryPrefix(for: name) + suffix
             descriptor = fails(.createTemporary)
                 ? -1 : open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
             if descriptor >= 0 || errno != EEXIST { break }

@@ -13,7 +13,8 @@ final class HostileInputCLITests: XCTestCase {
             let result = try CLI.run(arguments + ["--store", store], environment: home.environment,
                                      stdin: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
             XCTAssertEqual(result.status, exit, "\(what), \(arguments[0]): \(result.stderr)")
-            XCTAssertTrue(result.stderr.contains("error:") && result.stderr.contains(store), "\(what): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("error:") && result.stderr.contains(store),
+                          "\(what): \(result.stderr)")
             XCTAssertTrue(result.stdout.isEmpty || arguments[0] == "list", "\(what): \(result.stdout)")
             XCTAssertLessThan(Date().timeIntervalSince(started), 5, "\(what): \(arguments[0]) hung")
             XCTAssertFalse(result.stderr.contains("wJalrXUtnFEMI"), what)
@@ -56,7 +57,8 @@ final class HostileInputCLITests: XCTestCase {
         try expectRefused(home, store: fifo, key: key, exit: 77, "a FIFO")
         try expectRefused(home, store: "/dev/zero", key: key, exit: 77, "/dev/zero")
         let huge = home.path + "/huge"
-        XCTAssertTrue(FileManager.default.createFile(atPath: huge, contents: nil, attributes: [.posixPermissions: 0o600]))
+        XCTAssertTrue(FileManager.default.createFile(atPath: huge, contents: nil,
+                                                     attributes: [.posixPermissions: 0o600]))
         XCTAssertEqual(truncate(huge, 1 << 30), 0)
         try expectRefused(home, store: huge, key: key, exit: 81, "a 1 GiB sparse file")
         XCTAssertEqual(mkdir(home.path + "/directory", 0o700), 0)

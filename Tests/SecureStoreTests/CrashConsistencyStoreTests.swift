@@ -11,6 +11,7 @@ import XCTest
 /// Trials per operation: `CREDSTORE_CRASH_TRIALS` (default 40; `Scripts/crash-soak N` raises it).
 final class CrashConsistencyStoreTests: XCTestCase {
     static let childVariable = "CREDSTORE_TEST_CRASH_CHILD"
+    static let childTest = "SecureStoreTests.CrashConsistencyStoreTests/testCrashChildLoop"
 
     private static let keepSecret = SecretBytes(utf8: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
     private static func passphrase(_ step: Int) -> SecretBytes { SecretBytes(utf8: "passphrase number \(step)") }
@@ -80,7 +81,8 @@ final class CrashConsistencyStoreTests: XCTestCase {
     func testKilledKeyRotationLeavesAStoreEverySecretOpens() throws {
         try runTrials("rotate", passwdSlot: false) { directory, _, store in
             let other = try KeyFile.read(at: directory + "/other.key")
-            let byOther = try EncryptedStore.open(at: directory + "/store", with: .keyFile(other), policy: Fixtures.cheap)
+            let byOther = try EncryptedStore.open(at: directory + "/store", with: .keyFile(other),
+                                                  policy: Fixtures.cheap)
             let byPassphrase = try EncryptedStore.open(at: directory + "/store", with: .passphrase(Self.passphrase(0)),
                                                        policy: Fixtures.cheap)
             XCTAssertEqual(byOther.agentDataKey(), store.agentDataKey())
@@ -116,14 +118,15 @@ final class CrashConsistencyStoreTests: XCTestCase {
         let secrets: [UnlockSecret] = [.keyFile(key), .passphrase(Self.passphrase(0))]
             + (passwdSlot ? [] : [.keyFile(other)])
         let store = try EncryptedStore.create(at: directory.file("store"), secrets: secrets, policy: Fixtures.cheap)
-        try store.set(StoredProfile(name: "keep", accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: Self.keepSecret))
+        try store.set(StoredProfile(name: "keep", accessKeyID: "AKIAIOSFODNN7EXAMPLE",
+                                    secretAccessKey: Self.keepSecret))
         var last = 0
         var outcomes = [0, 0]
         var orphans = 0
         var generator = SystemRandomNumberGenerator()
         for trial in 0..<Self.trials {
             let delay = UInt32.random(in: 0...40_000, using: &generator)
-            let killed = try CrashChild.runAndKill(test: "SecureStoreTests.CrashConsistencyStoreTests/testCrashChildLoop",
+            let killed = try CrashChild.runAndKill(test: Self.childTest,
                                       environment: [Self.childVariable: operation, "CRASH_DIR": directory.path,
                                                     "CRASH_START": String(last)],
                                       progressFile: directory.file("progress"), delayMicroseconds: delay)

@@ -39,7 +39,8 @@ final class HostileInputStoreTests: XCTestCase {
         expect("/dev/zero", .unsafePermissions, "/dev/zero")
 
         let huge = directory.file("huge")
-        XCTAssertTrue(FileManager.default.createFile(atPath: huge, contents: nil, attributes: [.posixPermissions: 0o600]))
+        XCTAssertTrue(FileManager.default.createFile(atPath: huge, contents: nil,
+                                                     attributes: [.posixPermissions: 0o600]))
         XCTAssertEqual(truncate(huge, 1 << 30), 0, "a 1 GiB sparse file")
         expect(huge, .corrupt, "a 1 GiB sparse file")
 
@@ -50,7 +51,8 @@ final class HostileInputStoreTests: XCTestCase {
         expect(link, .unsafePermissions, "a symlink to /dev/zero")
 
         let empty = directory.file("empty")
-        XCTAssertTrue(FileManager.default.createFile(atPath: empty, contents: nil, attributes: [.posixPermissions: 0o600]))
+        XCTAssertTrue(FileManager.default.createFile(atPath: empty, contents: nil,
+                                                     attributes: [.posixPermissions: 0o600]))
         expect(empty, .corrupt, "an empty file")
     }
 

@@ -80,7 +80,9 @@ final class FaultInjectionSharedFileTests: XCTestCase {
                 }
             }
         }
-        try SharedFileEditor.edit(path: path, kind: .credentials) { try $0.setValue("x", forKey: "k", inProfile: "prod") }
+        try SharedFileEditor.edit(path: path, kind: .credentials) {
+            try $0.setValue("x", forKey: "k", inProfile: "prod")
+        }
         XCTAssertTrue(try directory.read("aws/credentials").contains("k = x"))
     }
 
