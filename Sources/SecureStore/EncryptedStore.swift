@@ -107,7 +107,8 @@ public final class EncryptedStore {
                                authenticatorTag: [])
         try image.seal([], dataKey: dataKey)
         let bytes = try image.encode(dataKey: dataKey)
-        try SafeFile.replace(path, with: bytes, what: "store")
+        SafeFile.removeOrphanedTemporaries(of: path)
+        try SafeFile.replace(path, with: bytes, previous: nil, what: "store")
         withExtendedLifetime(lock) {}
         let store = EncryptedStore(path: path, policy: policy,
                                    loaded: Loaded(image: image, dataKey: dataKey, profiles: [], slot: slots[0]),
@@ -450,7 +451,8 @@ public final class EncryptedStore {
     private func mutate(_ change: (inout Current) throws -> Void) throws {
         let lock = try StoreLock(lockPath, storePath: path, timeout: lockTimeout)
         defer { withExtendedLifetime(lock) {} }
-        let fresh = try Self.readImage(path)
+        let freshBytes = try SafeFile.read(path, what: "store", maximumSize: StoreFormat.maximumFileSize)
+        let fresh = try StoreImage.parse(freshBytes, path: path)
         let loaded: Loaded
         do {
             loaded = try Self.load(fresh, path: path, secret: unlockSecret, knownKey: dataKey, policy: policy)
@@ -467,7 +469,8 @@ public final class EncryptedStore {
             try current.image.seal(current.profiles, dataKey: current.dataKey)
         }
         let bytes = try current.image.encode(dataKey: current.dataKey)
-        try SafeFile.replace(path, with: bytes, what: "store")
+        SafeFile.removeOrphanedTemporaries(of: path)
+        try SafeFile.replace(path, with: bytes, previous: freshBytes, what: "store")
         image = current.image
         dataKey = current.dataKey
         profiles = current.profiles

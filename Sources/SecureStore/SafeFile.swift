@@ -143,9 +143,25 @@ enum SafeFile {
         }
     }
 
+    /// The system calls of a safe write, each of which a test can make fail.
+    enum WriteStep: CaseIterable {
+        case createTemporary, write, fsync, rename, directoryFsync
+    }
+
+    /// Test seam: when set, called before each step of a write; a non-nil errno makes that step fail with it.
+    /// Internal, so only `@testable` tests reach it; no flag or environment variable sets it.
+    nonisolated(unsafe) static var injectedFault: ((WriteStep) -> Int32?)?
+
+    /// Whether the test seam fails `step` (with `errno` set, like the real call).
+    private static func fails(_ step: WriteStep) -> Bool {
+        guard let code = injectedFault?(step) else { return false }
+        errno = code
+        return true
+    }
+
     /// Writes `bytes` to a new file at `path` (mode 0600, `O_EXCL`), fsyncs it and its directory.
     static func createExclusive(_ path: String, bytes: UnsafeRawBufferPointer, what: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        let fd = fails(.createTemporary) ? -1 : open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if fd < 0 {
             let code = errno
             if code == EEXIST {
@@ -156,36 +172,88 @@ enum SafeFile {
         }
         do {
             try writeAll(fd, bytes, path: path, what: what)
-            close(fd)
         } catch {
             close(fd)
             unlink(path)
             throw error
         }
-        try syncDirectory(of: path)
+        close(fd)
+        do {
+            try syncDirectory(of: path)
+        } catch {
+            unlink(path)  // not known to be durable: a caller told "failed" must not find the file anyway
+            throw error
+        }
     }
 
     /// Replaces `path` atomically: temporary file in the same directory (`O_EXCL`, 0600), fsync, rename, fsync of the
     /// directory. A crash at any point leaves either the old or the new file.
-    static func replace(_ path: String, with bytes: [UInt8], what: String) throws {
+    ///
+    /// A failure leaves the file as it was: if only the final directory fsync fails (the rename already happened but
+    /// is not known to be durable), `previous` is put back (`nil`: the file did not exist and is removed again), so
+    /// a caller told "failed" never finds the change made anyway.
+    static func replace(_ path: String, with bytes: [UInt8], previous: [UInt8]?, what: String) throws {
+        try writeAndRename(path, bytes: bytes, what: what)
+        do {
+            try syncDirectory(of: path)
+        } catch let error as SecureStoreError {
+            let restored: Bool
+            if let previous {
+                restored = (try? writeAndRename(path, bytes: previous, what: what)) != nil
+            } else {
+                restored = unlink(path) == 0
+            }
+            throw SecureStoreError(error.code, path: error.path, errno: error.errno,
+                                   error.message + (restored ? "; nothing was changed"
+                                                             : "; the \(what) \(path) now holds the new contents"),
+                                   hint: error.hint)
+        }
+    }
+
+    /// Temporary file in the directory of `path`, write, fsync, rename over `path`; the temporary file never stays.
+    private static func writeAndRename(_ path: String, bytes: [UInt8], what: String) throws {
         let directory = directoryOf(path)
         let name = (path as NSString).lastPathComponent
         let suffix = try Random.bytes(8).map { String(format: "%02x", $0) }.joined()
-        let temporary = directory + "/." + name + ".tmp-" + suffix
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        let temporary = directory + "/" + temporaryPrefix(for: name) + suffix
+        let fd = fails(.createTemporary)
+            ? -1 : open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SecureStoreError.system("create a temporary file in", path: directory, errno: errno) }
+        var isOpen = true
         do {
             try bytes.withUnsafeBytes { try writeAll(fd, $0, path: temporary, what: what) }
             close(fd)
-            guard rename(temporary, path) == 0 else {
+            isOpen = false
+            guard !fails(.rename), rename(temporary, path) == 0 else {
                 throw SecureStoreError.system("replace the \(what)", path: path, errno: errno)
             }
         } catch {
-            close(fd)
+            // Close once only: a second close could close a descriptor another thread has just opened.
+            if isOpen { close(fd) }
             unlink(temporary)
             throw error
         }
-        try syncDirectory(of: path)
+    }
+
+    /// The name prefix of the temporary files a save of `name` creates (`.store.tmp-`).
+    static func temporaryPrefix(for name: String) -> String {
+        "." + name + ".tmp-"
+    }
+
+    /// Removes temporary files left by writers that were killed mid-save. Only call it holding the store's lock:
+    /// every live writer creates its temporary file under that lock, so any that exist then are orphans.
+    static func removeOrphanedTemporaries(of path: String) {
+        let directory = directoryOf(path)
+        let prefix = temporaryPrefix(for: (path as NSString).lastPathComponent)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            var info = stat()
+            let candidate = directory + "/" + name
+            // Only our own regular files: never follow or delete something else that happens to match.
+            if lstat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid() {
+                unlink(candidate)
+            }
+        }
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String, what: String) throws {
@@ -193,14 +261,16 @@ enum SafeFile {
         guard fchmod(fd, 0o600) == 0 else { throw SecureStoreError.system("set the mode of", path: path, errno: errno) }
         var offset = 0
         while offset < bytes.count {
-            let written = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            let written = fails(.write) ? -1 : systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
                 throw SecureStoreError.system("write the \(what)", path: path, errno: errno)
             }
             offset += written
         }
-        guard fsync(fd) == 0 else { throw SecureStoreError.system("flush the \(what) to disk", path: path, errno: errno) }
+        guard !fails(.fsync), fsync(fd) == 0 else {
+            throw SecureStoreError.system("flush the \(what) to disk", path: path, errno: errno)
+        }
     }
 
     static func directoryOf(_ path: String) -> String {
@@ -213,7 +283,9 @@ enum SafeFile {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SecureStoreError.system("open the directory", path: directory, errno: errno) }
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw SecureStoreError.system("flush the directory", path: directory, errno: errno) }
+        guard !fails(.directoryFsync), fsync(fd) == 0 else {
+            throw SecureStoreError.system("flush the directory", path: directory, errno: errno)
+        }
     }
 }
 

@@ -104,19 +104,90 @@ enum FileSystem {
         }
     }
 
-    /// Replaces `path` with `bytes`: a temp file in the same directory (`O_EXCL`, 0600) → write → fsync →
-    /// rename → fsync of the directory. A crash leaves the old or the new file, never a mix. An existing file's mode
-    /// (and, when running as root, its owner) carries over; a new file is 0600.
+    /// The system calls of a safe replace, each of which a test can make fail.
+    enum WriteStep: CaseIterable {
+        case createTemporary, write, fsync, rename, directoryFsync
+    }
+
+    /// Test seam: when set, called before each step of a replace; a non-nil errno makes that step fail with it.
+    /// Internal, so only `@testable` tests reach it; no flag or environment variable sets it.
+    nonisolated(unsafe) static var injectedFault: ((WriteStep) -> Int32?)?
+
+    /// Whether the test seam fails `step` (with `errno` set, like the real call).
+    private static func fails(_ step: WriteStep) -> Bool {
+        guard let code = injectedFault?(step) else { return false }
+        errno = code
+        return true
+    }
+
+    /// The name prefix of the temporary files an edit of `name` creates (`.credentials.tmp-`).
+    static func temporaryPrefix(for name: String) -> String {
+        "." + name + ".tmp-"
+    }
+
+    /// Removes temporary files left by editors that were killed mid-save (they may hold plaintext secrets). Only
+    /// call it holding the file's lock: every live editor creates its temporary file under that lock.
+    static func removeOrphanedTemporaries(of path: String) {
+        let directory = Self.directory(of: path)
+        let prefix = temporaryPrefix(for: path.split(separator: "/").last.map(String.init) ?? "file")
+        guard let handle = opendir(directory) else { return }
+        defer { closedir(handle) }
+        var orphans: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name.hasPrefix(prefix) { orphans.append(directory + "/" + name) }
+        }
+        for orphan in orphans {
+            var info = stat()
+            // Only our own regular files: never follow or delete something else that happens to match.
+            if lstat(orphan, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_uid == geteuid() {
+                unlink(orphan)
+            }
+        }
+    }
+
+    /// Replaces `path` with `bytes`: a temp file in the same directory (`O_EXCL`, 0600) → write → fsync → rename →
+    /// fsync of the directory. A crash leaves the old or the new file, never a mix. An existing file's mode (and,
+    /// when running as root, its owner) carries over; a new file is 0600.
+    ///
+    /// A failure leaves the file as it was: if only the final directory fsync fails (the rename happened but is not
+    /// known to be durable), the previous contents are put back (a new file is removed again).
     static func replace(
         _ path: String, with bytes: [UInt8], existing: ExistingFile?, reportedAs reported: String
     ) throws {
+        try writeAndRename(path, bytes: bytes, existing: existing, reportedAs: reported)
+        let directory = Self.directory(of: path)
+        let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryDescriptor >= 0 {
+            // The rename is durable only once the directory is flushed.
+            let status = fails(.directoryFsync) ? -1 : fsync(directoryDescriptor)
+            let number = errno
+            close(directoryDescriptor)
+            if status != 0 && number != EINVAL {
+                if let existing {
+                    _ = try? writeAndRename(path, bytes: existing.bytes, existing: existing, reportedAs: reported)
+                } else {
+                    unlink(path)
+                }
+                throw SharedFileError(.system(operation: "flushing the directory (the edit was undone)",
+                                              errno: number), path: reported)
+            }
+        }
+    }
+
+    private static func writeAndRename(_ path: String, bytes: [UInt8], existing: ExistingFile?,
+                                       reportedAs reported: String) throws {
         let directory = Self.directory(of: path)
         let name = path.split(separator: "/").last.map(String.init) ?? "file"
         var temporary = ""
         var descriptor: Int32 = -1
         for _ in 0..<16 {
-            temporary = directory + "/." + name + ".tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-            descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            temporary = directory + "/" + temporaryPrefix(for: name) + suffix
+            descriptor = fails(.createTemporary)
+                ? -1 : open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
             if descriptor >= 0 || errno != EEXIST { break }
         }
         guard descriptor >= 0 else {
@@ -139,7 +210,7 @@ enum FileSystem {
         }
         var written = 0
         while written < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer in
+            let count = fails(.write) ? -1 : bytes.withUnsafeBytes { buffer in
                 write(descriptor, buffer.baseAddress! + written, buffer.count - written)
             }
             if count < 0 {
@@ -148,24 +219,14 @@ enum FileSystem {
             }
             written += count
         }
-        guard fsync(descriptor) == 0 else { throw fail("flushing the file to disk") }
+        guard !fails(.fsync), fsync(descriptor) == 0 else { throw fail("flushing the file to disk") }
         guard close(descriptor) == 0 else {
             descriptor = -1
             throw fail("closing the file")
         }
         descriptor = -1
-        guard rename(temporary, path) == 0 else { throw fail("replacing the file") }
+        guard !fails(.rename), rename(temporary, path) == 0 else { throw fail("replacing the file") }
         committed = true
-        let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directoryDescriptor >= 0 {
-            // The rename is durable only once the directory is flushed.
-            let status = fsync(directoryDescriptor)
-            let number = errno
-            close(directoryDescriptor)
-            if status != 0 && number != EINVAL {
-                throw SharedFileError(.system(operation: "flushing the directory", errno: number), path: reported)
-            }
-        }
     }
 }
 

@@ -45,6 +45,7 @@ public enum SharedFileEditor {
         let result = try body(&document)
         let updated = document.bytes
         if updated != existing?.bytes ?? [] || (existing == nil && !updated.isEmpty) {
+            FileSystem.removeOrphanedTemporaries(of: target)
             try FileSystem.replace(target, with: updated, existing: existing, reportedAs: path)
         }
         return result
