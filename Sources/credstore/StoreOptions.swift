@@ -81,7 +81,9 @@ struct StoreOptions: ParsableArguments {
         if create, !EncryptedStore.exists(at: path) {
             let secret: UnlockSecret
             if let keyPath = explicitKeyFile {
-                secret = .keyFile(try KeyFile.read(at: keyPath))
+                // As `init --key-file` does: use the key file if it exists, else generate it (0600).
+                let exists = access(keyPath, F_OK) == 0
+                secret = .keyFile(exists ? try KeyFile.read(at: keyPath) : try KeyFile.generate(at: keyPath))
             } else if let passphrase = try suppliedPassphrase() {
                 secret = .passphrase(passphrase)
             } else if SecretSources.hasTerminal {

@@ -25,10 +25,12 @@ final class AgentCLITests: XCTestCase {
     }
 
     @discardableResult
-    private func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> CLIResult {
+    private func run(_ arguments: [String], environment extra: [String: String] = [:],
+                     stdin: String? = nil) throws -> CLIResult {
         let setsid = URL(fileURLWithPath: "/usr/bin/setsid")
         let result = try CLI.runProcess(setsid, ["-w", CLI.executable.path] + arguments,
-                                        environment: home.environment.merging(extra) { $1 })
+                                        environment: home.environment.merging(extra) { $1 },
+                                        stdin: stdin.map { Data($0.utf8) })
         XCTAssertFalse(result.stdout.contains("agent e2e passphrase") || result.stderr.contains("agent e2e passphrase"))
         return result
     }
@@ -78,6 +80,18 @@ final class AgentCLITests: XCTestCase {
         let perCommand = Date().timeIntervalSince(start) / 8
         state = try agentState()
         XCTAssertEqual(state["keysServed"] as? Int, 8)
+
+        // The credential_process path: a passphrase-only store, exported repeatedly with no secret source at all.
+        let stored = try run(["set", "--profile", "prod", "--access-key", "AKIAIOSFODNN7EXAMPLE"],
+                             stdin: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
+        XCTAssertEqual(stored.status, 0, stored.stderr)
+        for _ in 1...10 {
+            let exported = try run(["export", "--profile", "prod", "--format", "credential-process"])
+            XCTAssertEqual(exported.status, 0, exported.stderr)
+            XCTAssertTrue(exported.stdout.hasPrefix("{\"Version\": 1, \"AccessKeyId\": \"AKIAIOSFODNN7EXAMPLE\""))
+        }
+        state = try agentState()
+        XCTAssertEqual(state["keysServed"] as? Int, 19, "set and every export unlock through the agent")
         print("agent e2e: unlock with passphrase \(String(format: "%.3f", unlockTime)) s; "
               + "each command through the agent \(String(format: "%.3f", perCommand)) s")
 

@@ -76,8 +76,15 @@ enum CLI {
         stdin: String? = nil,
         currentDirectory: String? = nil
     ) throws -> CLIResult {
-        try runProcess(executable, arguments, environment: environment, stdin: stdin.map { Data($0.utf8) },
-                       currentDirectory: currentDirectory)
+        // `setsid` detaches the run from the developer's terminal, so a command that would prompt on /dev/tty fails
+        // (exit 83) as it does in CI instead of waiting for input. setsid execs in place: the PID is credstore's.
+        let setsid = URL(fileURLWithPath: "/usr/bin/setsid")
+        guard FileManager.default.isExecutableFile(atPath: setsid.path) else {
+            return try runProcess(executable, arguments, environment: environment, stdin: stdin.map { Data($0.utf8) },
+                                  currentDirectory: currentDirectory)
+        }
+        return try runProcess(setsid, ["-w", executable.path] + arguments, environment: environment,
+                              stdin: stdin.map { Data($0.utf8) }, currentDirectory: currentDirectory)
     }
 
     /// Runs any executable the same way (used for peers such as python3 and aws).

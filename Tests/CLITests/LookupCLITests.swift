@@ -342,3 +342,26 @@ enum EncryptedStoreFile {
         return result.stdout.contains("\"\(name)\"")
     }
 }
+
+/// `set` on a machine with no store yet creates it, as `init` would.
+final class FirstUseCLITests: XCTestCase {
+    func testSetCreatesTheStoreAndGeneratesTheKeyFileOnFirstUse() throws {
+        let home = try TemporaryHome()
+        var environment = home.environment
+        environment["CREDSTORE_KEY_FILE"] = home.path + "/new/store.key"
+        let set = try CLI.run(["set", "--profile", "prod", "--access-key", "AKIAIOSFODNN7EXAMPLE"],
+                              environment: environment, stdin: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
+        XCTAssertEqual(set.status, 0, set.stderr)
+        let key = try FileManager.default.attributesOfItem(atPath: home.path + "/new/store.key")
+        XCTAssertEqual(key[.size] as? Int, 32)
+        XCTAssertEqual(key[.posixPermissions] as? Int, 0o600)
+        let store = try FileManager.default.attributesOfItem(atPath: home.path + "/.local/share/credstore/store")
+        XCTAssertEqual(store[.posixPermissions] as? Int, 0o600)
+        XCTAssertEqual(try CLI.run(["get", "--profile", "prod"], environment: environment).status, 0)
+        // Without any secret source and no terminal, first use fails at once instead of waiting.
+        let other = try TemporaryHome()
+        let refused = try CLI.run(["set", "--profile", "prod", "--access-key", "AKIAIOSFODNN7EXAMPLE"],
+                                  environment: other.environment, stdin: "secret\n")
+        XCTAssertEqual(refused.status, 83, refused.stderr)
+    }
+}

@@ -49,12 +49,14 @@ final class ScheduledTaskTests: XCTestCase {
     }
 
     /// Runs the copied binary as `user` with exactly `environment` (`env -i`), no terminal.
-    private func runAs(_ user: String, _ environment: [String: String], _ arguments: [String]) throws -> CLIResult {
+    private func runAs(_ user: String, _ environment: [String: String], _ arguments: [String],
+                       stdin: String? = nil) throws -> CLIResult {
         let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         return try CLI.runProcess(URL(fileURLWithPath: "/usr/sbin/runuser"),
                                   ["-u", user, "--", "/usr/bin/setsid", "-w", "/usr/bin/env", "-i"] + assignments
                                       + [binary] + arguments,
-                                  environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
+                                  environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],
+                                  stdin: stdin.map { Data($0.utf8) })
     }
 
     func testJobAsTheStoreOwnerWithAnEmptyEnvironmentAndAnotherUserLockedOut() throws {
@@ -68,6 +70,11 @@ final class ScheduledTaskTests: XCTestCase {
         let created = try runAs(a.name, setup, ["init", "--key-file", keyA, "--no-passphrase", "--bind-to-machine"])
         XCTAssertEqual(created.status, 0, created.stderr)
         XCTAssertTrue(created.stdout.contains("bound to this machine"), created.stdout)
+        let stored = try runAs(a.name, setup.merging(["CREDSTORE_KEY_FILE": keyA]) { $1 },
+                               ["set", "--profile", "nightly", "--access-key", "AKIAIOSFODNN7EXAMPLE",
+                                "--region", "eu-west-1"],
+                               stdin: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
+        XCTAssertEqual(stored.status, 0, stored.stderr)
         // The job: cron style (only HOME and the key file path) and systemd style ($CREDENTIALS_DIRECTORY).
         // systemd's LoadCredential= lays the key out root-owned, 0400 plus a read ACL for the service user, which
         // stat shows as mode 0440 (src/core/exec-credential.c); root:A's group 0440 gives the same stat and access.
@@ -83,7 +90,20 @@ final class ScheduledTaskTests: XCTestCase {
         let cron = ["HOME": a.home, "CREDSTORE_KEY_FILE": keyA]
         let systemd = ["HOME": a.home, "CREDENTIALS_DIRECTORY": credentials]
         for (index, environment) in [cron, systemd].enumerated() {
-            // The job unlocks and writes the store (the profile commands' e2e is added with them on main).
+            // The job gets the credentials: as an AWS CLI credential_process would, and as `exec` hands them on.
+            let export = try runAs(a.name, environment,
+                                   ["export", "--profile", "nightly", "--format", "credential-process"])
+            XCTAssertEqual(export.status, 0, "job \(index): \(export.stderr)")
+            let reply = try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) as? [String: Any]
+            XCTAssertEqual(reply?["Version"] as? Int, 1, "job \(index)")
+            XCTAssertEqual(reply?["AccessKeyId"] as? String, "AKIAIOSFODNN7EXAMPLE", "job \(index)")
+            let exec = try runAs(a.name, environment,
+                                 ["exec", "--profile", "nightly", "--", "/bin/sh", "-c",
+                                  "echo \"$AWS_ACCESS_KEY_ID $AWS_REGION ${CREDSTORE_KEY_FILE:-none} "
+                                      + "${CREDENTIALS_DIRECTORY:-none}\""])
+            XCTAssertEqual(exec.status, 0, "job \(index): \(exec.stderr)")
+            XCTAssertEqual(exec.stdout, "AKIAIOSFODNN7EXAMPLE eu-west-1 none none\n", "job \(index)")
+            // The job can also write the store (e.g. rotate its own key material).
             let job = try runAs(a.name, environment,
                                 ["keyslot", "add", "--new-key-file", a.home + "/extra\(index).key"])
             XCTAssertEqual(job.status, 0, "job \(index): \(job.stderr)")
