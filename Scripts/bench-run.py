@@ -2,7 +2,7 @@
 """The driver behind Scripts/bench: generates the inputs, times credstore and its peers side by side, prints the table.
 
 Every figure is a whole-process median: each run is one posix_spawn + wait4 (wall time from just before the spawn to
-just after the wait; peak RSS from the child's own rusage). After warm-up runs, credstore (A) and its peer (B) run
+just after the wait; peak RSS from one extra run under /usr/bin/time). After warm-up runs, credstore (A) and its peer (B) run
 alternately, A B A B, so that noise from the shared machine hits both sides alike.
 
 Inputs are generated deterministically in a temporary directory: shared credentials files of N profiles (the profile
@@ -106,7 +106,7 @@ class Runner:
         self.err_path = os.path.join(root, "stderr")
 
     def run(self, argv, env_extra=None, stdin_text=None, expect=None, ok_codes=(0,)):
-        """One whole process. Returns (seconds, peak RSS KiB, stdout)."""
+        """One whole process. Returns (seconds, 0, stdout); peak RSS comes from peak_rss()."""
         env = dict(self.env)
         env.update(env_extra or {})
         program = argv[0] if os.path.isabs(argv[0]) else shutil.which(argv[0], path=env.get("PATH"))
@@ -120,7 +120,7 @@ class Runner:
                        (os.POSIX_SPAWN_DUP2, err.fileno(), 2)]
             start = time.perf_counter()
             pid = os.posix_spawn(program, argv, env, file_actions=actions)
-            _, status, usage = os.wait4(pid, 0)
+            _, status = os.waitpid(pid, 0)
             elapsed = time.perf_counter() - start
             out.seek(0)
             stdout = out.read().decode("utf-8", "replace")
@@ -132,7 +132,15 @@ class Runner:
             raise BenchError(f"`{shown}` exited {code}: {stderr.strip()[-600:]}")
         if expect is not None and expect not in stdout:
             raise BenchError(f"`{shown}` did not print {expect!r}; it printed {stdout.strip()[:300]!r}")
-        return elapsed, usage.ru_maxrss, stdout
+        return elapsed, 0, stdout
+
+    def peak_rss(self, argv, **spec):
+        """Peak RSS (KiB) of one more run under /usr/bin/time -f %M. wait4's ru_maxrss is no use here: a child
+        spawned from this Python process starts with the parent's RSS as its high-water mark."""
+        report = os.path.join(self.root, "time-report")
+        self.run(["/usr/bin/time", "-f", "%M", "-o", report] + list(argv), **spec)
+        with open(report) as handle:
+            return int(handle.read().split()[-1])
 
 
 class Measurement:
@@ -167,6 +175,7 @@ def measure_pair(runner, a, b, runs, warmups):
             seconds, rss, _ = runner.run(**spec)
             results[key][0].append(seconds)
             results[key][1].append(rss)
+    results["a"] = (results["a"][0], [runner.peak_rss(**a)])
     first = Measurement(*results["a"])
     second = Measurement(*results["b"]) if b else None
     return first, second
@@ -399,7 +408,9 @@ def main():
                       "<64 MiB + scrypt", verdict(ours.peak_rss < 64 * 1024 + kdf_kib, judged), mib(ours.peak_rss))
 
         # -------- with the unlock agent (lights up once `credstore unlock` exists)
-        has_agent = _exit_status(runner, [binary, "unlock", "--help"]) == 0
+        # `credstore unlock --help` exits 0 even without the command (ArgumentParser then prints the root help), so
+        # the exit status alone cannot tell: the help must also be the unlock command's own.
+        has_agent = _has_command(runner, binary, "unlock")
         if has_agent:
             say("export with the unlock agent")
             runner.run([binary, "unlock", "--timeout", "15m", "--store", pass_store,
@@ -452,12 +463,13 @@ def main():
     return 1 if failures else 0
 
 
-def _exit_status(runner, argv):
-    env = dict(runner.env)
-    pid = os.posix_spawn(argv[0], argv, env, file_actions=[
-        (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0), (os.POSIX_SPAWN_OPEN, 2, "/dev/null", os.O_WRONLY, 0)])
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
+def _has_command(runner, binary, name):
+    """Whether `credstore NAME --help` exits 0 and shows NAME's own usage line."""
+    try:
+        _, _, help_text = runner.run([binary, name, "--help"], ok_codes=(0,))
+    except BenchError:
+        return False
+    return f"USAGE: credstore {name}" in help_text
 
 
 def _stop_agent(runner, binary, started):
