@@ -9,6 +9,10 @@ enum AESGCM {
     static let nonceSize = 12
     static let tagSize = 16
 
+    /// The cipher, fetched from the provider once. With the legacy `EVP_aes_256_gcm()` every `EVP_*Init_ex` does an
+    /// implicit fetch (a locked name lookup), once per record: a tenth of opening a 10,000-profile store.
+    static let cipher: OpaquePointer = EVP_CIPHER_fetch(nil, "AES-256-GCM", nil) ?? EVP_aes_256_gcm()
+
     /// Encrypts `plaintext` under `key` and `nonce`, authenticating `aad`; returns `ciphertext ‖ tag`.
     static func seal(
         key: SecretBytes, nonce: [UInt8], plaintext: UnsafeRawBufferPointer, aad: [UInt8]
@@ -17,7 +21,7 @@ enum AESGCM {
         let context = try CipherContext()
         var output = [UInt8](repeating: 0, count: plaintext.count + tagSize)
         try key.withUnsafeBytes { keyBytes in
-            guard EVP_EncryptInit_ex(context.pointer, EVP_aes_256_gcm(), nil, nil, nil) == 1,
+            guard EVP_EncryptInit_ex(context.pointer, AESGCM.cipher, nil, nil, nil) == 1,
                   EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_SET_IVLEN, Int32(nonceSize), nil) == 1,
                   EVP_EncryptInit_ex(context.pointer, nil, nil, keyBytes.bindMemory(to: UInt8.self).baseAddress,
                                      nonce) == 1
@@ -63,7 +67,7 @@ enum AESGCM {
         let context = try CipherContext()
         let ciphertextCount = sealed.count - tagSize
         try key.withUnsafeBytes { keyBytes in
-            guard EVP_DecryptInit_ex(context.pointer, EVP_aes_256_gcm(), nil, nil, nil) == 1,
+            guard EVP_DecryptInit_ex(context.pointer, AESGCM.cipher, nil, nil, nil) == 1,
                   EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_SET_IVLEN, Int32(nonceSize), nil) == 1,
                   EVP_DecryptInit_ex(context.pointer, nil, nil, keyBytes.bindMemory(to: UInt8.self).baseAddress,
                                      nonce) == 1

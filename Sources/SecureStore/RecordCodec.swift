@@ -96,6 +96,8 @@ enum ProfileName {
     static func isValid(_ name: String) -> Bool {
         let count = name.utf8.count
         guard count >= 1, count <= StoreFormat.maximumNameBytes else { return false }
+        // Printable ASCII needs no Unicode property lookup; parsing a store checks every name.
+        if name.utf8.allSatisfy({ (0x20...0x7e).contains($0) }) { return true }
         return !name.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 

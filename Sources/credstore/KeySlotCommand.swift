@@ -16,7 +16,10 @@ struct KeySlotCommand: ParsableCommand {
 
     /// `credstore keyslot list`: shows the slots without unlocking.
     struct List: ParsableCommand {
+        // Every command names itself: ArgumentParser otherwise derives the name with String(describing:) on the
+        // type, whose dynamic casts scan every protocol conformance in the binary on each run (~1 ms of startup).
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "Show the key slots (no passphrase needed).")
 
         @OptionGroup var storeOptions: StoreOptions
@@ -55,6 +58,7 @@ struct KeySlotCommand: ParsableCommand {
     /// `credstore keyslot add`: adds a passphrase or key-file slot.
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a passphrase or key-file slot.",
             discussion: """
                 Unlocks the store with an existing secret, then adds a slot for a new passphrase (asked twice, or \
@@ -105,6 +109,7 @@ struct KeySlotCommand: ParsableCommand {
     /// `credstore keyslot remove`: removes one slot, never the last.
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "remove",
             abstract: "Remove a key slot (never the last one).")
 
         @OptionGroup var storeOptions: StoreOptions
