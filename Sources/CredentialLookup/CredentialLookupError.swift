@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The one error type of CredentialLookup. Messages name the profile, the file and the fix, and never contain a
 /// secret (a `credential_process` program's stdout is never quoted; its stderr is, trimmed and bounded).
@@ -240,6 +247,6 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
     }
 
     private static func format(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+        seconds == seconds.rounded() ? String(Int(seconds)) : String((seconds * 10).rounded() / 10)
     }
 }

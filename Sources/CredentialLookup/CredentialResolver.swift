@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Walks an ordered list of credential sources: the first that finds credentials wins, "not here" goes on, "failed"
 /// stops the search with its error. The list is data; `standardSources` builds the documented order.

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What `credstore migrate` does with one profile of the shared files.
 public struct ProfileMigration: Sendable {
@@ -278,7 +285,7 @@ public enum MigrationPlanner {
     ///   - profile: The profile it belongs to.
     public static func isExportCommand(_ command: String, forProfile profile: String) -> Bool {
         guard let words = try? CommandLineSplitter.split(command), words.count >= 2,
-              (words[0] as NSString).lastPathComponent == "credstore", words[1] == "export" else { return false }
+              words[0].split(separator: "/").last == "credstore", words[1] == "export" else { return false }
         let rest = Array(words.dropFirst(2))
         guard let index = rest.firstIndex(of: "--profile"), index + 1 < rest.count else { return false }
         return rest[index + 1] == profile
@@ -287,6 +294,6 @@ public enum MigrationPlanner {
     static func shellWord(_ word: String) -> String {
         let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./%@:+=,")
         if !word.isEmpty, word.allSatisfy({ safe.contains($0) }) { return word }
-        return "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+        return "'" + word.replacing("'", with: #"'\''"#) + "'"
     }
 }

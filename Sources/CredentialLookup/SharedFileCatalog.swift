@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One shared profile file (credentials or config) as a profile catalog.
 ///
@@ -80,7 +87,7 @@ extension ProfileFileKind {
     /// The rules a file given by path is read with: config rules for a file named `config` (or `*.config`),
     /// credentials rules otherwise — `--profile-location` normally points at a credentials file.
     public static func guess(forPath path: String) -> ProfileFileKind {
-        let name = (path as NSString).lastPathComponent
+        let name = path.split(separator: "/").last.map(String.init) ?? path
         return name == "config" || name.hasSuffix(".config") ? .config : .credentials
     }
 }

@@ -1,5 +1,9 @@
 import COpenSSL
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The key derivation functions the store uses (scrypt, HKDF-SHA256) and PBKDF2-HMAC-SHA256 for conformance, all
 /// through OpenSSL 3's `EVP_KDF` interface.
@@ -164,18 +168,21 @@ final class KDFParameterList {
 /// A thread-safe counter.
 final class RunCounter: @unchecked Sendable {
     // @unchecked: `count` is only touched under `lock`.
-    private let lock = NSLock()
+    private var lock = pthread_mutex_t()
     private var count = 0
 
+    init() { pthread_mutex_init(&lock, nil) }
+    deinit { pthread_mutex_destroy(&lock) }
+
     func increment() {
-        lock.lock()
+        pthread_mutex_lock(&lock)
         count += 1
-        lock.unlock()
+        pthread_mutex_unlock(&lock)
     }
 
     var value: Int {
-        lock.lock()
-        defer { lock.unlock() }
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
         return count
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Passphrase rules: UTF-8, normalised to Unicode NFC (so the same passphrase typed on different systems gives the
 /// same key), never empty.
@@ -14,6 +18,7 @@ enum Passphrase {
             throw SecureStoreError(.invalidArgument, "the passphrase is not valid UTF-8",
                                    hint: "use a passphrase in UTF-8 text")
         }
-        return SecretBytes(utf8: text.precomposedStringWithCanonicalMapping)
+        // The standard library's own NFC (the one String comparison uses), so no ICU is linked for it.
+        return SecretBytes(text._nfcCodeUnits)
     }
 }

@@ -3,7 +3,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 #if canImport(Glibc)
 private let systemRead = Glibc.read
@@ -131,7 +135,7 @@ enum SafeFile {
             }
             return
         }
-        let parent = (directory as NSString).deletingLastPathComponent
+        let parent = PathName.parent(of: directory)
         if !parent.isEmpty, parent != directory { try makeDirectory(parent) }
         if mkdir(directory, 0o700) != 0 {
             if errno == EEXIST { return }
@@ -213,8 +217,8 @@ enum SafeFile {
     /// Temporary file in the directory of `path`, write, fsync, rename over `path`; the temporary file never stays.
     private static func writeAndRename(_ path: String, bytes: [UInt8], what: String) throws {
         let directory = directoryOf(path)
-        let name = (path as NSString).lastPathComponent
-        let suffix = try Random.bytes(8).map { String(format: "%02x", $0) }.joined()
+        let name = PathName.last(of: path)
+        let suffix = try Random.bytes(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
         let temporary = directory + "/" + temporaryPrefix(for: name) + suffix
         let fd = fails(.createTemporary)
             ? -1 : open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
@@ -244,7 +248,7 @@ enum SafeFile {
     /// every live writer creates its temporary file under that lock, so any that exist then are orphans.
     static func removeOrphanedTemporaries(of path: String) {
         let directory = directoryOf(path)
-        let prefix = temporaryPrefix(for: (path as NSString).lastPathComponent)
+        let prefix = temporaryPrefix(for: PathName.last(of: path))
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
         for name in names where name.hasPrefix(prefix) {
             var info = stat()
@@ -274,7 +278,7 @@ enum SafeFile {
     }
 
     static func directoryOf(_ path: String) -> String {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathName.parent(of: path)
         return directory.isEmpty ? "." : directory
     }
 
@@ -318,7 +322,7 @@ final class StoreLock {
                 close(fd)
                 throw SecureStoreError(.locked, path: storePath, errno: code,
                                        "the store \(storePath) is locked by another credstore process "
-                                       + "(waited \(String(format: "%.1f", timeout)) s); nothing was changed",
+                                       + "(waited \((timeout * 10).rounded() / 10) s); nothing was changed",
                                        hint: "wait for the other command to finish and try again")
             }
             usleep(50_000)

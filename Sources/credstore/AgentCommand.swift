@@ -1,6 +1,10 @@
 import ArgumentParser
 import CredentialLookup
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -63,14 +67,12 @@ struct AgentCommand: ParsableCommand {
                              hint: "start one with 'credstore unlock' or 'credstore agent'", exitCode: .notFound)
         }
         if json {
-            let object: [String: Any] = [
-                "running": true, "socket": client.location.socketPath, "pid": Int(state.processID),
-                "keysHeld": state.keysHeld, "keysServed": state.keysServed, "memoryLocked": state.memoryLocked,
-                "dumpingDisabled": state.dumpingDisabled,
-            ]
-            let data = try JSONSerialization.data(withJSONObject: object,
-                                                  options: [.sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
+            Output.printJSON([
+                "running": .bool(true), "socket": .string(client.location.socketPath),
+                "pid": .number(Int(state.processID)), "keysHeld": .number(state.keysHeld),
+                "keysServed": .number(state.keysServed), "memoryLocked": .bool(state.memoryLocked),
+                "dumpingDisabled": .bool(state.dumpingDisabled),
+            ])
             return
         }
         print("""

@@ -1,6 +1,13 @@
 import ArgumentParser
 import CredentialLookup
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `credstore export`: prints resolved credentials for another tool: as a `credential_process` reply, shell `export`
 /// lines, or JSON.
@@ -83,7 +90,7 @@ struct ExportCommand: ParsableCommand {
 /// POSIX shell quoting: single quotes, with `'` written as `'\''`.
 enum ShellQuoting {
     static func quote(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+        "'" + text.replacing("'", with: #"'\''"#) + "'"
     }
 }
 

@@ -1,6 +1,13 @@
 import ArgumentParser
 import CredentialLookup
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `credstore keyslot list|add|remove`: manages the key slots that unlock the store.
 struct KeySlotCommand: ParsableCommand {
@@ -28,29 +35,31 @@ struct KeySlotCommand: ParsableCommand {
         func run() throws {
             let slots = try EncryptedStore.slots(at: storeOptions.storePath())
             if json {
-                let objects: [[String: Any]] = slots.map { slot in
-                    var object: [String: Any] = ["index": slot.index, "kind": slot.kind.rawValue]
+                let objects: [JSONValue] = slots.map { slot in
+                    var object: [String: JSONValue] = [
+                        "index": .number(slot.index), "kind": .string(slot.kind.rawValue),
+                    ]
                     if let logN = slot.scryptLogN, let r = slot.scryptR, let p = slot.scryptP {
-                        object["kdf"] = "scrypt"
-                        object["logN"] = logN
-                        object["r"] = r
-                        object["p"] = p
+                        object["kdf"] = .string("scrypt")
+                        object["logN"] = .number(Int(logN))
+                        object["r"] = .number(Int(r))
+                        object["p"] = .number(Int(p))
                     } else {
-                        object["kdf"] = "hkdf-sha256"
-                        object["boundToMachine"] = slot.isBoundToMachine
+                        object["kdf"] = .string("hkdf-sha256")
+                        object["boundToMachine"] = .bool(slot.isBoundToMachine)
                     }
-                    return object
+                    return .object(object)
                 }
-                let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .prettyPrinted])
-                print(String(decoding: data, as: UTF8.self))
+                Output.write(JSONValue.array(objects).serialized() + "\n")
                 return
             }
             print("SLOT  KIND        KDF")
             for slot in slots {
                 let kdf = slot.scryptLogN.map { "scrypt N=2^\($0) r=\(slot.scryptR ?? 0) p=\(slot.scryptP ?? 0)" }
                     ?? (slot.isBoundToMachine ? "HKDF-SHA256, bound to this machine and user" : "HKDF-SHA256")
-                let kind = slot.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
-                print("\(String(slot.index).padding(toLength: 4, withPad: " ", startingAt: 0))  \(kind)  \(kdf)")
+                let kind = slot.kind.rawValue + String(repeating: " ", count: max(0, 10 - slot.kind.rawValue.count))
+                let index = String(slot.index) + String(repeating: " ", count: max(0, 4 - String(slot.index).count))
+                print("\(index)  \(kind)  \(kdf)")
             }
         }
     }

@@ -1,6 +1,13 @@
 import ArgumentParser
 import CredentialLookup
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `credstore lock`: makes the unlock agent forget keys.
 struct LockCommand: ParsableCommand {

@@ -1,6 +1,13 @@
 import ArgumentParser
 import CredentialLookup
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `--profile`, `--profile-location` and `--region`: what a command asks the search order for.
 struct ProfileOptions: ParsableArguments {
@@ -30,7 +37,7 @@ struct ProfileOptions: ParsableArguments {
 enum PathExpansion {
     static func expand(_ path: String) -> String {
         guard path == "~" || path.hasPrefix("~/") else { return path }
-        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? SharedFileLocations(environment: [:]).homeDirectory
         return home + path.dropFirst()
     }
 }

@@ -1,6 +1,13 @@
 import ArgumentParser
 import CredentialLookup
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `credstore set`: stores a key pair under a profile name (the `Set-AWSCredential -StoreAs` of credstore).
 struct SetCommand: ParsableCommand {
@@ -52,7 +59,7 @@ struct SetCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let accessKeyID = accessKey.trimmingCharacters(in: .whitespaces)
+        let accessKeyID = String(accessKey.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
         guard !accessKeyID.isEmpty else {
             throw CLIFailure("the access key id is empty", hint: "pass --access-key ID", exitCode: .usage)
         }

@@ -1,6 +1,13 @@
 import ArgumentParser
 import CredentialLookup
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `credstore shared-profiles`: the merged view of ~/.aws/credentials and ~/.aws/config that the AWS SDKs would see.
 struct SharedProfilesCommand: ParsableCommand {
@@ -37,7 +44,7 @@ struct SharedProfilesCommand: ParsableCommand {
         let profiles = try SharedProfiles(credentialsPath: credentialsFile ?? locations.credentialsPath,
                                           configPath: configFile ?? locations.configPath)
         let output = json ? renderJSON(profiles) : renderTable(profiles)
-        FileHandle.standardOutput.write(Data(output.utf8))
+        Output.write(output)
     }
 
     /// Keys whose values are secrets. Anything that looks like one is hidden too: hiding a harmless value costs
@@ -101,7 +108,7 @@ struct SharedProfilesCommand: ParsableCommand {
             for (key, value) in section.properties {
                 switch value {
                 case .string(let text):
-                    rows.append((key, shown(key, text).replacingOccurrences(of: "\n", with: "\\n")))
+                    rows.append((key, shown(key, text).replacing("\n", with: "\\n")))
                 case .subProperties(let map):
                     for (subKey, text) in map {
                         rows.append(("\(key).\(subKey)", shown(subKey, shown(key, text))))

@@ -1,6 +1,13 @@
 import ArgumentParser
 import CredentialLookup
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The options every command that touches the encrypted store shares: where the store is, and where the secret that
 /// unlocks it comes from. Secrets themselves are never accepted on the command line.

@@ -1,0 +1,24 @@
+import XCTest
+@testable import SecureStore
+
+/// `PathName` must behave like `NSString`'s path helpers it replaced (the binary no longer links Foundation).
+final class PathNameTests: XCTestCase {
+    func testParentAndLastComponentMatchNSStringSemantics() {
+        let cases: [(path: String, parent: String, last: String)] = [
+            ("/a/b", "/a", "b"), ("/a", "/", "a"), ("a", "", "a"), ("/a/b/", "/a", "b"), ("/", "/", "/"),
+            ("a/b", "a", "b"), ("/a//b", "/a", "b"), ("/home/u/.local/share/credstore/store",
+                                                     "/home/u/.local/share/credstore", "store"),
+        ]
+        for item in cases {
+            XCTAssertEqual(PathName.parent(of: item.path), item.parent, "parent of \(item.path)")
+            XCTAssertEqual(PathName.last(of: item.path), item.last, "last of \(item.path)")
+        }
+    }
+
+    func testPassphrasesAreNormalisedToNFCWithoutFoundation() throws {
+        let composed = try Passphrase.normalize(SecretBytes(utf8: "caf\u{E9}"))
+        let decomposed = try Passphrase.normalize(SecretBytes(utf8: "cafe\u{301}"))
+        XCTAssertEqual(composed, decomposed)
+        XCTAssertEqual(decomposed.withUnsafeBytes { Array($0) }, Array("caf\u{E9}".utf8))
+    }
+}
