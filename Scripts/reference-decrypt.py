@@ -7,8 +7,12 @@ complete: a test runs it on stores the Swift code wrote. It prints the profiles 
 Secrets are never taken from argv: the key file is read from a path, the passphrase from a file (one trailing newline
 is removed) or a file descriptor.
 
+A key file opens key-file slots (kind 2) and machine-bound key-file slots (kind 3). A bound slot mixes in the machine
+id (`--machine-id-file`, default /etc/machine-id) and the uid (`--uid`, default this process's effective uid); neither
+is a secret, and giving another machine's values is how a store bound there is opened elsewhere for inspection.
+
     reference-decrypt.py --store PATH (--key-file PATH | --passphrase-file PATH | --passphrase-fd N)
-                         [--minimum-log-n 17] [--trace]
+                         [--machine-id-file PATH] [--uid N] [--minimum-log-n 17] [--trace]
 """
 import argparse
 import hashlib
@@ -27,11 +31,15 @@ MAGIC = b"CREDSTOR"
 VERSION = 1
 LABEL_PASSPHRASE_SALT = b"credstore/v1 passphrase slot"
 LABEL_KEY_FILE_INFO = b"credstore/v1 key-file slot"
+LABEL_BOUND_KEY_FILE_INFO = b"credstore/v1 machine-bound key-file slot"
 LABEL_SLOT_AAD = b"credstore/v1 slot"
 LABEL_RECORD_KEY = b"credstore/v1 records"
 LABEL_RECORD_AAD = b"credstore/v1 record"
 LABEL_AUTHENTICATOR = b"credstore/v1 file authenticator"
 MAXIMUM_LOG_N = 20
+KIND_PASSPHRASE, KIND_KEY_FILE, KIND_BOUND_KEY_FILE = 1, 2, 3
+# Which slot kinds each kind of secret is tried against, in slot order.
+SLOT_KINDS = {KIND_PASSPHRASE: (KIND_PASSPHRASE,), KIND_KEY_FILE: (KIND_KEY_FILE, KIND_BOUND_KEY_FILE)}
 
 
 class StoreError(Exception):
@@ -97,7 +105,7 @@ def parse(data):
             if not 16 <= salt_length <= 64:
                 raise StoreError("corrupt: passphrase salt length")
             params = {"log_n": log_n, "r": r, "p": p, "salt": slot.take(salt_length)}
-        elif kind == 2:
+        elif kind in (KIND_KEY_FILE, KIND_BOUND_KEY_FILE):
             params = {"salt": slot.take(32)}
         else:
             raise StoreError("corrupt: unknown slot kind")
@@ -121,12 +129,36 @@ def parse(data):
     return store
 
 
-def unwrap(store, secret_kind, secret, minimum_log_n, show):
+def machine_binding(machine_id_path, uid):
+    """FORMAT.md, kind 3: `machine_id ‖ u32 uid`, where machine_id is the machine id file without its trailing line
+    feeds and spaces, which must then be exactly 32 lowercase hexadecimal digits."""
+    try:
+        with open(machine_id_path, "rb") as handle:
+            machine_id = handle.read().rstrip(b"\n ")
+    except OSError as error:
+        raise StoreError(f"cannot read the machine id {machine_id_path}: {error.strerror}") from None
+    if len(machine_id) != 32 or any(byte not in b"0123456789abcdef" for byte in machine_id):
+        raise StoreError(f"the machine id {machine_id_path} is not 32 lowercase hexadecimal characters")
+    return machine_id + struct.pack(">I", uid)
+
+
+def unwrap(store, secret_kind, secret, minimum_log_n, show, binding=None):
+    """The data key. `binding` makes the `machine_id ‖ u32 uid` of kind 3 slots; it is called only when such a slot
+    is tried, and when it fails those slots are skipped (as credstore does) and the reason joins the final error."""
+    skipped = None
     for index, slot in enumerate(store["slots"]):
-        if slot["kind"] != secret_kind:
+        if slot["kind"] not in SLOT_KINDS[secret_kind]:
             continue
         params = slot["params"]
-        if secret_kind == 1:
+        if slot["kind"] == KIND_BOUND_KEY_FILE:
+            try:
+                material = binding() if binding else None
+            except StoreError as error:
+                material, skipped = None, str(error)
+            if material is None:
+                continue
+            kek = hkdf(secret + material, params["salt"], LABEL_BOUND_KEY_FILE_INFO)
+        elif slot["kind"] == KIND_PASSPHRASE:
             if not (minimum_log_n <= params["log_n"] <= MAXIMUM_LOG_N and params["r"] == 8 and params["p"] == 1):
                 raise StoreError("corrupt: scrypt parameters out of bounds")
             n = 1 << params["log_n"]
@@ -144,7 +176,9 @@ def unwrap(store, secret_kind, secret, minimum_log_n, show):
         trace(show, f"slot {index} AAD", aad)
         trace(show, "data key", data_key)
         return data_key
-    raise StoreError("wrong passphrase" if secret_kind == 1 else "wrong key file")
+    if secret_kind == KIND_PASSPHRASE:
+        raise StoreError("wrong passphrase")
+    raise StoreError("wrong key file" + (f" (machine-bound slots skipped: {skipped})" if skipped else ""))
 
 
 def decode_record(plaintext):
@@ -169,9 +203,9 @@ def decode_record(plaintext):
     return profile
 
 
-def decrypt(data, secret_kind, secret, minimum_log_n=17, show=False):
+def decrypt(data, secret_kind, secret, minimum_log_n=17, show=False, binding=None):
     store = parse(data)
-    data_key = unwrap(store, secret_kind, secret, minimum_log_n, show)
+    data_key = unwrap(store, secret_kind, secret, minimum_log_n, show, binding)
     auth_key = hkdf(data_key, store["save_salt"], LABEL_AUTHENTICATOR)
     trace(show, "authenticator key", auth_key)
     try:
@@ -205,6 +239,10 @@ def main():
     group.add_argument("--key-file")
     group.add_argument("--passphrase-file")
     group.add_argument("--passphrase-fd", type=int)
+    parser.add_argument("--machine-id-file", default="/etc/machine-id",
+                        help="the machine id mixed into machine-bound key-file slots (default: /etc/machine-id)")
+    parser.add_argument("--uid", type=int, default=os.geteuid(),
+                        help="the uid mixed into machine-bound key-file slots (default: this process's effective uid)")
     parser.add_argument("--minimum-log-n", type=int, default=17, help="the scrypt floor (credstore enforces 17)")
     parser.add_argument("--trace", action="store_true", help="print derived keys and AADs on stderr")
     args = parser.parse_args()
@@ -212,7 +250,7 @@ def main():
         data = handle.read()
     if args.key_file:
         with open(args.key_file, "rb") as handle:
-            secret_kind, secret = 2, handle.read()
+            secret_kind, secret = KIND_KEY_FILE, handle.read()
         if len(secret) != 32:
             raise SystemExit("error: a key file holds exactly 32 bytes")
     else:
@@ -223,9 +261,12 @@ def main():
             with os.fdopen(args.passphrase_fd, "rb") as handle:
                 raw = handle.read()
         raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1] if raw.endswith(b"\n") else raw
-        secret_kind, secret = 1, unicodedata.normalize("NFC", raw.decode("utf-8")).encode("utf-8")
+        secret_kind, secret = KIND_PASSPHRASE, unicodedata.normalize("NFC", raw.decode("utf-8")).encode("utf-8")
+    if not 0 <= args.uid <= 0xFFFFFFFF:
+        raise SystemExit("error: --uid must be between 0 and 4294967295")
     try:
-        profiles = decrypt(data, secret_kind, secret, args.minimum_log_n, args.trace)
+        profiles = decrypt(data, secret_kind, secret, args.minimum_log_n, args.trace,
+                           lambda: machine_binding(args.machine_id_file, args.uid))
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -1,4 +1,8 @@
+// The codec is pure: it needs only SecretBytes. Scripts/fuzz compiles this file alone with SecretBytes' sources (one
+// module, no CredentialLookup to import), so the import is conditional; in the package it is always taken.
+#if canImport(CredentialLookup)
 import CredentialLookup
+#endif
 
 /// The unlock agent's wire protocol, version 1: one request and one reply per connection, each a frame
 /// `u32 length (big-endian) ‖ body` with `1 ≤ length ≤ maximumBody`.
@@ -15,6 +19,22 @@ enum AgentProtocol {
     static let maximumPathBytes = 1024
     /// The data key size.
     static let keySize = 32
+    /// The frame header: the body length as a big-endian u32.
+    static let headerSize = 4
+    /// The body lengths a frame may announce; anything else is refused before the body is read.
+    static let bodyLengths = 1...maximumBody
+
+    /// The body length announced by a frame header (`headerSize` bytes), not yet checked against `bodyLengths`.
+    static func announcedLength<Header: Collection>(_ header: Header) -> Int where Header.Element == UInt8 {
+        header.reduce(0) { $0 << 8 | Int($1) }
+    }
+
+    /// `body` framed for the socket: its length header, then the body. Holds whatever secret the body holds.
+    static func frame(_ body: [UInt8]) -> [UInt8] {
+        var header = AgentWriter()
+        header.u32(UInt32(body.count))
+        return header.bytes + body
+    }
 
     enum Operation: UInt8 {
         case status = 1

@@ -158,9 +158,7 @@ final class AgentSocket {
 
     /// Sends one frame.
     func send(_ body: [UInt8]) throws {
-        var frame = AgentWriter()
-        frame.u32(UInt32(body.count))
-        var bytes = frame.bytes + body
+        var bytes = AgentProtocol.frame(body)
         defer { bytes.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
         var offset = 0
         while offset < bytes.count {
@@ -178,9 +176,8 @@ final class AgentSocket {
     /// Receives one frame body; refuses an announced length of 0 or over `AgentProtocol.maximumBody` before
     /// reading the body.
     func receive() throws -> [UInt8] {
-        let header = try readExactly(4)
-        let length = header.reduce(0) { $0 << 8 | Int($1) }
-        guard (1...AgentProtocol.maximumBody).contains(length) else { throw AgentIOFailure.tooLarge(length) }
+        let length = AgentProtocol.announcedLength(try readExactly(AgentProtocol.headerSize))
+        guard AgentProtocol.bodyLengths.contains(length) else { throw AgentIOFailure.tooLarge(length) }
         return try readExactly(length)
     }
 
