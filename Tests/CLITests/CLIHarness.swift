@@ -49,6 +49,10 @@ struct CLIResult {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// Whether the process exited or was killed by a signal (then `status` is the signal number).
+    var reason: Process.TerminationReason = .exit
+    /// The PID it ran as.
+    var pid: Int32 = 0
 }
 
 /// Locates and runs the `credstore` executable built next to this test bundle.
@@ -127,7 +131,9 @@ enum CLI {
         return CLIResult(
             status: process.terminationStatus,
             stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self)
+            stderr: String(decoding: errData, as: UTF8.self),
+            reason: process.terminationReason,
+            pid: process.processIdentifier
         )
     }
 

@@ -8,47 +8,10 @@ final class ExecCLITests: XCTestCase {
     private let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
     private let token = "FwoGZXIvYXdzEXAMPLExTOKEN"
 
-    /// What a spawned process did, including how it ended and its PID.
-    private struct Outcome {
-        var status: Int32
-        var reason: Process.TerminationReason
-        var pid: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    private func spawn(_ executable: URL, _ arguments: [String], environment: [String: String]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = environment
-        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Drain stderr on another thread so a chatty child cannot block on a full pipe.
-        final class Box: @unchecked Sendable { var data = Data() }
-        let errBox = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        let stderr = errBox.data
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, reason: process.terminationReason,
-                       pid: process.processIdentifier, stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: String(decoding: stderr, as: UTF8.self))
-    }
-
+    /// Runs `credstore exec` directly (not through `setsid`), so the PID the test sees is credstore's own.
     private func exec(_ home: KeyFileHome, _ arguments: [String], environment extra: [String: String] = [:]) throws
-        -> Outcome {
-        try spawn(CLI.executable, ["exec"] + arguments, environment: home.environment.merging(extra) { $1 })
+        -> CLIResult {
+        try CLI.runProcess(CLI.executable, ["exec"] + arguments, environment: home.environment.merging(extra) { $1 })
     }
 
     private func variables(_ output: String) -> [String: String] {
@@ -102,7 +65,7 @@ final class ExecCLITests: XCTestCase {
         XCTAssertEqual(seven.reason, .exit)
 
         let shell = URL(fileURLWithPath: "/bin/sh")
-        let direct = try spawn(shell, ["-c", "kill -TERM $$"], environment: home.environment)
+        let direct = try CLI.runProcess(shell, ["-c", "kill -TERM $$"], environment: home.environment)
         let viaExec = try exec(home, ["--profile", "p", "--", "sh", "-c", "kill -TERM $$"])
         XCTAssertEqual(direct.reason, .uncaughtSignal)
         XCTAssertEqual(viaExec.reason, direct.reason)
