@@ -18,7 +18,8 @@ public final class EncryptedStore {
     /// The slot `unlockSecret` opened, to avoid a second scrypt run when `changePassphrase` gets the same secret.
     private var unlockedSlot: KeySlot?
     private var image: StoreImage
-    private var profiles: [StoredProfile]
+    /// The profiles, decrypted on first read (the authenticator, which covers every record, verified on open).
+    private var records: RecordList
 
     private init(path: String, policy: ScryptPolicy, loaded: Loaded, unlockSecret: UnlockSecret?) {
         self.path = path
@@ -26,7 +27,7 @@ public final class EncryptedStore {
         self.dataKey = loaded.dataKey
         self.unlockedSlot = loaded.slot
         self.image = loaded.image
-        self.profiles = loaded.profiles
+        self.records = loaded.records
         self.unlockSecret = unlockSecret
     }
 
@@ -111,7 +112,8 @@ public final class EncryptedStore {
         try SafeFile.replace(path, with: bytes, previous: nil, what: "store")
         withExtendedLifetime(lock) {}
         let store = EncryptedStore(path: path, policy: policy,
-                                   loaded: Loaded(image: image, dataKey: dataKey, profiles: [], slot: slots[0]),
+                                   loaded: Loaded(image: image, dataKey: dataKey, records: RecordList(path: path),
+                                                  slot: slots[0]),
                                    unlockSecret: secrets[0])
         store.lockTimeout = lockTimeout
         return store
@@ -127,7 +129,8 @@ public final class EncryptedStore {
     /// - Parameters:
     ///   - path: the store path.
     ///   - secret: a passphrase or key file matching one of the store's slots.
-    /// - Returns: the unlocked store with every profile decrypted and verified.
+    /// - Returns: the unlocked store. The file authenticator, which covers every record, has verified; each profile
+    ///   is decrypted (and its own tag verified) when it is first read.
     /// - Throws: `SecureStoreError`: `.wrongPassphrase` / `.wrongKeyFile` if no slot opens, `.corrupt` if anything
     ///   was altered (including out-of-bound KDF parameters, rejected before the KDF runs), `.unsupportedVersion`,
     ///   `.unsafePermissions`, `.notFound`, `.io`.
@@ -162,13 +165,16 @@ public final class EncryptedStore {
     // MARK: - Reading
 
     /// The profile names, in file order.
-    public var profileNames: [String] { profiles.map(\.name) }
+    public var profileNames: [String] { records.names }
 
-    /// The profile called `name`, or `nil`.
+    /// The profile called `name`, or `nil`. Only this profile's record is decrypted, once.
     ///
     /// - Parameter name: the exact (case-sensitive) profile name.
-    public func profile(named name: String) -> StoredProfile? {
-        profiles.first { $0.name == name }
+    /// - Throws: `SecureStoreError.corrupt` if its record does not verify or decode (the file authenticator verified,
+    ///   so only a writer holding the data key could have made such a record).
+    public func profile(named name: String) throws -> StoredProfile? {
+        guard let index = records.index(of: name) else { return nil }
+        return try records.profile(at: index)
     }
 
     // MARK: - Changing profiles
@@ -190,14 +196,14 @@ public final class EncryptedStore {
                                    hint: "give every setting a name")
         }
         try mutate { current in
-            if let index = current.profiles.firstIndex(where: { $0.name == profile.name }) {
-                current.profiles[index] = profile
+            if let index = current.records.index(of: profile.name) {
+                current.records.replace(at: index, with: profile)
             } else {
-                guard current.profiles.count < StoreFormat.maximumRecords else {
+                guard current.records.count < StoreFormat.maximumRecords else {
                     throw SecureStoreError(.invalidArgument, path: path, "the store \(path) is full",
                                            hint: "remove profiles you no longer need")
                 }
-                current.profiles.append(profile)
+                current.records.append(profile)
             }
             current.resealRecords = true
         }
@@ -208,10 +214,10 @@ public final class EncryptedStore {
     /// - Throws: `SecureStoreError`: `.profileNotFound` if there is none; the open and write errors.
     public func remove(named name: String) throws {
         try mutate { current in
-            guard let index = current.profiles.firstIndex(where: { $0.name == name }) else {
+            guard let index = current.records.index(of: name) else {
                 throw profileNotFound(name)
             }
-            current.profiles.remove(at: index)
+            current.records.remove(at: index)
             current.resealRecords = true
         }
     }
@@ -223,15 +229,17 @@ public final class EncryptedStore {
     public func rename(_ name: String, to newName: String) throws {
         try ProfileName.check(newName)
         try mutate { current in
-            guard let index = current.profiles.firstIndex(where: { $0.name == name }) else {
+            guard let index = current.records.index(of: name) else {
                 throw profileNotFound(name)
             }
             guard name != newName else { return }
-            guard !current.profiles.contains(where: { $0.name == newName }) else {
+            guard current.records.index(of: newName) == nil else {
                 throw SecureStoreError(.alreadyExists, path: path, "the store \(path) already has a profile \(newName)",
                                        hint: "remove it first or choose another name")
             }
-            current.profiles[index].name = newName
+            var renamed = try current.records.profile(at: index)
+            renamed.name = newName
+            current.records.replace(at: index, with: renamed)
             current.resealRecords = true
         }
     }
@@ -373,14 +381,14 @@ public final class EncryptedStore {
     private struct Loaded {
         var image: StoreImage
         var dataKey: SecretBytes
-        var profiles: [StoredProfile]
+        var records: RecordList
         var slot: KeySlot?
     }
 
     private struct Current {
         var image: StoreImage
         var dataKey: SecretBytes
-        var profiles: [StoredProfile]
+        var records: RecordList
         var resealRecords = false
     }
 
@@ -389,14 +397,17 @@ public final class EncryptedStore {
         return try StoreImage.parse(bytes, path: path)
     }
 
-    /// Unlocks `image` with `secret` (or checks `knownKey`), verifies the authenticator, decrypts every record.
+    /// Unlocks `image` with `secret` (or checks `knownKey`) and verifies the authenticator. Records are decrypted
+    /// later, one by one, when read (`RecordList`): the authenticator already covers every sealed byte.
     private static func load(
         _ image: StoreImage, path: String, secret: UnlockSecret?, knownKey: SecretBytes?, policy: ScryptPolicy
     ) throws -> Loaded {
         var dataKey: SecretBytes?
         var openedSlot: KeySlot?
+        var authentic = false
         if let knownKey, knownKey.count == StoreFormat.dataKeySize, try image.isAuthentic(dataKey: knownKey) {
             dataKey = knownKey
+            authentic = true
         } else if let secret {
             for slot in image.slots {
                 if let key = try slot.unwrap(secret, storeID: image.storeID, policy: policy, path: path) {
@@ -412,12 +423,13 @@ public final class EncryptedStore {
                                    "the agent's data key does not open the store \(path): its data key was rotated "
                                    + "or the file was altered", hint: "unlock it again with its passphrase or key file")
         }
-        guard try image.isAuthentic(dataKey: dataKey) else {
+        guard try authentic || image.isAuthentic(dataKey: dataKey) else {
             throw SecureStoreError.corrupt(path, "its authenticator does not verify: the header, a key slot or the "
                                            + "record list was altered")
         }
-        let profiles = try image.openRecords(dataKey: dataKey, path: path)
-        return Loaded(image: image, dataKey: dataKey, profiles: profiles, slot: openedSlot)
+        let recordKey = try StoreImage.recordKey(dataKey: dataKey, saveSalt: image.saveSalt)
+        let records = RecordList(sealedIn: image, recordKey: recordKey, path: path)
+        return Loaded(image: image, dataKey: dataKey, records: records, slot: openedSlot)
     }
 
     private static func wrongSecret(_ secret: UnlockSecret, image: StoreImage, path: String) -> SecureStoreError {
@@ -462,17 +474,21 @@ public final class EncryptedStore {
                                    + "with no longer opens it; nothing was changed",
                                    hint: "open the store again with its current passphrase or key file")
         }
-        var current = Current(image: loaded.image, dataKey: loaded.dataKey, profiles: loaded.profiles)
+        var current = Current(image: loaded.image, dataKey: loaded.dataKey, records: loaded.records)
         if let slot = loaded.slot { unlockedSlot = slot }
         try change(&current)
         if current.resealRecords {
-            try current.image.seal(current.profiles, dataKey: current.dataKey)
+            // Every record is re-encrypted under the new save salt (FORMAT.md, *Saving*); records nobody read are
+            // decrypted for that, once, but not decoded.
+            let recordKey = try current.image.seal(plaintexts: try current.records.plaintexts(),
+                                                   dataKey: current.dataKey)
+            current.records = current.records.resealed(in: current.image, recordKey: recordKey)
         }
         let bytes = try current.image.encode(dataKey: current.dataKey)
         SafeFile.removeOrphanedTemporaries(of: path)
         try SafeFile.replace(path, with: bytes, previous: freshBytes, what: "store")
         image = current.image
         dataKey = current.dataKey
-        profiles = current.profiles
+        records = current.records
     }
 }

@@ -213,12 +213,16 @@ struct SealedRecord: Equatable {
 
 /// A parsed store file, before or after decryption: header, slots, sealed records and authenticator.
 struct StoreImage {
-    var storeID: [UInt8]
-    var slots: [KeySlot]
-    var saveSalt: [UInt8]
-    var records: [SealedRecord]
+    var storeID: [UInt8] { didSet { coveredBytes = nil } }
+    var slots: [KeySlot] { didSet { coveredBytes = nil } }
+    var saveSalt: [UInt8] { didSet { coveredBytes = nil } }
+    var records: [SealedRecord] { didSet { coveredBytes = nil } }
     var authenticatorNonce: [UInt8]
     var authenticatorTag: [UInt8]
+    /// The file's bytes from magic through the last record, exactly as read, while they still describe this image:
+    /// they equal `authenticatedBytes` (the encoding is canonical and parsing consumes every byte), and reusing them
+    /// spares re-encoding the whole record list to check the authenticator. Any change to the image drops them.
+    var coveredBytes: [UInt8]? = nil
 
     /// Parses and checks `bytes` (magic, checksum, version, structure) without any key.
     static func parse(_ bytes: [UInt8], path: String) throws -> StoreImage {
@@ -244,7 +248,9 @@ struct StoreImage {
         do {
             return try bytes.withUnsafeBytes { all in
                 var reader = ByteReader(UnsafeRawBufferPointer(rebasing: all[0..<checked]), offset: headerSize)
-                return try parseBody(&reader)
+                var image = try parseBody(&reader)
+                image.coveredBytes = Array(all[0..<(checked - AESGCM.nonceSize - AESGCM.tagSize)])
+                return image
             }
         } catch let error as SecureStoreError {
             throw error
@@ -331,7 +337,7 @@ struct StoreImage {
     func isAuthentic(dataKey: SecretBytes) throws -> Bool {
         let key = try Self.authenticatorKey(dataKey: dataKey, saveSalt: saveSalt)
         return try AESGCM.open(key: key, nonce: authenticatorNonce, sealed: authenticatorTag,
-                               aad: authenticatedBytes) != nil
+                               aad: coveredBytes ?? authenticatedBytes) != nil
     }
 
     static func authenticatorKey(dataKey: SecretBytes, saveSalt: [UInt8]) throws -> SecretBytes {
@@ -358,34 +364,53 @@ struct StoreImage {
 
     /// Replaces the records with `profiles`, sealed under a fresh per-save salt and fresh nonces.
     mutating func seal(_ profiles: [StoredProfile], dataKey: SecretBytes) throws {
+        _ = try seal(plaintexts: profiles.map { ($0.name, try RecordCodec.encode($0)) }, dataKey: dataKey)
+    }
+
+    /// Replaces the records with `plaintexts` (encoded profiles, by name), sealed under a fresh per-save salt and
+    /// fresh nonces.
+    ///
+    /// - Returns: the new record key, which opens the new records.
+    mutating func seal(
+        plaintexts: [(name: String, plaintext: SecretBytes)], dataKey: SecretBytes
+    ) throws -> SecretBytes {
         saveSalt = try Random.bytes(StoreFormat.saveSaltSize)
         let key = try Self.recordKey(dataKey: dataKey, saveSalt: saveSalt)
-        records = try profiles.enumerated().map { index, profile in
-            let nonce = try Random.bytes(AESGCM.nonceSize)
-            let plaintext = try RecordCodec.encode(profile)
-            guard plaintext.count + AESGCM.tagSize <= StoreFormat.maximumSealedRecord else {
-                throw SecureStoreError(.invalidArgument, "profile \(profile.name) is larger than the 1 MiB a record "
+        // One random draw for every nonce: a RAND_bytes call per record was a visible share of a 10,000-record save.
+        let nonces = try Random.bytes(AESGCM.nonceSize * plaintexts.count)
+        records = try plaintexts.enumerated().map { index, record in
+            guard record.plaintext.count + AESGCM.tagSize <= StoreFormat.maximumSealedRecord else {
+                throw SecureStoreError(.invalidArgument, "profile \(record.name) is larger than the 1 MiB a record "
                                        + "may hold", hint: "shorten its settings")
             }
-            let aad = Self.recordAAD(storeID: storeID, saveSalt: saveSalt, count: profiles.count, index: index,
-                                     name: profile.name)
-            return SealedRecord(name: profile.name, nonce: nonce,
-                                sealed: try AESGCM.seal(key: key, nonce: nonce, plaintext: plaintext, aad: aad))
+            let nonce = Array(nonces[index * AESGCM.nonceSize..<(index + 1) * AESGCM.nonceSize])
+            let aad = Self.recordAAD(storeID: storeID, saveSalt: saveSalt, count: plaintexts.count, index: index,
+                                     name: record.name)
+            return SealedRecord(name: record.name, nonce: nonce,
+                                sealed: try AESGCM.seal(key: key, nonce: nonce, plaintext: record.plaintext, aad: aad))
         }
+        return key
+    }
+
+    /// The verified plaintext of record `index` under `recordKey` (this image's).
+    ///
+    /// - Throws: `SecureStoreError.corrupt` if the record does not verify.
+    func openRecord(at index: Int, recordKey: SecretBytes, path: String) throws -> SecretBytes {
+        let record = records[index]
+        let aad = Self.recordAAD(storeID: storeID, saveSalt: saveSalt, count: records.count, index: index,
+                                 name: record.name)
+        guard let plaintext = try AESGCM.open(key: recordKey, nonce: record.nonce, sealed: record.sealed, aad: aad)
+        else { throw SecureStoreError.corrupt(path, "record \(index) does not verify") }
+        return plaintext
     }
 
     /// Decrypts every record; throws `corrupt` if any fails to verify or decode.
     func openRecords(dataKey: SecretBytes, path: String) throws -> [StoredProfile] {
         let key = try Self.recordKey(dataKey: dataKey, saveSalt: saveSalt)
-        return try records.enumerated().map { index, record in
-            let aad = Self.recordAAD(storeID: storeID, saveSalt: saveSalt, count: records.count, index: index,
-                                     name: record.name)
-            guard let plaintext = try AESGCM.open(key: key, nonce: record.nonce, sealed: record.sealed, aad: aad) else {
-                throw SecureStoreError.corrupt(path, "record \(index) does not verify")
-            }
-            guard let profile = RecordCodec.decode(plaintext, name: record.name) else {
-                throw SecureStoreError.corrupt(path, "record \(index) does not decode")
-            }
+        return try records.indices.map { index in
+            guard let profile = RecordCodec.decode(try openRecord(at: index, recordKey: key, path: path),
+                                                   name: records[index].name)
+            else { throw SecureStoreError.corrupt(path, "record \(index) does not decode") }
             return profile
         }
     }
