@@ -20,14 +20,19 @@ public final class EncryptedStore {
     private var image: StoreImage
     /// The profiles, decrypted on first read (the authenticator, which covers every record, verified on open).
     private var records: RecordList
+    /// The file as this store last read or wrote it. A mutation that re-reads exactly these bytes under the lock
+    /// reuses what it already verified instead of parsing and authenticating the file again.
+    private var fileBytes: [UInt8]
 
-    private init(path: String, policy: ScryptPolicy, loaded: Loaded, unlockSecret: UnlockSecret?) {
+    private init(path: String, policy: ScryptPolicy, loaded: Loaded, fileBytes: [UInt8],
+                 unlockSecret: UnlockSecret?) {
         self.path = path
         self.policy = policy
         self.dataKey = loaded.dataKey
         self.unlockedSlot = loaded.slot
         self.image = loaded.image
         self.records = loaded.records
+        self.fileBytes = fileBytes
         self.unlockSecret = unlockSecret
     }
 
@@ -114,7 +119,7 @@ public final class EncryptedStore {
         let store = EncryptedStore(path: path, policy: policy,
                                    loaded: Loaded(image: image, dataKey: dataKey, records: RecordList(path: path),
                                                   slot: slots[0]),
-                                   unlockSecret: secrets[0])
+                                   fileBytes: bytes, unlockSecret: secrets[0])
         store.lockTimeout = lockTimeout
         return store
     }
@@ -139,8 +144,10 @@ public final class EncryptedStore {
     }
 
     static func open(at path: String, with secret: UnlockSecret, policy: ScryptPolicy) throws -> EncryptedStore {
-        let loaded = try load(readImage(path), path: path, secret: secret, knownKey: nil, policy: policy)
-        return EncryptedStore(path: path, policy: policy, loaded: loaded, unlockSecret: secret)
+        let bytes = try readFile(path)
+        let loaded = try load(StoreImage.parse(bytes, path: path), file: bytes, path: path, secret: secret,
+                              knownKey: nil, policy: policy)
+        return EncryptedStore(path: path, policy: policy, loaded: loaded, fileBytes: bytes, unlockSecret: secret)
     }
 
     /// For the unlock agent only: opens the store with a data key it already holds (from `agentDataKey()`), without
@@ -152,8 +159,10 @@ public final class EncryptedStore {
     /// - Throws: `SecureStoreError`: `.wrongKeyFile` if the key does not authenticate the store (for example after
     ///   `rotateDataKey`), `.corrupt`, `.unsupportedVersion`, `.unsafePermissions`, `.notFound`, `.io`.
     public static func open(at path: String, agentDataKey: SecretBytes) throws -> EncryptedStore {
-        let loaded = try load(readImage(path), path: path, secret: nil, knownKey: agentDataKey, policy: .standard)
-        return EncryptedStore(path: path, policy: .standard, loaded: loaded, unlockSecret: nil)
+        let bytes = try readFile(path)
+        let loaded = try load(StoreImage.parse(bytes, path: path), file: bytes, path: path, secret: nil,
+                              knownKey: agentDataKey, policy: .standard)
+        return EncryptedStore(path: path, policy: .standard, loaded: loaded, fileBytes: bytes, unlockSecret: nil)
     }
 
     /// For the unlock agent only: the store's data key, so the agent can later `open(at:agentDataKey:)` without the
@@ -392,20 +401,24 @@ public final class EncryptedStore {
         var resealRecords = false
     }
 
+    private static func readFile(_ path: String) throws -> [UInt8] {
+        try SafeFile.read(path, what: "store", maximumSize: StoreFormat.maximumFileSize)
+    }
+
     private static func readImage(_ path: String) throws -> StoreImage {
-        let bytes = try SafeFile.read(path, what: "store", maximumSize: StoreFormat.maximumFileSize)
-        return try StoreImage.parse(bytes, path: path)
+        try StoreImage.parse(readFile(path), path: path)
     }
 
     /// Unlocks `image` with `secret` (or checks `knownKey`) and verifies the authenticator. Records are decrypted
     /// later, one by one, when read (`RecordList`): the authenticator already covers every sealed byte.
     private static func load(
-        _ image: StoreImage, path: String, secret: UnlockSecret?, knownKey: SecretBytes?, policy: ScryptPolicy
+        _ image: StoreImage, file: [UInt8], path: String, secret: UnlockSecret?, knownKey: SecretBytes?,
+        policy: ScryptPolicy
     ) throws -> Loaded {
         var dataKey: SecretBytes?
         var openedSlot: KeySlot?
         var authentic = false
-        if let knownKey, knownKey.count == StoreFormat.dataKeySize, try image.isAuthentic(dataKey: knownKey) {
+        if let knownKey, knownKey.count == StoreFormat.dataKeySize, try image.isAuthentic(dataKey: knownKey, parsedFrom: file) {
             dataKey = knownKey
             authentic = true
         } else if let secret {
@@ -423,7 +436,7 @@ public final class EncryptedStore {
                                    "the agent's data key does not open the store \(path): its data key was rotated "
                                    + "or the file was altered", hint: "unlock it again with its passphrase or key file")
         }
-        guard try authentic || image.isAuthentic(dataKey: dataKey) else {
+        guard try authentic || image.isAuthentic(dataKey: dataKey, parsedFrom: file) else {
             throw SecureStoreError.corrupt(path, "its authenticator does not verify: the header, a key slot or the "
                                            + "record list was altered")
         }
@@ -463,11 +476,16 @@ public final class EncryptedStore {
     private func mutate(_ change: (inout Current) throws -> Void) throws {
         let lock = try StoreLock(lockPath, storePath: path, timeout: lockTimeout)
         defer { withExtendedLifetime(lock) {} }
-        let freshBytes = try SafeFile.read(path, what: "store", maximumSize: StoreFormat.maximumFileSize)
-        let fresh = try StoreImage.parse(freshBytes, path: path)
+        let freshBytes = try Self.readFile(path)
         let loaded: Loaded
         do {
-            loaded = try Self.load(fresh, path: path, secret: unlockSecret, knownKey: dataKey, policy: policy)
+            if freshBytes == fileBytes {
+                // Unchanged since this store verified it (same bytes, authenticated under `dataKey`).
+                loaded = Loaded(image: image, dataKey: dataKey, records: records, slot: nil)
+            } else {
+                loaded = try Self.load(StoreImage.parse(freshBytes, path: path), file: freshBytes, path: path,
+                                       secret: unlockSecret, knownKey: dataKey, policy: policy)
+            }
         } catch let error as SecureStoreError where error.code == .wrongPassphrase || error.code == .wrongKeyFile {
             throw SecureStoreError(error.code, path: path,
                                    "the store \(path) was changed by another process and the secret it was opened "
@@ -490,5 +508,6 @@ public final class EncryptedStore {
         image = current.image
         dataKey = current.dataKey
         records = current.records
+        fileBytes = bytes
     }
 }

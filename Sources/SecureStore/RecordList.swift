@@ -55,7 +55,7 @@ struct RecordList {
         case let .open(profile):
             return profile
         case let .sealed(sourceIndex):
-            let plaintext = try sealedPlaintext(sourceIndex)
+            let plaintext = try sealedPlaintext(sourceIndex, with: try opener())
             guard let profile = RecordCodec.decode(plaintext, name: names[index]) else {
                 throw SecureStoreError.corrupt(path, "record \(sourceIndex) does not decode")
             }
@@ -85,12 +85,14 @@ struct RecordList {
     ///
     /// - Throws: `SecureStoreError.corrupt` if a record does not verify.
     func plaintexts() throws -> [(name: String, plaintext: SecretBytes)] {
-        try entries.indices.map { index in
+        var opener: AESGCMKey?
+        return try entries.indices.map { index in
             switch entries[index] {
             case let .open(profile):
                 return (names[index], try RecordCodec.encode(profile))
             case let .sealed(sourceIndex):
-                return (names[index], try sealedPlaintext(sourceIndex))
+                if opener == nil { opener = try self.opener() }
+                return (names[index], try sealedPlaintext(sourceIndex, with: opener!))
             }
         }
     }
@@ -105,8 +107,14 @@ struct RecordList {
         return list
     }
 
-    private func sealedPlaintext(_ sourceIndex: Int) throws -> SecretBytes {
-        guard let source, let recordKey else { preconditionFailure("a sealed entry without its source image") }
-        return try source.openRecord(at: sourceIndex, recordKey: recordKey, path: path)
+    /// The record key, set up once for decrypting any number of records.
+    private func opener() throws -> AESGCMKey {
+        guard let recordKey else { preconditionFailure("a sealed entry without its record key") }
+        return try AESGCMKey(recordKey, for: .decryption)
+    }
+
+    private func sealedPlaintext(_ sourceIndex: Int, with opener: AESGCMKey) throws -> SecretBytes {
+        guard let source else { preconditionFailure("a sealed entry without its source image") }
+        return try source.openRecord(at: sourceIndex, with: opener, path: path)
     }
 }

@@ -213,16 +213,12 @@ struct SealedRecord: Equatable {
 
 /// A parsed store file, before or after decryption: header, slots, sealed records and authenticator.
 struct StoreImage {
-    var storeID: [UInt8] { didSet { coveredBytes = nil } }
-    var slots: [KeySlot] { didSet { coveredBytes = nil } }
-    var saveSalt: [UInt8] { didSet { coveredBytes = nil } }
-    var records: [SealedRecord] { didSet { coveredBytes = nil } }
+    var storeID: [UInt8]
+    var slots: [KeySlot]
+    var saveSalt: [UInt8]
+    var records: [SealedRecord]
     var authenticatorNonce: [UInt8]
     var authenticatorTag: [UInt8]
-    /// The file's bytes from magic through the last record, exactly as read, while they still describe this image:
-    /// they equal `authenticatedBytes` (the encoding is canonical and parsing consumes every byte), and reusing them
-    /// spares re-encoding the whole record list to check the authenticator. Any change to the image drops them.
-    var coveredBytes: [UInt8]? = nil
 
     /// Parses and checks `bytes` (magic, checksum, version, structure) without any key.
     static func parse(_ bytes: [UInt8], path: String) throws -> StoreImage {
@@ -248,9 +244,7 @@ struct StoreImage {
         do {
             return try bytes.withUnsafeBytes { all in
                 var reader = ByteReader(UnsafeRawBufferPointer(rebasing: all[0..<checked]), offset: headerSize)
-                var image = try parseBody(&reader)
-                image.coveredBytes = Array(all[0..<(checked - AESGCM.nonceSize - AESGCM.tagSize)])
-                return image
+                return try parseBody(&reader)
             }
         } catch let error as SecureStoreError {
             throw error
@@ -334,10 +328,21 @@ struct StoreImage {
     }
 
     /// Whether `dataKey` authenticates the whole file (header, slots, record list).
-    func isAuthentic(dataKey: SecretBytes) throws -> Bool {
+    ///
+    /// - Parameter file: the file this image was just parsed from, unchanged. Its leading bytes equal
+    ///   `authenticatedBytes` (the encoding is canonical and parsing consumes every byte), so they are authenticated
+    ///   as read instead of re-encoding the whole record list.
+    func isAuthentic(dataKey: SecretBytes, parsedFrom file: [UInt8]? = nil) throws -> Bool {
         let key = try Self.authenticatorKey(dataKey: dataKey, saveSalt: saveSalt)
+        let trailer = AESGCM.nonceSize + AESGCM.tagSize + StoreFormat.checksumSize
+        if let file, file.count >= trailer {
+            return try file.withUnsafeBytes { bytes in
+                try AESGCM.open(key: key, nonce: authenticatorNonce, sealed: authenticatorTag,
+                                aad: UnsafeRawBufferPointer(rebasing: bytes[0..<(file.count - trailer)])) != nil
+            }
+        }
         return try AESGCM.open(key: key, nonce: authenticatorNonce, sealed: authenticatorTag,
-                               aad: coveredBytes ?? authenticatedBytes) != nil
+                               aad: authenticatedBytes) != nil
     }
 
     static func authenticatorKey(dataKey: SecretBytes, saveSalt: [UInt8]) throws -> SecretBytes {
@@ -376,6 +381,7 @@ struct StoreImage {
     ) throws -> SecretBytes {
         saveSalt = try Random.bytes(StoreFormat.saveSaltSize)
         let key = try Self.recordKey(dataKey: dataKey, saveSalt: saveSalt)
+        let sealer = try AESGCMKey(key, for: .encryption)
         // One random draw for every nonce: a RAND_bytes call per record was a visible share of a 10,000-record save.
         let nonces = try Random.bytes(AESGCM.nonceSize * plaintexts.count)
         records = try plaintexts.enumerated().map { index, record in
@@ -387,28 +393,30 @@ struct StoreImage {
             let aad = Self.recordAAD(storeID: storeID, saveSalt: saveSalt, count: plaintexts.count, index: index,
                                      name: record.name)
             return SealedRecord(name: record.name, nonce: nonce,
-                                sealed: try AESGCM.seal(key: key, nonce: nonce, plaintext: record.plaintext, aad: aad))
+                                sealed: try sealer.seal(nonce: nonce, plaintext: record.plaintext, aad: aad))
         }
         return key
     }
 
-    /// The verified plaintext of record `index` under `recordKey` (this image's).
+    /// The verified plaintext of record `index`.
     ///
+    /// - Parameter opener: this image's record key (`recordKey(dataKey:saveSalt:)`), set up for decryption.
     /// - Throws: `SecureStoreError.corrupt` if the record does not verify.
-    func openRecord(at index: Int, recordKey: SecretBytes, path: String) throws -> SecretBytes {
+    func openRecord(at index: Int, with opener: AESGCMKey, path: String) throws -> SecretBytes {
         let record = records[index]
         let aad = Self.recordAAD(storeID: storeID, saveSalt: saveSalt, count: records.count, index: index,
                                  name: record.name)
-        guard let plaintext = try AESGCM.open(key: recordKey, nonce: record.nonce, sealed: record.sealed, aad: aad)
-        else { throw SecureStoreError.corrupt(path, "record \(index) does not verify") }
+        guard let plaintext = try aad.withUnsafeBytes({
+            try opener.open(nonce: record.nonce, sealed: record.sealed, aad: $0)
+        }) else { throw SecureStoreError.corrupt(path, "record \(index) does not verify") }
         return plaintext
     }
 
     /// Decrypts every record; throws `corrupt` if any fails to verify or decode.
     func openRecords(dataKey: SecretBytes, path: String) throws -> [StoredProfile] {
-        let key = try Self.recordKey(dataKey: dataKey, saveSalt: saveSalt)
+        let opener = try AESGCMKey(try Self.recordKey(dataKey: dataKey, saveSalt: saveSalt), for: .decryption)
         return try records.indices.map { index in
-            guard let profile = RecordCodec.decode(try openRecord(at: index, recordKey: key, path: path),
+            guard let profile = RecordCodec.decode(try openRecord(at: index, with: opener, path: path),
                                                    name: records[index].name)
             else { throw SecureStoreError.corrupt(path, "record \(index) does not decode") }
             return profile
