@@ -292,7 +292,9 @@ struct StoreImage {
 
     /// Every byte the authenticator covers: magic through the last record.
     var authenticatedBytes: [UInt8] {
-        var writer = ByteWriter()
+        var writer = ByteWriter(capacity: records.reduce(512 + slots.count * 128) {
+            $0 + 2 + $1.name.utf8.count + $1.nonce.count + 4 + $1.sealed.count
+        })
         writer.raw(StoreFormat.magic)
         writer.u16(StoreFormat.version)
         writer.raw(storeID)
@@ -318,7 +320,10 @@ struct StoreImage {
         let key = try Self.authenticatorKey(dataKey: dataKey, saveSalt: saveSalt)
         authenticatorTag = try AESGCM.seal(key: key, nonce: authenticatorNonce, plaintext: SecretBytes(zeroedCount: 0),
                                            aad: covered)
-        var bytes = covered + authenticatorNonce + authenticatorTag
+        var bytes = covered
+        bytes.reserveCapacity(covered.count + AESGCM.nonceSize + AESGCM.tagSize + StoreFormat.checksumSize)
+        bytes += authenticatorNonce
+        bytes += authenticatorTag
         bytes += try SHA256Digest.hash(bytes)
         guard bytes.count <= StoreFormat.maximumFileSize else {
             throw SecureStoreError(.invalidArgument, "the store would grow beyond 16 MiB; nothing was changed",
@@ -354,16 +359,17 @@ struct StoreImage {
     }
 
     static func recordAAD(storeID: [UInt8], saveSalt: [UInt8], count: Int, index: Int, name: String) -> [UInt8] {
-        var writer = ByteWriter()
-        let nameBytes = Array(name.utf8)
+        let nameCount = name.utf8.count
+        var writer = ByteWriter(capacity: StoreFormat.Label.recordAAD.count + storeID.count + saveSalt.count + 12
+                                    + nameCount)
         writer.raw(StoreFormat.Label.recordAAD)
         writer.u16(StoreFormat.version)
         writer.raw(storeID)
         writer.raw(saveSalt)
         writer.u32(UInt32(count))
         writer.u32(UInt32(index))
-        writer.u16(UInt16(nameBytes.count))
-        writer.raw(nameBytes)
+        writer.u16(UInt16(nameCount))
+        writer.raw(name.utf8)
         return writer.bytes
     }
 
