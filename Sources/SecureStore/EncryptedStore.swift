@@ -145,7 +145,7 @@ public final class EncryptedStore {
 
     static func open(at path: String, with secret: UnlockSecret, policy: ScryptPolicy) throws -> EncryptedStore {
         let bytes = try readFile(path)
-        let loaded = try load(StoreImage.parse(bytes, path: path), file: bytes, path: path, secret: secret,
+        let loaded = try load(parseForOpening(bytes, path: path), file: bytes, path: path, secret: secret,
                               knownKey: nil, policy: policy)
         return EncryptedStore(path: path, policy: policy, loaded: loaded, fileBytes: bytes, unlockSecret: secret)
     }
@@ -160,7 +160,7 @@ public final class EncryptedStore {
     ///   `rotateDataKey`), `.corrupt`, `.unsupportedVersion`, `.unsafePermissions`, `.notFound`, `.io`.
     public static func open(at path: String, agentDataKey: SecretBytes) throws -> EncryptedStore {
         let bytes = try readFile(path)
-        let loaded = try load(StoreImage.parse(bytes, path: path), file: bytes, path: path, secret: nil,
+        let loaded = try load(parseForOpening(bytes, path: path), file: bytes, path: path, secret: nil,
                               knownKey: agentDataKey, policy: .standard)
         return EncryptedStore(path: path, policy: .standard, loaded: loaded, fileBytes: bytes, unlockSecret: nil)
     }
@@ -405,8 +405,18 @@ public final class EncryptedStore {
         try SafeFile.read(path, what: "store", maximumSize: StoreFormat.maximumFileSize)
     }
 
+    /// Reads and parses the file without unlocking it, remembering the result for an `open` that may follow.
     private static func readImage(_ path: String) throws -> StoreImage {
-        try StoreImage.parse(readFile(path), path: path)
+        let bytes = try readFile(path)
+        let image = try StoreImage.parse(bytes, path: path)
+        ParsedStoreCache.shared.remember(image, parsedFrom: bytes, path: path)
+        return image
+    }
+
+    /// Parses `bytes` just read from `path`, unless `readImage` parsed these very bytes already.
+    private static func parseForOpening(_ bytes: [UInt8], path: String) throws -> StoreImage {
+        if let image = ParsedStoreCache.shared.take(parsedFrom: bytes, path: path) { return image }
+        return try StoreImage.parse(bytes, path: path)
     }
 
     /// Unlocks `image` with `secret` (or checks `knownKey`) and verifies the authenticator. Records are decrypted

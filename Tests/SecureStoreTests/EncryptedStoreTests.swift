@@ -243,6 +243,23 @@ final class EncryptedStoreTests: XCTestCase {
         }
     }
 
+    /// `open` reuses the parse of a preceding `profileNames(at:)` only for identical bytes: a file changed in between
+    /// (same size, valid checksum) is parsed and checked afresh.
+    func testOpenAfterListingSeesAFileChangedInBetween() throws {
+        let (store, key) = try makeStore()
+        try store.set(Fixtures.profile("a"))
+        let original = try Fixtures.bytes(storePath)
+        XCTAssertEqual(try EncryptedStore.profileNames(at: storePath), ["a"])
+        var damaged = Array(original[0..<(original.count - 32)])
+        damaged[damaged.count - AESGCM.nonceSize - AESGCM.tagSize - 1] ^= 0x01
+        damaged += try SHA256Digest.hash(damaged)
+        try Fixtures.write(damaged, to: storePath)
+        XCTAssertEqual(Fixtures.code { _ = try self.open(.keyFile(key)) }, .corrupt)
+        try Fixtures.write(original, to: storePath)
+        XCTAssertEqual(try EncryptedStore.profileNames(at: storePath), ["a"])
+        XCTAssertEqual(try open(.keyFile(key)).profile(named: "a"), Fixtures.profile("a"))
+    }
+
     /// A save re-encrypts records it never decoded byte for byte, under the new save salt.
     func testASaveCarriesUnreadRecordsOver() throws {
         let (store, key) = try makeStore()
