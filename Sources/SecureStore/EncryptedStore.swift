@@ -428,7 +428,8 @@ public final class EncryptedStore {
         var dataKey: SecretBytes?
         var openedSlot: KeySlot?
         var authentic = false
-        if let knownKey, knownKey.count == StoreFormat.dataKeySize, try image.isAuthentic(dataKey: knownKey, parsedFrom: file) {
+        if let knownKey, knownKey.count == StoreFormat.dataKeySize,
+           try image.isAuthentic(dataKey: knownKey, parsedFrom: file) {
             dataKey = knownKey
             authentic = true
         } else if let secret {
