@@ -54,7 +54,7 @@ public final class EncryptedStoreCatalog: ProfileCatalog {
         if names == nil { names = Set(try profileNames()) }
         guard names?.contains(name) == true else { return nil }
         let store = try unlockedStore()
-        guard let stored = store.profile(named: name) else { return nil }
+        guard let stored = try store.profile(named: name) else { return nil }
         return ProfileEntry(stored)
     }
 

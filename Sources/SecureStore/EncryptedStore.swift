@@ -18,15 +18,21 @@ public final class EncryptedStore {
     /// The slot `unlockSecret` opened, to avoid a second scrypt run when `changePassphrase` gets the same secret.
     private var unlockedSlot: KeySlot?
     private var image: StoreImage
-    private var profiles: [StoredProfile]
+    /// The profiles, decrypted on first read (the authenticator, which covers every record, verified on open).
+    private var records: RecordList
+    /// The file as this store last read or wrote it. A mutation that re-reads exactly these bytes under the lock
+    /// reuses what it already verified instead of parsing and authenticating the file again.
+    private var fileBytes: [UInt8]
 
-    private init(path: String, policy: ScryptPolicy, loaded: Loaded, unlockSecret: UnlockSecret?) {
+    private init(path: String, policy: ScryptPolicy, loaded: Loaded, fileBytes: [UInt8],
+                 unlockSecret: UnlockSecret?) {
         self.path = path
         self.policy = policy
         self.dataKey = loaded.dataKey
         self.unlockedSlot = loaded.slot
         self.image = loaded.image
-        self.profiles = loaded.profiles
+        self.records = loaded.records
+        self.fileBytes = fileBytes
         self.unlockSecret = unlockSecret
     }
 
@@ -111,8 +117,9 @@ public final class EncryptedStore {
         try SafeFile.replace(path, with: bytes, previous: nil, what: "store")
         withExtendedLifetime(lock) {}
         let store = EncryptedStore(path: path, policy: policy,
-                                   loaded: Loaded(image: image, dataKey: dataKey, profiles: [], slot: slots[0]),
-                                   unlockSecret: secrets[0])
+                                   loaded: Loaded(image: image, dataKey: dataKey, records: RecordList(path: path),
+                                                  slot: slots[0]),
+                                   fileBytes: bytes, unlockSecret: secrets[0])
         store.lockTimeout = lockTimeout
         return store
     }
@@ -127,7 +134,8 @@ public final class EncryptedStore {
     /// - Parameters:
     ///   - path: the store path.
     ///   - secret: a passphrase or key file matching one of the store's slots.
-    /// - Returns: the unlocked store with every profile decrypted and verified.
+    /// - Returns: the unlocked store. The file authenticator, which covers every record, has verified; each profile
+    ///   is decrypted (and its own tag verified) when it is first read.
     /// - Throws: `SecureStoreError`: `.wrongPassphrase` / `.wrongKeyFile` if no slot opens, `.corrupt` if anything
     ///   was altered (including out-of-bound KDF parameters, rejected before the KDF runs), `.unsupportedVersion`,
     ///   `.unsafePermissions`, `.notFound`, `.io`.
@@ -136,8 +144,10 @@ public final class EncryptedStore {
     }
 
     static func open(at path: String, with secret: UnlockSecret, policy: ScryptPolicy) throws -> EncryptedStore {
-        let loaded = try load(readImage(path), path: path, secret: secret, knownKey: nil, policy: policy)
-        return EncryptedStore(path: path, policy: policy, loaded: loaded, unlockSecret: secret)
+        let bytes = try readFile(path)
+        let loaded = try load(parseForOpening(bytes, path: path), file: bytes, path: path, secret: secret,
+                              knownKey: nil, policy: policy)
+        return EncryptedStore(path: path, policy: policy, loaded: loaded, fileBytes: bytes, unlockSecret: secret)
     }
 
     /// For the unlock agent only: opens the store with a data key it already holds (from `agentDataKey()`), without
@@ -149,8 +159,10 @@ public final class EncryptedStore {
     /// - Throws: `SecureStoreError`: `.wrongKeyFile` if the key does not authenticate the store (for example after
     ///   `rotateDataKey`), `.corrupt`, `.unsupportedVersion`, `.unsafePermissions`, `.notFound`, `.io`.
     public static func open(at path: String, agentDataKey: SecretBytes) throws -> EncryptedStore {
-        let loaded = try load(readImage(path), path: path, secret: nil, knownKey: agentDataKey, policy: .standard)
-        return EncryptedStore(path: path, policy: .standard, loaded: loaded, unlockSecret: nil)
+        let bytes = try readFile(path)
+        let loaded = try load(parseForOpening(bytes, path: path), file: bytes, path: path, secret: nil,
+                              knownKey: agentDataKey, policy: .standard)
+        return EncryptedStore(path: path, policy: .standard, loaded: loaded, fileBytes: bytes, unlockSecret: nil)
     }
 
     /// For the unlock agent only: the store's data key, so the agent can later `open(at:agentDataKey:)` without the
@@ -162,13 +174,16 @@ public final class EncryptedStore {
     // MARK: - Reading
 
     /// The profile names, in file order.
-    public var profileNames: [String] { profiles.map(\.name) }
+    public var profileNames: [String] { records.names }
 
-    /// The profile called `name`, or `nil`.
+    /// The profile called `name`, or `nil`. Only this profile's record is decrypted, once.
     ///
     /// - Parameter name: the exact (case-sensitive) profile name.
-    public func profile(named name: String) -> StoredProfile? {
-        profiles.first { $0.name == name }
+    /// - Throws: `SecureStoreError.corrupt` if its record does not verify or decode (the file authenticator verified,
+    ///   so only a writer holding the data key could have made such a record).
+    public func profile(named name: String) throws -> StoredProfile? {
+        guard let index = records.index(of: name) else { return nil }
+        return try records.profile(at: index)
     }
 
     // MARK: - Changing profiles
@@ -190,14 +205,14 @@ public final class EncryptedStore {
                                    hint: "give every setting a name")
         }
         try mutate { current in
-            if let index = current.profiles.firstIndex(where: { $0.name == profile.name }) {
-                current.profiles[index] = profile
+            if let index = current.records.index(of: profile.name) {
+                current.records.replace(at: index, with: profile)
             } else {
-                guard current.profiles.count < StoreFormat.maximumRecords else {
+                guard current.records.count < StoreFormat.maximumRecords else {
                     throw SecureStoreError(.invalidArgument, path: path, "the store \(path) is full",
                                            hint: "remove profiles you no longer need")
                 }
-                current.profiles.append(profile)
+                current.records.append(profile)
             }
             current.resealRecords = true
         }
@@ -208,10 +223,10 @@ public final class EncryptedStore {
     /// - Throws: `SecureStoreError`: `.profileNotFound` if there is none; the open and write errors.
     public func remove(named name: String) throws {
         try mutate { current in
-            guard let index = current.profiles.firstIndex(where: { $0.name == name }) else {
+            guard let index = current.records.index(of: name) else {
                 throw profileNotFound(name)
             }
-            current.profiles.remove(at: index)
+            current.records.remove(at: index)
             current.resealRecords = true
         }
     }
@@ -223,15 +238,17 @@ public final class EncryptedStore {
     public func rename(_ name: String, to newName: String) throws {
         try ProfileName.check(newName)
         try mutate { current in
-            guard let index = current.profiles.firstIndex(where: { $0.name == name }) else {
+            guard let index = current.records.index(of: name) else {
                 throw profileNotFound(name)
             }
             guard name != newName else { return }
-            guard !current.profiles.contains(where: { $0.name == newName }) else {
+            guard current.records.index(of: newName) == nil else {
                 throw SecureStoreError(.alreadyExists, path: path, "the store \(path) already has a profile \(newName)",
                                        hint: "remove it first or choose another name")
             }
-            current.profiles[index].name = newName
+            var renamed = try current.records.profile(at: index)
+            renamed.name = newName
+            current.records.replace(at: index, with: renamed)
             current.resealRecords = true
         }
     }
@@ -373,30 +390,48 @@ public final class EncryptedStore {
     private struct Loaded {
         var image: StoreImage
         var dataKey: SecretBytes
-        var profiles: [StoredProfile]
+        var records: RecordList
         var slot: KeySlot?
     }
 
     private struct Current {
         var image: StoreImage
         var dataKey: SecretBytes
-        var profiles: [StoredProfile]
+        var records: RecordList
         var resealRecords = false
     }
 
+    private static func readFile(_ path: String) throws -> [UInt8] {
+        try SafeFile.read(path, what: "store", maximumSize: StoreFormat.maximumFileSize)
+    }
+
+    /// Reads and parses the file without unlocking it, remembering the result for an `open` that may follow.
     private static func readImage(_ path: String) throws -> StoreImage {
-        let bytes = try SafeFile.read(path, what: "store", maximumSize: StoreFormat.maximumFileSize)
+        let bytes = try readFile(path)
+        let image = try StoreImage.parse(bytes, path: path)
+        ParsedStoreCache.shared.remember(image, parsedFrom: bytes, path: path)
+        return image
+    }
+
+    /// Parses `bytes` just read from `path`, unless `readImage` parsed these very bytes already.
+    private static func parseForOpening(_ bytes: [UInt8], path: String) throws -> StoreImage {
+        if let image = ParsedStoreCache.shared.take(parsedFrom: bytes, path: path) { return image }
         return try StoreImage.parse(bytes, path: path)
     }
 
-    /// Unlocks `image` with `secret` (or checks `knownKey`), verifies the authenticator, decrypts every record.
+    /// Unlocks `image` with `secret` (or checks `knownKey`) and verifies the authenticator. Records are decrypted
+    /// later, one by one, when read (`RecordList`): the authenticator already covers every sealed byte.
     private static func load(
-        _ image: StoreImage, path: String, secret: UnlockSecret?, knownKey: SecretBytes?, policy: ScryptPolicy
+        _ image: StoreImage, file: [UInt8], path: String, secret: UnlockSecret?, knownKey: SecretBytes?,
+        policy: ScryptPolicy
     ) throws -> Loaded {
         var dataKey: SecretBytes?
         var openedSlot: KeySlot?
-        if let knownKey, knownKey.count == StoreFormat.dataKeySize, try image.isAuthentic(dataKey: knownKey) {
+        var authentic = false
+        if let knownKey, knownKey.count == StoreFormat.dataKeySize,
+           try image.isAuthentic(dataKey: knownKey, parsedFrom: file) {
             dataKey = knownKey
+            authentic = true
         } else if let secret {
             for slot in image.slots {
                 if let key = try slot.unwrap(secret, storeID: image.storeID, policy: policy, path: path) {
@@ -412,12 +447,13 @@ public final class EncryptedStore {
                                    "the agent's data key does not open the store \(path): its data key was rotated "
                                    + "or the file was altered", hint: "unlock it again with its passphrase or key file")
         }
-        guard try image.isAuthentic(dataKey: dataKey) else {
+        guard try authentic || image.isAuthentic(dataKey: dataKey, parsedFrom: file) else {
             throw SecureStoreError.corrupt(path, "its authenticator does not verify: the header, a key slot or the "
                                            + "record list was altered")
         }
-        let profiles = try image.openRecords(dataKey: dataKey, path: path)
-        return Loaded(image: image, dataKey: dataKey, profiles: profiles, slot: openedSlot)
+        let recordKey = try StoreImage.recordKey(dataKey: dataKey, saveSalt: image.saveSalt)
+        let records = RecordList(sealedIn: image, recordKey: recordKey, path: path)
+        return Loaded(image: image, dataKey: dataKey, records: records, slot: openedSlot)
     }
 
     private static func wrongSecret(_ secret: UnlockSecret, image: StoreImage, path: String) -> SecureStoreError {
@@ -451,28 +487,38 @@ public final class EncryptedStore {
     private func mutate(_ change: (inout Current) throws -> Void) throws {
         let lock = try StoreLock(lockPath, storePath: path, timeout: lockTimeout)
         defer { withExtendedLifetime(lock) {} }
-        let freshBytes = try SafeFile.read(path, what: "store", maximumSize: StoreFormat.maximumFileSize)
-        let fresh = try StoreImage.parse(freshBytes, path: path)
+        let freshBytes = try Self.readFile(path)
         let loaded: Loaded
         do {
-            loaded = try Self.load(fresh, path: path, secret: unlockSecret, knownKey: dataKey, policy: policy)
+            if freshBytes == fileBytes {
+                // Unchanged since this store verified it (same bytes, authenticated under `dataKey`).
+                loaded = Loaded(image: image, dataKey: dataKey, records: records, slot: nil)
+            } else {
+                loaded = try Self.load(StoreImage.parse(freshBytes, path: path), file: freshBytes, path: path,
+                                       secret: unlockSecret, knownKey: dataKey, policy: policy)
+            }
         } catch let error as SecureStoreError where error.code == .wrongPassphrase || error.code == .wrongKeyFile {
             throw SecureStoreError(error.code, path: path,
                                    "the store \(path) was changed by another process and the secret it was opened "
                                    + "with no longer opens it; nothing was changed",
                                    hint: "open the store again with its current passphrase or key file")
         }
-        var current = Current(image: loaded.image, dataKey: loaded.dataKey, profiles: loaded.profiles)
+        var current = Current(image: loaded.image, dataKey: loaded.dataKey, records: loaded.records)
         if let slot = loaded.slot { unlockedSlot = slot }
         try change(&current)
         if current.resealRecords {
-            try current.image.seal(current.profiles, dataKey: current.dataKey)
+            // Every record is re-encrypted under the new save salt (FORMAT.md, *Saving*); records nobody read are
+            // decrypted for that, once, but not decoded.
+            let recordKey = try current.image.seal(plaintexts: try current.records.plaintexts(),
+                                                   dataKey: current.dataKey)
+            current.records = current.records.resealed(in: current.image, recordKey: recordKey)
         }
         let bytes = try current.image.encode(dataKey: current.dataKey)
         SafeFile.removeOrphanedTemporaries(of: path)
         try SafeFile.replace(path, with: bytes, previous: freshBytes, what: "store")
         image = current.image
         dataKey = current.dataKey
-        profiles = current.profiles
+        records = current.records
+        fileBytes = bytes
     }
 }

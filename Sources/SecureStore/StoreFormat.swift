@@ -292,7 +292,9 @@ struct StoreImage {
 
     /// Every byte the authenticator covers: magic through the last record.
     var authenticatedBytes: [UInt8] {
-        var writer = ByteWriter()
+        var writer = ByteWriter(capacity: records.reduce(512 + slots.count * 128) {
+            $0 + 2 + $1.name.utf8.count + $1.nonce.count + 4 + $1.sealed.count
+        })
         writer.raw(StoreFormat.magic)
         writer.u16(StoreFormat.version)
         writer.raw(storeID)
@@ -318,7 +320,10 @@ struct StoreImage {
         let key = try Self.authenticatorKey(dataKey: dataKey, saveSalt: saveSalt)
         authenticatorTag = try AESGCM.seal(key: key, nonce: authenticatorNonce, plaintext: SecretBytes(zeroedCount: 0),
                                            aad: covered)
-        var bytes = covered + authenticatorNonce + authenticatorTag
+        var bytes = covered
+        bytes.reserveCapacity(covered.count + AESGCM.nonceSize + AESGCM.tagSize + StoreFormat.checksumSize)
+        bytes += authenticatorNonce
+        bytes += authenticatorTag
         bytes += try SHA256Digest.hash(bytes)
         guard bytes.count <= StoreFormat.maximumFileSize else {
             throw SecureStoreError(.invalidArgument, "the store would grow beyond 16 MiB; nothing was changed",
@@ -328,8 +333,19 @@ struct StoreImage {
     }
 
     /// Whether `dataKey` authenticates the whole file (header, slots, record list).
-    func isAuthentic(dataKey: SecretBytes) throws -> Bool {
+    ///
+    /// - Parameter file: the file this image was just parsed from, unchanged. Its leading bytes equal
+    ///   `authenticatedBytes` (the encoding is canonical and parsing consumes every byte), so they are authenticated
+    ///   as read instead of re-encoding the whole record list.
+    func isAuthentic(dataKey: SecretBytes, parsedFrom file: [UInt8]? = nil) throws -> Bool {
         let key = try Self.authenticatorKey(dataKey: dataKey, saveSalt: saveSalt)
+        let trailer = AESGCM.nonceSize + AESGCM.tagSize + StoreFormat.checksumSize
+        if let file, file.count >= trailer {
+            return try file.withUnsafeBytes { bytes in
+                try AESGCM.open(key: key, nonce: authenticatorNonce, sealed: authenticatorTag,
+                                aad: UnsafeRawBufferPointer(rebasing: bytes[0..<(file.count - trailer)])) != nil
+            }
+        }
         return try AESGCM.open(key: key, nonce: authenticatorNonce, sealed: authenticatorTag,
                                aad: authenticatedBytes) != nil
     }
@@ -343,49 +359,72 @@ struct StoreImage {
     }
 
     static func recordAAD(storeID: [UInt8], saveSalt: [UInt8], count: Int, index: Int, name: String) -> [UInt8] {
-        var writer = ByteWriter()
-        let nameBytes = Array(name.utf8)
+        let nameCount = name.utf8.count
+        var writer = ByteWriter(capacity: StoreFormat.Label.recordAAD.count + storeID.count + saveSalt.count + 12
+                                    + nameCount)
         writer.raw(StoreFormat.Label.recordAAD)
         writer.u16(StoreFormat.version)
         writer.raw(storeID)
         writer.raw(saveSalt)
         writer.u32(UInt32(count))
         writer.u32(UInt32(index))
-        writer.u16(UInt16(nameBytes.count))
-        writer.raw(nameBytes)
+        writer.u16(UInt16(nameCount))
+        writer.raw(name.utf8)
         return writer.bytes
     }
 
     /// Replaces the records with `profiles`, sealed under a fresh per-save salt and fresh nonces.
     mutating func seal(_ profiles: [StoredProfile], dataKey: SecretBytes) throws {
+        _ = try seal(plaintexts: profiles.map { ($0.name, try RecordCodec.encode($0)) }, dataKey: dataKey)
+    }
+
+    /// Replaces the records with `plaintexts` (encoded profiles, by name), sealed under a fresh per-save salt and
+    /// fresh nonces.
+    ///
+    /// - Returns: the new record key, which opens the new records.
+    mutating func seal(
+        plaintexts: [(name: String, plaintext: SecretBytes)], dataKey: SecretBytes
+    ) throws -> SecretBytes {
         saveSalt = try Random.bytes(StoreFormat.saveSaltSize)
         let key = try Self.recordKey(dataKey: dataKey, saveSalt: saveSalt)
-        records = try profiles.enumerated().map { index, profile in
-            let nonce = try Random.bytes(AESGCM.nonceSize)
-            let plaintext = try RecordCodec.encode(profile)
-            guard plaintext.count + AESGCM.tagSize <= StoreFormat.maximumSealedRecord else {
-                throw SecureStoreError(.invalidArgument, "profile \(profile.name) is larger than the 1 MiB a record "
+        let sealer = try AESGCMKey(key, for: .encryption)
+        // One random draw for every nonce: a RAND_bytes call per record was a visible share of a 10,000-record save.
+        let nonces = try Random.bytes(AESGCM.nonceSize * plaintexts.count)
+        records = try plaintexts.enumerated().map { index, record in
+            guard record.plaintext.count + AESGCM.tagSize <= StoreFormat.maximumSealedRecord else {
+                throw SecureStoreError(.invalidArgument, "profile \(record.name) is larger than the 1 MiB a record "
                                        + "may hold", hint: "shorten its settings")
             }
-            let aad = Self.recordAAD(storeID: storeID, saveSalt: saveSalt, count: profiles.count, index: index,
-                                     name: profile.name)
-            return SealedRecord(name: profile.name, nonce: nonce,
-                                sealed: try AESGCM.seal(key: key, nonce: nonce, plaintext: plaintext, aad: aad))
+            let nonce = Array(nonces[index * AESGCM.nonceSize..<(index + 1) * AESGCM.nonceSize])
+            let aad = Self.recordAAD(storeID: storeID, saveSalt: saveSalt, count: plaintexts.count, index: index,
+                                     name: record.name)
+            return SealedRecord(name: record.name, nonce: nonce,
+                                sealed: try sealer.seal(nonce: nonce, plaintext: record.plaintext, aad: aad))
         }
+        return key
+    }
+
+    /// The verified plaintext of record `index`.
+    ///
+    /// - Parameter opener: this image's record key (`recordKey(dataKey:saveSalt:)`), set up for decryption.
+    /// - Throws: `SecureStoreError.corrupt` if the record does not verify.
+    func openRecord(at index: Int, with opener: AESGCMKey, path: String) throws -> SecretBytes {
+        let record = records[index]
+        let aad = Self.recordAAD(storeID: storeID, saveSalt: saveSalt, count: records.count, index: index,
+                                 name: record.name)
+        guard let plaintext = try aad.withUnsafeBytes({
+            try opener.open(nonce: record.nonce, sealed: record.sealed, aad: $0)
+        }) else { throw SecureStoreError.corrupt(path, "record \(index) does not verify") }
+        return plaintext
     }
 
     /// Decrypts every record; throws `corrupt` if any fails to verify or decode.
     func openRecords(dataKey: SecretBytes, path: String) throws -> [StoredProfile] {
-        let key = try Self.recordKey(dataKey: dataKey, saveSalt: saveSalt)
-        return try records.enumerated().map { index, record in
-            let aad = Self.recordAAD(storeID: storeID, saveSalt: saveSalt, count: records.count, index: index,
-                                     name: record.name)
-            guard let plaintext = try AESGCM.open(key: key, nonce: record.nonce, sealed: record.sealed, aad: aad) else {
-                throw SecureStoreError.corrupt(path, "record \(index) does not verify")
-            }
-            guard let profile = RecordCodec.decode(plaintext, name: record.name) else {
-                throw SecureStoreError.corrupt(path, "record \(index) does not decode")
-            }
+        let opener = try AESGCMKey(try Self.recordKey(dataKey: dataKey, saveSalt: saveSalt), for: .decryption)
+        return try records.indices.map { index in
+            guard let profile = RecordCodec.decode(try openRecord(at: index, with: opener, path: path),
+                                                   name: records[index].name)
+            else { throw SecureStoreError.corrupt(path, "record \(index) does not decode") }
             return profile
         }
     }

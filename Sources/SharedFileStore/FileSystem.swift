@@ -12,6 +12,12 @@ enum FileSystem {
         var mode: mode_t
         var owner: uid_t
         var group: gid_t
+
+        /// Hands the bytes over (leaving none here), so their new owner holds the only reference.
+        mutating func takeBytes() -> [UInt8] {
+            defer { bytes = [] }
+            return bytes
+        }
     }
 
     static func currentErrno() -> Int32 { errno }
@@ -153,9 +159,11 @@ enum FileSystem {
     /// when running as root, its owner) carries over; a new file is 0600.
     ///
     /// A failure leaves the file as it was: if only the final directory fsync fails (the rename happened but is not
-    /// known to be durable), the previous contents are put back (a new file is removed again).
+    /// known to be durable), the previous contents (`previous`, by default `existing`'s bytes) are put back (a new
+    /// file is removed again).
     static func replace(
-        _ path: String, with bytes: [UInt8], existing: ExistingFile?, reportedAs reported: String
+        _ path: String, with bytes: [UInt8], existing: ExistingFile?, previous: (() -> [UInt8])? = nil,
+        reportedAs reported: String
     ) throws {
         try writeAndRename(path, bytes: bytes, existing: existing, reportedAs: reported)
         let directory = Self.directory(of: path)
@@ -167,7 +175,8 @@ enum FileSystem {
             close(directoryDescriptor)
             if status != 0 && number != EINVAL {
                 if let existing {
-                    _ = try? writeAndRename(path, bytes: existing.bytes, existing: existing, reportedAs: reported)
+                    _ = try? writeAndRename(path, bytes: previous?() ?? existing.bytes, existing: existing,
+                                            reportedAs: reported)
                 } else {
                     unlink(path)
                 }

@@ -226,22 +226,33 @@ extension ProfileFile {
 
     // MARK: - Line surgery
 
-    /// Runs `edit` on a copy and keeps it only if the index rebuilds and `check` holds.
+    /// Runs `edit` and keeps it only if the index rebuilds and `check` holds; otherwise the document is as before.
+    ///
+    /// The edit runs in place and is undone by restoring the line tables and cutting the arena back to its old
+    /// length (the arena is append-only): editing a copy of the document copied the whole file-sized arena on every
+    /// edit, a fifth of the time of one edit in a 100,000-profile file.
     mutating func performEdit(_ edit: (inout ProfileFile) -> Void, check: (ProfileFile) -> Bool) throws {
-        var copy = self
-        edit(&copy)
+        let saved = (lines: lines, headers: headers, index: index, arenaCount: arena.count)
+        edit(&self)
+        func undo() {
+            lines = saved.lines
+            headers = saved.headers
+            index = saved.index
+            arena.removeSubrange(saved.arenaCount...)
+        }
         do {
-            copy.index = try ProfileFileIndex(lines: copy.lines, headers: copy.headers, arena: copy.arena,
-                                              kind: copy.kind, previous: index)
+            index = try ProfileFileIndex(lines: lines, headers: headers, arena: arena, kind: kind,
+                                         previous: saved.index)
         } catch {
+            undo()
             throw SharedFileError(.invalidArgument(
                 "the edit would make the file unreadable, so it was not made"), path: path)
         }
-        guard check(copy) else {
+        guard check(self) else {
+            undo()
             throw SharedFileError(.invalidArgument(
                 "the edit would not read back as written, so it was not made"), path: path)
         }
-        self = copy
     }
 
     /// The line ending new lines get: that of the first line that has one, else `\n`.

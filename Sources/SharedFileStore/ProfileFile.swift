@@ -11,6 +11,8 @@ public struct ProfileFile {
 
     /// Append-only byte arena: the original input, then the text of every line written by an edit.
     var arena: [UInt8]
+    /// How many leading bytes of `arena` are the input the document was parsed from.
+    let inputCount: Int
     var lines: [Line]
     var headers: [SectionHeader]
     var index: ProfileFileIndex
@@ -26,6 +28,7 @@ public struct ProfileFile {
         self.kind = kind
         self.path = path
         self.arena = bytes
+        inputCount = bytes.count
         var lines: [Line] = []
         var headers: [SectionHeader] = []
         var index = ProfileFileIndex(expectedLines: bytes.count / 40 + 1, expectedSections: bytes.count / 200 + 1)
@@ -103,6 +106,9 @@ public struct ProfileFile {
         }
         return output
     }
+
+    /// The bytes the document was parsed from, before any edit (the arena only ever grows after them).
+    var inputBytes: ArraySlice<UInt8> { arena[0..<inputCount] }
 
     /// The document as text (it is valid UTF-8: the parser rejects anything else).
     public var text: String { String(decoding: bytes, as: UTF8.self) }

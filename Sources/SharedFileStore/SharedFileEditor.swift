@@ -26,7 +26,8 @@ public enum SharedFileEditor {
     ///   - path: The file to edit (created if missing and the edit changes anything).
     ///   - kind: Whether it is a credentials or a config file.
     ///   - lockWaitSeconds: How long to wait for another editor's lock, clamped to 0…`maximumLockWaitSeconds`.
-    ///   - body: The edit; it sees the document as re-read under the lock. If it throws, nothing is written.
+    ///   - body: The edit; it sees the document as re-read under the lock and edits it in place (it must not assign
+    ///     another document to it). If it throws, nothing is written.
     /// - Returns: What `body` returns.
     /// - Throws: `SharedFileError` (`.locked` after the bounded wait, `.malformedFile` when the current file cannot be
     ///   parsed — it is left untouched —, filesystem errors with errno), or whatever `body` throws.
@@ -39,14 +40,18 @@ public enum SharedFileEditor {
         let wait = min(max(lockWaitSeconds.isNaN ? 0 : lockWaitSeconds, 0), maximumLockWaitSeconds)
         let lock = try FileLock(path: target + ".lock", waitSeconds: wait, reportedAs: path)
         defer { lock.release() }
-        let existing = try FileSystem.readIfPresent(target, reportedAs: path)
-        var document = try existing.map { try ProfileFile(parsing: $0.bytes, kind: kind, path: path) }
-            ?? ProfileFile(kind: kind, path: path)
+        var existing = try FileSystem.readIfPresent(target, reportedAs: path)
+        // The document takes the bytes over and keeps them as the start of its arena, which is what the result is
+        // compared with: holding a second reference here made the first edit copy the whole file.
+        var document = ProfileFile(kind: kind, path: path)
+        if existing != nil { document = try ProfileFile(parsing: existing!.takeBytes(), kind: kind, path: path) }
+        let inputCount = document.inputCount
         let result = try body(&document)
         let updated = document.bytes
-        if updated != existing?.bytes ?? [] || (existing == nil && !updated.isEmpty) {
+        if document.inputCount != inputCount || updated[...] != document.inputBytes {
             FileSystem.removeOrphanedTemporaries(of: target)
-            try FileSystem.replace(target, with: updated, existing: existing, reportedAs: path)
+            try FileSystem.replace(target, with: updated, existing: existing, previous: { Array(document.inputBytes) },
+                                   reportedAs: path)
         }
         return result
     }

@@ -34,7 +34,7 @@ struct DefaultCommand: ParsableCommand {
         ]
         let resolution = try CredentialResolver(sources: sources, environment: context.environment).resolve(request)
         let handle = try context.storeCatalog.unlockedStore()
-        let replaced = handle.profile(named: "default")
+        let replaced = try handle.profile(named: "default")
         var settings: [String: String] = [:]
         if let region = region ?? resolution.region { settings["region"] = region }
         let credentials = resolution.credentials

@@ -126,9 +126,12 @@ struct MigrateCommand: ParsableCommand {
 
         if dryRun {
             // Simulate the plaintext edits on in-memory copies, against what the store would hold.
-            let wouldHold = { (name: String) -> StoredProfile? in
-                plan.first { $0.name == name }?.imported ?? handle?.profile(named: name)
+            // Decrypted up front: reading a stored profile can fail (a corrupt record), the planner's lookup cannot.
+            var held = [String: StoredProfile]()
+            for name in eligible {
+                held[name] = try plan.first { $0.name == name }?.imported ?? handle?.profile(named: name)
             }
+            let wouldHold = { (name: String) -> StoredProfile? in held[name] }
             var changes = [String: PlaintextChanges]()
             var config = shared.config
             var credentials = shared.credentials
@@ -163,7 +166,7 @@ struct MigrateCommand: ParsableCommand {
         if !eligible.isEmpty {
             let reopened = try EncryptedStore.open(at: storePath, agentDataKey: try unlocked().agentDataKey())
             for entry in plan where entry.allowsPlaintextChanges {
-                let copy = reopened.profile(named: entry.name)
+                let copy = try reopened.profile(named: entry.name)
                 if let imported = entry.imported {
                     guard MigrationPlanner.verify(copy, matches: imported) else {
                         throw CLIFailure("after writing, the store \(storePath) does not hold exactly the imported "

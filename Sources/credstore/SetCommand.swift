@@ -77,7 +77,7 @@ struct SetCommand: ParsableCommand {
             return
         }
         let handle = try store.openStore(create: true)
-        let existing = handle.profile(named: profile)
+        let existing = try handle.profile(named: profile)
         var settings = existing?.settings ?? [:]
         if let region { settings["region"] = region }
         try handle.set(StoredProfile(name: profile, accessKeyID: accessKeyID, secretAccessKey: secret,

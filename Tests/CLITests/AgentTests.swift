@@ -130,7 +130,7 @@ final class AgentTests: XCTestCase {
         let start = Date()
         for _ in 0..<50 {
             let store = try XCTUnwrap(client.openStore(at: path))
-            XCTAssertEqual(store.profile(named: "default")?.accessKeyID, "AKIAIOSFODNN7EXAMPLE")
+            XCTAssertEqual(try store.profile(named: "default")?.accessKeyID, "AKIAIOSFODNN7EXAMPLE")
         }
         let elapsed = Date().timeIntervalSince(start)
         XCTAssertEqual(EncryptedStore.passphraseDerivationCount, before + 1, "50 unlocks through the agent ran scrypt")

@@ -34,7 +34,7 @@ final class ConcurrencyReaderStoreTests: XCTestCase {
                     tally.lock.unlock()
                     let opened = full ? try EncryptedStore.open(at: path, with: .keyFile(key), policy: Fixtures.cheap)
                         : nil
-                    guard names.first == "keep", !full || opened?.profile(named: "keep") != nil else {
+                    guard names.first == "keep", try !full || opened?.profile(named: "keep") != nil else {
                         throw SecureStoreError(.corrupt, "the keep profile is missing: \(names)")
                     }
                     tally.lock.lock()

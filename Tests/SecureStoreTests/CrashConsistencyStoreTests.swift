@@ -59,9 +59,9 @@ final class CrashConsistencyStoreTests: XCTestCase {
 
     func testKilledSetAndRemoveLeaveTheStateBeforeOrAfter() throws {
         try runTrials("set") { directory, last, store in
-            XCTAssertEqual(store.profile(named: "keep")?.secretAccessKey, Self.keepSecret)
+            XCTAssertEqual(try store.profile(named: "keep")?.secretAccessKey, Self.keepSecret)
             let expected = [last, last + 1].map { $0 % 3 == 0 || $0 == 0 ? nil : String($0) }
-            let seq = store.profile(named: "p")?.settings["seq"]
+            let seq = try store.profile(named: "p")?.settings["seq"]
             XCTAssertTrue(expected.contains(seq), "after step \(last): seq \(seq ?? "none")")
             return expected[0] == seq ? 0 : 1
         }
@@ -87,7 +87,7 @@ final class CrashConsistencyStoreTests: XCTestCase {
                                                        policy: Fixtures.cheap)
             XCTAssertEqual(byOther.agentDataKey(), store.agentDataKey())
             XCTAssertEqual(byPassphrase.agentDataKey(), store.agentDataKey())
-            XCTAssertEqual(store.profile(named: "keep")?.secretAccessKey, Self.keepSecret)
+            XCTAssertEqual(try store.profile(named: "keep")?.secretAccessKey, Self.keepSecret)
             return 0  // every rotation state opens alike; what matters is that all secrets agree on one key
         }
     }

@@ -121,4 +121,25 @@ final class CryptoVectorTests: XCTestCase {
         XCTAssertNil(try AESGCM.open(key: key, nonce: nonce, sealed: sealed, aad: [1, 3]))
         XCTAssertTrue(OpenSSLErrorQueue.drain().isEmpty, "a failed tag check must not leave errors queued")
     }
+
+    /// A key set up once (as a save re-encrypting every record uses it) gives, message after message, exactly what a
+    /// fresh context gives, and keeps working after a message whose tag fails.
+    func testOneKeyContextSealsAndOpensManyMessages() throws {
+        let key = try Random.secret(32)
+        let sealer = try AESGCMKey(key, for: .encryption)
+        let opener = try AESGCMKey(key, for: .decryption)
+        for index in 0..<20 {
+            let nonce = try Random.bytes(12)
+            let plaintext = SecretBytes(utf8: String(repeating: "record \(index) ", count: index))
+            let aad: [UInt8] = [UInt8(index), 7]
+            let sealed = try sealer.seal(nonce: nonce, plaintext: plaintext, aad: aad)
+            XCTAssertEqual(sealed, try AESGCM.seal(key: key, nonce: nonce, plaintext: plaintext, aad: aad))
+            var damaged = sealed
+            damaged[damaged.count - 1] ^= 1
+            XCTAssertNil(try aad.withUnsafeBytes { try opener.open(nonce: nonce, sealed: damaged, aad: $0) })
+            XCTAssertEqual(try aad.withUnsafeBytes { try opener.open(nonce: nonce, sealed: sealed, aad: $0) },
+                           plaintext, "message \(index)")
+        }
+        XCTAssertTrue(OpenSSLErrorQueue.drain().isEmpty)
+    }
 }

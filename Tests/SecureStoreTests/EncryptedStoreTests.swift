@@ -43,10 +43,10 @@ final class EncryptedStoreTests: XCTestCase {
         let reopened = try open(.keyFile(key))
         XCTAssertEqual(reopened.profileNames, ["default", "AWS PS Default", "prod/äöü@team:1"])
         XCTAssertEqual(try EncryptedStore.profileNames(at: storePath), reopened.profileNames)
-        XCTAssertEqual(reopened.profile(named: "AWS PS Default"), full)
-        XCTAssertEqual(reopened.profile(named: "default"), Fixtures.profile("default"))
-        XCTAssertNil(reopened.profile(named: "Default"))
-        XCTAssertEqual(reopened.profile(named: "AWS PS Default")?.expiration?.timeIntervalSince1970 ?? 0,
+        XCTAssertEqual(try reopened.profile(named: "AWS PS Default"), full)
+        XCTAssertEqual(try reopened.profile(named: "default"), Fixtures.profile("default"))
+        XCTAssertNil(try reopened.profile(named: "Default"))
+        XCTAssertEqual(try reopened.profile(named: "AWS PS Default")?.expiration?.timeIntervalSince1970 ?? 0,
                        1_767_225_600.123, accuracy: 0.0005)
         // Names are in clear, secrets are not.
         let raw = try Fixtures.bytes(storePath)
@@ -70,8 +70,8 @@ final class EncryptedStoreTests: XCTestCase {
         XCTAssertEqual(Fixtures.code { try store.set(Fixtures.profile("bad\nname")) }, .invalidArgument)
         let reopened = try open(.keyFile(key))
         XCTAssertEqual(reopened.profileNames, ["z", "b"])
-        XCTAssertEqual(reopened.profile(named: "b"), replaced)
-        XCTAssertEqual(reopened.profile(named: "z")?.name, "z")
+        XCTAssertEqual(try reopened.profile(named: "b"), replaced)
+        XCTAssertEqual(try reopened.profile(named: "z")?.name, "z")
     }
 
     func testConcurrentWritersNeverLoseAnUpdate() throws {
@@ -221,9 +221,63 @@ final class EncryptedStoreTests: XCTestCase {
             var opened: EncryptedStore?
             let code = Fixtures.code { opened = try self.open(.keyFile(key)) }
             XCTAssertEqual(code, .corrupt, "byte \(offset)")
-            XCTAssertNil(opened?.profile(named: "default"), "byte \(offset)")
+            XCTAssertNil(try opened?.profile(named: "default"), "byte \(offset)")
             XCTAssertEqual(try Fixtures.bytes(storePath), damaged, "byte \(offset): open must not write")
         }
+    }
+
+    /// Records are decrypted only when read, so the file authenticator (which covers every sealed byte) is what
+    /// refuses a record nobody reads: open fails before any profile is asked for.
+    func testAFlipInARecordThatIsNeverReadIsRefusedOnOpen() throws {
+        let (store, key) = try makeStore()
+        for name in ["a", "b", "c"] { try store.set(Fixtures.profile(name)) }
+        let original = try Fixtures.bytes(storePath)
+        let image = try StoreImage.parse(original, path: storePath)
+        let lastRecordEnd = original.count - 32 - AESGCM.nonceSize - AESGCM.tagSize
+        for offset in [lastRecordEnd - 1, lastRecordEnd - image.records[2].sealed.count] {
+            var damaged = Array(original[0..<(original.count - 32)])
+            damaged[offset] ^= 0x01
+            damaged += try SHA256Digest.hash(damaged)
+            try Fixtures.write(damaged, to: storePath)
+            XCTAssertEqual(Fixtures.code { _ = try self.open(.keyFile(key)) }, .corrupt, "byte \(offset)")
+        }
+    }
+
+    /// `open` reuses the parse of a preceding `profileNames(at:)` only for identical bytes: a file changed in between
+    /// (same size, valid checksum) is parsed and checked afresh.
+    func testOpenAfterListingSeesAFileChangedInBetween() throws {
+        let (store, key) = try makeStore()
+        try store.set(Fixtures.profile("a"))
+        let original = try Fixtures.bytes(storePath)
+        XCTAssertEqual(try EncryptedStore.profileNames(at: storePath), ["a"])
+        var damaged = Array(original[0..<(original.count - 32)])
+        damaged[damaged.count - AESGCM.nonceSize - AESGCM.tagSize - 1] ^= 0x01
+        damaged += try SHA256Digest.hash(damaged)
+        try Fixtures.write(damaged, to: storePath)
+        XCTAssertEqual(Fixtures.code { _ = try self.open(.keyFile(key)) }, .corrupt)
+        try Fixtures.write(original, to: storePath)
+        XCTAssertEqual(try EncryptedStore.profileNames(at: storePath), ["a"])
+        XCTAssertEqual(try open(.keyFile(key)).profile(named: "a"), Fixtures.profile("a"))
+    }
+
+    /// A save re-encrypts records it never decoded byte for byte, under the new save salt.
+    func testASaveCarriesUnreadRecordsOver() throws {
+        let (store, key) = try makeStore()
+        let profiles = [Fixtures.profile("a", settings: ["region": "eu-west-1"]), Fixtures.profile("b"),
+                        Fixtures.profile("c", settings: ["output": "json", "region": "us-east-2"])]
+        for profile in profiles { try store.set(profile) }
+        let before = try StoreImage.parse(try Fixtures.bytes(storePath), path: storePath)
+        let reopened = try open(.keyFile(key))
+        try reopened.set(Fixtures.profile("b", settings: ["region": "ap-south-1"]))
+        let after = try StoreImage.parse(try Fixtures.bytes(storePath), path: storePath)
+        XCTAssertNotEqual(after.saveSalt, before.saveSalt)
+        XCTAssertNotEqual(after.records[0].sealed, before.records[0].sealed)
+        let check = try open(.keyFile(key))
+        XCTAssertEqual(check.profileNames, ["a", "b", "c"])
+        XCTAssertEqual(try check.profile(named: "a"), profiles[0])
+        XCTAssertEqual(try check.profile(named: "b"), Fixtures.profile("b", settings: ["region": "ap-south-1"]))
+        XCTAssertEqual(try check.profile(named: "c"), profiles[2])
+        XCTAssertEqual(try reopened.profile(named: "c"), profiles[2])
     }
 
     /// An attacker who also recomputes the unkeyed checksum still gets nothing accepted.
@@ -305,20 +359,26 @@ final class EncryptedStoreTests: XCTestCase {
             // Without the data key the attacker cannot fix the authenticator...
             try rewrite(image, dataKey: nil)
             XCTAssertEqual(Fixtures.code { _ = try self.open(.keyFile(key)) }, .corrupt, label)
-            // ...and even with a valid authenticator, each record's AAD (position, count, name, store) catches it,
-            // except dropping the last record, which only the authenticator can see.
+            // ...and even with a valid authenticator (made with the data key), each record's AAD (position, count,
+            // name, store) catches it when the record is read or re-encrypted (records are decrypted lazily), except
+            // dropping the last record, which only the authenticator can see.
             guard label != "dropped" else { continue }
             try rewrite(image, dataKey: dataKey)
-            XCTAssertEqual(Fixtures.code { _ = try self.open(.keyFile(key)) }, .corrupt, label + " (re-authenticated)")
+            let written = try Fixtures.bytes(storePath)
+            let opened = try open(.keyFile(key))
+            XCTAssertEqual(Fixtures.code { _ = try opened.profile(named: opened.profileNames[0]) }, .corrupt,
+                           label + " (re-authenticated, read)")
+            XCTAssertEqual(Fixtures.code { try opened.set(Fixtures.profile("delta")) }, .corrupt,
+                           label + " (re-authenticated, save)")
+            XCTAssertEqual(try Fixtures.bytes(storePath), written, label + ": a refused save writes nothing")
         }
         // The foreign store's records mean nothing here even re-authenticated with its own data key.
         var moved = foreignImage
         moved.records = [original.records[0]]
         try Fixtures.write(try { var copy = moved; return try copy.encode(dataKey: foreign.agentDataKey()) }(),
                            to: foreignPath)
-        XCTAssertEqual(Fixtures.code {
-            _ = try EncryptedStore.open(at: foreignPath, with: .keyFile(key), policy: Fixtures.cheap)
-        }, .corrupt)
+        let opened = try EncryptedStore.open(at: foreignPath, with: .keyFile(key), policy: Fixtures.cheap)
+        XCTAssertEqual(Fixtures.code { _ = try opened.profile(named: "alpha") }, .corrupt)
     }
 
     func testKDFParametersOutOfBoundsAreRejectedBeforeTheKDFRuns() throws {

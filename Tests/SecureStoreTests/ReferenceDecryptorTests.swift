@@ -214,7 +214,8 @@ final class ReferenceDecryptorTests: XCTestCase {
         let key = SecretBytes(Array(0..<32) as [UInt8])
         let store = try EncryptedStore.open(at: storePath, with: .keyFile(key))
         XCTAssertEqual(store.profileNames, ["default"])
-        XCTAssertEqual(store.profile(named: "default"), Fixtures.profile("default", settings: ["region": "us-east-1"]))
+        XCTAssertEqual(try store.profile(named: "default"),
+                       Fixtures.profile("default", settings: ["region": "us-east-1"]))
         let keyPath = directory.file("key")
         try Fixtures.write(Array(0..<32), to: keyPath)
         let reference = try runDecryptor(["--store", storePath, "--key-file", keyPath])

@@ -39,6 +39,24 @@ final class ProfileFileEditingTests: XCTestCase {
 
         """
 
+    /// Edits run in place; one that fails its read-back check is undone completely (lines, index, arena).
+    func testARefusedEditLeavesTheDocumentAsItWas() throws {
+        let text = "# top\n[default]\naws_access_key_id = \(accessKey)\n\n[dev]\nregion = eu-west-1\n"
+        var document = try ProfileFile(parsing: text, kind: .credentials)
+        let arenaCount = document.arena.count
+        XCTAssertThrowsError(try document.performEdit({ file in
+            file.insertLine(Array("output = json".utf8), after: 2)
+        }, check: { _ in false }))
+        XCTAssertEqual(document.text, text)
+        XCTAssertEqual(document.arena.count, arenaCount)
+        XCTAssertEqual(document.profileNames, ["default", "dev"])
+        XCTAssertNil(document.value(forKey: "output", inProfile: "default"))
+        try document.setValue("json", forKey: "output", inProfile: "default")
+        XCTAssertEqual(document.value(forKey: "output", inProfile: "default")?.stringValue, "json")
+        XCTAssertEqual(document.value(forKey: "region", inProfile: "dev")?.stringValue, "eu-west-1")
+        XCTAssertEqual(Array(document.inputBytes), Array(text.utf8))
+    }
+
     func testSettingOneKeyChangesExactlyOneLineAndKeepsComments() throws {
         var document = try ProfileFile(parsing: credentials, kind: .credentials)
         try document.setValue("eu-west-1", forKey: "region", inProfile: "default")
