@@ -161,11 +161,11 @@ final class LookupCLITests: XCTestCase {
         XCTAssertEqual(both["AccessKeyId"] as? String, Self.otherKeyID)
         XCTAssertEqual((both["Source"] as? [String: Any])?["StoreTypeName"] as? String, "SharedCredentialsFile")
         // Location only: that file's default profile.
-        try home.write("[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPL2\naws_secret_access_key = x\n",
+        try home.write("[default]\naws_access_key_id = AKIAIOSFODNN2EXAMPLE\naws_secret_access_key = x\n",
                        to: "elsewhere/creds")
         let only = try json(try credstore(["get", "--profile-location", home.path + "/elsewhere/creds", "--json"])
             .stdout)
-        XCTAssertEqual(only["AccessKeyId"] as? String, "AKIAIOSFODNN7EXAMPL2")
+        XCTAssertEqual(only["AccessKeyId"] as? String, "AKIAIOSFODNN2EXAMPLE")
         XCTAssertEqual((only["Source"] as? [String: Any])?["ProfileName"] as? String, "default")
         // A missing location is an error, not a fall-through.
         let missing = try credstore(["get", "--profile-location", home.path + "/nope"])
@@ -205,7 +205,7 @@ final class LookupCLITests: XCTestCase {
     }
 
     func testDefaultChainStoreThenSharedThenPSDefault() throws {
-        try credstore(["set", "--profile", "AWS PS Default", "--access-key", "AKIAIOSFODNN7EXAMPL3"],
+        try credstore(["set", "--profile", "AWS PS Default", "--access-key", "AKIAIOSFODNN3EXAMPLE"],
                       stdin: Self.secret + "\n")
         func source() throws -> (String?, String?) {
             let object = try json(try credstore(["get", "--json"]).stdout)
@@ -256,14 +256,14 @@ final class LookupCLITests: XCTestCase {
         chmod(failing, 0o755)
         try home.write("""
             [profile helper]
-            credential_process = \(script) AKIAIOSFODNN7EXAMPL4
+            credential_process = \(script) AKIAIOSFODNN4EXAMPLE
             region = ap-south-1
             [profile broken]
             credential_process = \(failing)
 
             """, to: ".aws/config")
         let object = try json(try credstore(["get", "--profile", "helper", "--json"]).stdout)
-        XCTAssertEqual(object["AccessKeyId"] as? String, "AKIAIOSFODNN7EXAMPL4")
+        XCTAssertEqual(object["AccessKeyId"] as? String, "AKIAIOSFODNN4EXAMPLE")
         XCTAssertEqual(object["Region"] as? String, "ap-south-1")
         XCTAssertEqual((object["Source"] as? [String: Any])?["StoreTypeName"] as? String, "CredentialProcess")
         let broken = try credstore(["get", "--profile", "broken"])
