@@ -167,22 +167,15 @@ final class KDFParameterList {
 
 /// A thread-safe counter.
 final class RunCounter: @unchecked Sendable {
-    // @unchecked: `count` is only touched under `lock`.
-    private var lock = pthread_mutex_t()
+    // @unchecked: `count` is only touched under `mutex`.
+    private let mutex = ProcessMutex()
     private var count = 0
 
-    init() { pthread_mutex_init(&lock, nil) }
-    deinit { pthread_mutex_destroy(&lock) }
-
     func increment() {
-        pthread_mutex_lock(&lock)
-        count += 1
-        pthread_mutex_unlock(&lock)
+        mutex.withLock { count += 1 }
     }
 
     var value: Int {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        return count
+        mutex.withLock { count }
     }
 }

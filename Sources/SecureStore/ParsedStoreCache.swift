@@ -1,5 +1,3 @@
-import Foundation
-
 /// The store file last parsed without unlocking (`EncryptedStore.profileNames(at:)`, `slots(at:)`), so that the
 /// `open` which usually follows does not parse the same bytes again.
 ///
@@ -8,33 +6,33 @@ import Foundation
 /// itself, and uses the remembered image only when those bytes are identical to the ones it was parsed from (parsing
 /// is a pure function of the bytes); it then takes it, so the cache holds at most one file, and none after an open.
 final class ParsedStoreCache: @unchecked Sendable {
-    // @unchecked: every stored property is only touched with `lock` held.
+    // @unchecked: every stored property is only touched with `mutex` held.
     static let shared = ParsedStoreCache()
 
-    private let lock = NSLock()
+    private let mutex = ProcessMutex()
     private var path: String?
     private var bytes: [UInt8] = []
     private var image: StoreImage?
 
     /// Remembers that `bytes`, read from `path`, parse to `image`.
     func remember(_ image: StoreImage, parsedFrom bytes: [UInt8], path: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        self.path = path
-        self.bytes = bytes
-        self.image = image
+        mutex.withLock {
+            self.path = path
+            self.bytes = bytes
+            self.image = image
+        }
     }
 
     /// The image `bytes` parse to, if they are exactly the bytes last remembered for `path`; forgets it either way.
     func take(parsedFrom bytes: [UInt8], path: String) -> StoreImage? {
-        lock.lock()
-        defer {
-            self.path = nil
-            self.bytes = []
-            image = nil
-            lock.unlock()
+        mutex.withLock {
+            defer {
+                self.path = nil
+                self.bytes = []
+                self.image = nil
+            }
+            guard self.path == path, self.bytes == bytes else { return nil }
+            return self.image
         }
-        guard self.path == path, self.bytes == bytes else { return nil }
-        return image
     }
 }
