@@ -26,7 +26,9 @@ struct CredStore: ParsableCommand {
     /// Runs the command line and maps every error to an `error:` / `hint:` pair on stderr and a stable exit code.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            // The commands that run before every AWS call skip ArgumentParser's reflection when their command line is
+            // a plain one (see DirectParser); everything else, help and every error included, goes through it.
+            var command = try DirectParser.command(for: Array(CommandLine.arguments.dropFirst())) ?? parseAsRoot()
             try command.run()
         } catch let failure as CLIFailure {
             failure.report()
