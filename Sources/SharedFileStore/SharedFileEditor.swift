@@ -48,7 +48,7 @@ public enum SharedFileEditor {
         let inputCount = document.inputCount
         let result = try body(&document)
         let updated = document.bytes
-        if document.inputCount != inputCount || updated[...] != document.inputBytes {
+        if document.inputCount != inputCount || !document.bytesEqualInput(updated) {
             FileSystem.removeOrphanedTemporaries(of: target)
             try FileSystem.replace(target, with: updated, existing: existing, previous: { Array(document.inputBytes) },
                                    reportedAs: path)
