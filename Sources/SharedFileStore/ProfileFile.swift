@@ -19,8 +19,8 @@ public struct ProfileFile {
     var lines: [Line]
     var headers: [SectionHeader]
     var index: ProfileFileIndex
-    /// The limit on `arena.count`; a stored copy of `maximumByteCount` so that tests can lower it.
-    var byteLimit = ProfileFile.maximumByteCount
+    /// The limit on `arena.count`: `maximumByteCount`, lower only in tests.
+    let byteLimit: Int
     /// The line changes of the edit in progress, so `performEdit` can undo them without copying the line table.
     var journal: [LineChange]?
     /// Set when an edit would have grown the arena past `byteLimit` (the edit is then undone).
@@ -34,8 +34,14 @@ public struct ProfileFile {
     ///   - path: The file's path, for error messages.
     /// - Throws: `SharedFileError` with code `.malformedFile`, naming the file and the 1-based line.
     public init(parsing bytes: [UInt8], kind: ProfileFileKind, path: String? = nil) throws {
-        guard bytes.count <= Self.maximumByteCount else {
-            throw SharedFileError(.tooLarge(limit: Self.maximumByteCount), path: path)
+        try self.init(parsing: bytes, kind: kind, path: path, byteLimit: Self.maximumByteCount)
+    }
+
+    /// Parses `bytes`, refusing documents (and later edits) beyond `byteLimit` bytes, at most `maximumByteCount`.
+    init(parsing bytes: [UInt8], kind: ProfileFileKind, path: String?, byteLimit: Int) throws {
+        self.byteLimit = min(byteLimit, Self.maximumByteCount)
+        guard bytes.count <= self.byteLimit else {
+            throw SharedFileError(.tooLarge(limit: self.byteLimit), path: path)
         }
         self.kind = kind
         self.path = path
@@ -128,13 +134,30 @@ public struct ProfileFile {
         return output
     }
 
-    /// Whether `bytes` equals the input the document was parsed from (one `memcmp`, not a byte-by-byte loop).
-    func bytesEqualInput(_ bytes: [UInt8]) -> Bool {
-        guard bytes.count == inputCount else { return false }
-        return bytes.withUnsafeBufferPointer { output in
-            arena.withUnsafeBufferPointer { input in
-                output.isEmpty || memcmp(output.baseAddress!, input.baseAddress!, inputCount) == 0
+    /// Whether `bytes` would equal the input the document was parsed from, found without building them: runs of
+    /// lines adjacent in the arena are compared with `memcmp` at their place in the input (an unedited document is
+    /// one run at offset 0; a line rewritten with the same text compares equal, as it should).
+    var isUnchangedFromInput: Bool {
+        arena.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return true }  // nothing parsed, nothing added
+            var output = 0
+            var runStart = 0
+            var runEnd = 0
+            func runMatches() -> Bool {
+                let length = runEnd - runStart
+                guard length <= inputCount - output else { return false }
+                if runStart != output && memcmp(base + runStart, base + output, length) != 0 { return false }
+                output += length
+                return true
             }
+            for line in lines {
+                if line.start != runEnd {
+                    guard runMatches() else { return false }
+                    runStart = line.start
+                }
+                runEnd = line.end
+            }
+            return runMatches() && output == inputCount
         }
     }
 

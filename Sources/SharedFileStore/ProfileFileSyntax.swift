@@ -157,8 +157,52 @@ enum LineClassifier {
             return .header(Int32(headers.count - 1))
         }
         if ASCII.isIndent(lead) { return .continuation }
-        let property = try parseProperty(bytes, start: start, end: end, lineNumber: lineNumber)
-        return .property(PropertyFlags(keyIsValid: property.keyIsValid, hasEmptyValue: property.hasEmptyValue))
+        return .property(try propertyFlags(bytes, start: start, end: end, lineNumber: lineNumber))
+    }
+
+    /// What `parseProperty` would say of the line's key and value, without scanning the value: a value is empty
+    /// exactly when the first byte after `=` and the whitespace following it is the end of the line or a comment
+    /// marker preceded by whitespace. Most of a credentials file's bytes are values (secret keys), and scanning them
+    /// was a fifth of an edit of a 100,000-profile file.
+    ///
+    /// - Throws: `SyntaxProblem`, exactly as `parseProperty` does.
+    static func propertyFlags(
+        _ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, lineNumber: Int
+    ) throws -> PropertyFlags {
+        var equals = start
+        var keyIsValid = true
+        while true {
+            guard equals < end else {
+                throw SyntaxProblem(line: lineNumber, message: "expected an '=' sign defining a property")
+            }
+            let byte = bytes[equals]
+            if byte == ASCII.equals { break }
+            if ASCII.isTrimmable(byte) {
+                keyIsValid = false
+            } else if ASCII.isCommentMarker(byte) && equals > start && ASCII.isTrimmable(bytes[equals - 1]) {
+                // A comment starts before any '=' (parseProperty stops at it too).
+                throw SyntaxProblem(line: lineNumber, message: "expected an '=' sign defining a property")
+            }
+            equals += 1
+        }
+        var keyEnd = equals
+        while keyEnd > start && ASCII.isTrimmable(bytes[keyEnd - 1]) { keyEnd -= 1 }
+        guard keyEnd > start else {
+            throw SyntaxProblem(line: lineNumber, message: "the property has no name before '='")
+        }
+        if !keyIsValid {
+            // Whitespace after the key (before '=') does not make it invalid; only whitespace inside it does.
+            keyIsValid = true
+            for position in start..<keyEnd where ASCII.isTrimmable(bytes[position]) {
+                keyIsValid = false
+                break
+            }
+        }
+        var valueStart = equals + 1
+        while valueStart < end && ASCII.isTrimmable(bytes[valueStart]) { valueStart += 1 }
+        let hasEmptyValue = valueStart == end
+            || (ASCII.isCommentMarker(bytes[valueStart]) && ASCII.isTrimmable(bytes[valueStart - 1]))
+        return PropertyFlags(keyIsValid: keyIsValid, hasEmptyValue: hasEmptyValue)
     }
 
     private static func parseHeader(

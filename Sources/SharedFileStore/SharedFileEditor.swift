@@ -47,8 +47,8 @@ public enum SharedFileEditor {
         if existing != nil { document = try ProfileFile(parsing: existing!.takeBytes(), kind: kind, path: path) }
         let inputCount = document.inputCount
         let result = try body(&document)
-        let updated = document.bytes
-        if document.inputCount != inputCount || !document.bytesEqualInput(updated) {
+        if document.inputCount != inputCount || !document.isUnchangedFromInput {
+            let updated = document.bytes
             FileSystem.removeOrphanedTemporaries(of: target)
             try FileSystem.replace(target, with: updated, existing: existing, previous: { Array(document.inputBytes) },
                                    reportedAs: path)

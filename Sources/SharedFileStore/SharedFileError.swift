@@ -101,7 +101,7 @@ public struct SharedFileError: Error, CustomStringConvertible, Equatable {
             return "\(fileName) is being edited by another process (lock \(lockPath) still held after "
                 + "\(formatSeconds(seconds)) s)"
         case .tooLarge(let limit):
-            return "\(fileName) is too large: credstore reads and edits shared files of at most \(limit) bytes (4 GiB), "
+            return "\(fileName) is too large: credstore reads and edits shared files of at most \(limit) bytes, "
                 + "including the lines an edit rewrites"
         case .system(let operation, let number):
             return "\(fileName): \(operation) failed: \(String(cString: strerror(number))) (errno \(number))"
