@@ -117,21 +117,29 @@ public struct ProfileFile {
     /// The document's bytes: the input, byte for byte, plus the effect of any edits.
     public var bytes: [UInt8] {
         var output = [UInt8]()
-        output.reserveCapacity(lines.reduce(0) { $0 + $1.length + $1.eolLength })
+        let runs = arenaRuns
+        output.reserveCapacity(runs.reduce(0) { $0 + $1.count })
         arena.withUnsafeBufferPointer { buffer in
-            // Runs of lines that are adjacent in the arena (all of an unedited input) are copied at once.
-            var runStart = 0
-            var runEnd = 0
-            for line in lines {
-                if line.start != runEnd {
-                    output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<runEnd]))
-                    runStart = line.start
-                }
-                runEnd = line.end
-            }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<runEnd]))
+            for run in runs { output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[run])) }
         }
         return output
+    }
+
+    /// The document's bytes as ranges of the arena, in order: runs of lines adjacent in the arena (all of an
+    /// unedited input) form one range, so a one-line edit of a large file is three ranges.
+    var arenaRuns: [Range<Int>] {
+        var runs: [Range<Int>] = []
+        var runStart = 0
+        var runEnd = 0
+        for line in lines {
+            if line.start != runEnd {
+                if runEnd > runStart { runs.append(runStart..<runEnd) }
+                runStart = line.start
+            }
+            runEnd = line.end
+        }
+        if runEnd > runStart { runs.append(runStart..<runEnd) }
+        return runs
     }
 
     /// Whether `bytes` would equal the input the document was parsed from, found without building them: runs of

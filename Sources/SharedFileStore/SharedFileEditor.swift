@@ -48,10 +48,10 @@ public enum SharedFileEditor {
         let inputCount = document.inputCount
         let result = try body(&document)
         if document.inputCount != inputCount || !document.isUnchangedFromInput {
-            let updated = document.bytes
             FileSystem.removeOrphanedTemporaries(of: target)
-            try FileSystem.replace(target, with: updated, existing: existing, previous: { Array(document.inputBytes) },
-                                   reportedAs: path)
+            try FileSystem.replace(target, with: FileSystem.FileContent(buffer: document.arena,
+                                                                         runs: document.arenaRuns),
+                                   existing: existing, previous: { Array(document.inputBytes) }, reportedAs: path)
         }
         return result
     }

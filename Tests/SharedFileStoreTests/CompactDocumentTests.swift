@@ -132,6 +132,7 @@ final class CompactDocumentTests: XCTestCase {
         XCTAssertGreaterThan(document.arena.count, document.inputCount)
         try document.setValue("yaml", forKey: "output", inProfile: "dev")
         XCTAssertFalse(document.isUnchangedFromInput)
+        XCTAssertEqual(document.arenaRuns.count, 3)  // before the line, the rewritten line, after it
         try document.setValue("json", forKey: "output", inProfile: "dev")
         XCTAssertTrue(document.isUnchangedFromInput)
         XCTAssertTrue(try document.removeValue(forKey: "output", inProfile: "dev"))
@@ -154,6 +155,9 @@ final class CompactDocumentTests: XCTestCase {
                 }
             }
             XCTAssertEqual(document.isUnchangedFromInput, document.bytes == Array(text.utf8), "round \(round)")
+            // The runs written to disk are the lines, in order.
+            let lineByLine = document.lines.flatMap { document.arena[$0.start..<$0.end] }
+            XCTAssertEqual(document.arenaRuns.flatMap { document.arena[$0] }, lineByLine, "round \(round)")
         }
     }
 }
