@@ -6,6 +6,22 @@ import Darwin
 
 /// The POSIX calls behind reading and safely replacing a shared file. Every failure keeps its errno.
 enum FileSystem {
+    /// What to write: runs of one buffer, in order. An edited document is written from its arena this way, without
+    /// building its output first (a 20 MB copy for a 100,000-profile file).
+    struct FileContent {
+        var buffer: [UInt8]
+        var runs: [Range<Int>]
+
+        init(buffer: [UInt8], runs: [Range<Int>]) {
+            self.buffer = buffer
+            self.runs = runs
+        }
+
+        init(_ bytes: [UInt8]) {
+            self.init(buffer: bytes, runs: [0..<bytes.count])
+        }
+    }
+
     /// What an existing file looked like before an edit.
     struct ExistingFile {
         var bytes: [UInt8]
@@ -162,10 +178,10 @@ enum FileSystem {
     /// known to be durable), the previous contents (`previous`, by default `existing`'s bytes) are put back (a new
     /// file is removed again).
     static func replace(
-        _ path: String, with bytes: [UInt8], existing: ExistingFile?, previous: (() -> [UInt8])? = nil,
+        _ path: String, with content: FileContent, existing: ExistingFile?, previous: (() -> [UInt8])? = nil,
         reportedAs reported: String
     ) throws {
-        try writeAndRename(path, bytes: bytes, existing: existing, reportedAs: reported)
+        try writeAndRename(path, content: content, existing: existing, reportedAs: reported)
         let directory = Self.directory(of: path)
         let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if directoryDescriptor >= 0 {
@@ -175,8 +191,8 @@ enum FileSystem {
             close(directoryDescriptor)
             if status != 0 && number != EINVAL {
                 if let existing {
-                    _ = try? writeAndRename(path, bytes: previous?() ?? existing.bytes, existing: existing,
-                                            reportedAs: reported)
+                    _ = try? writeAndRename(path, content: FileContent(previous?() ?? existing.bytes),
+                                            existing: existing, reportedAs: reported)
                 } else {
                     unlink(path)
                 }
@@ -186,7 +202,7 @@ enum FileSystem {
         }
     }
 
-    private static func writeAndRename(_ path: String, bytes: [UInt8], existing: ExistingFile?,
+    private static func writeAndRename(_ path: String, content: FileContent, existing: ExistingFile?,
                                        reportedAs reported: String) throws {
         let directory = Self.directory(of: path)
         let name = path.split(separator: "/").last.map(String.init) ?? "file"
@@ -217,16 +233,19 @@ enum FileSystem {
                 guard fchown(descriptor, existing.owner, existing.group) == 0 else { throw fail("setting the owner") }
             }
         }
-        var written = 0
-        while written < bytes.count {
-            let count = fails(.write) ? -1 : bytes.withUnsafeBytes { buffer in
-                write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+        try content.buffer.withUnsafeBytes { buffer in
+            for run in content.runs {
+                var written = run.lowerBound
+                while written < run.upperBound {
+                    let count = fails(.write) ? -1 : write(descriptor, buffer.baseAddress! + written,
+                                                          run.upperBound - written)
+                    if count < 0 {
+                        if errno == EINTR { continue }
+                        throw fail("writing the file")
+                    }
+                    written += count
+                }
             }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw fail("writing the file")
-            }
-            written += count
         }
         guard !fails(.fsync), fsync(descriptor) == 0 else { throw fail("flushing the file to disk") }
         guard close(descriptor) == 0 else {

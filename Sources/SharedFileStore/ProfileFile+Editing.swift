@@ -2,6 +2,13 @@
 // new lines with the file's own line ending, and is checked by reading the document back: if the result would not
 // read back as intended, the document is left unchanged and the edit throws.
 
+/// One change to a document's line table, as `performEdit` journals it to undo a failed edit.
+enum LineChange {
+    case replaced(Int, Line)
+    case inserted(Int)
+    case removed(Int, [Line])
+}
+
 extension ProfileFile {
     // MARK: - Profiles
 
@@ -74,6 +81,7 @@ extension ProfileFile {
         let lowerKey = key.lowercased()
         try performEdit({ document in
             let sectionIndex = document.ensureProfileSection(name)
+            guard sectionIndex >= 0 else { return }  // the header did not fit (`arenaIsFull`): undone
             if let property = document.lastProperty(matching: lowerKey, inProfile: name) {
                 document.replaceValue(of: property, with: Array(value.utf8))
                 document.deleteContinuations(of: property)
@@ -118,6 +126,7 @@ extension ProfileFile {
         let subLine = Array("\(subKey) = \(value)".utf8)
         try performEdit({ document in
             let sectionIndex = document.ensureProfileSection(name)
+            guard sectionIndex >= 0 else { return }  // the header did not fit (`arenaIsFull`): undone
             guard let property = document.lastProperty(matching: lowerKey, inProfile: name) else {
                 let anchor = document.insertionAnchor(inSection: sectionIndex)
                 document.insertLine(Array("\(lowerKey) =".utf8), after: anchor)
@@ -228,17 +237,32 @@ extension ProfileFile {
 
     /// Runs `edit` and keeps it only if the index rebuilds and `check` holds; otherwise the document is as before.
     ///
-    /// The edit runs in place and is undone by restoring the line tables and cutting the arena back to its old
-    /// length (the arena is append-only): editing a copy of the document copied the whole file-sized arena on every
-    /// edit, a fifth of the time of one edit in a 100,000-profile file.
+    /// The edit runs in place and is undone from a journal of the lines it changed, by cutting the headers table and
+    /// the arena back to their old lengths (both are append-only): keeping a copy of the line table made the edit's
+    /// first change copy all of it (11 MB for a 100,000-profile file), and editing a copy of the document copied
+    /// the whole arena.
     mutating func performEdit(_ edit: (inout ProfileFile) -> Void, check: (ProfileFile) -> Bool) throws {
-        let saved = (lines: lines, headers: headers, index: index, arenaCount: arena.count)
+        let saved = (index: index, headerCount: headers.count, arenaCount: arena.count)
+        journal = []
+        arenaIsFull = false
         edit(&self)
         func undo() {
-            lines = saved.lines
-            headers = saved.headers
+            for change in (journal ?? []).reversed() {
+                switch change {
+                case .replaced(let lineIndex, let old): lines[lineIndex] = old
+                case .inserted(let lineIndex): lines.remove(at: lineIndex)
+                case .removed(let lineIndex, let old): lines.insert(contentsOf: old, at: lineIndex)
+                }
+            }
+            journal = nil
+            arenaIsFull = false
+            headers.removeSubrange(saved.headerCount...)
             index = saved.index
             arena.removeSubrange(saved.arenaCount...)
+        }
+        if arenaIsFull {
+            undo()
+            throw SharedFileError(.tooLarge(limit: byteLimit), path: path)
         }
         do {
             index = try ProfileFileIndex(lines: lines, headers: headers, arena: arena, kind: kind,
@@ -253,6 +277,24 @@ extension ProfileFile {
             throw SharedFileError(.invalidArgument(
                 "the edit would not read back as written, so it was not made"), path: path)
         }
+        journal = nil
+    }
+
+    // Every change of `lines` goes through these three, which journal it for `performEdit`'s undo.
+
+    mutating func setLine(_ lineIndex: Int, to line: Line) {
+        journal?.append(.replaced(lineIndex, lines[lineIndex]))
+        lines[lineIndex] = line
+    }
+
+    mutating func insertLine(_ line: Line, at lineIndex: Int) {
+        journal?.append(.inserted(lineIndex))
+        lines.insert(line, at: lineIndex)
+    }
+
+    mutating func removeLines(_ range: ClosedRange<Int>) {
+        journal?.append(.removed(range.lowerBound, Array(lines[range])))
+        lines.removeSubrange(range)
     }
 
     /// The line ending new lines get: that of the first line that has one, else `\n`.
@@ -264,8 +306,15 @@ extension ProfileFile {
     }
 
     /// Appends `content` plus `eol` to the arena and classifies it as a line.
+    ///
+    /// When the arena would grow past `byteLimit`, nothing is appended, `arenaIsFull` is set and a blank line is
+    /// returned; `performEdit` then undoes the edit and throws `.fileTooLarge`.
     mutating func makeLine(_ content: [UInt8], eol: [UInt8]) -> Line {
         let start = arena.count
+        guard !arenaIsFull, content.count + eol.count <= byteLimit - start else {
+            arenaIsFull = true
+            return Line(start: 0, length: 0, eolLength: 0, kind: .blank)
+        }
         arena += content
         arena += eol
         let kind = arena.withUnsafeBufferPointer { buffer in
@@ -273,13 +322,13 @@ extension ProfileFile {
             (try? LineClassifier.classify(buffer, start: start, length: content.count, lineNumber: 0, kind: self.kind,
                                           headers: &headers)) ?? .comment
         }
-        return Line(start: start, length: Int32(content.count), eolLength: Int8(eol.count), kind: kind)
+        return Line(start: start, length: content.count, eolLength: eol.count, kind: kind)
     }
 
     mutating func replaceLine(_ lineIndex: Int, with content: [UInt8]) {
         let old = lines[lineIndex]
         let eol = Array(arena[old.contentEnd..<old.end])
-        lines[lineIndex] = makeLine(content, eol: eol)
+        setLine(lineIndex, to: makeLine(content, eol: eol))
     }
 
     /// Inserts a line after `anchor` (-1 for the top), giving the anchor a line ending if it was the unterminated
@@ -288,13 +337,13 @@ extension ProfileFile {
         let eol = preferredLineEnding
         if anchor >= 0 && lines[anchor].eolLength == 0 {
             let old = lines[anchor]
-            lines[anchor] = makeLine(Array(arena[old.start..<old.contentEnd]), eol: eol)
+            setLine(anchor, to: makeLine(Array(arena[old.start..<old.contentEnd]), eol: eol))
         }
-        lines.insert(makeLine(content, eol: eol), at: anchor + 1)
+        insertLine(makeLine(content, eol: eol), at: anchor + 1)
     }
 
     mutating func deleteLines(_ lineIndices: [Int]) {
-        for lineIndex in Set(lineIndices).sorted(by: >) { lines.remove(at: lineIndex) }
+        for lineIndex in Set(lineIndices).sorted(by: >) { removeLines(lineIndex...lineIndex) }
     }
 
     mutating func appendSectionHeader(_ name: String) {
@@ -305,8 +354,8 @@ extension ProfileFile {
         insertLine(Array(header.utf8), after: lines.count - 1)
     }
 
-    /// The last effective section of profile `name`, appending a header first when there is none. Only for use inside
-    /// `performEdit`: it rebuilds the index after appending.
+    /// The last effective section of profile `name`, appending a header first when there is none (-1 when the header
+    /// would not fit under `byteLimit`). Only for use inside `performEdit`: it rebuilds the index after appending.
     mutating func ensureProfileSection(_ name: String) -> Int {
         if let last = effectiveSections(ofProfile: name).last { return last }
         appendSectionHeader(name)
@@ -318,8 +367,9 @@ extension ProfileFile {
 
     /// The line after which a new property of the section goes: its last property (or continuation), else the header.
     func insertionAnchor(inSection section: Int) -> Int {
-        let record = index.sections[section]
-        guard let lastProperty = index.properties[record.properties].last else { return record.headerLine }
+        guard let lastProperty = index.properties(of: section, lines: lines).last else {
+            return index.sections[section].headerLine
+        }
         return lastProperty.lastLine
     }
 
@@ -329,7 +379,7 @@ extension ProfileFile {
         var result: [PropertyRef] = []
         arena.withUnsafeBufferPointer { buffer in
             for section in effectiveSections(ofProfile: name) {
-                for property in index.properties[index.sections[section].properties] {
+                for property in index.properties(of: section, lines: lines) {
                     guard case .property(let flags) = lines[property.line].kind, flags.keyIsValid,
                           Int(layout(ofPropertyLine: property.line, buffer).keyEnd) == wanted.count else { continue }
                     let start = lines[property.line].start
@@ -378,20 +428,24 @@ extension ProfileFile {
                 content += [ASCII.space] + arena[base + Int(info.commentStart)..<line.contentEnd]
             }
         }
-        lines[property.line] = makeLine(content, eol: Array(arena[line.contentEnd..<line.end]))
+        setLine(property.line, to: makeLine(content, eol: Array(arena[line.contentEnd..<line.end])))
     }
 
     func indentation(ofLine lineIndex: Int) -> [UInt8] {
         let line = lines[lineIndex]
-        guard case .continuation(let start, _) = line.kind else { return Array("  ".utf8) }
-        return Array(arena[line.start..<line.start + Int(start)])
+        guard case .continuation = line.kind else { return Array("  ".utf8) }
+        let text = arena.withUnsafeBufferPointer { LineClassifier.trimmed($0, start: line.start, end: line.contentEnd) }
+        return Array(arena[line.start..<text.lowerBound])
     }
 
     /// The trimmed key of a sub-property line, or `nil` when it has no `=`.
     func subKey(ofLine lineIndex: Int) -> String? {
         let line = lines[lineIndex]
-        guard case .continuation(let start, let end) = line.kind else { return nil }
-        let text = arena[line.start + Int(start)..<line.start + Int(end)]
+        guard case .continuation = line.kind else { return nil }
+        let bounds = arena.withUnsafeBufferPointer {
+            LineClassifier.trimmed($0, start: line.start, end: line.contentEnd)
+        }
+        let text = arena[bounds]
         guard let equals = text.firstIndex(of: ASCII.equals) else { return nil }
         var keyEnd = equals
         while keyEnd > text.startIndex && ASCII.isTrimmable(arena[keyEnd - 1]) { keyEnd -= 1 }
@@ -403,7 +457,7 @@ extension ProfileFile {
     mutating func deleteSection(_ section: Int) {
         let record = index.sections[section]
         var last = record.headerLine
-        if let lastProperty = index.properties[record.properties].last { last = lastProperty.lastLine }
+        if let lastProperty = index.properties(of: section, lines: lines).last { last = lastProperty.lastLine }
         var first = record.headerLine
         func isBlank(_ lineIndex: Int) -> Bool {
             if case .blank = lines[lineIndex].kind { return true }
@@ -418,6 +472,6 @@ extension ProfileFile {
         } else if first == 0 || isBlank(first - 1) {
             last += followingBlanks
         }
-        lines.removeSubrange(first...last)
+        removeLines(first...last)
     }
 }

@@ -9,6 +9,9 @@ public struct ProfileFile {
     /// The file the document was read from (used in error messages), if any.
     public let path: String?
 
+    /// The largest document (input plus the lines edits write): line records hold 32-bit offsets.
+    static let maximumByteCount = Int(UInt32.max)
+
     /// Append-only byte arena: the original input, then the text of every line written by an edit.
     var arena: [UInt8]
     /// How many leading bytes of `arena` are the input the document was parsed from.
@@ -16,6 +19,12 @@ public struct ProfileFile {
     var lines: [Line]
     var headers: [SectionHeader]
     var index: ProfileFileIndex
+    /// The limit on `arena.count`: `maximumByteCount`, lower only in tests.
+    let byteLimit: Int
+    /// The line changes of the edit in progress, so `performEdit` can undo them without copying the line table.
+    var journal: [LineChange]?
+    /// Set when an edit would have grown the arena past `byteLimit` (the edit is then undone).
+    var arenaIsFull = false
 
     /// Parses `bytes` as a file of the given kind.
     ///
@@ -25,13 +34,22 @@ public struct ProfileFile {
     ///   - path: The file's path, for error messages.
     /// - Throws: `SharedFileError` with code `.malformedFile`, naming the file and the 1-based line.
     public init(parsing bytes: [UInt8], kind: ProfileFileKind, path: String? = nil) throws {
+        try self.init(parsing: bytes, kind: kind, path: path, byteLimit: Self.maximumByteCount)
+    }
+
+    /// Parses `bytes`, refusing documents (and later edits) beyond `byteLimit` bytes, at most `maximumByteCount`.
+    init(parsing bytes: [UInt8], kind: ProfileFileKind, path: String?, byteLimit: Int) throws {
+        self.byteLimit = min(byteLimit, Self.maximumByteCount)
+        guard bytes.count <= self.byteLimit else {
+            throw SharedFileError(.tooLarge(limit: self.byteLimit), path: path)
+        }
         self.kind = kind
         self.path = path
         self.arena = bytes
         inputCount = bytes.count
         var lines: [Line] = []
         var headers: [SectionHeader] = []
-        var index = ProfileFileIndex(expectedLines: bytes.count / 40 + 1, expectedSections: bytes.count / 200 + 1)
+        var index = ProfileFileIndex(expectedSections: bytes.count / 200 + 1)
         do {
             try bytes.withUnsafeBufferPointer { buffer in
                 try Self.scanLines(buffer, kind: kind, lines: &lines, headers: &headers, index: &index)
@@ -52,6 +70,7 @@ public struct ProfileFile {
         headers: inout [SectionHeader], index: inout ProfileFileIndex
     ) throws {
         lines.reserveCapacity(buffer.count / 30 + 1)
+        headers.reserveCapacity(buffer.count / 200 + 1)
         guard let base = buffer.baseAddress else { return }
         var start = 0
         var lineNumber = 1
@@ -74,7 +93,7 @@ public struct ProfileFile {
             let lineKind = try LineClassifier.classify(
                 buffer, start: start, length: contentEnd - start, lineNumber: lineNumber, kind: kind,
                 headers: &headers, checkUTF8: checkUTF8)
-            let line = Line(start: start, length: Int32(contentEnd - start), eolLength: Int8(eol), kind: lineKind)
+            let line = Line(start: start, length: contentEnd - start, eolLength: eol, kind: lineKind)
             try index.append(line, at: lines.count, buffer: buffer)
             lines.append(line)
             start = contentEnd + eol
@@ -98,13 +117,56 @@ public struct ProfileFile {
     /// The document's bytes: the input, byte for byte, plus the effect of any edits.
     public var bytes: [UInt8] {
         var output = [UInt8]()
-        output.reserveCapacity(lines.reduce(0) { $0 + Int($1.length) + Int($1.eolLength) })
+        let runs = arenaRuns
+        output.reserveCapacity(runs.reduce(0) { $0 + $1.count })
         arena.withUnsafeBufferPointer { buffer in
-            for line in lines {
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[line.start..<line.end]))
-            }
+            for run in runs { output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[run])) }
         }
         return output
+    }
+
+    /// The document's bytes as ranges of the arena, in order: runs of lines adjacent in the arena (all of an
+    /// unedited input) form one range, so a one-line edit of a large file is three ranges.
+    var arenaRuns: [Range<Int>] {
+        var runs: [Range<Int>] = []
+        var runStart = 0
+        var runEnd = 0
+        for line in lines {
+            if line.start != runEnd {
+                if runEnd > runStart { runs.append(runStart..<runEnd) }
+                runStart = line.start
+            }
+            runEnd = line.end
+        }
+        if runEnd > runStart { runs.append(runStart..<runEnd) }
+        return runs
+    }
+
+    /// Whether `bytes` would equal the input the document was parsed from, found without building them: runs of
+    /// lines adjacent in the arena are compared with `memcmp` at their place in the input (an unedited document is
+    /// one run at offset 0; a line rewritten with the same text compares equal, as it should).
+    var isUnchangedFromInput: Bool {
+        arena.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return true }  // nothing parsed, nothing added
+            var output = 0
+            var runStart = 0
+            var runEnd = 0
+            func runMatches() -> Bool {
+                let length = runEnd - runStart
+                guard length <= inputCount - output else { return false }
+                if runStart != output && memcmp(base + runStart, base + output, length) != 0 { return false }
+                output += length
+                return true
+            }
+            for line in lines {
+                if line.start != runEnd {
+                    guard runMatches() else { return false }
+                    runStart = line.start
+                }
+                runEnd = line.end
+            }
+            return runMatches() && output == inputCount
+        }
     }
 
     /// The bytes the document was parsed from, before any edit (the arena only ever grows after them).
@@ -177,8 +239,7 @@ public struct ProfileFile {
         var map = PropertyMap<ProfileValue>()
         arena.withUnsafeBufferPointer { buffer in
             for sectionIndex in sections {
-                let section = index.sections[sectionIndex]
-                for property in index.properties[section.properties] {
+                for property in index.properties(of: sectionIndex, lines: lines) {
                     guard case .property(let flags) = lines[property.line].kind, flags.keyIsValid else { continue }
                     let info = layout(ofPropertyLine: property.line, buffer)
                     map[key(of: property, info, buffer)] = value(of: property, info, buffer)
@@ -232,8 +293,9 @@ public struct ProfileFile {
         var texts: [UnsafeBufferPointer<UInt8>] = []
         for lineIndex in property.line + 1...property.lastLine {
             let line = lines[lineIndex]
-            if case .continuation(let start, let end) = line.kind {
-                texts.append(UnsafeBufferPointer(rebasing: buffer[line.start + Int(start)..<line.start + Int(end)]))
+            if case .continuation = line.kind {
+                let text = LineClassifier.trimmed(buffer, start: line.start, end: line.contentEnd)
+                texts.append(UnsafeBufferPointer(rebasing: buffer[text]))
             }
         }
         return texts

@@ -1,17 +1,42 @@
-/// A property line and the last of its continuation lines (line indices; equal when it has none).
+/// A property line and the last of its continuation lines (line indices; equal when it has none). Not stored: it is
+/// derived from the lines of one section when a query or an edit needs it (`ProfileFileIndex.properties(of:lines:)`).
 struct PropertyRef {
     var line: Int
     var lastLine: Int
 }
 
-/// A `[...]` section: its header line, its properties (a range of `ProfileFileIndex.properties`), the last line
-/// before the next header, and the previous section of the same name (merging duplicates without searching).
+/// A `[...]` section: its header line, the last line before the next header, and the previous section of the same
+/// name (merging duplicates without searching).
+///
+/// 16 bytes (32-bit fields; a document has fewer than 2^32 lines, see `Line`): the index of a 100,000-profile file
+/// is rebuilt after every edit, and no per-property table is kept (a section's properties are its lines).
 struct SectionRecord {
+    private static let none = UInt32.max
+
     var header: Int32  // index into `ProfileFile.headers`
-    var headerLine: Int
-    var lastLine: Int
-    var properties: Range<Int>
-    var previousSameName: Int
+    private var headerLine32: UInt32
+    private var lastLine32: UInt32
+    private var previousSameName32: UInt32
+
+    init(header: Int32, headerLine: Int) {
+        self.header = header
+        headerLine32 = UInt32(headerLine)
+        lastLine32 = UInt32(headerLine)
+        previousSameName32 = Self.none
+    }
+
+    var headerLine: Int { Int(headerLine32) }
+
+    var lastLine: Int {
+        get { Int(lastLine32) }
+        set { lastLine32 = UInt32(newValue) }
+    }
+
+    /// The previous section of the same name, or -1.
+    var previousSameName: Int {
+        get { previousSameName32 == Self.none ? -1 : Int(previousSameName32) }
+        set { previousSameName32 = newValue < 0 ? Self.none : UInt32(newValue) }
+    }
 }
 
 /// Sections of one type by name, in order of first appearance. One probe per section: the table maps a name to
@@ -23,7 +48,7 @@ struct SectionChains {
     /// Names in order of first appearance.
     private(set) var order: [String] = []
     /// The last section of each name, parallel to `order`.
-    private var lastSection: [Int] = []
+    private var lastSection: [UInt32] = []
     /// Indices into `order`, or -1; the count is a power of two, at most half full.
     private var slots: [Int32] = []
 
@@ -38,7 +63,7 @@ struct SectionChains {
         guard !slots.isEmpty else { return nil }
         let slot = probe(name, hash: Self.hash(name))
         let entry = slots[slot]
-        return entry >= 0 ? lastSection[Int(entry)] : nil
+        return entry >= 0 ? Int(lastSection[Int(entry)]) : nil
     }
 
     func contains(_ name: String) -> Bool { self[last: name] != nil }
@@ -48,12 +73,12 @@ struct SectionChains {
         let slot = probe(name, hash: Self.hash(name))
         let entry = slots[slot]
         if entry >= 0 {
-            sections[section].previousSameName = lastSection[Int(entry)]
-            lastSection[Int(entry)] = section
+            sections[section].previousSameName = Int(lastSection[Int(entry)])
+            lastSection[Int(entry)] = UInt32(section)
         } else {
             slots[slot] = Int32(order.count)
             order.append(name)
-            lastSection.append(section)
+            lastSection.append(UInt32(section))
         }
     }
 
@@ -92,30 +117,30 @@ struct SectionChains {
 /// The section structure of a document, built in one linear pass over its classified lines.
 struct ProfileFileIndex {
     var sections: [SectionRecord] = []
-    var properties: [PropertyRef] = []
     var profiles = SectionChains()
     var ssoSessions = SectionChains()
     var services = SectionChains()
     var others = SectionChains()
     var hasPrefixedDefault = false
 
-    private var currentProperty = -1
+    private var hasProperty = false
     private var currentPropertyHasEmptyValue = false
     /// The last line of the open section, stored into it when it closes (one write per section, not per line).
     private var currentLastLine = -1
 
     /// An empty index; feed it every line with `append(_:at:buffer:)`, then call `finish(headers:kind:)`.
-    init(expectedLines: Int, expectedSections: Int) {
+    init(expectedSections: Int) {
         sections.reserveCapacity(expectedSections)
-        properties.reserveCapacity(expectedLines)
     }
 
     /// Builds the index of already classified lines, reusing `previous`'s name tables when the headers are the same.
     init(lines: [Line], headers: [SectionHeader], arena: [UInt8], kind: ProfileFileKind,
          previous: ProfileFileIndex? = nil) throws {
-        self.init(expectedLines: lines.count, expectedSections: previous?.sections.count ?? headers.count)
+        self.init(expectedSections: previous?.sections.count ?? headers.count)
         try arena.withUnsafeBufferPointer { buffer in
-            for (lineIndex, line) in lines.enumerated() { try append(line, at: lineIndex, buffer: buffer) }
+            try lines.withUnsafeBufferPointer { lines in
+                for lineIndex in lines.indices { try append(lines[lineIndex], at: lineIndex, buffer: buffer) }
+            }
         }
         finish(headers: headers, kind: kind, previous: previous)
     }
@@ -124,51 +149,61 @@ struct ProfileFileIndex {
     ///
     /// - Throws: `SyntaxProblem` for a property or continuation before any header, a continuation with no property
     ///   above it in its section, or a sub-property line without a key or `=`.
+    @inline(__always)
     mutating func append(_ line: Line, at lineIndex: Int, buffer: UnsafeBufferPointer<UInt8>) throws {
         switch line.kind {
         case .blank, .comment:
-            currentLastLine = lineIndex
+            break
         case .header(let header):
             closeLastSection()
-            sections.append(SectionRecord(header: header, headerLine: lineIndex, lastLine: lineIndex,
-                                          properties: properties.count..<properties.count, previousSameName: -1))
-            currentProperty = -1
-            currentLastLine = lineIndex
+            sections.append(SectionRecord(header: header, headerLine: lineIndex))
+            hasProperty = false
         case .property(let info):
             guard !sections.isEmpty else {
                 throw SyntaxProblem(line: lineIndex + 1, message:
                     "a property must come after a section header such as [default] (expected a profile definition)")
             }
-            properties.append(PropertyRef(line: lineIndex, lastLine: lineIndex))
-            currentProperty = properties.count - 1
+            hasProperty = true
             currentPropertyHasEmptyValue = info.hasEmptyValue
-            currentLastLine = lineIndex
-        case .continuation(let start, let end):
+        case .continuation:
             guard !sections.isEmpty else {
                 throw SyntaxProblem(line: lineIndex + 1, message:
                     "an indented line must come after a section header and a property (expected a profile "
                     + "definition)")
             }
-            guard currentProperty >= 0 else {
+            guard hasProperty else {
                 throw SyntaxProblem(line: lineIndex + 1, message:
                     "an indented line must continue a property, but none precedes it in this section "
                     + "(expected a property definition, found continuation)")
             }
             if currentPropertyHasEmptyValue {
-                try LineClassifier.checkSubProperty(
-                    UnsafeBufferPointer(rebasing: buffer[line.start + Int(start)..<line.start + Int(end)]),
-                    lineNumber: lineIndex + 1)
+                let text = LineClassifier.trimmed(buffer, start: line.start, end: line.contentEnd)
+                try LineClassifier.checkSubProperty(UnsafeBufferPointer(rebasing: buffer[text]),
+                                                    lineNumber: lineIndex + 1)
             }
-            properties[currentProperty].lastLine = lineIndex
-            currentLastLine = lineIndex
         }
+        currentLastLine = lineIndex
     }
 
     private mutating func closeLastSection() {
         guard !sections.isEmpty else { return }
-        let last = sections.count - 1
-        sections[last].properties = sections[last].properties.lowerBound..<properties.count
-        sections[last].lastLine = currentLastLine
+        sections[sections.count - 1].lastLine = currentLastLine
+    }
+
+    /// The properties of section `section`, in file order: each property line with its continuation lines (blank
+    /// and comment lines between them are skipped, as the SDKs do).
+    func properties(of section: Int, lines: [Line]) -> [PropertyRef] {
+        let record = sections[section]
+        var result: [PropertyRef] = []
+        guard record.lastLine > record.headerLine else { return result }
+        for lineIndex in record.headerLine + 1...record.lastLine {
+            switch lines[lineIndex].kind {
+            case .property: result.append(PropertyRef(line: lineIndex, lastLine: lineIndex))
+            case .continuation where !result.isEmpty: result[result.count - 1].lastLine = lineIndex
+            default: break
+            }
+        }
+        return result
     }
 
     /// Links sections of the same name; call once after the last line.

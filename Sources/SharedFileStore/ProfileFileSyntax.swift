@@ -90,28 +90,37 @@ enum LineKind {
     /// Index into `ProfileFile.headers`.
     case header(Int32)
     case property(PropertyFlags)
-    /// An indented line: trimmed text at `[start, end)` relative to the line start.
-    case continuation(start: Int32, end: Int32)
+    /// An indented line. Its trimmed text is recomputed on demand (`LineClassifier.trimmed`): storing its offsets
+    /// made every line record 8 bytes larger.
+    case continuation
 }
 
 /// One physical line: content at `arena[start ..< start + length]`, followed by `eolLength` bytes of `\n` or
 /// `\r\n` (0 for a last line without a newline).
+///
+/// 16 bytes (32-bit offsets): a 100,000-profile file has 700,000 lines, and with `Int` offsets the line table alone
+/// was 17 MB, most of the margin between the file's size and three times it. Documents are therefore limited to
+/// `ProfileFile.maximumByteCount` (4 GiB - 1), arena included; larger ones are refused with `.fileTooLarge`.
 struct Line {
-    // Field order keeps the record at 24 bytes.
-    var start: Int
-    var length: Int32
+    private var start32: UInt32
+    private var length32: UInt32
     var kind: LineKind
-    var eolLength: Int8
+    private var eol8: UInt8
 
-    init(start: Int, length: Int32, eolLength: Int8, kind: LineKind) {
-        self.start = start
-        self.length = length
+    /// - Precondition: `start + length + eolLength <= ProfileFile.maximumByteCount` (checked by the callers, which
+    ///   throw `.fileTooLarge` instead).
+    init(start: Int, length: Int, eolLength: Int, kind: LineKind) {
+        start32 = UInt32(start)
+        length32 = UInt32(length)
+        eol8 = UInt8(eolLength)
         self.kind = kind
-        self.eolLength = eolLength
     }
 
-    var contentEnd: Int { start + Int(length) }
-    var end: Int { start + Int(length) + Int(eolLength) }
+    var start: Int { Int(start32) }
+    var length: Int { Int(length32) }
+    var eolLength: Int { Int(eol8) }
+    var contentEnd: Int { start + length }
+    var end: Int { start + length + eolLength }
 }
 
 /// A failure of the line grammar, turned into a `SharedFileError` naming the file and the line.
@@ -147,13 +156,53 @@ enum LineClassifier {
             headers.append(header)
             return .header(Int32(headers.count - 1))
         }
-        if ASCII.isIndent(lead) {
-            var last = end
-            while last > first && ASCII.isTrimmable(bytes[last - 1]) { last -= 1 }
-            return .continuation(start: Int32(first - start), end: Int32(last - start))
+        if ASCII.isIndent(lead) { return .continuation }
+        return .property(try propertyFlags(bytes, start: start, end: end, lineNumber: lineNumber))
+    }
+
+    /// What `parseProperty` would say of the line's key and value, without scanning the value: a value is empty
+    /// exactly when the first byte after `=` and the whitespace following it is the end of the line or a comment
+    /// marker preceded by whitespace. Most of a credentials file's bytes are values (secret keys), and scanning them
+    /// was a fifth of an edit of a 100,000-profile file.
+    ///
+    /// - Throws: `SyntaxProblem`, exactly as `parseProperty` does.
+    static func propertyFlags(
+        _ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int, lineNumber: Int
+    ) throws -> PropertyFlags {
+        var equals = start
+        var keyIsValid = true
+        while true {
+            guard equals < end else {
+                throw SyntaxProblem(line: lineNumber, message: "expected an '=' sign defining a property")
+            }
+            let byte = bytes[equals]
+            if byte == ASCII.equals { break }
+            if ASCII.isTrimmable(byte) {
+                keyIsValid = false
+            } else if ASCII.isCommentMarker(byte) && equals > start && ASCII.isTrimmable(bytes[equals - 1]) {
+                // A comment starts before any '=' (parseProperty stops at it too).
+                throw SyntaxProblem(line: lineNumber, message: "expected an '=' sign defining a property")
+            }
+            equals += 1
         }
-        let property = try parseProperty(bytes, start: start, end: end, lineNumber: lineNumber)
-        return .property(PropertyFlags(keyIsValid: property.keyIsValid, hasEmptyValue: property.hasEmptyValue))
+        var keyEnd = equals
+        while keyEnd > start && ASCII.isTrimmable(bytes[keyEnd - 1]) { keyEnd -= 1 }
+        guard keyEnd > start else {
+            throw SyntaxProblem(line: lineNumber, message: "the property has no name before '='")
+        }
+        if !keyIsValid {
+            // Whitespace after the key (before '=') does not make it invalid; only whitespace inside it does.
+            keyIsValid = true
+            for position in start..<keyEnd where ASCII.isTrimmable(bytes[position]) {
+                keyIsValid = false
+                break
+            }
+        }
+        var valueStart = equals + 1
+        while valueStart < end && ASCII.isTrimmable(bytes[valueStart]) { valueStart += 1 }
+        let hasEmptyValue = valueStart == end
+            || (ASCII.isCommentMarker(bytes[valueStart]) && ASCII.isTrimmable(bytes[valueStart - 1]))
+        return PropertyFlags(keyIsValid: keyIsValid, hasEmptyValue: hasEmptyValue)
     }
 
     private static func parseHeader(
@@ -247,6 +296,16 @@ enum LineClassifier {
             keyEnd: Int32(keyEnd - start), equals: Int32(equals - start), valueStart: Int32(valueStart - start),
             valueEnd: Int32(max(valueStart, effectiveEnd) - start),
             commentStart: Int32(commentStart >= 0 ? commentStart - start : -1), keyIsValid: keyIsValid)
+    }
+
+    /// `start ..< end` without the whitespace the SDKs trim at either end (the text of a continuation line).
+    @inline(__always)
+    static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Range<Int> {
+        var first = start
+        var last = end
+        while first < last && ASCII.isTrimmable(bytes[first]) { first += 1 }
+        while last > first && ASCII.isTrimmable(bytes[last - 1]) { last -= 1 }
+        return first..<last
     }
 
     /// Whether every byte is ASCII, eight bytes at a time (then no line needs a UTF-8 check).

@@ -47,11 +47,11 @@ public enum SharedFileEditor {
         if existing != nil { document = try ProfileFile(parsing: existing!.takeBytes(), kind: kind, path: path) }
         let inputCount = document.inputCount
         let result = try body(&document)
-        let updated = document.bytes
-        if document.inputCount != inputCount || updated[...] != document.inputBytes {
+        if document.inputCount != inputCount || !document.isUnchangedFromInput {
             FileSystem.removeOrphanedTemporaries(of: target)
-            try FileSystem.replace(target, with: updated, existing: existing, previous: { Array(document.inputBytes) },
-                                   reportedAs: path)
+            try FileSystem.replace(target, with: FileSystem.FileContent(buffer: document.arena,
+                                                                         runs: document.arenaRuns),
+                                   existing: existing, previous: { Array(document.inputBytes) }, reportedAs: path)
         }
         return result
     }

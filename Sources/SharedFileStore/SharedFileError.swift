@@ -28,6 +28,8 @@ public struct SharedFileError: Error, CustomStringConvertible, Equatable {
         public static let permissionDenied = Code(rawValue: "permissionDenied")
         /// Any other filesystem failure; `errno` holds the cause.
         public static let ioError = Code(rawValue: "ioError")
+        /// The file (or the file with an edit's new lines) is over 4 GiB - 1 bytes, more than a document can hold.
+        public static let fileTooLarge = Code(rawValue: "fileTooLarge")
 
         public var description: String { rawValue }
     }
@@ -40,6 +42,7 @@ public struct SharedFileError: Error, CustomStringConvertible, Equatable {
         case profileExists(String)
         case locked(lockPath: String, seconds: Double)
         case system(operation: String, errno: Int32)
+        case tooLarge(limit: Int)
     }
 
     let kind: Kind
@@ -59,6 +62,7 @@ public struct SharedFileError: Error, CustomStringConvertible, Equatable {
         case .profileNotFound: return .profileNotFound
         case .profileExists: return .profileExists
         case .locked: return .locked
+        case .tooLarge: return .fileTooLarge
         case .system(_, let number):
             return number == EACCES || number == EPERM ? .permissionDenied : .ioError
         }
@@ -96,6 +100,9 @@ public struct SharedFileError: Error, CustomStringConvertible, Equatable {
         case .locked(let lockPath, let seconds):
             return "\(fileName) is being edited by another process (lock \(lockPath) still held after "
                 + "\(formatSeconds(seconds)) s)"
+        case .tooLarge(let limit):
+            return "\(fileName) is too large: credstore reads and edits shared files of at most \(limit) bytes, "
+                + "including the lines an edit rewrites"
         case .system(let operation, let number):
             return "\(fileName): \(operation) failed: \(String(cString: strerror(number))) (errno \(number))"
         }
@@ -119,6 +126,9 @@ public struct SharedFileError: Error, CustomStringConvertible, Equatable {
         case .locked:
             return "Wait for the other editor to finish and retry; if no other credstore process is running, the "
                 + "lock is held by a stuck process that should be stopped."
+        case .tooLarge:
+            return "Split \(fileName) into smaller files (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE and "
+                + "--profile-location each name one), or remove profiles it no longer needs."
         case .system(_, let number):
             if number == EACCES || number == EPERM {
                 return "Check the ownership and permissions of \(fileName) and its directory."
