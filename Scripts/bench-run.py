@@ -160,13 +160,32 @@ class Measurement:
         return max(self.rss)
 
 
+def resolved(spec):
+    """Runner.run keyword arguments for one run: a spec whose "argv" is a callable gets a fresh argv each run (edits
+    that alternate between two values, so that every run really rewrites the file)."""
+    if callable(spec.get("argv")):
+        return dict(spec, argv=spec["argv"]())
+    return spec
+
+
+def alternating(make_argv, values):
+    """An "argv" callable that cycles through `values`."""
+    state = {"next": 0}
+
+    def argv():
+        value = values[state["next"] % len(values)]
+        state["next"] += 1
+        return make_argv(value)
+    return argv
+
+
 def measure_pair(runner, a, b, runs, warmups):
     """Times a (credstore) and b (a peer, or None) alternately. a and b are dicts of Runner.run keyword arguments."""
     slow_peer = False
     for _ in range(warmups):
-        runner.run(**a)
+        runner.run(**resolved(a))
         if b:
-            seconds, _, _ = runner.run(**b)
+            seconds, _, _ = runner.run(**resolved(b))
             slow_peer = slow_peer or seconds > 3
     if slow_peer:
         runs = min(runs, 3)  # a 20-second peer: 3 alternations are enough for a median.
@@ -175,10 +194,10 @@ def measure_pair(runner, a, b, runs, warmups):
         for key, spec in (("a", a), ("b", b)):
             if spec is None:
                 continue
-            seconds, rss, _ = runner.run(**spec)
+            seconds, rss, _ = runner.run(**resolved(spec))
             results[key][0].append(seconds)
             results[key][1].append(rss)
-    results["a"] = (results["a"][0], [runner.peak_rss(**a)])
+    results["a"] = (results["a"][0], [runner.peak_rss(**resolved(a))])
     first = Measurement(*results["a"])
     second = Measurement(*results["b"]) if b else None
     return first, second
@@ -332,20 +351,25 @@ def main():
             ours_copy, peer_copy = shared[size] + ".ours", shared[size] + ".aws"
             shutil.copyfile(shared[size], ours_copy)
             shutil.copyfile(shared[size], peer_copy)
+            # Each run sets a different key id than the run before, so every run rewrites the file (setting the
+            # value a file already holds is a no-op for credstore).
+            new_ids = [access_key(size + 1), access_key(size + 2)]
+            ours_argv = alternating(lambda key_id: [binary, "set", "--profile-location", ours_copy, "--profile", name,
+                                                    "--access-key", key_id], new_ids)
+            aws_argv = alternating(lambda key_id: ["aws", "configure", "set", "aws_access_key_id", key_id,
+                                                   "--profile", name], new_ids)
             ours, aws = measure_pair(
                 runner,
-                {"argv": [binary, "set", "--profile-location", ours_copy, "--profile", name,
-                          "--access-key", access_key(size + 1)], "stdin_text": EXAMPLE_SECRET + "\n",
-                 "expect": "profile"},
-                {"argv": ["aws", "configure", "set", "aws_access_key_id", access_key(size + 1), "--profile", name],
-                 "env_extra": {"AWS_SHARED_CREDENTIALS_FILE": peer_copy}}, runs, args.warmups)
+                {"argv": ours_argv, "stdin_text": EXAMPLE_SECRET + "\n", "expect": "profile"},
+                {"argv": aws_argv, "env_extra": {"AWS_SHARED_CREDENTIALS_FILE": peer_copy}}, runs, args.warmups)
             edit[size] = ours.median
             target = "<300 ms" if size == 100000 else "linear"
             ok = size != 100000 or ours.median < 0.300
             table.add("edit one key in a shared file (`set --profile-location`)", f"{size:,}", ours.median,
                       "aws configure set", aws.median, target, verdict(ok, judged), ours.peak_rss)
             with open(ours_copy) as handle:
-                if f"aws_access_key_id = {access_key(size + 1)}" not in handle.read():
+                written = handle.read()
+                if not any(f"aws_access_key_id = {key_id}" in written for key_id in new_ids):
                     raise BenchError(f"credstore set did not write the new key id into {ours_copy}")
 
         # -------- export from the store with a key file
@@ -377,9 +401,12 @@ def main():
         shutil.copyfile(shared[set_size], aws_copy)
         ours, aws = measure_pair(
             runner,
-            {"argv": [binary, "set", "--store", stores[set_size], "--key-file", key_file, "--profile", "p5",
-                      "--access-key", access_key(5)], "stdin_text": EXAMPLE_SECRET + "\n", "expect": "profile"},
-            {"argv": ["aws", "configure", "set", "aws_access_key_id", access_key(5), "--profile", "p5"],
+            {"argv": alternating(lambda key_id: [binary, "set", "--store", stores[set_size], "--key-file", key_file,
+                                                 "--profile", "p5", "--access-key", key_id],
+                                 [access_key(5), access_key(set_size + 5)]),
+             "stdin_text": EXAMPLE_SECRET + "\n", "expect": "profile"},
+            {"argv": alternating(lambda key_id: ["aws", "configure", "set", "aws_access_key_id", key_id,
+                                                 "--profile", "p5"], [access_key(5), access_key(set_size + 5)]),
              "env_extra": {"AWS_SHARED_CREDENTIALS_FILE": aws_copy}}, runs, args.warmups)
         ok = ours.median < 0.100
         table.add("`set` one profile, key-file slot", f"{set_size:,}", ours.median, "aws configure set", aws.median,

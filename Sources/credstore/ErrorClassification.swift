@@ -21,7 +21,7 @@ enum ErrorClassification {
         if let error = error as? SharedFileError {
             let status: ExitStatus
             switch error.code {
-            case .malformedFile, .invalidArgument: status = .invalidInput
+            case .malformedFile, .invalidArgument, .fileTooLarge: status = .invalidInput
             case .profileNotFound: status = .notFound
             case .locked: status = .locked
             case .permissionDenied: status = .unsafePermissions
