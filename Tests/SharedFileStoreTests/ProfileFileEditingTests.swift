@@ -145,6 +145,19 @@ final class ProfileFileEditingTests: XCTestCase {
         XCTAssertEqual(config.text, "[profile x]\nb = 2\n")
     }
 
+    /// Found by the ini fuzzer: removing a profile whose sections are adjacent at the end of the file. Deleting the
+    /// last section first also drops the blank lines before it, which the index still counted as the end of the
+    /// section before; reading that section's properties then ran past the end of the line table.
+    func testRemoveProfileWithAdjacentSectionsAtTheEndOfTheFile() throws {
+        for text in ["[a]\nk = 1\n\n[dev]\nrole_arn = x\n\n[dev]\nk =\n", "[dev]\na = 1\n\n\n[dev]\nb = 2\n\n",
+                     "[dev]\n\n[dev]\n"] {
+            var document = try ProfileFile(parsing: Array(text.utf8), kind: .credentials)
+            XCTAssertTrue(try document.removeProfile("dev"), text)
+            XCTAssertFalse(document.containsProfile("dev"), text)
+            XCTAssertNoThrow(try ProfileFile(parsing: document.bytes, kind: .credentials), text)
+        }
+    }
+
     func testRenameRewritesOnlyHeaders() throws {
         var document = try ProfileFile(parsing: "[old] # keep me\na = 1\n[other]\n[old]\nb = 2\n", kind: .credentials)
         try document.renameProfile("old", to: "new")
