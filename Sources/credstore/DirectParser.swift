@@ -1,12 +1,13 @@
 import ArgumentParser
 
 /// Parses the plain command lines of the commands that run before every AWS call — `export` (as a
-/// `credential_process`) and `get` — without ArgumentParser's command tree.
+/// `credential_process`), `exec` and `get` — without ArgumentParser's command tree.
 ///
 /// ArgumentParser discovers a command's options by reflection (`Mirror`, generic metadata, protocol-conformance scans
 /// of the whole binary) on every run: ~2.5 ms of a ~7 ms lookup, more than the lookup itself. This parser accepts only
 /// a strict subset of what ArgumentParser accepts: the subcommand name first, then the command's long options, each
-/// at most once, as `--name value` or `--name=value`, and its flags. Values are converted with the same
+/// at most once, as `--name value` or `--name=value`, and its flags (for `exec`, then `--` and the command to run,
+/// which is taken as it is). Values are converted with the same
 /// `ExpressibleByArgument` initializers ArgumentParser uses, and stored through the property wrappers' own setters.
 /// Anything else — help, `--version`, short or unknown options, a repeated option, a value that looks like an option
 /// or is empty, a value the type rejects, a failed `validate()` — returns `nil`, and the caller parses with
@@ -23,6 +24,8 @@ enum DirectParser {
                 command = try ExportCommand(direct: DirectArguments(arguments.dropFirst(), spec: ExportCommand.direct))
             } else if names(of: GetCommand.self).contains(name) {
                 command = try GetCommand(direct: DirectArguments(arguments.dropFirst(), spec: GetCommand.direct))
+            } else if names(of: ExecCommand.self).contains(name) {
+                command = try ExecCommand(direct: DirectArguments(arguments.dropFirst(), spec: ExecCommand.direct))
             } else {
                 return nil
             }
@@ -45,21 +48,30 @@ struct DirectArguments {
     /// The command line is not one `DirectParser` handles; ArgumentParser will parse it.
     struct NotDirect: Error {}
 
-    /// The long names (without `--`) a command accepts, split into options that take one value and flags.
+    /// The long names (without `--`) a command accepts, split into options that take one value and flags, and
+    /// whether a `--` may end them, followed by arguments that are not the command's own.
     struct Spec {
         let options: Set<String>
         let flags: Set<String>
+        var takesArgumentsAfterTerminator = false
     }
 
     private var values: [String: String] = [:]
     private var flags: Set<String> = []
+    /// Everything after `--`, unparsed; `nil` when there was no `--`.
+    private(set) var afterTerminator: [String]?
 
     /// Splits `tokens` by `spec`.
     /// - Throws: `NotDirect` for a token that is not one of `spec`'s long names, a repeated name, a missing, empty or
-    ///   option-like value, or a flag given a value.
+    ///   option-like value, a flag given a value, or a `--` the command does not take.
     init(_ tokens: ArraySlice<String>, spec: Spec) throws {
         var remaining = tokens[...]
         while let token = remaining.popFirst() {
+            if token == "--" {
+                guard spec.takesArgumentsAfterTerminator else { throw NotDirect() }
+                afterTerminator = Array(remaining)
+                return
+            }
             guard token.hasPrefix("--") else { throw NotDirect() }
             var name = String(token.dropFirst(2))
             var inlineValue: String?
@@ -145,5 +157,21 @@ extension GetCommand {
         profile = try ProfileOptions(direct: arguments)
         json = arguments.flag("json")
         showSecret = arguments.flag("show-secret")
+    }
+}
+
+extension ExecCommand {
+    static let direct = DirectArguments.Spec(
+        options: StoreOptions.direct.options.union(ProfileOptions.direct.options), flags: ["allow-nested"],
+        takesArgumentsAfterTerminator: true)
+
+    /// - Throws: `DirectArguments.NotDirect` without `--`: ArgumentParser then says what is missing.
+    init(direct arguments: DirectArguments) throws {
+        guard let command = arguments.afterTerminator else { throw DirectArguments.NotDirect() }
+        self.init()
+        store = try StoreOptions(direct: arguments)
+        profile = try ProfileOptions(direct: arguments)
+        allowNested = arguments.flag("allow-nested")
+        self.command = command
     }
 }

@@ -17,9 +17,12 @@ final class DirectParserTests: XCTestCase {
         "format": ["credential-process", "env", "json"],
     ]
 
-    private static let commands: [(names: [String], spec: DirectArguments.Spec)] = [
-        (["export"], ExportCommand.direct),
-        (["get", "resolve"], GetCommand.direct),
+    /// The commands, and what follows their options (`exec`: `--` and a command whose own options look like ours).
+    private static let commands: [(names: [String], spec: DirectArguments.Spec, suffixes: [[String]])] = [
+        (["export"], ExportCommand.direct, [[]]),
+        (["get", "resolve"], GetCommand.direct, [[]]),
+        (["exec"], ExecCommand.direct, [["--", "aws", "sts", "get-caller-identity", "--profile", "-x", "--"],
+                                        ["--", "env"], ["--"]]),
     ]
 
     private func dumped(_ command: ParsableCommand) -> String {
@@ -33,7 +36,7 @@ final class DirectParserTests: XCTestCase {
     /// and unset properties are compared too). All 2^n subsets would take half a minute in a debug build.
     func testPlainLinesMatchArgumentParser() throws {
         var checked = 0
-        for (names, spec) in Self.commands {
+        for (names, spec, suffixes) in Self.commands {
             let longNames = spec.options.sorted() + spec.flags.sorted()
             var subsets: [[String]] = [[], longNames]
             for (first, name) in longNames.enumerated() {
@@ -54,6 +57,7 @@ final class DirectParserTests: XCTestCase {
                 }
                 for order in [tokens, tokens.reversed()] {
                     let arguments = [names[index % names.count]] + order.flatMap { $0 }
+                        + suffixes[index % suffixes.count]
                     guard let direct = DirectParser.command(for: arguments) else {
                         XCTFail("declined a plain command line: \(arguments)")
                         continue
@@ -71,13 +75,14 @@ final class DirectParserTests: XCTestCase {
     /// Every option the direct parser knows must be one ArgumentParser accepts for that command (a renamed option
     /// would otherwise keep working on the fast path only).
     func testEveryDirectNameIsAnArgumentParserName() throws {
-        for (names, spec) in Self.commands {
+        for (names, spec, suffixes) in Self.commands {
             for option in spec.options {
                 let value = Self.sampleValues[option]?.first ?? "x"
-                XCTAssertNoThrow(try CredStore.parseAsRoot([names[0], "--\(option)", value]), "--\(option)")
+                XCTAssertNoThrow(try CredStore.parseAsRoot([names[0], "--\(option)", value] + suffixes[0]),
+                                 "--\(option)")
             }
             for flag in spec.flags {
-                XCTAssertNoThrow(try CredStore.parseAsRoot([names[0], "--\(flag)"]), "--\(flag)")
+                XCTAssertNoThrow(try CredStore.parseAsRoot([names[0], "--\(flag)"] + suffixes[0]), "--\(flag)")
             }
         }
     }
@@ -118,6 +123,13 @@ final class DirectParserTests: XCTestCase {
             ["export", "--profile", "p", "--generate-completion-script", "bash"],
             ["export", "--experimental-dump-help"],
             ["Export", "--profile", "p"],
+            ["export", "--profile", "p", "--", "x"],
+            ["exec", "--profile", "p"],
+            ["exec", "aws", "s3", "ls"],
+            ["exec", "--profile", "p", "aws"],
+            ["exec", "--format", "env", "--", "aws"],
+            ["exec", "--help"],
+            ["exec", "-h", "--", "aws"],
         ]
         for arguments in declined {
             XCTAssertNil(DirectParser.command(for: arguments), "\(arguments)")
