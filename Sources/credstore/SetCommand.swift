@@ -50,15 +50,23 @@ struct SetCommand: ParsableCommand {
         "Write the profile to this shared credentials file instead of the encrypted store.", valueName: "path"))
     var profileLocation: String?
 
-    @Option(name: .customLong("secret-key"), help: ArgumentHelp(
-        "The secret access key on the command line. Discouraged: other local users can read a process's "
-            + "arguments. Pipe it on standard input instead.", valueName: "secret"))
+    // Recognised only to refuse it with a clear message (people coming from Set-AWSCredential -SecretKey try it): a
+    // secret in argv is readable by other local users through /proc and lands in shell history.
+    @Option(name: .customLong("secret-key"), help: ArgumentHelp(visibility: .hidden))
     var secretKey: String?
 
     @Flag(name: .customLong("json"), help: "Print the result as JSON.")
     var json = false
 
     func run() throws {
+        if secretKey != nil {
+            throw CLIFailure(
+                "--secret-key is not accepted: a secret on the command line can be read by other local users "
+                    + "(/proc/PID/cmdline) and stays in your shell history; nothing was stored",
+                hint: "pipe the secret on standard input: printf '%s\\n' \"$SECRET\" | credstore set --profile "
+                    + "\(profile) --access-key ID, or run the command on a terminal to be prompted without echo",
+                exitCode: .usage)
+        }
         let accessKeyID = String(accessKey.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
         guard !accessKeyID.isEmpty else {
             throw CLIFailure("the access key id is empty", hint: "pass --access-key ID", exitCode: .usage)
@@ -86,12 +94,6 @@ struct SetCommand: ParsableCommand {
     }
 
     private func readSecrets() throws -> (SecretBytes, SecretBytes?) {
-        if let secretKey {
-            StandardError.write("warning: --secret-key puts the secret in the process arguments, which other local "
-                + "users can read; pipe it on standard input instead\n")
-            let token = withSessionToken ? try SecretInput.read(["session token"])[0] : nil
-            return (SecretBytes(utf8: secretKey), token)
-        }
         let labels = withSessionToken ? ["secret access key", "session token"] : ["secret access key"]
         let values = try SecretInput.read(labels)
         return (values[0], withSessionToken ? values[1] : nil)

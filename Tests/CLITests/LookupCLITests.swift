@@ -112,13 +112,19 @@ final class LookupCLITests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("no session token on standard input"), missing.stderr)
     }
 
-    func testSetWithoutSecretFailsAtOnceAndSecretKeyFlagWarns() throws {
+    func testSetWithoutSecretFailsAtOnceAndSecretKeyFlagIsRefused() throws {
         let empty = try credstore(["set", "--profile", "p", "--access-key", Self.keyID])  // stdin is /dev/null
         XCTAssertEqual(empty.status, 65, empty.stderr)
         XCTAssertTrue(empty.stderr.hasPrefix("error: "), empty.stderr)
-        let flagged = try credstore(["set", "--profile", "p", "--access-key", Self.keyID, "--secret-key", "inline"])
-        XCTAssertEqual(flagged.status, 0, flagged.stderr)
-        XCTAssertTrue(flagged.stderr.contains("warning: --secret-key"), flagged.stderr)
+        // A secret in argv is refused, not stored, and the refusal does not echo it.
+        let flagged = try credstore(["set", "--profile", "p", "--access-key", Self.keyID, "--secret-key", "inline"],
+                                    stdin: Self.secret + "\n")
+        XCTAssertEqual(flagged.status, 64, flagged.stderr)
+        XCTAssertTrue(flagged.stderr.contains("error: --secret-key is not accepted"), flagged.stderr)
+        XCTAssertTrue(flagged.stderr.contains("hint: pipe the secret on standard input"), flagged.stderr)
+        XCTAssertFalse(flagged.stderr.contains("inline"), flagged.stderr)
+        XCTAssertEqual(try credstore(["get", "--profile", "p"]).status, 66)
+        XCTAssertFalse(try credstore(["set", "--help"]).stdout.contains("--secret-key"))
     }
 
     func testListShowsEveryStoreAndMarksTheOneTheSearchPicks() throws {
