@@ -37,7 +37,8 @@ struct AgentClient {
                              exitCode: .unsafePermissions)
         }
         do {
-            try socket.send(request.encode())
+            var encoded = request.encode()  // an `add` request carries the data key; send wipes it
+            try socket.send(&encoded)
             var body = try socket.receive()
             defer { body.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
             return try AgentReply.decode(body, for: request)

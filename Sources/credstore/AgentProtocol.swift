@@ -208,7 +208,12 @@ struct AgentProtocolViolation: Error {
 
 /// Big-endian writer for protocol bodies.
 struct AgentWriter {
-    var bytes: [UInt8] = []
+    // Reserved up front so that appending never reallocates and leaves a stale copy of a key behind.
+    var bytes: [UInt8] = {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(AgentProtocol.maximumBody)
+        return bytes
+    }()
 
     mutating func u8(_ value: UInt8) { bytes.append(value) }
     mutating func u16(_ value: UInt16) { bytes += [UInt8(value >> 8), UInt8(value & 0xff)] }

@@ -148,7 +148,8 @@ final class AgentServer {
         let connection = AgentSocket(adopting: fd)
         connection.setTimeout(seconds: 2)
         guard let uid = connection.peerUID, uid == getuid() else {
-            try? connection.send(AgentReply(.refused).encode())
+            var refusal = AgentReply(.refused).encode()
+            try? connection.send(&refusal)
             return
         }
         var reply: AgentReply
@@ -163,7 +164,8 @@ final class AgentServer {
         } catch {
             return  // the client went away or stalled; nothing to answer
         }
-        try? connection.send(reply.encode())
+        var encoded = reply.encode()  // a `get` reply carries the data key; send wipes it
+        try? connection.send(&encoded)
     }
 
     /// Serves one decoded request. Internal so tests can drive it without a socket.

@@ -157,9 +157,13 @@ final class AgentSocket {
     }
 
     /// Sends one frame.
-    func send(_ body: [UInt8]) throws {
+    /// Sends `body` as one frame and wipes it (and the framed copy) afterwards: bodies can carry a data key.
+    func send(_ body: inout [UInt8]) throws {
         var bytes = AgentProtocol.frame(body)
-        defer { bytes.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
+        defer {
+            bytes.withUnsafeMutableBytes { SecretBytes.wipe($0) }
+            body.withUnsafeMutableBytes { SecretBytes.wipe($0) }
+        }
         var offset = 0
         while offset < bytes.count {
             let sent = bytes.withUnsafeBytes {

@@ -11,9 +11,9 @@ import ArgumentParser
 /// `ExpressibleByArgument` initializers ArgumentParser uses, and stored through the property wrappers' own setters.
 /// Anything else — help, `--version`, short or unknown options, a repeated option, a value that looks like an option
 /// or is empty, a value the type rejects, a failed `validate()` — returns `nil`, and the caller parses with
-/// ArgumentParser, so every message and every error reads exactly as before. `DirectParserTests` checks, over every
-/// combination of these options, that both parsers build identical commands, so an option added to one of these
-/// commands without a line here fails a test rather than a user.
+/// ArgumentParser, so every message and every error reads exactly as before. `DirectParserTests` checks that both
+/// parsers build identical commands for no option, each option alone, every pair and all of them, so an option added
+/// to one of these commands without a line here fails a test rather than a user.
 enum DirectParser {
     /// The command `arguments` (without the program name) describe, or `nil` when ArgumentParser must parse them.
     static func command(for arguments: [String]) -> ParsableCommand? {

@@ -14,11 +14,14 @@ struct ExportedCredentials {
     /// - Throws: `CLIFailure` (exit 65) when the secret or token is not UTF-8 text.
     init(_ resolution: Resolution) throws {
         let credentials = resolution.credentials
-        guard let secret = credentials.secretAccessKey.unsafeUTF8String(),
-              let token = credentials.sessionToken.map({ $0.unsafeUTF8String() }) ?? .some(nil) as String??
-        else {
-            throw CLIFailure("the credentials from \(resolution.origin) are not valid UTF-8 text",
-                             hint: "store the key pair again with 'credstore set'", exitCode: .invalidInput)
+        let notText = CLIFailure("the credentials from \(resolution.origin) are not valid UTF-8 text",
+                                 hint: "store the key pair again with 'credstore set'", exitCode: .invalidInput)
+        guard let secret = credentials.secretAccessKey.unsafeUTF8String() else { throw notText }
+        var token: String?
+        if let sessionToken = credentials.sessionToken {
+            // A token that is not text must fail here, not vanish from the export.
+            guard let text = sessionToken.unsafeUTF8String() else { throw notText }
+            token = text
         }
         accessKeyID = credentials.accessKeyID
         secretAccessKey = secret

@@ -72,14 +72,14 @@ struct InitCommand: ParsableCommand {
         }
         var generatedKey: String?
         if let keyPath {
-            if EncryptedStore.exists(at: keyPath) {
-                secrets.append(.keyFile(try KeyFile.read(at: keyPath)))
-                description.append("key file \(keyPath)" + (bindToMachine ? " (bound to this machine and user)" : ""))
-            } else {
-                secrets.append(.keyFile(try KeyFile.generate(at: keyPath)))
+            let key = try StoreOptions.readOrGenerateKeyFile(at: keyPath)
+            secrets.append(.keyFile(key.secret))
+            if key.generated {
                 description.append("key file \(keyPath) (generated"
                                    + (bindToMachine ? ", bound to this machine and user)" : ")"))
                 generatedKey = keyPath
+            } else {
+                description.append("key file \(keyPath)" + (bindToMachine ? " (bound to this machine and user)" : ""))
             }
         }
         do {

@@ -51,6 +51,9 @@ struct LookupContext {
     let catalogs: ProfileCatalogs
 
     init(store: StoreOptions) {
+        // A passphrase descriptor must not reach what a lookup starts (`exec`'s command, a credential_process): they
+        // could seek back and read it. Standard input/output/error are left alone.
+        if let fd = store.passphraseFD, fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         environment = ProcessInfo.processInfo.environment
         storeCatalog = EncryptedStoreCatalog(path: store.storePath(), unlock: { try store.openStore() })
         locations = SharedFileLocations(environment: environment)

@@ -11,7 +11,7 @@ import Darwin
 #endif
 
 /// Reads the secrets of a key pair for `set`: from the terminal without echo, or from stdin when stdin is not a
-/// terminal (one value per line), never from argv unless the user insists with `--secret-key`.
+/// terminal (one value per line), never from argv (`set --secret-key` is refused).
 enum SecretInput {
     /// The most bytes read from stdin; a session token is at most a few KiB.
     static let maximumInput = 64 * 1024

@@ -35,7 +35,9 @@ enum SecretSources {
             throw CLIFailure("the passphrase on file descriptor \(fd) is longer than \(maximumPassphrase) bytes",
                              hint: "pass just the passphrase", exitCode: .invalidInput)
         }
-        return PassphraseFile.trimmingLineEnd(Array(buffer[0..<total]))
+        var bytes = Array(buffer[0..<total])
+        defer { bytes.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
+        return PassphraseFile.trimmingLineEnd(bytes)
     }
 
     /// Whether a controlling terminal can be opened for a prompt.

@@ -81,7 +81,7 @@ struct SetCommand: ParsableCommand {
         let (secret, token) = try readSecrets()
         if let location = profileLocation.map(PathExpansion.expand) {
             try writeSharedFile(location, accessKeyID: accessKeyID, secret: secret, token: token)
-            report(storeType: .sharedCredentialsFile, location: location, replaced: nil)
+            report(storeType: .sharedCredentialsFile, location: location, accessKeyID: accessKeyID, replaced: nil)
             return
         }
         let handle = try store.openStore(create: true)
@@ -90,19 +90,25 @@ struct SetCommand: ParsableCommand {
         if let region { settings["region"] = region }
         try handle.set(StoredProfile(name: profile, accessKeyID: accessKeyID, secretAccessKey: secret,
                                      sessionToken: token, expiration: expirationDate, settings: settings))
-        report(storeType: .secureStore, location: handle.path, replaced: existing?.accessKeyID)
+        report(storeType: .secureStore, location: handle.path, accessKeyID: accessKeyID,
+               replaced: existing?.accessKeyID)
     }
 
     private func readSecrets() throws -> (SecretBytes, SecretBytes?) {
         let labels = withSessionToken ? ["secret access key", "session token"] : ["secret access key"]
         let values = try SecretInput.read(labels)
+        // Checked here for both destinations: the AWS tools only take text, and export would fail on it later.
+        guard values.allSatisfy({ $0.unsafeUTF8String() != nil }) else {
+            throw CLIFailure("the \(labels.joined(separator: " or ")) is not valid UTF-8 text; nothing was stored",
+                             hint: "pass the value exactly as AWS issued it", exitCode: .invalidInput)
+        }
         return (values[0], withSessionToken ? values[1] : nil)
     }
 
     private func writeSharedFile(_ path: String, accessKeyID: String, secret: SecretBytes,
                                  token: SecretBytes?) throws {
-        guard let secretText = secret.unsafeUTF8String(), token.map({ $0.unsafeUTF8String() != nil }) ?? true else {
-            throw CLIFailure("the secret is not valid UTF-8 text", exitCode: .invalidInput)
+        guard let secretText = secret.unsafeUTF8String() else {
+            throw CLIFailure("the secret is not valid UTF-8 text", exitCode: .invalidInput)  // readSecrets checked it
         }
         let kind = ProfileFileKind.guess(forPath: path)
         try SharedFileEditor.edit(path: path, kind: kind) { file in
@@ -118,11 +124,11 @@ struct SetCommand: ParsableCommand {
         }
     }
 
-    private func report(storeType: StoreType, location: String, replaced: String?) {
+    private func report(storeType: StoreType, location: String, accessKeyID: String, replaced: String?) {
         if json {
             Output.printJSON([
                 "ProfileName": .string(profile), "StoreTypeName": .string(storeType.rawValue),
-                "ProfileLocation": .string(location), "AccessKeyId": .string(accessKey),
+                "ProfileLocation": .string(location), "AccessKeyId": .string(accessKeyID),
                 "Replaced": replaced.map { .string($0) } ?? .null,
             ])
             return

@@ -36,7 +36,11 @@ struct StoreOptions: ParsableArguments {
         + "CREDSTORE_KEY_FILE or CREDSTORE_PASSPHRASE_FILE, provide $CREDENTIALS_DIRECTORY/credstore.key, or run "
         + "the command on a terminal"
 
-    var environment: [String: String] { ProcessInfo.processInfo.environment }
+    /// The environment, read once: it is consulted ~10 times per command (store path, key file, passphrase file,
+    /// systemd credentials, agent socket), and each read copies the whole environment into a dictionary. Only
+    /// credstore's own configuration variables are read from it, which credstore never changes while it runs.
+    var environment: [String: String] { Self.environmentSnapshot }
+    private static let environmentSnapshot = ProcessInfo.processInfo.environment
 
     /// The store path, without opening anything (for commands that need no unlock, such as `list`).
     func storePath() -> String {
@@ -75,6 +79,13 @@ struct StoreOptions: ParsableArguments {
         return .passphrase(try SecretSources.promptPassphrase("Passphrase for \(storePath()): "))
     }
 
+    /// The key file at `path`, generated (mode 0600) when there is none yet, as `init --key-file` and the first
+    /// `set` do. The caller removes a generated file again when the store it was for cannot be created.
+    static func readOrGenerateKeyFile(at path: String) throws -> (secret: SecretBytes, generated: Bool) {
+        if EncryptedStore.exists(at: path) { return (try KeyFile.read(at: path), false) }
+        return (try KeyFile.generate(at: path), true)
+    }
+
     func noSecretSource() -> CLIFailure {
         CLIFailure("the store \(storePath()) needs a passphrase or key file, and none is available (no terminal)",
                    hint: Self.secretOptionsHint, exitCode: .noSecretSource)
@@ -87,10 +98,11 @@ struct StoreOptions: ParsableArguments {
         let path = storePath()
         if create, !EncryptedStore.exists(at: path) {
             let secret: UnlockSecret
+            var generatedKey: String?
             if let keyPath = explicitKeyFile {
-                // As `init --key-file` does: use the key file if it exists, else generate it (0600).
-                let exists = access(keyPath, F_OK) == 0
-                secret = .keyFile(exists ? try KeyFile.read(at: keyPath) : try KeyFile.generate(at: keyPath))
+                let key = try Self.readOrGenerateKeyFile(at: keyPath)
+                secret = .keyFile(key.secret)
+                if key.generated { generatedKey = keyPath }
             } else if let passphrase = try suppliedPassphrase() {
                 secret = .passphrase(passphrase)
             } else if SecretSources.hasTerminal {
@@ -98,7 +110,12 @@ struct StoreOptions: ParsableArguments {
             } else {
                 throw noSecretSource()
             }
-            return try EncryptedStore.create(at: path, secrets: [secret])
+            do {
+                return try EncryptedStore.create(at: path, secrets: [secret])
+            } catch {
+                if let generatedKey { unlink(generatedKey) }  // a key to no store would only mislead
+                throw error
+            }
         }
         if !EncryptedStore.exists(at: path) {
             // Fail before asking for a secret that could not open anything.

@@ -23,6 +23,27 @@ final class ExecCLITests: XCTestCase {
         return result
     }
 
+    /// A descriptor given to --passphrase-fd is read, then closed for the child: the command exec runs cannot seek
+    /// back and read the passphrase.
+    func testPassphraseDescriptorDoesNotReachTheChild() throws {
+        let home = try TemporaryHome()
+        let passphrase = try home.write("correct horse battery staple\n", to: "passphrase")
+        XCTAssertEqual(chmod(passphrase, 0o600), 0)
+        let created = try CLI.run(["init", "--passphrase-file", passphrase], environment: home.environment)
+        XCTAssertEqual(created.status, 0, created.stderr)
+        let stored = try CLI.run(["set", "--passphrase-file", passphrase, "--profile", "p", "--access-key", keyID],
+                                 environment: home.environment, stdin: secret + "\n")
+        XCTAssertEqual(stored.status, 0, stored.stderr)
+        var environment = home.environment
+        environment["PP"] = passphrase
+        environment["CS"] = CLI.executable.path
+        let script = #"exec 3<"$PP"; exec "$CS" exec --passphrase-fd 3 --profile p -- "#
+            + #"sh -c 'if [ -e /proc/self/fd/3 ]; then echo leaked; else echo closed; fi'"#
+        let result = try CLI.runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", script], environment: environment)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "closed\n")
+    }
+
     func testChildGetsTheCredentialsAndNoneOfTheSecretSourceVariables() throws {
         let home = try KeyFileHome()
         try home.setProfile("p", keyID: keyID, secret: secret, region: "eu-west-3")

@@ -112,6 +112,30 @@ final class LookupCLITests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("no session token on standard input"), missing.stderr)
     }
 
+    /// A session token that is not UTF-8 text is refused by `set` (exit 65), not stored and later dropped.
+    func testSetRefusesASessionTokenThatIsNotText() throws {
+        var input = Data((Self.secret + "\n").utf8)
+        input.append(contentsOf: [0xff, 0xfe, 0x0a])
+        let result = try CLI.runProcess(CLI.executable, ["set", "--profile", "bin", "--access-key", Self.keyID,
+                                                         "--with-session-token"], environment: environment, stdin: input)
+        XCTAssertEqual(result.status, 65, result.stderr)
+        XCTAssertTrue(result.stderr.contains("not valid UTF-8 text; nothing was stored"), result.stderr)
+        XCTAssertEqual(try credstore(["get", "--profile", "bin"]).status, 66)
+    }
+
+    /// A key file `set` generates for a store it then cannot create is removed again, as `init` does.
+    func testSetRemovesTheKeyFileItGeneratedWhenTheStoreCannotBeCreated() throws {
+        let blocker = try home.write("a file, not a directory\n", to: "blocker")
+        let keyPath = home.path + "/new.key"
+        var env = environment
+        env.removeValue(forKey: "CREDSTORE_KEY_FILE")
+        let result = try credstore(["set", "--store", blocker + "/store", "--key-file", keyPath, "--profile", "p",
+                                    "--access-key", Self.keyID], stdin: Self.secret + "\n", env: env)
+        XCTAssertNotEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("error: "), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: keyPath), "the generated key file was left behind")
+    }
+
     func testSetWithoutSecretFailsAtOnceAndSecretKeyFlagIsRefused() throws {
         let empty = try credstore(["set", "--profile", "p", "--access-key", Self.keyID])  // stdin is /dev/null
         XCTAssertEqual(empty.status, 65, empty.stderr)

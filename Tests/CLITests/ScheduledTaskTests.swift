@@ -164,7 +164,8 @@ final class ScheduledTaskTests: XCTestCase {
         // Root can reach the socket file; the agent's SO_PEERCRED check still refuses uid 0.
         let connection = try XCTUnwrap(socket, "A's agent did not start")
         XCTAssertEqual(connection.peerUID, a.uid)
-        try connection.send(AgentRequest.status.encode())
+        var status = AgentRequest.status.encode()
+        try connection.send(&status)
         let reply = try AgentReply.decode(try connection.receive(), for: .status)
         XCTAssertEqual(reply.status, .refused)
         XCTAssertNil(reply.state)
