@@ -157,6 +157,8 @@ public enum MigrationPlanner {
             entry.needsStoreWrite = true
             return entry
         }
+        // The store may hold settings the files lack (`credstore set --region`): keep them, the files' values win.
+        imported.settings = existing.settings.merging(settings) { _, fromFile in fromFile }
         let sameKeys = existing.accessKeyID == imported.accessKeyID
             && existing.secretAccessKey == imported.secretAccessKey && existing.sessionToken == imported.sessionToken
         if sameKeys {
