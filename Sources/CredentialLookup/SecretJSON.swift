@@ -30,9 +30,10 @@ struct SecretJSONObject {
             throw JSONSyntaxError(reason: reader.atEnd ? "the output is empty" : "the output is not a JSON object")
         }
         var object = SecretJSONObject()
-        try reader.readObject(depth: 1) { key, value in
+        try reader.readObject(depth: 1) { key, value, keyOffset in
+            // The key is program output like any value, so it is not quoted: a program may print a secret as a key.
             guard object.fields.updateValue(value, forKey: key) == nil else {
-                throw JSONSyntaxError(reason: "the key \"\(key)\" appears more than once")
+                throw JSONSyntaxError(reason: "a key appears more than once (at byte \(keyOffset))")
             }
         }
         reader.skipWhitespace()
@@ -69,9 +70,10 @@ private struct Reader {
         index += 1
     }
 
-    /// Reads `{ "key": value, … }`, calling `body` for each member of this object (only at depth 1 do callers care).
+    /// Reads `{ "key": value, … }`, calling `body` with each member of this object and the byte offset of its key
+    /// (only at depth 1 do callers care).
     mutating func readObject(depth: Int,
-                             _ body: (String, SecretJSONObject.Value) throws -> Void) throws {
+                             _ body: (String, SecretJSONObject.Value, Int) throws -> Void) throws {
         guard depth <= SecretJSONObject.maximumDepth else { throw failure("nesting too deep") }
         try expect(UInt8(ascii: "{"), "'{'")
         skipWhitespace()
@@ -82,13 +84,14 @@ private struct Reader {
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw failure("expected a string key") }
+            let keyOffset = index
             let keyBytes = try readString()
             let key = keyBytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':'")
             skipWhitespace()
             let value = try readValue(depth: depth)
-            try body(key, value)
+            try body(key, value, keyOffset)
             skipWhitespace()
             guard let next = peek() else { throw failure("expected ',' or '}'") }
             index += 1
@@ -128,7 +131,7 @@ private struct Reader {
         case UInt8(ascii: "\""):
             return .string(try readString())
         case UInt8(ascii: "{"):
-            try readObject(depth: depth + 1) { _, _ in }
+            try readObject(depth: depth + 1) { _, _, _ in }
             return .nested
         case UInt8(ascii: "["):
             try readArray(depth: depth + 1)
