@@ -257,7 +257,8 @@ private struct Reader {
                     throw failure("invalid escape")
                 }
             }
-            guard isValidUTF8(UnsafeRawBufferPointer(rebasing: output[0..<count])) else {
+            let written = UnsafeRawBufferPointer(rebasing: output[0..<count])
+            guard written.withMemoryRebound(to: UInt8.self, LineClassifier.isValidUTF8) else {
                 throw JSONSyntaxError(reason: "a string is not valid UTF-8")
             }
             return count
@@ -290,32 +291,4 @@ private struct Reader {
         }
         return value
     }
-}
-
-/// Whether `bytes` is well-formed UTF-8 (no overlong forms, surrogates or values above U+10FFFF).
-func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
-    var index = 0
-    while index < bytes.count {
-        let lead = bytes[index]
-        let length: Int
-        var lower: UInt8 = 0x80
-        var upper: UInt8 = 0xBF
-        switch lead {
-        case 0x00...0x7F: index += 1; continue
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; lower = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; upper = 0x9F
-        case 0xF0: length = 4; lower = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; upper = 0x8F
-        default: return false
-        }
-        guard index + length <= bytes.count else { return false }
-        let second = bytes[index + 1]
-        guard second >= lower && second <= upper else { return false }
-        for offset in 2..<max(2, length) where bytes[index + offset] & 0xC0 != 0x80 { return false }
-        index += length
-    }
-    return true
 }
