@@ -71,10 +71,9 @@ public enum Rewiring: Equatable, Sendable {
 /// edits to the plaintext files once the store verifiably holds them. Nothing here touches the disk, so every rule
 /// is testable on in-memory documents; the command does the I/O in crash-safe order.
 public enum MigrationPlanner {
-    /// The properties that hold secrets and are removed from the plaintext files (`aws_security_token` is the legacy
-    /// spelling of the session token, and just as secret).
-    public static let secretKeys = ["aws_access_key_id", "aws_secret_access_key", "aws_session_token",
-                                    "aws_security_token"]
+    /// The properties that hold secrets and are removed from the plaintext files (the one list is
+    /// `ProfileEntry.credentialSettingNames`).
+    public static var secretKeys: [String] { ProfileEntry.credentialSettingNames }
 
     /// Properties that are not copied into the store: the secrets (stored in their own fields) and
     /// `credential_process` (a migrated profile's keys make it unnecessary, and a rewired one points back at us).
