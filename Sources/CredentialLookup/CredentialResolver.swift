@@ -83,7 +83,7 @@ public struct CredentialResolver {
             case .failed(let error):
                 throw error
             case .found(var resolution):
-                if let expiration = resolution.credentials.expiration, expiration <= now {
+                if resolution.credentials.isExpired(at: now), let expiration = resolution.credentials.expiration {
                     throw CredentialLookupError(.expired(what: resolution.origin.description, expiration: expiration))
                 }
                 resolution.searched = searched + resolution.searched
