@@ -11,10 +11,11 @@ import Darwin
 
 /// Runs a `credential_process` program without a shell: `posix_spawn`, stdin from `/dev/null`, stdout captured into a
 /// secret buffer of bounded size, stderr kept (bounded) for error messages, and a timeout after which it is killed.
-struct CredentialProcessRunner {
+package struct CredentialProcessRunner {
     /// The environment variable that counts nested credential programs, to stop a profile whose
-    /// `credential_process` runs credstore for that same profile from recursing forever.
-    static let depthVariable = "CREDSTORE_CREDENTIAL_PROCESS_DEPTH"
+    /// `credential_process` runs credstore for that same profile from recursing forever. `package` so that
+    /// `credstore export` reads the same name.
+    package static let depthVariable = "CREDSTORE_CREDENTIAL_PROCESS_DEPTH"
     /// How deep credential programs may nest before credstore refuses to start another.
     static let maximumDepth = 3
     /// How much of the program's stderr is kept for the error message.
