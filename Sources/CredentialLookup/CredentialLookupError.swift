@@ -79,6 +79,8 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case exit(status: Int32, stderr: String)
         case signal(Int32, stderr: String)
         case timeout(seconds: Double, stderr: String)
+        /// The program exited, but a process it started still held its stdout or stderr at the timeout.
+        case outputHeldOpen(status: Int32, seconds: Double, stderr: String)
         case outputTooLarge(limit: Int)
         case loop(depth: Int)
     }
@@ -132,7 +134,8 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
     public var processStandardError: String? {
         guard case .credentialProcessFailed(_, let failure) = kind else { return nil }
         switch failure {
-        case .exit(_, let stderr), .signal(_, let stderr), .timeout(_, let stderr):
+        case .exit(_, let stderr), .signal(_, let stderr), .timeout(_, let stderr),
+             .outputHeldOpen(_, _, let stderr):
             return stderr.isEmpty ? nil : stderr
         default: return nil
         }
@@ -173,6 +176,10 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
                 return "\(subject) was killed by signal \(signal)" + Self.stderrSuffix(stderr)
             case .timeout(let seconds, let stderr):
                 return "\(subject) did not finish within \(Self.format(seconds)) s and was killed"
+                    + Self.stderrSuffix(stderr)
+            case .outputHeldOpen(let status, let seconds, let stderr):
+                return "\(subject) exited with status \(status), but a process it started kept its stdout or stderr "
+                    + "open for more than \(Self.format(seconds)) s, so its reply was not used"
                     + Self.stderrSuffix(stderr)
             case .outputTooLarge(let limit):
                 return "\(subject) printed more than \(limit) bytes on stdout and was stopped"
@@ -220,6 +227,9 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case .credentialProcessFailed(_, let failure):
             if case .loop = failure {
                 return "point credential_process at a profile that holds static keys, or remove it"
+            }
+            if case .outputHeldOpen = failure {
+                return "make the program's background processes redirect stdout and stderr (e.g. >/dev/null 2>&1)"
             }
             return "run the credential_process command by hand to see what it needs, then fix the profile"
         case .invalidCredentialProcessOutput:

@@ -33,7 +33,8 @@ public enum StoreType: String, CaseIterable, Sendable {
     }
 }
 
-/// The step of the documented search order (DESIGN.md, issue 4) that produced credentials.
+/// The step of the documented search order (DESIGN.md, "The lookup layer (CredentialLookup) — search order") that
+/// produced credentials.
 public enum SearchStep: Int, CaseIterable, Comparable, Sendable, CustomStringConvertible {
     /// 1. Literal credentials given to the command.
     case literal = 1

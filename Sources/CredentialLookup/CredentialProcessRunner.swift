@@ -11,10 +11,11 @@ import Darwin
 
 /// Runs a `credential_process` program without a shell: `posix_spawn`, stdin from `/dev/null`, stdout captured into a
 /// secret buffer of bounded size, stderr kept (bounded) for error messages, and a timeout after which it is killed.
-struct CredentialProcessRunner {
+package struct CredentialProcessRunner {
     /// The environment variable that counts nested credential programs, to stop a profile whose
-    /// `credential_process` runs credstore for that same profile from recursing forever.
-    static let depthVariable = "CREDSTORE_CREDENTIAL_PROCESS_DEPTH"
+    /// `credential_process` runs credstore for that same profile from recursing forever. `package` so that
+    /// `credstore export` reads the same name.
+    package static let depthVariable = "CREDSTORE_CREDENTIAL_PROCESS_DEPTH"
     /// How deep credential programs may nest before credstore refuses to start another.
     static let maximumDepth = 3
     /// How much of the program's stderr is kept for the error message.
@@ -94,7 +95,7 @@ struct CredentialProcessRunner {
 
         while open.out || open.err {
             let remaining = deadline - Monotonic.now
-            guard remaining > 0 else { return killed(pid, .timeout(seconds: timeout, stderr: Self.trim(stderr))) }
+            guard remaining > 0 else { return outputStillOpen(pid, stderr: Self.trim(stderr)) }
             var fds = [pollfd(fd: open.out ? outPipe[0] : -1, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: open.err ? errPipe[0] : -1, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, 2, Int32(min(remaining * 1000 + 1, 60_000)))
@@ -161,6 +162,19 @@ struct CredentialProcessRunner {
         guard pipe(&ends) == 0 else { return false }
         for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         return true
+    }
+
+    /// At the deadline with a pipe still open: either the program is still running (a timeout), or it has exited
+    /// and something it started in the background holds its stdout or stderr (still a failure, but not its fault
+    /// in the same way, and "did not finish" would send the user looking in the wrong place).
+    private func outputStillOpen(_ pid: pid_t, stderr: String) -> Outcome {
+        var status: Int32 = 0
+        var result: pid_t
+        repeat { result = waitpid(pid, &status, WNOHANG) } while result < 0 && errno == EINTR
+        guard result == pid else { return killed(pid, .timeout(seconds: timeout, stderr: stderr)) }
+        let termination = status & 0x7F
+        if termination != 0 { return .failure(.signal(termination, stderr: stderr)) }
+        return .failure(.outputHeldOpen(status: (status >> 8) & 0xFF, seconds: timeout, stderr: stderr))
     }
 
     private func killed(_ pid: pid_t, _ failure: CredentialLookupError.ProcessFailure) -> Outcome {

@@ -25,9 +25,10 @@ public struct CredentialResolver {
         self.environment = environment
     }
 
-    /// The documented search order (DESIGN.md, issue 4) for `request`: literal, specified profile, programmatic,
-    /// environment, session profile (`AWS_PROFILE`), default profile chain, IMDSv2. Steps that the request makes
-    /// irrelevant (no literal or programmatic credentials, no profile or location) are left out.
+    /// The documented search order (DESIGN.md, "The lookup layer (CredentialLookup) — search order") for `request`:
+    /// literal, specified profile, programmatic, environment, session profile (`AWS_PROFILE`), default profile chain,
+    /// IMDSv2. Steps that the request makes irrelevant (no literal or programmatic credentials, no profile or
+    /// location) are left out.
     ///
     /// - Parameters:
     ///   - request: What the command asked for.
@@ -83,7 +84,7 @@ public struct CredentialResolver {
             case .failed(let error):
                 throw error
             case .found(var resolution):
-                if let expiration = resolution.credentials.expiration, expiration <= now {
+                if resolution.credentials.isExpired(at: now), let expiration = resolution.credentials.expiration {
                     throw CredentialLookupError(.expired(what: resolution.origin.description, expiration: expiration))
                 }
                 resolution.searched = searched + resolution.searched

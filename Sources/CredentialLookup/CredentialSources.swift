@@ -90,8 +90,8 @@ public struct ProgrammaticCredentialSource: CredentialSource {
     }
 }
 
-/// Step 4: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and the optional `AWS_SESSION_TOKEN`. Empty values count as
-/// unset; only one of the pair set is an error.
+/// Step 4: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and the optional `AWS_SESSION_TOKEN` (or, when that is unset
+/// or empty, the legacy `AWS_SECURITY_TOKEN`). Empty values count as unset; only one of the pair set is an error.
 public struct EnvironmentCredentialSource: CredentialSource {
     private let environment: [String: String]
 

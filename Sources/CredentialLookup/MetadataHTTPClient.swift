@@ -242,7 +242,9 @@ struct MetadataHTTPClient {
             }
             let sizeText = String(decoding: bytes[index..<lineEnd], as: UTF8.self)
             let sizeField = sizeText.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
-            guard let size = Int(sizeField.trimmingWhitespace(), radix: 16), size >= 0 else {
+            // Bounded before any arithmetic: a hostile size near Int.max must not overflow `size + 2`.
+            guard let size = Int(sizeField.trimmingWhitespace(), radix: 16),
+                  (0...maximumResponseSize).contains(size) else {
                 throw MetadataHTTPFailure.malformed("bad chunk size")
             }
             index = lineEnd + 2
@@ -297,7 +299,8 @@ private struct ResponseHead {
             let name = line[..<colon].lowercased()
             let value = String(line[line.index(after: colon)...]).trimmingWhitespace()
             if name == "content-length" {
-                guard let length = Int(value), length >= 0 else {
+                // Bounded here so that `bodyStart + length` cannot overflow: nothing longer fits the buffer anyway.
+                guard let length = Int(value), (0...MetadataHTTPClient.maximumResponseSize).contains(length) else {
                     throw MetadataHTTPFailure.malformed("bad Content-Length")
                 }
                 contentLength = length

@@ -71,10 +71,9 @@ public enum Rewiring: Equatable, Sendable {
 /// edits to the plaintext files once the store verifiably holds them. Nothing here touches the disk, so every rule
 /// is testable on in-memory documents; the command does the I/O in crash-safe order.
 public enum MigrationPlanner {
-    /// The properties that hold secrets and are removed from the plaintext files (`aws_security_token` is the legacy
-    /// spelling of the session token, and just as secret).
-    public static let secretKeys = ["aws_access_key_id", "aws_secret_access_key", "aws_session_token",
-                                    "aws_security_token"]
+    /// The properties that hold secrets and are removed from the plaintext files (the one list is
+    /// `ProfileEntry.credentialSettingNames`).
+    public static var secretKeys: [String] { ProfileEntry.credentialSettingNames }
 
     /// Properties that are not copied into the store: the secrets (stored in their own fields) and
     /// `credential_process` (a migrated profile's keys make it unnecessary, and a rewired one points back at us).
@@ -157,6 +156,8 @@ public enum MigrationPlanner {
             entry.needsStoreWrite = true
             return entry
         }
+        // The store may hold settings the files lack (`credstore set --region`): keep them, the files' values win.
+        imported.settings = existing.settings.merging(settings) { _, fromFile in fromFile }
         let sameKeys = existing.accessKeyID == imported.accessKeyID
             && existing.secretAccessKey == imported.secretAccessKey && existing.sessionToken == imported.sessionToken
         if sameKeys {

@@ -27,8 +27,10 @@ public protocol ProfileCatalog {
 
 /// One profile as a catalog holds it: its non-secret settings and, optionally, static credentials.
 public struct ProfileEntry: Sendable {
-    /// The setting names that hold static credentials; `init(name:settings:)` moves them out of `settings`.
-    public static let credentialSettingNames: Set<String> = [
+    /// The setting names that hold static credentials (`aws_security_token` is the legacy spelling of the session
+    /// token, and just as secret); `init(name:properties:)` moves them out of `settings`, and `credstore migrate`
+    /// removes them from the plaintext files.
+    public static let credentialSettingNames = [
         "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token",
     ]
 
@@ -70,13 +72,11 @@ public struct ProfileEntry: Sendable {
     ///   - name: The profile name.
     ///   - properties: Every property of the profile, as the shared-file parser returns them.
     public init(name: String, properties: [String: String]) {
-        var rest = properties
-        let keyID = rest.removeValue(forKey: "aws_access_key_id")
-        let secret = rest.removeValue(forKey: "aws_secret_access_key")
-        let token = rest.removeValue(forKey: "aws_session_token")
-        let legacyToken = rest.removeValue(forKey: "aws_security_token")
-        self.init(name: name, settings: rest, accessKeyID: keyID, secretAccessKey: secret.map { SecretBytes(utf8: $0) },
-                  sessionToken: (token ?? legacyToken).map { SecretBytes(utf8: $0) })
+        let rest = properties.filter { !Self.credentialSettingNames.contains($0.key) }
+        let token = properties["aws_session_token"] ?? properties["aws_security_token"]
+        self.init(name: name, settings: rest, accessKeyID: properties["aws_access_key_id"],
+                  secretAccessKey: properties["aws_secret_access_key"].map { SecretBytes(utf8: $0) },
+                  sessionToken: token.map { SecretBytes(utf8: $0) })
     }
 
     /// The `region` setting, when present and not empty.

@@ -30,9 +30,10 @@ struct SecretJSONObject {
             throw JSONSyntaxError(reason: reader.atEnd ? "the output is empty" : "the output is not a JSON object")
         }
         var object = SecretJSONObject()
-        try reader.readObject(depth: 1) { key, value in
+        try reader.readObject(depth: 1) { key, value, keyOffset in
+            // The key is program output like any value, so it is not quoted: a program may print a secret as a key.
             guard object.fields.updateValue(value, forKey: key) == nil else {
-                throw JSONSyntaxError(reason: "the key \"\(key)\" appears more than once")
+                throw JSONSyntaxError(reason: "a key appears more than once (at byte \(keyOffset))")
             }
         }
         reader.skipWhitespace()
@@ -69,9 +70,10 @@ private struct Reader {
         index += 1
     }
 
-    /// Reads `{ "key": value, … }`, calling `body` for each member of this object (only at depth 1 do callers care).
+    /// Reads `{ "key": value, … }`, calling `body` with each member of this object and the byte offset of its key
+    /// (only at depth 1 do callers care).
     mutating func readObject(depth: Int,
-                             _ body: (String, SecretJSONObject.Value) throws -> Void) throws {
+                             _ body: (String, SecretJSONObject.Value, Int) throws -> Void) throws {
         guard depth <= SecretJSONObject.maximumDepth else { throw failure("nesting too deep") }
         try expect(UInt8(ascii: "{"), "'{'")
         skipWhitespace()
@@ -82,13 +84,14 @@ private struct Reader {
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw failure("expected a string key") }
+            let keyOffset = index
             let keyBytes = try readString()
             let key = keyBytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':'")
             skipWhitespace()
             let value = try readValue(depth: depth)
-            try body(key, value)
+            try body(key, value, keyOffset)
             skipWhitespace()
             guard let next = peek() else { throw failure("expected ',' or '}'") }
             index += 1
@@ -128,7 +131,7 @@ private struct Reader {
         case UInt8(ascii: "\""):
             return .string(try readString())
         case UInt8(ascii: "{"):
-            try readObject(depth: depth + 1) { _, _ in }
+            try readObject(depth: depth + 1) { _, _, _ in }
             return .nested
         case UInt8(ascii: "["):
             try readArray(depth: depth + 1)
@@ -254,7 +257,8 @@ private struct Reader {
                     throw failure("invalid escape")
                 }
             }
-            guard isValidUTF8(UnsafeRawBufferPointer(rebasing: output[0..<count])) else {
+            let written = UnsafeRawBufferPointer(rebasing: output[0..<count])
+            guard written.withMemoryRebound(to: UInt8.self, LineClassifier.isValidUTF8) else {
                 throw JSONSyntaxError(reason: "a string is not valid UTF-8")
             }
             return count
@@ -287,32 +291,4 @@ private struct Reader {
         }
         return value
     }
-}
-
-/// Whether `bytes` is well-formed UTF-8 (no overlong forms, surrogates or values above U+10FFFF).
-func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
-    var index = 0
-    while index < bytes.count {
-        let lead = bytes[index]
-        let length: Int
-        var lower: UInt8 = 0x80
-        var upper: UInt8 = 0xBF
-        switch lead {
-        case 0x00...0x7F: index += 1; continue
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; lower = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; upper = 0x9F
-        case 0xF0: length = 4; lower = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; upper = 0x8F
-        default: return false
-        }
-        guard index + length <= bytes.count else { return false }
-        let second = bytes[index + 1]
-        guard second >= lower && second <= upper else { return false }
-        for offset in 2..<max(2, length) where bytes[index + offset] & 0xC0 != 0x80 { return false }
-        index += length
-    }
-    return true
 }

@@ -130,7 +130,9 @@ struct SyntaxProblem: Error {
     var notUTF8 = false
 }
 
-enum LineClassifier {
+/// The line grammar of the shared files; its strict UTF-8 check is `package` so that CredentialLookup's JSON reader
+/// applies the same rule.
+package enum LineClassifier {
     /// Classifies the line `bytes[start ..< start + length]` (no line terminator). `lineNumber` is 1-based.
     ///
     /// - Parameter checkUTF8: `false` when the caller already knows the bytes are ASCII.
@@ -344,7 +346,10 @@ enum LineClassifier {
     }
 
     /// A strict UTF-8 check (no overlongs, no surrogates, nothing above U+10FFFF), as Python's decoder applies.
-    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    ///
+    /// - Parameter bytes: The bytes to check.
+    /// - Returns: Whether `bytes` is well-formed UTF-8.
+    package static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = 0
         let count = bytes.count
         while index < count {

@@ -102,7 +102,7 @@ enum CredentialProcessLoopGuard {
     /// The profiles that enclosing `credstore export`/`exec` processes are resolving, one per line.
     static let variable = "CREDSTORE_RESOLVING_PROFILES"
     /// Set by the credential_process runner in the children it starts.
-    static let depthVariable = "CREDSTORE_CREDENTIAL_PROCESS_DEPTH"
+    static let depthVariable = CredentialProcessRunner.depthVariable
 
     /// Fails when an enclosing credstore is already resolving `profile` and started this process as its
     /// `credential_process`; otherwise records `profile` for the credential programs this process may start.

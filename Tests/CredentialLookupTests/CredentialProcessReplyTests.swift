@@ -80,6 +80,20 @@ final class CredentialProcessReplyTests: XCTestCase {
         assertInvalid("{\"a\":" + String(repeating: "[", count: 10_000), "nesting too deep")
     }
 
+    func testADuplicatedKeyIsNotQuoted() {
+        // A key is program output too: a program that prints a secret as a key must not see it in the error.
+        let pair = #""AccessKeyId": "AKIAIOSFODNN7EXAMPLE", "SecretAccessKey": "x""#
+        for key in ["private-note-7f3a", Example.secretText] {
+            let text = #"{"Version": 1, \#(pair), "\#(key)": 1, "\#(key)": 2}"#
+            XCTAssertThrowsError(try parse(text), key) { error in
+                let message = (error as? CredentialLookupError)?.message ?? "\(error)"
+                XCTAssertTrue(message.contains("a key appears more than once"), message)
+                XCTAssertFalse("\(error)".contains(key), message)
+                XCTAssertFalse((error as? CredentialLookupError)?.description.contains(key) ?? true, message)
+            }
+        }
+    }
+
     func testInvalidUTF8AndOversizedRepliesAreRejected() {
         var bytes = Array(#"{"Version": 1, "AccessKeyId": "AKIAIOSFODNN7EXAMPLE", "SecretAccessKey": "ab"}"#.utf8)
         bytes[bytes.count - 3] = 0xC0

@@ -142,6 +142,18 @@ final class CredentialProcessTests: XCTestCase {
         XCTAssertTrue(error.message.contains("no closing quotation"), error.message)
     }
 
+    func testAProgramThatExitedButLeftItsOutputOpenIsNotCalledATimeout() throws {
+        // The reply is complete and the program exits 0, but a background child keeps stdout open past the timeout.
+        try profile("printf '%s\\n' '\(reply())'; sleep 3 &")
+        let error = try XCTUnwrap(fixture.lookupError(LookupRequest(profileName: "helen"),
+                                                      options: LookupOptions(credentialProcessTimeout: 1)))
+        XCTAssertEqual(error.code, .credentialProcessFailed)
+        XCTAssertFalse(error.message.contains("did not finish"), error.message)
+        XCTAssertTrue(error.message.contains("exited with status 0, but a process it started kept its stdout or "
+                                             + "stderr open"), error.message)
+        assertNoSecret(error.description)
+    }
+
     func testNestedCredentialProcessesStopAtTheDepthLimit() throws {
         try profile("printf '%s\\n' '\(reply())'")
         fixture.environment["CREDSTORE_CREDENTIAL_PROCESS_DEPTH"] = "3"

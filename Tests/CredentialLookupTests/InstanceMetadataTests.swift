@@ -217,4 +217,98 @@ final class MetadataHTTPClientTests: XCTestCase {
         let truncated = Array("9\r\nshort\r\n".utf8)
         XCTAssertThrowsError(try truncated.withUnsafeBytes { try MetadataHTTPClient.dechunk($0[0..<$0.count]) })
     }
+
+    func testHugeChunkSizesAreRejectedWithoutOverflow() {
+        // `size + 2` trapped for sizes near Int.max; sizes beyond the response limit cannot be honest either.
+        for size in ["7FFFFFFFFFFFFFFF", "7ffffffffffffffe", "10001", "-1"] {
+            let body = Array("\(size)\r\nabc\r\n0\r\n\r\n".utf8)
+            XCTAssertThrowsError(try body.withUnsafeBytes { try MetadataHTTPClient.dechunk($0[0..<$0.count]) }, size) {
+                XCTAssertEqual("\($0)", "bad HTTP response: bad chunk size", size)
+            }
+        }
+    }
+
+    func testHugeContentLengthsAreMalformedAndTheLookupMovesOn() throws {
+        // `bodyStart + length` trapped for lengths near Int.max.
+        for length in ["9223372036854775807", "9223372036854775800", "65537"] {
+            let server = try OneShotHTTPServer(response: "HTTP/1.1 200 OK\r\nContent-Length: \(length)\r\n\r\nabc")
+            let client = MetadataHTTPClient(endpoint: try MetadataEndpoint(parsing: server.endpoint),
+                                            deadline: Monotonic.now + 2)
+            XCTAssertThrowsError(try client.request(method: "GET", path: "/"), length) {
+                XCTAssertEqual("\($0)", "bad HTTP response: bad Content-Length", length)
+            }
+            server.finish()
+        }
+
+        let server = try OneShotHTTPServer(response: "HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\n")
+        let source = InstanceMetadataSource(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": server.endpoint],
+                                            options: LookupOptions(instanceMetadataTimeout: 2))
+        let result = try source.resolve(LookupRequest())
+        server.finish()
+        guard case .notHere(let searched) = result else { return XCTFail("expected not here, got \(result)") }
+        XCTAssertTrue(searched.first?.contains("bad Content-Length") ?? false, "\(searched)")
+    }
+
+    func testAHugeChunkSizeFromAServerIsMalformed() throws {
+        let server = try OneShotHTTPServer(response: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                           + "7FFFFFFFFFFFFFFF\r\nabc\r\n0\r\n\r\n")
+        defer { server.finish() }
+        let client = MetadataHTTPClient(endpoint: try MetadataEndpoint(parsing: server.endpoint),
+                                        deadline: Monotonic.now + 2)
+        XCTAssertThrowsError(try client.request(method: "GET", path: "/")) {
+            XCTAssertEqual("\($0)", "bad HTTP response: bad chunk size")
+        }
+    }
+}
+
+/// A server on 127.0.0.1 that accepts one connection, reads the request head, sends a fixed reply and closes, so a
+/// test can give the client replies no well-behaved server would send.
+private final class OneShotHTTPServer {
+    private let listener: Int32
+    private let done = DispatchSemaphore(value: 0)
+    let endpoint: String
+
+    init(response: String) throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        guard listener >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(listener, raw, length) == 0 && listen(listener, 4) == 0 && getsockname(listener, raw, &length) == 0
+            }
+        }
+        guard bound else {
+            close(listener)
+            throw POSIXError(.init(rawValue: errno) ?? .EIO)
+        }
+        endpoint = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        let done = self.done
+        let thread = Thread {
+            defer { done.signal() }
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return }
+            defer { close(connection) }
+            var request: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !request.suffix(4).elementsEqual([0x0D, 0x0A, 0x0D, 0x0A]) {
+                let count = recv(connection, &buffer, buffer.count, 0)
+                guard count > 0 else { return }
+                request.append(contentsOf: buffer[0..<count])
+            }
+            let bytes = Array(response.utf8)
+            _ = bytes.withUnsafeBytes { send(connection, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+        thread.start()
+    }
+
+    /// Waits for the reply to be sent (or the client to give up) and stops listening.
+    func finish() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        done.wait()
+        close(listener)
+    }
 }

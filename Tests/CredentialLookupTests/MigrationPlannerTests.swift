@@ -120,6 +120,28 @@ final class MigrationPlannerTests: XCTestCase {
         XCTAssertTrue(entries["regional"]?.allowsPlaintextChanges ?? false)
     }
 
+    func testSettingsOnlyInTheStoreSurviveAndTheFilesWinConflicts() throws {
+        // `credstore set --region/--output` settings the files never had must not be deleted by migrate.
+        var stored = StoredProfile(name: "default", accessKeyID: Example.accessKeyID, secretAccessKey: Example.secret,
+                                   settings: ["region": "eu-central-1", "cli_pager": "less", "output": "json"])
+        var entries = try plan(store: [stored])
+        XCTAssertEqual(entries["default"]?.status, .migrated)
+        XCTAssertEqual(entries["default"]?.needsStoreWrite, true)
+        XCTAssertEqual(entries["default"]?.imported?.settings,
+                       ["region": "us-east-1", "output": "json", "cli_pager": "less"])
+
+        stored.settings = ["region": "us-east-1", "output": "json", "cli_pager": "less"]
+        entries = try plan(store: [stored])
+        XCTAssertEqual(entries["default"]?.status, .alreadyMigrated, "store-only settings are not a difference")
+        XCTAssertEqual(entries["default"]?.needsStoreWrite, false)
+
+        stored.accessKeyID = Example.otherKeyID
+        entries = try plan(store: [stored], overwrite: true)
+        XCTAssertEqual(entries["default"]?.status, .overwritten)
+        XCTAssertEqual(entries["default"]?.imported?.settings,
+                       ["region": "us-east-1", "output": "json", "cli_pager": "less"])
+    }
+
     func testNamedProfilesOnlyAndUnknownNamesAreReported() throws {
         let entries = try MigrationPlanner.plan(shared: shared(), names: ["temp", "nope", "temp"], storedNames: [],
                                                 stored: { _ in nil }, overwrite: false)
