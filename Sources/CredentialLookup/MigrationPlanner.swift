@@ -71,13 +71,9 @@ public enum Rewiring: Equatable, Sendable {
 /// edits to the plaintext files once the store verifiably holds them. Nothing here touches the disk, so every rule
 /// is testable on in-memory documents; the command does the I/O in crash-safe order.
 public enum MigrationPlanner {
-    /// The properties that hold secrets and are removed from the plaintext files (the one list is
-    /// `ProfileEntry.credentialSettingNames`).
-    public static var secretKeys: [String] { ProfileEntry.credentialSettingNames }
-
     /// Properties that are not copied into the store: the secrets (stored in their own fields) and
     /// `credential_process` (a migrated profile's keys make it unnecessary, and a rewired one points back at us).
-    static let notImported: Set<String> = Set(secretKeys + ["credential_process"])
+    static let notImported: Set<String> = Set(ProfileEntry.credentialSettingNames + ["credential_process"])
 
     /// Plans the migration of `names` (every profile of `shared` when `nil`).
     ///
@@ -207,7 +203,7 @@ public enum MigrationPlanner {
         var outcomes: [String: PlaintextRemoval] = [:]
         for name in names {
             guard let properties = file.profile(name) else { continue }
-            let present = secretKeys.filter { properties[$0] != nil }
+            let present = ProfileEntry.credentialSettingNames.filter { properties[$0] != nil }
             guard !present.isEmpty else { continue }
             guard let copy = stored(name) else {
                 outcomes[name] = .notInStore

@@ -214,7 +214,7 @@ struct MigrateCommand: ParsableCommand {
             switch outcome {
             case .removed(let keys): changes[name, default: .init()].removed.append((path, keys))
             case .keptDifferent(let keys): changes[name, default: .init()].kept.append((path, keys))
-            case .notInStore: changes[name, default: .init()].kept.append((path, MigrationPlanner.secretKeys))
+            case .notInStore: changes[name, default: .init()].kept.append((path, ProfileEntry.credentialSettingNames))
             }
         }
     }
