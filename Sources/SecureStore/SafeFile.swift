@@ -287,7 +287,10 @@ enum SafeFile {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SecureStoreError.system("open the directory", path: directory, errno: errno) }
         defer { close(fd) }
-        guard !fails(.directoryFsync), fsync(fd) == 0 else {
+        // Some file systems do not support fsync on a directory and answer EINVAL: nothing more can be done there, so
+        // that counts as success (kept in step with SharedFileStore's FileSystem.replace).
+        let status = fails(.directoryFsync) ? -1 : fsync(fd)
+        guard status == 0 || errno == EINVAL else {
             throw SecureStoreError.system("flush the directory", path: directory, errno: errno)
         }
     }

@@ -111,6 +111,14 @@ final class FaultInjectionSecureStoreTests: XCTestCase {
         }
     }
 
+    /// A file system without fsync on directories answers EINVAL: the save counts as done, as in SharedFileStore.
+    func testADirectoryFsyncAnsweringEINVALCountsAsSuccess() throws {
+        let key = try KeyFile.generate(at: directory.file("keys/store.key"))
+        let store = try EncryptedStore.create(at: storePath, secrets: [.keyFile(key)], policy: Fixtures.cheap)
+        try injecting(.directoryFsync, EINVAL) { try store.set(Fixtures.profile("default")) }
+        XCTAssertEqual(try EncryptedStore.profileNames(at: storePath), ["default"])
+    }
+
     /// Regression: a failed rename used to close the temporary file's descriptor twice; in a threaded process the
     /// second close can hit a descriptor another thread opened in between.
     func testAFailedRenameClosesItsDescriptorOnce() throws {
