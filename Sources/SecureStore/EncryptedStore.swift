@@ -271,9 +271,9 @@ public final class EncryptedStore {
             let index = try slotIndex(opening: .passphrase(old), in: current)
             current.image.slots[index] = try KeySlot.make(for: .passphrase(new), dataKey: current.dataKey,
                                                           storeID: current.image.storeID, policy: policy)
-            if case let .passphrase(held)? = unlockSecret, held == old {
-                unlockSecret = .passphrase(new)
-                unlockedSlot = current.image.slots[index]
+            if case let .passphrase(held)? = current.unlockSecret, held == old {
+                current.unlockSecret = .passphrase(new)
+                current.unlockedSlot = current.image.slots[index]
             }
         }
     }
@@ -357,7 +357,7 @@ public final class EncryptedStore {
                                  boundToMachine: bound[index])
             }
             if let unlockSecret, let index = secretsBySlot.firstIndex(where: { Self.sameSecret($0, unlockSecret) }) {
-                unlockedSlot = current.image.slots[index]
+                current.unlockedSlot = current.image.slots[index]
             }
             current.dataKey = newKey
             current.resealRecords = true
@@ -399,6 +399,10 @@ public final class EncryptedStore {
         var dataKey: SecretBytes
         var records: RecordList
         var resealRecords = false
+        /// The secret and slot the object holds once this change is saved; adopted only after a successful write,
+        /// so a failed save leaves the object as it was.
+        var unlockSecret: UnlockSecret?
+        var unlockedSlot: KeySlot?
     }
 
     private static func readFile(_ path: String) throws -> [UInt8] {
@@ -503,8 +507,9 @@ public final class EncryptedStore {
                                    + "with no longer opens it; nothing was changed",
                                    hint: "open the store again with its current passphrase or key file")
         }
-        var current = Current(image: loaded.image, dataKey: loaded.dataKey, records: loaded.records)
         if let slot = loaded.slot { unlockedSlot = slot }
+        var current = Current(image: loaded.image, dataKey: loaded.dataKey, records: loaded.records,
+                              unlockSecret: unlockSecret, unlockedSlot: unlockedSlot)
         try change(&current)
         if current.resealRecords {
             // Every record is re-encrypted under the new save salt (FORMAT.md, *Saving*); records nobody read are
@@ -520,5 +525,7 @@ public final class EncryptedStore {
         dataKey = current.dataKey
         records = current.records
         fileBytes = bytes
+        unlockSecret = current.unlockSecret
+        unlockedSlot = current.unlockedSlot
     }
 }
