@@ -111,8 +111,8 @@ public final class EncryptedStore {
         }
         var image = StoreImage(storeID: storeID, slots: slots, saveSalt: [], records: [], authenticatorNonce: [],
                                authenticatorTag: [])
-        try image.seal([], dataKey: dataKey)
-        let bytes = try image.encode(dataKey: dataKey)
+        try image.seal([], dataKey: dataKey, path: path)
+        let bytes = try image.encode(dataKey: dataKey, path: path)
         SafeFile.removeOrphanedTemporaries(of: path)
         try SafeFile.replace(path, with: bytes, previous: nil, what: "store")
         withExtendedLifetime(lock) {}
@@ -515,10 +515,10 @@ public final class EncryptedStore {
             // Every record is re-encrypted under the new save salt (FORMAT.md, *Saving*); records nobody read are
             // decrypted for that, once, but not decoded.
             let recordKey = try current.image.seal(plaintexts: try current.records.plaintexts(),
-                                                   dataKey: current.dataKey)
+                                                   dataKey: current.dataKey, path: path)
             current.records = current.records.resealed(in: current.image, recordKey: recordKey)
         }
-        let bytes = try current.image.encode(dataKey: current.dataKey)
+        let bytes = try current.image.encode(dataKey: current.dataKey, path: path)
         SafeFile.removeOrphanedTemporaries(of: path)
         try SafeFile.replace(path, with: bytes, previous: freshBytes, what: "store")
         image = current.image
