@@ -201,8 +201,10 @@ public final class EncryptedStore {
                                    hint: "give both")
         }
         guard !profile.settings.keys.contains(where: { $0.isEmpty || $0.utf8.count > 0xffff - 2 }) else {
-            throw SecureStoreError(.invalidArgument, path: path, "profile \(profile.name) has an empty setting name",
-                                   hint: "give every setting a name")
+            throw SecureStoreError(.invalidArgument, path: path,
+                                   "profile \(profile.name) has a setting name that is empty or longer than 65533 "
+                                   + "bytes",
+                                   hint: "give every setting a name of at most 65533 bytes")
         }
         try mutate { current in
             if let index = current.records.index(of: profile.name) {

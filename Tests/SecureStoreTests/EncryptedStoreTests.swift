@@ -89,6 +89,21 @@ final class EncryptedStoreTests: XCTestCase {
         XCTAssertEqual(store.profileNames, ["default"])
     }
 
+    func testEmptyAndOverlongSettingNamesAreRefused() throws {
+        let (store, _) = try makeStore()
+        for name in ["", String(repeating: "n", count: 65_534)] {
+            XCTAssertThrowsError(try store.set(Fixtures.profile("default", settings: [name: "value"]))) { error in
+                let error = error as? SecureStoreError
+                XCTAssertEqual(error?.code, .invalidArgument)
+                XCTAssertTrue(error?.message.contains("empty or longer than 65533 bytes") ?? false,
+                              "\(String(describing: error))")
+            }
+        }
+        let longest = String(repeating: "n", count: 65_533)
+        XCTAssertNoThrow(try store.set(Fixtures.profile("default", settings: [longest: "v"])))
+        XCTAssertEqual(store.profileNames, ["default"])
+    }
+
     func testConcurrentWritersNeverLoseAnUpdate() throws {
         let (store, key) = try makeStore()
         let stale = try open(.keyFile(key))
