@@ -314,14 +314,14 @@ final class StoreLock {
             throw SecureStoreError.system("open the lock file", path: path, errno: errno)
         }
         _ = fchmod(fd, 0o600)
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Self.now() + timeout
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             guard code == EWOULDBLOCK || code == EINTR else {
                 close(fd)
                 throw SecureStoreError.system("lock", path: path, errno: code)
             }
-            if Date() >= deadline {
+            if Self.now() >= deadline {
                 close(fd)
                 throw SecureStoreError(.locked, path: storePath, errno: code,
                                        "the store \(storePath) is locked by another credstore process "
@@ -336,5 +336,13 @@ final class StoreLock {
     deinit {
         flock(fd, LOCK_UN)
         close(fd)
+    }
+
+    /// Seconds on the monotonic clock: a wall-clock step (NTP, an admin) must not stretch or cut the wait short.
+    /// Kept in step with SharedFileStore's FileLock.now().
+    private static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }
