@@ -149,7 +149,7 @@ enum SafeFile {
 
     /// The system calls of a safe write, each of which a test can make fail.
     enum WriteStep: CaseIterable {
-        case createTemporary, write, fsync, rename, directoryFsync
+        case createTemporary, write, fsync, close, rename, directoryFsync
     }
 
     /// Test seam: when set, called before each step of a write; a non-nil errno makes that step fail with it.
@@ -226,8 +226,13 @@ enum SafeFile {
         var isOpen = true
         do {
             try bytes.withUnsafeBytes { try writeAll(fd, $0, path: temporary, what: what) }
-            close(fd)
+            // The descriptor is gone after close() even when it fails, so never close it again. A failed close can
+            // mean the data was not written (NFS reports write errors here): as SharedFileStore's FileSystem does.
+            let closed = close(fd)
             isOpen = false
+            guard closed == 0, !fails(.close) else {
+                throw SecureStoreError.system("close the \(what) written to", path: temporary, errno: errno)
+            }
             guard !fails(.rename), rename(temporary, path) == 0 else {
                 throw SecureStoreError.system("replace the \(what)", path: path, errno: errno)
             }

@@ -117,7 +117,7 @@ final class FaultInjectionSecureStoreTests: XCTestCase {
     func testAFailedPassphraseChangeKeepsTheOldPassphrase() throws {
         let old = SecretBytes(utf8: "the old passphrase")
         let new = SecretBytes(utf8: "the new passphrase")
-        for step in [SafeFile.WriteStep.fsync, .rename, .directoryFsync] {
+        for step in [SafeFile.WriteStep.fsync, .close, .rename, .directoryFsync] {
             let path = directory.file("passwd-\(step)/store")
             _ = try EncryptedStore.create(at: path, secrets: [.passphrase(old)], policy: Fixtures.cheap)
             let store = try EncryptedStore.open(at: path, with: .passphrase(old), policy: Fixtures.cheap)
