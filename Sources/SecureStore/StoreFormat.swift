@@ -422,15 +422,4 @@ struct StoreImage {
         }) else { throw SecureStoreError.corrupt(path, "record \(index) does not verify") }
         return plaintext
     }
-
-    /// Decrypts every record; throws `corrupt` if any fails to verify or decode.
-    func openRecords(dataKey: SecretBytes, path: String) throws -> [StoredProfile] {
-        let opener = try AESGCMKey(try Self.recordKey(dataKey: dataKey, saveSalt: saveSalt), for: .decryption)
-        return try records.indices.map { index in
-            guard let profile = RecordCodec.decode(try openRecord(at: index, with: opener, path: path),
-                                                   name: records[index].name)
-            else { throw SecureStoreError.corrupt(path, "record \(index) does not decode") }
-            return profile
-        }
-    }
 }
