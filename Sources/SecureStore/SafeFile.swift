@@ -65,12 +65,16 @@ enum SafeFile {
             let count = bytes.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress! + total, $0.count - total) }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw SecureStoreError.system("read the \(what)", path: path, errno: errno)
+                let code = errno
+                // What was read so far may be key or passphrase bytes: wipe them before dropping the buffer.
+                bytes.withUnsafeMutableBytes { SecureMemory.wipe($0) }
+                throw SecureStoreError.system("read the \(what)", path: path, errno: code)
             }
             if count == 0 { break }
             total += count
         }
         guard total == size else {
+            bytes.withUnsafeMutableBytes { SecureMemory.wipe($0) }
             throw SecureStoreError(.io, path: path, "the \(what) \(path) changed size while it was read",
                                    hint: "another program is writing it; try again")
         }
