@@ -111,8 +111,8 @@ public final class EncryptedStore {
         }
         var image = StoreImage(storeID: storeID, slots: slots, saveSalt: [], records: [], authenticatorNonce: [],
                                authenticatorTag: [])
-        try image.seal([], dataKey: dataKey)
-        let bytes = try image.encode(dataKey: dataKey)
+        try image.seal([], dataKey: dataKey, path: path)
+        let bytes = try image.encode(dataKey: dataKey, path: path)
         SafeFile.removeOrphanedTemporaries(of: path)
         try SafeFile.replace(path, with: bytes, previous: nil, what: "store")
         withExtendedLifetime(lock) {}
@@ -201,8 +201,10 @@ public final class EncryptedStore {
                                    hint: "give both")
         }
         guard !profile.settings.keys.contains(where: { $0.isEmpty || $0.utf8.count > 0xffff - 2 }) else {
-            throw SecureStoreError(.invalidArgument, path: path, "profile \(profile.name) has an empty setting name",
-                                   hint: "give every setting a name")
+            throw SecureStoreError(.invalidArgument, path: path,
+                                   "profile \(profile.name) has a setting name that is empty or longer than 65533 "
+                                   + "bytes",
+                                   hint: "give every setting a name of at most 65533 bytes")
         }
         try mutate { current in
             if let index = current.records.index(of: profile.name) {
@@ -271,9 +273,9 @@ public final class EncryptedStore {
             let index = try slotIndex(opening: .passphrase(old), in: current)
             current.image.slots[index] = try KeySlot.make(for: .passphrase(new), dataKey: current.dataKey,
                                                           storeID: current.image.storeID, policy: policy)
-            if case let .passphrase(held)? = unlockSecret, held == old {
-                unlockSecret = .passphrase(new)
-                unlockedSlot = current.image.slots[index]
+            if case let .passphrase(held)? = current.unlockSecret, held == old {
+                current.unlockSecret = .passphrase(new)
+                current.unlockedSlot = current.image.slots[index]
             }
         }
     }
@@ -357,7 +359,7 @@ public final class EncryptedStore {
                                  boundToMachine: bound[index])
             }
             if let unlockSecret, let index = secretsBySlot.firstIndex(where: { Self.sameSecret($0, unlockSecret) }) {
-                unlockedSlot = current.image.slots[index]
+                current.unlockedSlot = current.image.slots[index]
             }
             current.dataKey = newKey
             current.resealRecords = true
@@ -399,6 +401,10 @@ public final class EncryptedStore {
         var dataKey: SecretBytes
         var records: RecordList
         var resealRecords = false
+        /// The secret and slot the object holds once this change is saved; adopted only after a successful write,
+        /// so a failed save leaves the object as it was.
+        var unlockSecret: UnlockSecret?
+        var unlockedSlot: KeySlot?
     }
 
     private static func readFile(_ path: String) throws -> [UInt8] {
@@ -503,22 +509,25 @@ public final class EncryptedStore {
                                    + "with no longer opens it; nothing was changed",
                                    hint: "open the store again with its current passphrase or key file")
         }
-        var current = Current(image: loaded.image, dataKey: loaded.dataKey, records: loaded.records)
         if let slot = loaded.slot { unlockedSlot = slot }
+        var current = Current(image: loaded.image, dataKey: loaded.dataKey, records: loaded.records,
+                              unlockSecret: unlockSecret, unlockedSlot: unlockedSlot)
         try change(&current)
         if current.resealRecords {
             // Every record is re-encrypted under the new save salt (FORMAT.md, *Saving*); records nobody read are
             // decrypted for that, once, but not decoded.
             let recordKey = try current.image.seal(plaintexts: try current.records.plaintexts(),
-                                                   dataKey: current.dataKey)
+                                                   dataKey: current.dataKey, path: path)
             current.records = current.records.resealed(in: current.image, recordKey: recordKey)
         }
-        let bytes = try current.image.encode(dataKey: current.dataKey)
+        let bytes = try current.image.encode(dataKey: current.dataKey, path: path)
         SafeFile.removeOrphanedTemporaries(of: path)
         try SafeFile.replace(path, with: bytes, previous: freshBytes, what: "store")
         image = current.image
         dataKey = current.dataKey
         records = current.records
         fileBytes = bytes
+        unlockSecret = current.unlockSecret
+        unlockedSlot = current.unlockedSlot
     }
 }

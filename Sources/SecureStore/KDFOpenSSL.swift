@@ -8,7 +8,7 @@ import Foundation
 /// The key derivation functions the store uses (scrypt, HKDF-SHA256) and PBKDF2-HMAC-SHA256 for conformance, all
 /// through OpenSSL 3's `EVP_KDF` interface.
 enum KDF {
-    /// scrypt with explicit parameters. Callers must have bounded `n`, `r` and `p` already (see `ScryptParameters`);
+    /// scrypt with explicit parameters. Callers must have bounded `n`, `r` and `p` already (see `ScryptPolicy.check`);
     /// `maxmem_bytes` is set to just what those parameters need, so libcrypto's own 32 MiB default does not reject
     /// legitimate costs and nothing larger can be allocated.
     static func scrypt(

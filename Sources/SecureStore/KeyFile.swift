@@ -83,7 +83,7 @@ public enum PassphraseFile {
     ///
     /// - Parameter path: the passphrase file.
     /// - Returns: the passphrase bytes (not yet normalised; the store does that).
-    /// - Throws: `SecureStoreError`: `.unsafePermissions`, `.notFound`, `.corrupt` when over 4096 bytes, `.io`.
+    /// - Throws: `SecureStoreError`: `.unsafePermissions`, `.notFound`, `.invalidArgument` when over 4096 bytes, `.io`.
     public static func read(at path: String) throws -> SecretBytes {
         var bytes = try SafeFile.read(path, what: "passphrase file", maximumSize: maximumSize)
         defer { bytes.withUnsafeMutableBytes { SecureMemory.wipe($0) } }

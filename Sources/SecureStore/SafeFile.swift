@@ -65,12 +65,16 @@ enum SafeFile {
             let count = bytes.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress! + total, $0.count - total) }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw SecureStoreError.system("read the \(what)", path: path, errno: errno)
+                let code = errno
+                // What was read so far may be key or passphrase bytes: wipe them before dropping the buffer.
+                bytes.withUnsafeMutableBytes { SecureMemory.wipe($0) }
+                throw SecureStoreError.system("read the \(what)", path: path, errno: code)
             }
             if count == 0 { break }
             total += count
         }
         guard total == size else {
+            bytes.withUnsafeMutableBytes { SecureMemory.wipe($0) }
             throw SecureStoreError(.io, path: path, "the \(what) \(path) changed size while it was read",
                                    hint: "another program is writing it; try again")
         }
@@ -149,7 +153,7 @@ enum SafeFile {
 
     /// The system calls of a safe write, each of which a test can make fail.
     enum WriteStep: CaseIterable {
-        case createTemporary, write, fsync, rename, directoryFsync
+        case createTemporary, write, fsync, close, rename, directoryFsync
     }
 
     /// Test seam: when set, called before each step of a write; a non-nil errno makes that step fail with it.
@@ -226,8 +230,13 @@ enum SafeFile {
         var isOpen = true
         do {
             try bytes.withUnsafeBytes { try writeAll(fd, $0, path: temporary, what: what) }
-            close(fd)
+            // The descriptor is gone after close() even when it fails, so never close it again. A failed close can
+            // mean the data was not written (NFS reports write errors here): as SharedFileStore's FileSystem does.
+            let closed = close(fd)
             isOpen = false
+            guard closed == 0, !fails(.close) else {
+                throw SecureStoreError.system("close the \(what) written to", path: temporary, errno: errno)
+            }
             guard !fails(.rename), rename(temporary, path) == 0 else {
                 throw SecureStoreError.system("replace the \(what)", path: path, errno: errno)
             }
@@ -287,7 +296,10 @@ enum SafeFile {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SecureStoreError.system("open the directory", path: directory, errno: errno) }
         defer { close(fd) }
-        guard !fails(.directoryFsync), fsync(fd) == 0 else {
+        // Some file systems do not support fsync on a directory and answer EINVAL: nothing more can be done there, so
+        // that counts as success (kept in step with SharedFileStore's FileSystem.replace).
+        let status = fails(.directoryFsync) ? -1 : fsync(fd)
+        guard status == 0 || errno == EINVAL else {
             throw SecureStoreError.system("flush the directory", path: directory, errno: errno)
         }
     }
@@ -311,14 +323,14 @@ final class StoreLock {
             throw SecureStoreError.system("open the lock file", path: path, errno: errno)
         }
         _ = fchmod(fd, 0o600)
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Self.now() + timeout
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             guard code == EWOULDBLOCK || code == EINTR else {
                 close(fd)
                 throw SecureStoreError.system("lock", path: path, errno: code)
             }
-            if Date() >= deadline {
+            if Self.now() >= deadline {
                 close(fd)
                 throw SecureStoreError(.locked, path: storePath, errno: code,
                                        "the store \(storePath) is locked by another credstore process "
@@ -333,5 +345,13 @@ final class StoreLock {
     deinit {
         flock(fd, LOCK_UN)
         close(fd)
+    }
+
+    /// Seconds on the monotonic clock: a wall-clock step (NTP, an admin) must not stretch or cut the wait short.
+    /// Kept in step with SharedFileStore's FileLock.now().
+    private static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }

@@ -314,7 +314,9 @@ struct StoreImage {
     }
 
     /// The file bytes: authenticated part, a fresh authenticator under `dataKey`, and the checksum.
-    mutating func encode(dataKey: SecretBytes) throws -> [UInt8] {
+    ///
+    /// - Parameter path: the store file, named in the error if the result would be too large.
+    mutating func encode(dataKey: SecretBytes, path: String) throws -> [UInt8] {
         let covered = authenticatedBytes
         authenticatorNonce = try Random.bytes(AESGCM.nonceSize)
         let key = try Self.authenticatorKey(dataKey: dataKey, saveSalt: saveSalt)
@@ -326,7 +328,8 @@ struct StoreImage {
         bytes += authenticatorTag
         bytes += try SHA256Digest.hash(bytes)
         guard bytes.count <= StoreFormat.maximumFileSize else {
-            throw SecureStoreError(.invalidArgument, "the store would grow beyond 16 MiB; nothing was changed",
+            throw SecureStoreError(.invalidArgument, path: path,
+                                   "the store \(path) would grow beyond 16 MiB; nothing was changed",
                                    hint: "remove profiles you no longer need")
         }
         return bytes
@@ -374,16 +377,17 @@ struct StoreImage {
     }
 
     /// Replaces the records with `profiles`, sealed under a fresh per-save salt and fresh nonces.
-    mutating func seal(_ profiles: [StoredProfile], dataKey: SecretBytes) throws {
-        _ = try seal(plaintexts: profiles.map { ($0.name, try RecordCodec.encode($0)) }, dataKey: dataKey)
+    mutating func seal(_ profiles: [StoredProfile], dataKey: SecretBytes, path: String) throws {
+        _ = try seal(plaintexts: profiles.map { ($0.name, try RecordCodec.encode($0)) }, dataKey: dataKey, path: path)
     }
 
     /// Replaces the records with `plaintexts` (encoded profiles, by name), sealed under a fresh per-save salt and
     /// fresh nonces.
     ///
+    /// - Parameter path: the store file, named in the error if a record is too large.
     /// - Returns: the new record key, which opens the new records.
     mutating func seal(
-        plaintexts: [(name: String, plaintext: SecretBytes)], dataKey: SecretBytes
+        plaintexts: [(name: String, plaintext: SecretBytes)], dataKey: SecretBytes, path: String
     ) throws -> SecretBytes {
         saveSalt = try Random.bytes(StoreFormat.saveSaltSize)
         let key = try Self.recordKey(dataKey: dataKey, saveSalt: saveSalt)
@@ -392,8 +396,9 @@ struct StoreImage {
         let nonces = try Random.bytes(AESGCM.nonceSize * plaintexts.count)
         records = try plaintexts.enumerated().map { index, record in
             guard record.plaintext.count + AESGCM.tagSize <= StoreFormat.maximumSealedRecord else {
-                throw SecureStoreError(.invalidArgument, "profile \(record.name) is larger than the 1 MiB a record "
-                                       + "may hold", hint: "shorten its settings")
+                throw SecureStoreError(.invalidArgument, path: path,
+                                       "profile \(record.name) of the store \(path) is larger than the 1 MiB a "
+                                       + "record may hold; nothing was changed", hint: "shorten its settings")
             }
             let nonce = Array(nonces[index * AESGCM.nonceSize..<(index + 1) * AESGCM.nonceSize])
             let aad = Self.recordAAD(storeID: storeID, saveSalt: saveSalt, count: plaintexts.count, index: index,
@@ -416,16 +421,5 @@ struct StoreImage {
             try opener.open(nonce: record.nonce, sealed: record.sealed, aad: $0)
         }) else { throw SecureStoreError.corrupt(path, "record \(index) does not verify") }
         return plaintext
-    }
-
-    /// Decrypts every record; throws `corrupt` if any fails to verify or decode.
-    func openRecords(dataKey: SecretBytes, path: String) throws -> [StoredProfile] {
-        let opener = try AESGCMKey(try Self.recordKey(dataKey: dataKey, saveSalt: saveSalt), for: .decryption)
-        return try records.indices.map { index in
-            guard let profile = RecordCodec.decode(try openRecord(at: index, with: opener, path: path),
-                                                   name: records[index].name)
-            else { throw SecureStoreError.corrupt(path, "record \(index) does not decode") }
-            return profile
-        }
     }
 }

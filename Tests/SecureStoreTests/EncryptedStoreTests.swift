@@ -74,6 +74,36 @@ final class EncryptedStoreTests: XCTestCase {
         XCTAssertEqual(try reopened.profile(named: "z")?.name, "z")
     }
 
+    func testAnOversizedProfileIsRefusedNamingTheStore() throws {
+        let (store, _) = try makeStore()
+        try store.set(Fixtures.profile("default"))
+        let original = try Fixtures.bytes(storePath)
+        let huge = Fixtures.profile("huge", settings: ["note": String(repeating: "x", count: 1 << 20)])
+        XCTAssertThrowsError(try store.set(huge)) { error in
+            let error = error as? SecureStoreError
+            XCTAssertEqual(error?.code, .invalidArgument)
+            XCTAssertEqual(error?.path, storePath)
+            XCTAssertTrue(error?.message.contains(storePath) ?? false, "\(String(describing: error))")
+        }
+        XCTAssertEqual(try Fixtures.bytes(storePath), original)
+        XCTAssertEqual(store.profileNames, ["default"])
+    }
+
+    func testEmptyAndOverlongSettingNamesAreRefused() throws {
+        let (store, _) = try makeStore()
+        for name in ["", String(repeating: "n", count: 65_534)] {
+            XCTAssertThrowsError(try store.set(Fixtures.profile("default", settings: [name: "value"]))) { error in
+                let error = error as? SecureStoreError
+                XCTAssertEqual(error?.code, .invalidArgument)
+                XCTAssertTrue(error?.message.contains("empty or longer than 65533 bytes") ?? false,
+                              "\(String(describing: error))")
+            }
+        }
+        let longest = String(repeating: "n", count: 65_533)
+        XCTAssertNoThrow(try store.set(Fixtures.profile("default", settings: [longest: "v"])))
+        XCTAssertEqual(store.profileNames, ["default"])
+    }
+
     func testConcurrentWritersNeverLoseAnUpdate() throws {
         let (store, key) = try makeStore()
         let stale = try open(.keyFile(key))
@@ -320,7 +350,7 @@ final class EncryptedStoreTests: XCTestCase {
         var image = image
         var bytes: [UInt8]
         if let dataKey {
-            bytes = try image.encode(dataKey: dataKey)
+            bytes = try image.encode(dataKey: dataKey, path: storePath)
         } else {
             bytes = image.authenticatedBytes + image.authenticatorNonce + image.authenticatorTag
             bytes += try SHA256Digest.hash(bytes)
@@ -375,8 +405,7 @@ final class EncryptedStoreTests: XCTestCase {
         // The foreign store's records mean nothing here even re-authenticated with its own data key.
         var moved = foreignImage
         moved.records = [original.records[0]]
-        try Fixtures.write(try { var copy = moved; return try copy.encode(dataKey: foreign.agentDataKey()) }(),
-                           to: foreignPath)
+        try Fixtures.write(try moved.encode(dataKey: foreign.agentDataKey(), path: foreignPath), to: foreignPath)
         let opened = try EncryptedStore.open(at: foreignPath, with: .keyFile(key), policy: Fixtures.cheap)
         XCTAssertEqual(Fixtures.code { _ = try opened.profile(named: "alpha") }, .corrupt)
     }

@@ -111,6 +111,43 @@ final class FaultInjectionSecureStoreTests: XCTestCase {
         }
     }
 
+    /// Regression: `changePassphrase` adopted the new passphrase before the save succeeded, so after a failed save
+    /// the object believed it was opened with a passphrase the file does not know, and `rotateDataKey()` (which
+    /// re-wraps the slot it was opened with) refused.
+    func testAFailedPassphraseChangeKeepsTheOldPassphrase() throws {
+        let old = SecretBytes(utf8: "the old passphrase")
+        let new = SecretBytes(utf8: "the new passphrase")
+        for step in [SafeFile.WriteStep.fsync, .close, .rename, .directoryFsync] {
+            let path = directory.file("passwd-\(step)/store")
+            _ = try EncryptedStore.create(at: path, secrets: [.passphrase(old)], policy: Fixtures.cheap)
+            let store = try EncryptedStore.open(at: path, with: .passphrase(old), policy: Fixtures.cheap)
+            try store.set(Fixtures.profile("default"))
+            injecting(step, EIO) {
+                expectIOError(EIO, "passwd at \(step)") { try store.changePassphrase(from: old, to: new) }
+            }
+            XCTAssertNoThrow(try store.rotateDataKey(), "rotate after a failed passwd at \(step)")
+            XCTAssertNoThrow(try store.set(Fixtures.profile("after")), "set after a failed passwd at \(step)")
+            let reopened = try EncryptedStore.open(at: path, with: .passphrase(old), policy: Fixtures.cheap)
+            XCTAssertEqual(reopened.profileNames, ["default", "after"], "\(step)")
+            XCTAssertThrowsError(try EncryptedStore.open(at: path, with: .passphrase(new), policy: Fixtures.cheap),
+                                 "\(step)") { error in
+                XCTAssertEqual((error as? SecureStoreError)?.code, .wrongPassphrase, "\(step)")
+            }
+            // Once the faults are gone, the change itself goes through and the object follows it.
+            XCTAssertNoThrow(try store.changePassphrase(from: old, to: new), "\(step)")
+            XCTAssertNoThrow(try store.rotateDataKey(), "rotate after passwd at \(step)")
+            XCTAssertNoThrow(try EncryptedStore.open(at: path, with: .passphrase(new), policy: Fixtures.cheap))
+        }
+    }
+
+    /// A file system without fsync on directories answers EINVAL: the save counts as done, as in SharedFileStore.
+    func testADirectoryFsyncAnsweringEINVALCountsAsSuccess() throws {
+        let key = try KeyFile.generate(at: directory.file("keys/store.key"))
+        let store = try EncryptedStore.create(at: storePath, secrets: [.keyFile(key)], policy: Fixtures.cheap)
+        try injecting(.directoryFsync, EINVAL) { try store.set(Fixtures.profile("default")) }
+        XCTAssertEqual(try EncryptedStore.profileNames(at: storePath), ["default"])
+    }
+
     /// Regression: a failed rename used to close the temporary file's descriptor twice; in a threaded process the
     /// second close can hit a descriptor another thread opened in between.
     func testAFailedRenameClosesItsDescriptorOnce() throws {

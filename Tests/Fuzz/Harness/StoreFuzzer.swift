@@ -14,7 +14,10 @@ public func fuzzStore(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     for slot in image.slots {
         if let key = try? slot.unwrap(.keyFile(fuzzKey), storeID: image.storeID, policy: .standard, path: "fuzz"),
            let authentic = try? image.isAuthentic(dataKey: key), authentic {
-            _ = try? image.openRecords(dataKey: key, path: "fuzz")
+            // The store's own read path: every record decrypted, verified and decoded as `profile(named:)` would.
+            guard let recordKey = try? StoreImage.recordKey(dataKey: key, saveSalt: image.saveSalt) else { continue }
+            var records = RecordList(sealedIn: image, recordKey: recordKey, path: "fuzz")
+            for index in 0..<records.count { _ = try? records.profile(at: index) }
         }
     }
     return 0
