@@ -185,7 +185,13 @@ enum SafeFile {
             unlink(path)
             throw error
         }
-        close(fd)
+        // A failed close can mean the data never reached the disk, as in writeAndRename.
+        let closed = close(fd)
+        if closed != 0 || fails(.close) {
+            let code = errno
+            unlink(path)
+            throw SecureStoreError.system("close the \(what) written to", path: path, errno: code)
+        }
         do {
             try syncDirectory(of: path)
         } catch {

@@ -104,7 +104,7 @@ final class FaultInjectionSecureStoreTests: XCTestCase {
                                                            policy: Fixtures.cheap), context)
             }
         }
-        for step in [SafeFile.WriteStep.createTemporary, .write, .fsync, .directoryFsync] {
+        for step in [SafeFile.WriteStep.createTemporary, .write, .fsync, .close, .directoryFsync] {
             let path = directory.file("keys-\(step)/store.key")
             injecting(step, EIO) { expectIOError(EIO, "key file at \(step)") { _ = try KeyFile.generate(at: path) } }
             XCTAssertFalse(EncryptedStore.exists(at: path), "key file at \(step)")
