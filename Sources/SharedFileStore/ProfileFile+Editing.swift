@@ -92,13 +92,15 @@ extension ProfileFile {
         }, check: { $0.value(forKey: lowerKey, inProfile: name) == .string(value) })
     }
 
-    /// Removes `key` (case-insensitive, every definition of it) from profile `name`.
+    /// Removes `key` (case-insensitive, every definition of it) from profile `name`, including definitions the SDKs
+    /// do not read (in a config file, those of a bare `[default]` shadowed by `[profile default]`): removing a secret
+    /// must not leave a copy of it on disk.
     ///
     /// - Returns: `false` when the profile or the key does not exist.
     @discardableResult
     public mutating func removeValue(forKey key: String, inProfile name: String) throws -> Bool {
         let lowerKey = key.lowercased()
-        let doomed = properties(matching: lowerKey, inProfile: name)
+        let doomed = properties(matching: lowerKey, inProfile: name, includingShadowed: true)
         guard !doomed.isEmpty else { return false }
         try performEdit({ document in
             var lineIndices: [Int] = []
@@ -107,7 +109,7 @@ extension ProfileFile {
                 lineIndices += document.continuationLines(of: property)
             }
             document.deleteLines(lineIndices)
-        }, check: { $0.value(forKey: lowerKey, inProfile: name) == nil })
+        }, check: { $0.properties(matching: lowerKey, inProfile: name, includingShadowed: true).isEmpty })
         return true
     }
 
@@ -373,12 +375,16 @@ extension ProfileFile {
         return lastProperty.lastLine
     }
 
-    /// Every valid definition of `lowerKey` in the effective sections of profile `name`, in file order.
-    func properties(matching lowerKey: String, inProfile name: String) -> [PropertyRef] {
+    /// Every valid definition of `lowerKey` in the effective sections of profile `name` (with `includingShadowed`,
+    /// in all its sections, the bare `[default]` ones a config file's `[profile default]` hides too), in file order.
+    func properties(matching lowerKey: String, inProfile name: String,
+                    includingShadowed: Bool = false) -> [PropertyRef] {
         let wanted = Array(lowerKey.utf8)
+        let sections = includingShadowed
+            ? index.sectionIndices(in: index.profiles, named: name) : effectiveSections(ofProfile: name)
         var result: [PropertyRef] = []
         arena.withUnsafeBufferPointer { buffer in
-            for section in effectiveSections(ofProfile: name) {
+            for section in sections {
                 for property in index.properties(of: section, lines: lines) {
                     guard case .property(let flags) = lines[property.line].kind, flags.keyIsValid,
                           Int(layout(ofPropertyLine: property.line, buffer).keyEnd) == wanted.count else { continue }

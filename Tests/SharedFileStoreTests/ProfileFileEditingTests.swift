@@ -120,6 +120,21 @@ final class ProfileFileEditingTests: XCTestCase {
         XCTAssertFalse(try document.removeValue(forKey: "k", inProfile: "nope"))
     }
 
+    /// A bare `[default]` shadowed by `[profile default]` is not read by the SDKs, but a secret in it is still on
+    /// disk: removing the key removes it there too.
+    func testRemoveKeyRemovesItFromAShadowedBareDefaultToo() throws {
+        let text = "[default]\naws_secret_access_key = S1\nregion = a\n\n"
+            + "[profile default]\naws_secret_access_key = S2\n"
+        var config = try ProfileFile(parsing: text, kind: .config)
+        XCTAssertTrue(try config.removeValue(forKey: "aws_secret_access_key", inProfile: "default"))
+        XCTAssertEqual(config.text, "[default]\nregion = a\n\n[profile default]\n")
+        XCTAssertFalse(try config.removeValue(forKey: "aws_secret_access_key", inProfile: "default"))
+
+        var shadowedOnly = try ProfileFile(parsing: "[default]\nk = S1\n[profile default]\nregion = b\n", kind: .config)
+        XCTAssertTrue(try shadowedOnly.removeValue(forKey: "k", inProfile: "default"))
+        XCTAssertEqual(shadowedOnly.text, "[default]\n[profile default]\nregion = b\n")
+    }
+
     func testSettingAKeyReplacesItsContinuationLines() throws {
         var document = try ProfileFile(parsing: "[a]\nk = line1\n  line2\n# note\nz = 1\n", kind: .credentials)
         XCTAssertEqual(document.value(forKey: "k", inProfile: "a"), .string("line1\nline2"))
