@@ -43,14 +43,24 @@ extension ProfileFile {
 
     /// Renames profile `old` to `new`, rewriting only its header lines (comments after `]` are kept).
     ///
-    /// - Throws: `SharedFileError` `.profileNotFound`, `.profileExists`, or `.invalidArgument` for an invalid name.
+    /// Every section of `old` is renamed, including a bare `[default]` that a config file's `[profile default]`
+    /// shadows: left behind, it would become profile `default` again.
+    ///
+    /// - Throws: `SharedFileError` `.profileNotFound`, `.profileExists`, or `.invalidArgument` for an invalid name or
+    ///   when a shadowed `[default]` holds settings that renaming would merge into `new`.
     public mutating func renameProfile(_ old: String, to new: String) throws {
         try validateProfileName(new)
         guard containsProfile(old) else { throw SharedFileError(.profileNotFound(old), path: path) }
         guard old != new else { return }
         guard !containsProfile(new) else { throw SharedFileError(.profileExists(new), path: path) }
         let before = profile(old)
-        let sections = effectiveSections(ofProfile: old)
+        let sections = index.sectionIndices(in: index.profiles, named: old)
+        if sections.count != effectiveSections(ofProfile: old).count && properties(of: sections) != before {
+            throw SharedFileError(.invalidArgument(
+                "the profile '\(old)' has a bare [default] section that [profile default] hides and whose settings "
+                + "renaming would merge into '\(new)': merge it into [profile default] or delete it, then rename"),
+                path: path)
+        }
         try performEdit({ document in
             for section in sections {
                 let record = document.index.sections[section]
@@ -61,7 +71,7 @@ extension ProfileFile {
                 content += document.arena[line.start + Int(header.closeBracket) + 1..<line.contentEnd]
                 document.replaceLine(record.headerLine, with: content)
             }
-        }, check: { $0.profile(new) == before })
+        }, check: { !$0.containsProfile(old) && $0.profile(new) == before })
     }
 
     // MARK: - Properties

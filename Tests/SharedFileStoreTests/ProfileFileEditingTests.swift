@@ -191,6 +191,28 @@ final class ProfileFileEditingTests: XCTestCase {
         XCTAssertEqual(config.text, "[default]\nregion = x\n")
     }
 
+    /// Renaming `default` in a config file renames a bare `[default]` shadowed by `[profile default]` too: left
+    /// behind, it would become profile `default` again.
+    func testRenameDefaultRenamesAShadowedBareDefaultToo() throws {
+        var config = try ProfileFile(parsing: "[default]\nregion = hidden\n\n[profile default]\nregion = live\n",
+                                     kind: .config)
+        try config.renameProfile("default", to: "work")
+        XCTAssertFalse(config.containsProfile("default"))
+        XCTAssertEqual(config.profile("work")?.dictionary, ["region": .string("live")])
+        XCTAssertEqual(config.text, "[profile work]\nregion = hidden\n\n[profile work]\nregion = live\n")
+
+        // When the shadowed section holds keys the live one does not, renaming would merge them into the new
+        // profile: refused, with the file unchanged.
+        let text = "[default]\nrole_arn = hidden\n[profile default]\nregion = live\n"
+        var shadowing = try ProfileFile(parsing: text, kind: .config, path: "/tmp/x/config")
+        XCTAssertThrowsError(try shadowing.renameProfile("default", to: "work")) {
+            let error = $0 as? SharedFileError
+            XCTAssertEqual(error?.code, .invalidArgument)
+            XCTAssertTrue(error?.message.contains("[default]") ?? false, "\(String(describing: error))")
+        }
+        XCTAssertEqual(shadowing.text, text)
+    }
+
     func testSubProperties() throws {
         var config = try ProfileFile(parsing: "[default]\ns3 =\n    addressing_style = path\nregion = x\n",
                                      kind: .config)
