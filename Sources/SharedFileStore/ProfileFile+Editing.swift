@@ -163,24 +163,38 @@ extension ProfileFile {
     }
 
     /// Removes the sub-property `subKey` (case-sensitive, as botocore reads it) under `key` in profile `name`; the
-    /// `key =` line goes too when no sub-property is left under it.
+    /// `key =` line goes too when no sub-property is left under it, and so do the key's earlier definitions, which
+    /// would otherwise become its value again.
     ///
     /// - Returns: `false` when there was nothing to remove.
     @discardableResult
     public mutating func removeSubValue(forKey key: String, subKey: String, inProfile name: String) throws -> Bool {
         let lowerKey = key.lowercased()
+        let definitions = properties(matching: lowerKey, inProfile: name)
         var doomed: [Int] = []
-        for property in properties(matching: lowerKey, inProfile: name) {
+        var lastDefinitionGoes = false
+        for (position, property) in definitions.enumerated() {
             guard case .property(let info) = lines[property.line].kind, info.hasEmptyValue else { continue }
             let continuations = continuationLines(of: property)
             let matching = continuations.filter { self.subKey(ofLine: $0) == subKey }
             doomed += matching
-            if !matching.isEmpty && matching.count == continuations.count { doomed.append(property.line) }
+            if !matching.isEmpty && matching.count == continuations.count {
+                doomed.append(property.line)
+                if position == definitions.count - 1 { lastDefinitionGoes = true }
+            }
         }
         guard !doomed.isEmpty else { return false }
+        if lastDefinitionGoes {
+            for property in definitions.dropLast() { doomed += [property.line] + continuationLines(of: property) }
+        }
+        var expected = value(forKey: lowerKey, inProfile: name)
+        if case .subProperties(var map) = expected {
+            map[subKey] = nil
+            expected = map.isEmpty ? nil : .subProperties(map)
+        }
         try performEdit({ document in
             document.deleteLines(doomed)
-        }, check: { $0.value(forKey: lowerKey, inProfile: name)?.subProperties?[subKey] == nil })
+        }, check: { $0.value(forKey: lowerKey, inProfile: name) == expected })
         return true
     }
 

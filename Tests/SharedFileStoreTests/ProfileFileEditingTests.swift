@@ -213,6 +213,23 @@ final class ProfileFileEditingTests: XCTestCase {
         XCTAssertEqual(shadowing.text, text)
     }
 
+    /// Removing the last sub-property of the `key =` block the SDKs read removes the key's earlier definitions too,
+    /// which would otherwise become its value again.
+    func testRemovingTheLastSubPropertyDoesNotResurrectAnEarlierDefinition() throws {
+        for text in ["[profile p]\ns3 = plain\ns3 =\n  x = 1\n",
+                     "[profile p]\ns3 =\n  y = 2\n[profile p]\ns3 =\n  x = 1\n"] {
+            var config = try ProfileFile(parsing: text, kind: .config)
+            XCTAssertTrue(try config.removeSubValue(forKey: "s3", subKey: "x", inProfile: "p"), text)
+            XCTAssertNil(config.value(forKey: "s3", inProfile: "p"), config.text)
+            XCTAssertFalse(config.text.contains("s3"), config.text)
+        }
+        // With other sub-properties left, the block and the earlier definitions stay.
+        var config = try ProfileFile(parsing: "[profile p]\ns3 = plain\ns3 =\n  x = 1\n  y = 2\n", kind: .config)
+        XCTAssertTrue(try config.removeSubValue(forKey: "s3", subKey: "x", inProfile: "p"))
+        XCTAssertEqual(config.text, "[profile p]\ns3 = plain\ns3 =\n  y = 2\n")
+        XCTAssertFalse(try config.removeSubValue(forKey: "s3", subKey: "x", inProfile: "p"))
+    }
+
     func testSubProperties() throws {
         var config = try ProfileFile(parsing: "[default]\ns3 =\n    addressing_style = path\nregion = x\n",
                                      kind: .config)
