@@ -2,6 +2,12 @@
 // new lines with the file's own line ending, and is checked by reading the document back: if the result would not
 // read back as intended, the document is left unchanged and the edit throws.
 
+/// The lines of a section an edit deletes: its header and its last property line (the header when it has none).
+struct SectionSpan {
+    var headerLine: Int
+    var lastPropertyLine: Int
+}
+
 /// One change to a document's line table, as `performEdit` journals it to undo a failed edit.
 enum LineChange {
     case replaced(Int, Line)
@@ -33,10 +39,12 @@ extension ProfileFile {
     /// - Returns: `false` when there is no such profile.
     @discardableResult
     public mutating func removeProfile(_ name: String) throws -> Bool {
-        let sections = index.sectionIndices(in: index.profiles, named: name)
-        guard !sections.isEmpty else { return false }
+        // The spans come from the index before the edit, all taken before the first deletion: deleting a section
+        // can drop the blank lines that end the one before it, so that index does not hold in between.
+        let spans = index.sectionIndices(in: index.profiles, named: name).map { span(ofSection: $0) }
+        guard !spans.isEmpty else { return false }
         try performEdit({ document in
-            for section in sections.reversed() { document.deleteSection(section) }
+            for span in spans.reversed() { document.deleteSection(span) }
         }, check: { !$0.containsProfile(name) })
         return true
     }
@@ -482,13 +490,21 @@ extension ProfileFile {
         return String(decoding: arena[text.startIndex..<keyEnd], as: UTF8.self)
     }
 
+    /// The header line of a section and its last property line (the header line when it has no property).
+    func span(ofSection section: Int) -> SectionSpan {
+        let headerLine = index.sections[section].headerLine
+        return SectionSpan(headerLine: headerLine,
+                           lastPropertyLine: index.properties(of: section, lines: lines).last?.lastLine ?? headerLine)
+    }
+
     /// Deletes a section's header and its lines up to its last property; trailing comments (which usually belong to
     /// the next section) stay. Blank lines are tidied so that no double gap is left behind.
-    mutating func deleteSection(_ section: Int) {
-        let record = index.sections[section]
-        var last = record.headerLine
-        if let lastProperty = index.properties(of: section, lines: lines).last { last = lastProperty.lastLine }
-        var first = record.headerLine
+    ///
+    /// - Parameter span: The section's lines, as `span(ofSection:)` gave them before the edit changed any line at or
+    ///   before them.
+    mutating func deleteSection(_ span: SectionSpan) {
+        var last = span.lastPropertyLine
+        var first = span.headerLine
         func isBlank(_ lineIndex: Int) -> Bool {
             if case .blank = lines[lineIndex].kind { return true }
             return false
