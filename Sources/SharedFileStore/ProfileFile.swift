@@ -25,6 +25,9 @@ public struct ProfileFile {
     var journal: [LineChange]?
     /// Set when an edit would have grown the arena past `byteLimit` (the edit is then undone).
     var arenaIsFull = false
+    /// Tells this parse from any other (copies share it), so `SharedFileEditor` can refuse a body that assigned
+    /// another document to the one it was given: its input is not the file's.
+    let parseID: UInt64
 
     /// Parses `bytes` as a file of the given kind.
     ///
@@ -45,6 +48,7 @@ public struct ProfileFile {
         }
         self.kind = kind
         self.path = path
+        parseID = UInt64.random(in: UInt64.min...UInt64.max)
         self.arena = bytes
         inputCount = bytes.count
         var lines: [Line] = []
