@@ -192,14 +192,17 @@ enum FileSystem {
             let number = errno
             close(directoryDescriptor)
             if status != 0 && number != EINVAL {
+                let undone: Bool
                 if let existing {
-                    _ = try? writeAndRename(path, content: FileContent(previous()),
-                                            existing: existing, reportedAs: reported)
+                    undone = (try? writeAndRename(path, content: FileContent(previous()), existing: existing,
+                                                  reportedAs: reported)) != nil
                 } else {
-                    unlink(path)
+                    undone = unlink(path) == 0
                 }
-                throw SharedFileError(.system(operation: "flushing the directory (the edit was undone)",
-                                              errno: number), path: reported)
+                let operation = undone ? "flushing the directory (the edit was undone)"
+                    : "flushing the directory (putting the previous content back failed too, so the new content may "
+                    + "be in place)"
+                throw SharedFileError(.system(operation: operation, errno: number), path: reported)
             }
         }
     }
