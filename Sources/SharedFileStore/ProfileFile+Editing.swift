@@ -1,6 +1,7 @@
 // Edits of a `ProfileFile`. Each edit changes only the lines it must (a one-key change is a one-line diff), writes
-// new lines with the file's own line ending, and is checked by reading the document back: if the result would not
-// read back as intended, the document is left unchanged and the edit throws.
+// new lines with the file's own line ending, and is checked: every new line must classify as the parser would read
+// it, the index must rebuild, and the result must read back as intended; otherwise the document is left unchanged and
+// the edit throws.
 
 /// The lines of a section an edit deletes: its header and its last property line (the header when it has none).
 struct SectionSpan {
@@ -269,7 +270,8 @@ extension ProfileFile {
 
     // MARK: - Line surgery
 
-    /// Runs `edit` and keeps it only if the index rebuilds and `check` holds; otherwise the document is as before.
+    /// Runs `edit` and keeps it only if every line it wrote classifies, the index rebuilds and `check` holds;
+    /// otherwise the document is as before.
     ///
     /// The edit runs in place and is undone from a journal of the lines it changed, by cutting the headers table and
     /// the arena back to their old lengths (both are append-only): keeping a copy of the line table made the edit's
@@ -279,6 +281,7 @@ extension ProfileFile {
         let saved = (index: index, headerCount: headers.count, arenaCount: arena.count)
         journal = []
         arenaIsFull = false
+        wroteUnreadableLine = false
         edit(&self)
         func undo() {
             for change in (journal ?? []).reversed() {
@@ -290,6 +293,7 @@ extension ProfileFile {
             }
             journal = nil
             arenaIsFull = false
+            wroteUnreadableLine = false
             headers.removeSubrange(saved.headerCount...)
             index = saved.index
             arena.removeSubrange(saved.arenaCount...)
@@ -297,6 +301,11 @@ extension ProfileFile {
         if arenaIsFull {
             undo()
             throw SharedFileError(.tooLarge(limit: byteLimit), path: path)
+        }
+        if wroteUnreadableLine {
+            undo()
+            throw SharedFileError(.invalidArgument(
+                "the edit would write a line the file's readers could not parse, so it was not made"), path: path)
         }
         do {
             index = try ProfileFileIndex(lines: lines, headers: headers, arena: arena, kind: kind,
@@ -342,7 +351,8 @@ extension ProfileFile {
     /// Appends `content` plus `eol` to the arena and classifies it as a line.
     ///
     /// When the arena would grow past `byteLimit`, nothing is appended, `arenaIsFull` is set and a blank line is
-    /// returned; `performEdit` then undoes the edit and throws `.fileTooLarge`.
+    /// returned; `performEdit` then undoes the edit and throws `.fileTooLarge`. When the line does not classify,
+    /// `wroteUnreadableLine` is set; `performEdit` then undoes the edit and throws `.invalidArgument`.
     mutating func makeLine(_ content: [UInt8], eol: [UInt8]) -> Line {
         let start = arena.count
         guard !arenaIsFull, content.count + eol.count <= byteLimit - start else {
@@ -352,11 +362,13 @@ extension ProfileFile {
         arena += content
         arena += eol
         let kind = arena.withUnsafeBufferPointer { buffer in
-            // Edits only build lines from validated parts; a failure here is caught by `performEdit`'s check.
-            (try? LineClassifier.classify(buffer, start: start, length: content.count, lineNumber: 0, kind: self.kind,
-                                          headers: &headers)) ?? .comment
+            // Edits only build lines from validated parts, so this is a guard: the line's kind is what the rebuilt
+            // index trusts, and the bytes are written whatever kind it is stored as.
+            try? LineClassifier.classify(buffer, start: start, length: content.count, lineNumber: 0, kind: self.kind,
+                                         headers: &headers)
         }
-        return Line(start: start, length: content.count, eolLength: eol.count, kind: kind)
+        if kind == nil { wroteUnreadableLine = true }
+        return Line(start: start, length: content.count, eolLength: eol.count, kind: kind ?? .comment)
     }
 
     mutating func replaceLine(_ lineIndex: Int, with content: [UInt8]) {

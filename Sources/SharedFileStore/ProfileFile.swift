@@ -25,6 +25,8 @@ public struct ProfileFile {
     var journal: [LineChange]?
     /// Set when an edit would have grown the arena past `byteLimit` (the edit is then undone).
     var arenaIsFull = false
+    /// Set when an edit wrote a line that does not classify (the edit is then undone).
+    var wroteUnreadableLine = false
     /// Tells this parse from any other (copies share it), so `SharedFileEditor` can refuse a body that assigned
     /// another document to the one it was given: its input is not the file's.
     let parseID: UInt64

@@ -57,6 +57,23 @@ final class ProfileFileEditingTests: XCTestCase {
         XCTAssertEqual(Array(document.inputBytes), Array(text.utf8))
     }
 
+    /// A line an edit writes that the parser would refuse is not kept (as a comment, say) even when the edit's own
+    /// check holds: the edit is undone and refused.
+    func testAnEditWritingAnUnparsableLineIsRefused() throws {
+        let text = "[default]\nregion = x\n"
+        var document = try ProfileFile(parsing: text, kind: .credentials)
+        for line in ["[prod", "= v"] {
+            XCTAssertThrowsError(try document.performEdit({ file in
+                file.insertLine(Array(line.utf8), after: 1)
+            }, check: { _ in true }), line.debugDescription) {
+                XCTAssertEqual(($0 as? SharedFileError)?.code, .invalidArgument)
+            }
+            XCTAssertEqual(document.text, text)
+        }
+        try document.setValue("y", forKey: "region", inProfile: "default")
+        XCTAssertEqual(document.text, "[default]\nregion = y\n")
+    }
+
     func testSettingOneKeyChangesExactlyOneLineAndKeepsComments() throws {
         var document = try ProfileFile(parsing: credentials, kind: .credentials)
         try document.setValue("eu-west-1", forKey: "region", inProfile: "default")
