@@ -492,14 +492,11 @@ extension ProfileFile {
     func subKey(ofLine lineIndex: Int) -> String? {
         let line = lines[lineIndex]
         guard case .continuation = line.kind else { return nil }
-        let bounds = arena.withUnsafeBufferPointer {
-            LineClassifier.trimmed($0, start: line.start, end: line.contentEnd)
+        return arena.withUnsafeBufferPointer { buffer in
+            let text = UnsafeBufferPointer(rebasing: buffer[LineClassifier.trimmed(buffer, start: line.start,
+                                                                                   end: line.contentEnd)])
+            return LineClassifier.splitSubProperty(text).map { String(decoding: text[$0.key], as: UTF8.self) }
         }
-        let text = arena[bounds]
-        guard let equals = text.firstIndex(of: ASCII.equals) else { return nil }
-        var keyEnd = equals
-        while keyEnd > text.startIndex && ASCII.isTrimmable(arena[keyEnd - 1]) { keyEnd -= 1 }
-        return String(decoding: arena[text.startIndex..<keyEnd], as: UTF8.self)
     }
 
     /// The header line of a section and its last property line (the header line when it has no property).

@@ -276,9 +276,9 @@ public struct ProfileFile {
             var map = PropertyMap<String>()
             for text in continuations {
                 // The index checked that every sub-property line has a key and an '='.
-                let equals = text.firstIndex(of: ASCII.equals)!
-                map[trimmedString(UnsafeBufferPointer(rebasing: text[..<equals]))] =
-                    trimmedString(UnsafeBufferPointer(rebasing: text[(equals + 1)...]))
+                let split = LineClassifier.splitSubProperty(text)!
+                map[String(decoding: text[split.key], as: UTF8.self)] =
+                    trimmedString(UnsafeBufferPointer(rebasing: text[(split.equals + 1)...]))
             }
             return .subProperties(map)
         }

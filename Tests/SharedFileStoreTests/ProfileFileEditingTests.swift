@@ -266,6 +266,17 @@ final class ProfileFileEditingTests: XCTestCase {
         XCTAssertTrue(config.text.hasSuffix("\n[profile new]\ncloudwatch =\n  a = 1\n"), config.text)
     }
 
+    /// Queries and edits split a sub-property line the same way the parser does (spaces and tabs before '=' are not
+    /// part of the key): an edit finds the line a query reads.
+    func testSubPropertyKeysAreSplitAlikeByQueriesAndEdits() throws {
+        var config = try ProfileFile(parsing: "[profile p]\ns3 =\n  a\t = 1\n  b=2\n", kind: .config)
+        XCTAssertEqual(config.value(forKey: "s3", inProfile: "p")?.subProperties?.dictionary, ["a": "1", "b": "2"])
+        try config.setSubValue("3", forKey: "s3", subKey: "a", inProfile: "p")
+        XCTAssertEqual(config.text, "[profile p]\ns3 =\n  a = 3\n  b=2\n")
+        XCTAssertTrue(try config.removeSubValue(forKey: "s3", subKey: "b", inProfile: "p"))
+        XCTAssertEqual(config.text, "[profile p]\ns3 =\n  a = 3\n")
+    }
+
     func testCorruptingInputsAreRefusedAndChangeNothing() throws {
         var document = try ProfileFile(parsing: credentials, kind: .credentials)
         let before = document.bytes
