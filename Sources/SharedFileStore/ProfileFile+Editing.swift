@@ -100,7 +100,7 @@ extension ProfileFile {
         let lowerKey = key.lowercased()
         try performEdit({ document in
             let sectionIndex = document.ensureProfileSection(name)
-            guard sectionIndex >= 0 else { return }  // the header did not fit (`arenaIsFull`): undone
+            guard sectionIndex >= 0 else { return }  // no header: `performEdit` undoes the edit and throws
             if let property = document.lastProperty(matching: lowerKey, inProfile: name) {
                 document.replaceValue(of: property, with: Array(value.utf8))
                 document.deleteContinuations(of: property)
@@ -147,7 +147,7 @@ extension ProfileFile {
         let subLine = Array("\(subKey) = \(value)".utf8)
         try performEdit({ document in
             let sectionIndex = document.ensureProfileSection(name)
-            guard sectionIndex >= 0 else { return }  // the header did not fit (`arenaIsFull`): undone
+            guard sectionIndex >= 0 else { return }  // no header: `performEdit` undoes the edit and throws
             guard let property = document.lastProperty(matching: lowerKey, inProfile: name) else {
                 let anchor = document.insertionAnchor(inSection: sectionIndex)
                 document.insertLine(Array("\(lowerKey) =".utf8), after: anchor)
@@ -400,8 +400,11 @@ extension ProfileFile {
         insertLine(Array(header.utf8), after: lines.count - 1)
     }
 
-    /// The last effective section of profile `name`, appending a header first when there is none (-1 when the header
-    /// would not fit under `byteLimit`). Only for use inside `performEdit`: it rebuilds the index after appending.
+    /// The last effective section of profile `name`, appending a header first when there is none. Only for use inside
+    /// `performEdit`: it rebuilds the index after appending.
+    ///
+    /// - Returns: The section, or -1 when the header was not appended (it would not fit under `byteLimit`: see
+    ///   `arenaIsFull`) or the index did not rebuild with it; `performEdit` then undoes the edit and throws.
     mutating func ensureProfileSection(_ name: String) -> Int {
         if let last = effectiveSections(ofProfile: name).last { return last }
         appendSectionHeader(name)
