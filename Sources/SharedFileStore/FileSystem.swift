@@ -175,10 +175,12 @@ enum FileSystem {
     /// when running as root, its owner) carries over; a new file is 0600.
     ///
     /// A failure leaves the file as it was: if only the final directory fsync fails (the rename happened but is not
-    /// known to be durable), the previous contents (`previous`, by default `existing`'s bytes) are put back (a new
-    /// file is removed again).
+    /// known to be durable), the previous contents (`previous`) are put back (a new file is removed again).
+    ///
+    /// - Parameter previous: The file's bytes before the edit. Required: `existing`'s own bytes may have been taken
+    ///   (`takeBytes()`), and putting those back would empty the file.
     static func replace(
-        _ path: String, with content: FileContent, existing: ExistingFile?, previous: (() -> [UInt8])? = nil,
+        _ path: String, with content: FileContent, existing: ExistingFile?, previous: () -> [UInt8],
         reportedAs reported: String
     ) throws {
         try writeAndRename(path, content: content, existing: existing, reportedAs: reported)
@@ -190,14 +192,17 @@ enum FileSystem {
             let number = errno
             close(directoryDescriptor)
             if status != 0 && number != EINVAL {
+                let undone: Bool
                 if let existing {
-                    _ = try? writeAndRename(path, content: FileContent(previous?() ?? existing.bytes),
-                                            existing: existing, reportedAs: reported)
+                    undone = (try? writeAndRename(path, content: FileContent(previous()), existing: existing,
+                                                  reportedAs: reported)) != nil
                 } else {
-                    unlink(path)
+                    undone = unlink(path) == 0
                 }
-                throw SharedFileError(.system(operation: "flushing the directory (the edit was undone)",
-                                              errno: number), path: reported)
+                let operation = undone ? "flushing the directory (the edit was undone)"
+                    : "flushing the directory (putting the previous content back failed too, so the new content may "
+                    + "be in place)"
+                throw SharedFileError(.system(operation: operation, errno: number), path: reported)
             }
         }
     }

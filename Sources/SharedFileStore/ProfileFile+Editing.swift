@@ -1,6 +1,13 @@
 // Edits of a `ProfileFile`. Each edit changes only the lines it must (a one-key change is a one-line diff), writes
-// new lines with the file's own line ending, and is checked by reading the document back: if the result would not
-// read back as intended, the document is left unchanged and the edit throws.
+// new lines with the file's own line ending, and is checked: every new line must classify as the parser would read
+// it, the index must rebuild, and the result must read back as intended; otherwise the document is left unchanged and
+// the edit throws.
+
+/// The lines of a section an edit deletes: its header and its last property line (the header when it has none).
+struct SectionSpan {
+    var headerLine: Int
+    var lastPropertyLine: Int
+}
 
 /// One change to a document's line table, as `performEdit` journals it to undo a failed edit.
 enum LineChange {
@@ -33,24 +40,36 @@ extension ProfileFile {
     /// - Returns: `false` when there is no such profile.
     @discardableResult
     public mutating func removeProfile(_ name: String) throws -> Bool {
-        let sections = index.sectionIndices(in: index.profiles, named: name)
-        guard !sections.isEmpty else { return false }
+        // The spans come from the index before the edit, all taken before the first deletion: deleting a section
+        // can drop the blank lines that end the one before it, so that index does not hold in between.
+        let spans = index.sectionIndices(in: index.profiles, named: name).map { span(ofSection: $0) }
+        guard !spans.isEmpty else { return false }
         try performEdit({ document in
-            for section in sections.reversed() { document.deleteSection(section) }
+            for span in spans.reversed() { document.deleteSection(span) }
         }, check: { !$0.containsProfile(name) })
         return true
     }
 
     /// Renames profile `old` to `new`, rewriting only its header lines (comments after `]` are kept).
     ///
-    /// - Throws: `SharedFileError` `.profileNotFound`, `.profileExists`, or `.invalidArgument` for an invalid name.
+    /// Every section of `old` is renamed, including a bare `[default]` that a config file's `[profile default]`
+    /// shadows: left behind, it would become profile `default` again.
+    ///
+    /// - Throws: `SharedFileError` `.profileNotFound`, `.profileExists`, or `.invalidArgument` for an invalid name or
+    ///   when a shadowed `[default]` holds settings that renaming would merge into `new`.
     public mutating func renameProfile(_ old: String, to new: String) throws {
         try validateProfileName(new)
         guard containsProfile(old) else { throw SharedFileError(.profileNotFound(old), path: path) }
         guard old != new else { return }
         guard !containsProfile(new) else { throw SharedFileError(.profileExists(new), path: path) }
         let before = profile(old)
-        let sections = effectiveSections(ofProfile: old)
+        let sections = index.sectionIndices(in: index.profiles, named: old)
+        if sections.count != effectiveSections(ofProfile: old).count && properties(of: sections) != before {
+            throw SharedFileError(.invalidArgument(
+                "the profile '\(old)' has a bare [default] section that [profile default] hides and whose settings "
+                + "renaming would merge into '\(new)': merge it into [profile default] or delete it, then rename"),
+                path: path)
+        }
         try performEdit({ document in
             for section in sections {
                 let record = document.index.sections[section]
@@ -61,7 +80,7 @@ extension ProfileFile {
                 content += document.arena[line.start + Int(header.closeBracket) + 1..<line.contentEnd]
                 document.replaceLine(record.headerLine, with: content)
             }
-        }, check: { $0.profile(new) == before })
+        }, check: { !$0.containsProfile(old) && $0.profile(new) == before })
     }
 
     // MARK: - Properties
@@ -81,7 +100,7 @@ extension ProfileFile {
         let lowerKey = key.lowercased()
         try performEdit({ document in
             let sectionIndex = document.ensureProfileSection(name)
-            guard sectionIndex >= 0 else { return }  // the header did not fit (`arenaIsFull`): undone
+            guard sectionIndex >= 0 else { return }  // no header: `performEdit` undoes the edit and throws
             if let property = document.lastProperty(matching: lowerKey, inProfile: name) {
                 document.replaceValue(of: property, with: Array(value.utf8))
                 document.deleteContinuations(of: property)
@@ -92,13 +111,15 @@ extension ProfileFile {
         }, check: { $0.value(forKey: lowerKey, inProfile: name) == .string(value) })
     }
 
-    /// Removes `key` (case-insensitive, every definition of it) from profile `name`.
+    /// Removes `key` (case-insensitive, every definition of it) from profile `name`, including definitions the SDKs
+    /// do not read (in a config file, those of a bare `[default]` shadowed by `[profile default]`): removing a secret
+    /// must not leave a copy of it on disk.
     ///
     /// - Returns: `false` when the profile or the key does not exist.
     @discardableResult
     public mutating func removeValue(forKey key: String, inProfile name: String) throws -> Bool {
         let lowerKey = key.lowercased()
-        let doomed = properties(matching: lowerKey, inProfile: name)
+        let doomed = properties(matching: lowerKey, inProfile: name, includingShadowed: true)
         guard !doomed.isEmpty else { return false }
         try performEdit({ document in
             var lineIndices: [Int] = []
@@ -107,7 +128,7 @@ extension ProfileFile {
                 lineIndices += document.continuationLines(of: property)
             }
             document.deleteLines(lineIndices)
-        }, check: { $0.value(forKey: lowerKey, inProfile: name) == nil })
+        }, check: { $0.properties(matching: lowerKey, inProfile: name, includingShadowed: true).isEmpty })
         return true
     }
 
@@ -126,7 +147,7 @@ extension ProfileFile {
         let subLine = Array("\(subKey) = \(value)".utf8)
         try performEdit({ document in
             let sectionIndex = document.ensureProfileSection(name)
-            guard sectionIndex >= 0 else { return }  // the header did not fit (`arenaIsFull`): undone
+            guard sectionIndex >= 0 else { return }  // no header: `performEdit` undoes the edit and throws
             guard let property = document.lastProperty(matching: lowerKey, inProfile: name) else {
                 let anchor = document.insertionAnchor(inSection: sectionIndex)
                 document.insertLine(Array("\(lowerKey) =".utf8), after: anchor)
@@ -151,24 +172,38 @@ extension ProfileFile {
     }
 
     /// Removes the sub-property `subKey` (case-sensitive, as botocore reads it) under `key` in profile `name`; the
-    /// `key =` line goes too when no sub-property is left under it.
+    /// `key =` line goes too when no sub-property is left under it, and so do the key's earlier definitions, which
+    /// would otherwise become its value again.
     ///
     /// - Returns: `false` when there was nothing to remove.
     @discardableResult
     public mutating func removeSubValue(forKey key: String, subKey: String, inProfile name: String) throws -> Bool {
         let lowerKey = key.lowercased()
+        let definitions = properties(matching: lowerKey, inProfile: name)
         var doomed: [Int] = []
-        for property in properties(matching: lowerKey, inProfile: name) {
+        var lastDefinitionGoes = false
+        for (position, property) in definitions.enumerated() {
             guard case .property(let info) = lines[property.line].kind, info.hasEmptyValue else { continue }
             let continuations = continuationLines(of: property)
             let matching = continuations.filter { self.subKey(ofLine: $0) == subKey }
             doomed += matching
-            if !matching.isEmpty && matching.count == continuations.count { doomed.append(property.line) }
+            if !matching.isEmpty && matching.count == continuations.count {
+                doomed.append(property.line)
+                if position == definitions.count - 1 { lastDefinitionGoes = true }
+            }
         }
         guard !doomed.isEmpty else { return false }
+        if lastDefinitionGoes {
+            for property in definitions.dropLast() { doomed += [property.line] + continuationLines(of: property) }
+        }
+        var expected = value(forKey: lowerKey, inProfile: name)
+        if case .subProperties(var map) = expected {
+            map[subKey] = nil
+            expected = map.isEmpty ? nil : .subProperties(map)
+        }
         try performEdit({ document in
             document.deleteLines(doomed)
-        }, check: { $0.value(forKey: lowerKey, inProfile: name)?.subProperties?[subKey] == nil })
+        }, check: { $0.value(forKey: lowerKey, inProfile: name) == expected })
         return true
     }
 
@@ -235,7 +270,8 @@ extension ProfileFile {
 
     // MARK: - Line surgery
 
-    /// Runs `edit` and keeps it only if the index rebuilds and `check` holds; otherwise the document is as before.
+    /// Runs `edit` and keeps it only if every line it wrote classifies, the index rebuilds and `check` holds;
+    /// otherwise the document is as before.
     ///
     /// The edit runs in place and is undone from a journal of the lines it changed, by cutting the headers table and
     /// the arena back to their old lengths (both are append-only): keeping a copy of the line table made the edit's
@@ -245,6 +281,7 @@ extension ProfileFile {
         let saved = (index: index, headerCount: headers.count, arenaCount: arena.count)
         journal = []
         arenaIsFull = false
+        wroteUnreadableLine = false
         edit(&self)
         func undo() {
             for change in (journal ?? []).reversed() {
@@ -256,6 +293,7 @@ extension ProfileFile {
             }
             journal = nil
             arenaIsFull = false
+            wroteUnreadableLine = false
             headers.removeSubrange(saved.headerCount...)
             index = saved.index
             arena.removeSubrange(saved.arenaCount...)
@@ -263,6 +301,11 @@ extension ProfileFile {
         if arenaIsFull {
             undo()
             throw SharedFileError(.tooLarge(limit: byteLimit), path: path)
+        }
+        if wroteUnreadableLine {
+            undo()
+            throw SharedFileError(.invalidArgument(
+                "the edit would write a line the file's readers could not parse, so it was not made"), path: path)
         }
         do {
             index = try ProfileFileIndex(lines: lines, headers: headers, arena: arena, kind: kind,
@@ -308,7 +351,8 @@ extension ProfileFile {
     /// Appends `content` plus `eol` to the arena and classifies it as a line.
     ///
     /// When the arena would grow past `byteLimit`, nothing is appended, `arenaIsFull` is set and a blank line is
-    /// returned; `performEdit` then undoes the edit and throws `.fileTooLarge`.
+    /// returned; `performEdit` then undoes the edit and throws `.fileTooLarge`. When the line does not classify,
+    /// `wroteUnreadableLine` is set; `performEdit` then undoes the edit and throws `.invalidArgument`.
     mutating func makeLine(_ content: [UInt8], eol: [UInt8]) -> Line {
         let start = arena.count
         guard !arenaIsFull, content.count + eol.count <= byteLimit - start else {
@@ -318,11 +362,13 @@ extension ProfileFile {
         arena += content
         arena += eol
         let kind = arena.withUnsafeBufferPointer { buffer in
-            // Edits only build lines from validated parts; a failure here is caught by `performEdit`'s check.
-            (try? LineClassifier.classify(buffer, start: start, length: content.count, lineNumber: 0, kind: self.kind,
-                                          headers: &headers)) ?? .comment
+            // Edits only build lines from validated parts, so this is a guard: the line's kind is what the rebuilt
+            // index trusts, and the bytes are written whatever kind it is stored as.
+            try? LineClassifier.classify(buffer, start: start, length: content.count, lineNumber: 0, kind: self.kind,
+                                         headers: &headers)
         }
-        return Line(start: start, length: content.count, eolLength: eol.count, kind: kind)
+        if kind == nil { wroteUnreadableLine = true }
+        return Line(start: start, length: content.count, eolLength: eol.count, kind: kind ?? .comment)
     }
 
     mutating func replaceLine(_ lineIndex: Int, with content: [UInt8]) {
@@ -354,8 +400,11 @@ extension ProfileFile {
         insertLine(Array(header.utf8), after: lines.count - 1)
     }
 
-    /// The last effective section of profile `name`, appending a header first when there is none (-1 when the header
-    /// would not fit under `byteLimit`). Only for use inside `performEdit`: it rebuilds the index after appending.
+    /// The last effective section of profile `name`, appending a header first when there is none. Only for use inside
+    /// `performEdit`: it rebuilds the index after appending.
+    ///
+    /// - Returns: The section, or -1 when the header was not appended (it would not fit under `byteLimit`: see
+    ///   `arenaIsFull`) or the index did not rebuild with it; `performEdit` then undoes the edit and throws.
     mutating func ensureProfileSection(_ name: String) -> Int {
         if let last = effectiveSections(ofProfile: name).last { return last }
         appendSectionHeader(name)
@@ -373,12 +422,16 @@ extension ProfileFile {
         return lastProperty.lastLine
     }
 
-    /// Every valid definition of `lowerKey` in the effective sections of profile `name`, in file order.
-    func properties(matching lowerKey: String, inProfile name: String) -> [PropertyRef] {
+    /// Every valid definition of `lowerKey` in the effective sections of profile `name` (with `includingShadowed`,
+    /// in all its sections, the bare `[default]` ones a config file's `[profile default]` hides too), in file order.
+    func properties(matching lowerKey: String, inProfile name: String,
+                    includingShadowed: Bool = false) -> [PropertyRef] {
         let wanted = Array(lowerKey.utf8)
+        let sections = includingShadowed
+            ? index.sectionIndices(in: index.profiles, named: name) : effectiveSections(ofProfile: name)
         var result: [PropertyRef] = []
         arena.withUnsafeBufferPointer { buffer in
-            for section in effectiveSections(ofProfile: name) {
+            for section in sections {
                 for property in index.properties(of: section, lines: lines) {
                     guard case .property(let flags) = lines[property.line].kind, flags.keyIsValid,
                           Int(layout(ofPropertyLine: property.line, buffer).keyEnd) == wanted.count else { continue }
@@ -442,23 +495,28 @@ extension ProfileFile {
     func subKey(ofLine lineIndex: Int) -> String? {
         let line = lines[lineIndex]
         guard case .continuation = line.kind else { return nil }
-        let bounds = arena.withUnsafeBufferPointer {
-            LineClassifier.trimmed($0, start: line.start, end: line.contentEnd)
+        return arena.withUnsafeBufferPointer { buffer in
+            let text = UnsafeBufferPointer(rebasing: buffer[LineClassifier.trimmed(buffer, start: line.start,
+                                                                                   end: line.contentEnd)])
+            return LineClassifier.splitSubProperty(text).map { String(decoding: text[$0.key], as: UTF8.self) }
         }
-        let text = arena[bounds]
-        guard let equals = text.firstIndex(of: ASCII.equals) else { return nil }
-        var keyEnd = equals
-        while keyEnd > text.startIndex && ASCII.isTrimmable(arena[keyEnd - 1]) { keyEnd -= 1 }
-        return String(decoding: arena[text.startIndex..<keyEnd], as: UTF8.self)
+    }
+
+    /// The header line of a section and its last property line (the header line when it has no property).
+    func span(ofSection section: Int) -> SectionSpan {
+        let headerLine = index.sections[section].headerLine
+        return SectionSpan(headerLine: headerLine,
+                           lastPropertyLine: index.properties(of: section, lines: lines).last?.lastLine ?? headerLine)
     }
 
     /// Deletes a section's header and its lines up to its last property; trailing comments (which usually belong to
     /// the next section) stay. Blank lines are tidied so that no double gap is left behind.
-    mutating func deleteSection(_ section: Int) {
-        let record = index.sections[section]
-        var last = record.headerLine
-        if let lastProperty = index.properties(of: section, lines: lines).last { last = lastProperty.lastLine }
-        var first = record.headerLine
+    ///
+    /// - Parameter span: The section's lines, as `span(ofSection:)` gave them before the edit changed any line at or
+    ///   before them.
+    mutating func deleteSection(_ span: SectionSpan) {
+        var last = span.lastPropertyLine
+        var first = span.headerLine
         func isBlank(_ lineIndex: Int) -> Bool {
             if case .blank = lines[lineIndex].kind { return true }
             return false

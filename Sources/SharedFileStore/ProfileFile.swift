@@ -25,6 +25,11 @@ public struct ProfileFile {
     var journal: [LineChange]?
     /// Set when an edit would have grown the arena past `byteLimit` (the edit is then undone).
     var arenaIsFull = false
+    /// Set when an edit wrote a line that does not classify (the edit is then undone).
+    var wroteUnreadableLine = false
+    /// Tells this parse from any other (copies share it), so `SharedFileEditor` can refuse a body that assigned
+    /// another document to the one it was given: its input is not the file's.
+    let parseID: UInt64
 
     /// Parses `bytes` as a file of the given kind.
     ///
@@ -45,6 +50,7 @@ public struct ProfileFile {
         }
         self.kind = kind
         self.path = path
+        parseID = UInt64.random(in: UInt64.min...UInt64.max)
         self.arena = bytes
         inputCount = bytes.count
         var lines: [Line] = []
@@ -270,9 +276,9 @@ public struct ProfileFile {
             var map = PropertyMap<String>()
             for text in continuations {
                 // The index checked that every sub-property line has a key and an '='.
-                let equals = text.firstIndex(of: ASCII.equals)!
-                map[trimmedString(UnsafeBufferPointer(rebasing: text[..<equals]))] =
-                    trimmedString(UnsafeBufferPointer(rebasing: text[(equals + 1)...]))
+                let split = LineClassifier.splitSubProperty(text)!
+                map[String(decoding: text[split.key], as: UTF8.self)] =
+                    trimmedString(UnsafeBufferPointer(rebasing: text[(split.equals + 1)...]))
             }
             return .subProperties(map)
         }

@@ -195,12 +195,11 @@ struct ProfileFileIndex {
     func properties(of section: Int, lines: [Line]) -> [PropertyRef] {
         let record = sections[section]
         var result: [PropertyRef] = []
-        // Within an edit the index is the one from before it: deleting the section after this one at the end of
-        // the file also drops the blank lines that ended this one, so its recorded last line can lie past the end.
-        // Only blank lines are ever removed that way, so stopping at the end of the table loses no property.
-        let lastLine = min(record.lastLine, lines.count - 1)
-        guard lastLine > record.headerLine else { return result }
-        for lineIndex in record.headerLine + 1...lastLine {
+        // Within an edit the index can be the one from before it: only read it for lines the edit has not yet
+        // moved (`removeProfile` takes every section's span before it deletes any).
+        precondition(record.lastLine < lines.count, "the index does not match the line table")
+        guard record.lastLine > record.headerLine else { return result }
+        for lineIndex in record.headerLine + 1...record.lastLine {
             switch lines[lineIndex].kind {
             case .property: result.append(PropertyRef(line: lineIndex, lastLine: lineIndex))
             case .continuation where !result.isEmpty: result[result.count - 1].lastLine = lineIndex

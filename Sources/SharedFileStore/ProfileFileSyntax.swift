@@ -327,14 +327,22 @@ package enum LineClassifier {
         return accumulated & 0x8080_8080_8080_8080 == 0
     }
 
-    /// Checks a sub-property line (`key = value` under a property with an empty value).
-    static func checkSubProperty(_ text: UnsafeBufferPointer<UInt8>, lineNumber: Int) throws {
-        guard let equals = text.firstIndex(of: ASCII.equals) else {
-            throw SyntaxProblem(line: lineNumber, message: "expected an '=' sign defining a sub-property")
-        }
+    /// Splits the trimmed text of a sub-property line at its first `=`: the range of the key (the spaces before `=`
+    /// left out; empty when there is none) and the offset of the `=`, or `nil` when the line has no `=`. The parser,
+    /// the queries and the edits all split sub-properties here, so they agree on every key.
+    static func splitSubProperty(_ text: UnsafeBufferPointer<UInt8>) -> (key: Range<Int>, equals: Int)? {
+        guard let equals = text.firstIndex(of: ASCII.equals) else { return nil }
         var keyEnd = equals
         while keyEnd > 0 && ASCII.isTrimmable(text[keyEnd - 1]) { keyEnd -= 1 }
-        guard keyEnd > 0 else {
+        return (0..<keyEnd, equals)
+    }
+
+    /// Checks a sub-property line (`key = value` under a property with an empty value).
+    static func checkSubProperty(_ text: UnsafeBufferPointer<UInt8>, lineNumber: Int) throws {
+        guard let split = splitSubProperty(text) else {
+            throw SyntaxProblem(line: lineNumber, message: "expected an '=' sign defining a sub-property")
+        }
+        guard !split.key.isEmpty else {
             throw SyntaxProblem(line: lineNumber, message: "the sub-property has no name before '='")
         }
     }

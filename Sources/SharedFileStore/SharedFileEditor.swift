@@ -26,8 +26,9 @@ public enum SharedFileEditor {
     ///   - path: The file to edit (created if missing and the edit changes anything).
     ///   - kind: Whether it is a credentials or a config file.
     ///   - lockWaitSeconds: How long to wait for another editor's lock, clamped to 0…`maximumLockWaitSeconds`.
-    ///   - body: The edit; it sees the document as re-read under the lock and edits it in place (it must not assign
-    ///     another document to it). If it throws, nothing is written.
+    ///   - body: The edit; it sees the document as re-read under the lock and edits it in place. Assigning another
+    ///     document to it is not allowed (a precondition failure): the result is written as a change of the file's
+    ///     content, which is what a failed save puts back. If it throws, nothing is written.
     /// - Returns: What `body` returns.
     /// - Throws: `SharedFileError` (`.locked` after the bounded wait, `.malformedFile` when the current file cannot be
     ///   parsed — it is left untouched —, filesystem errors with errno), or whatever `body` throws.
@@ -45,9 +46,10 @@ public enum SharedFileEditor {
         // compared with: holding a second reference here made the first edit copy the whole file.
         var document = ProfileFile(kind: kind, path: path)
         if existing != nil { document = try ProfileFile(parsing: existing!.takeBytes(), kind: kind, path: path) }
-        let inputCount = document.inputCount
+        let parseID = document.parseID
         let result = try body(&document)
-        if document.inputCount != inputCount || !document.isUnchangedFromInput {
+        precondition(document.parseID == parseID, "SharedFileEditor.edit: the body assigned another document")
+        if !document.isUnchangedFromInput {
             FileSystem.removeOrphanedTemporaries(of: target)
             try FileSystem.replace(target, with: FileSystem.FileContent(buffer: document.arena,
                                                                          runs: document.arenaRuns),

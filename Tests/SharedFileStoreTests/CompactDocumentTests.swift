@@ -65,12 +65,13 @@ final class CompactDocumentTests: XCTestCase {
             var document = try ProfileFile(parsing: input, kind: .credentials)
             let before = (profile: document.profile("default"), dev: document.profile("dev"),
                           arena: document.arena.count, headers: document.headers.count)
+            let devSpan = document.span(ofSection: 1)
             XCTAssertThrowsError(try document.performEdit({ file in
                 file.replaceLine(2, with: Array("aws_access_key_id = AKIAI44QH8DHBEXAMPLE".utf8))
                 file.insertLine(Array("region = us-east-1".utf8), after: file.lines.count - 1)
                 file.appendSectionHeader("new")
                 file.deleteLines([4, 5])
-                file.deleteSection(1)
+                file.deleteSection(devSpan)
             }, check: { _ in false })) { error in
                 XCTAssertEqual((error as? SharedFileError)?.code, .invalidArgument)
             }

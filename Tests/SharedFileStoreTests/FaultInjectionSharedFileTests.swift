@@ -105,6 +105,34 @@ final class FaultInjectionSharedFileTests: XCTestCase {
         }
     }
 
+    /// When the directory fsync fails and putting the previous content back fails too, the error does not claim the
+    /// edit was undone; it keeps the errno of the fsync.
+    func testAFailedUndoAfterTheDirectoryFsyncIsReportedAsSuch() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write(Self.original, to: "credentials")
+        for failUndo in [false, true] {
+            var directoryFsyncFailed = false
+            FileSystem.injectedFault = { step in
+                if step == .directoryFsync && !directoryFsyncFailed {
+                    directoryFsyncFailed = true
+                    return EIO
+                }
+                return failUndo && directoryFsyncFailed && step == .rename ? ENOSPC : nil
+            }
+            defer { FileSystem.injectedFault = nil }
+            XCTAssertThrowsError(try SharedFileEditor.edit(path: path, kind: .credentials) {
+                try $0.setValue("us-west-2", forKey: "region", inProfile: "prod")
+            }) { error in
+                let error = error as? SharedFileError
+                XCTAssertEqual(error?.errno, EIO)
+                XCTAssertEqual(error?.message.contains("the edit was undone"), !failUndo, "\(String(describing: error))")
+                XCTAssertEqual(error?.message.contains("the new content may be in place"), failUndo)
+            }
+            XCTAssertEqual(try directory.read("credentials").contains("us-west-2"), failUndo)
+            XCTAssertEqual(try temporaries(directory.path), [])
+        }
+    }
+
     /// Editors killed mid-save leave temporary files that may hold plaintext secrets; the next edit removes them.
     func testOrphanedTemporaryFilesAreRemovedByTheNextEdit() throws {
         let directory = try TemporaryDirectory()

@@ -57,6 +57,23 @@ final class ProfileFileEditingTests: XCTestCase {
         XCTAssertEqual(Array(document.inputBytes), Array(text.utf8))
     }
 
+    /// A line an edit writes that the parser would refuse is not kept (as a comment, say) even when the edit's own
+    /// check holds: the edit is undone and refused.
+    func testAnEditWritingAnUnparsableLineIsRefused() throws {
+        let text = "[default]\nregion = x\n"
+        var document = try ProfileFile(parsing: text, kind: .credentials)
+        for line in ["[prod", "= v"] {
+            XCTAssertThrowsError(try document.performEdit({ file in
+                file.insertLine(Array(line.utf8), after: 1)
+            }, check: { _ in true }), line.debugDescription) {
+                XCTAssertEqual(($0 as? SharedFileError)?.code, .invalidArgument)
+            }
+            XCTAssertEqual(document.text, text)
+        }
+        try document.setValue("y", forKey: "region", inProfile: "default")
+        XCTAssertEqual(document.text, "[default]\nregion = y\n")
+    }
+
     func testSettingOneKeyChangesExactlyOneLineAndKeepsComments() throws {
         var document = try ProfileFile(parsing: credentials, kind: .credentials)
         try document.setValue("eu-west-1", forKey: "region", inProfile: "default")
@@ -120,6 +137,21 @@ final class ProfileFileEditingTests: XCTestCase {
         XCTAssertFalse(try document.removeValue(forKey: "k", inProfile: "nope"))
     }
 
+    /// A bare `[default]` shadowed by `[profile default]` is not read by the SDKs, but a secret in it is still on
+    /// disk: removing the key removes it there too.
+    func testRemoveKeyRemovesItFromAShadowedBareDefaultToo() throws {
+        let text = "[default]\naws_secret_access_key = S1\nregion = a\n\n"
+            + "[profile default]\naws_secret_access_key = S2\n"
+        var config = try ProfileFile(parsing: text, kind: .config)
+        XCTAssertTrue(try config.removeValue(forKey: "aws_secret_access_key", inProfile: "default"))
+        XCTAssertEqual(config.text, "[default]\nregion = a\n\n[profile default]\n")
+        XCTAssertFalse(try config.removeValue(forKey: "aws_secret_access_key", inProfile: "default"))
+
+        var shadowedOnly = try ProfileFile(parsing: "[default]\nk = S1\n[profile default]\nregion = b\n", kind: .config)
+        XCTAssertTrue(try shadowedOnly.removeValue(forKey: "k", inProfile: "default"))
+        XCTAssertEqual(shadowedOnly.text, "[default]\n[profile default]\nregion = b\n")
+    }
+
     func testSettingAKeyReplacesItsContinuationLines() throws {
         var document = try ProfileFile(parsing: "[a]\nk = line1\n  line2\n# note\nz = 1\n", kind: .credentials)
         XCTAssertEqual(document.value(forKey: "k", inProfile: "a"), .string("line1\nline2"))
@@ -176,6 +208,45 @@ final class ProfileFileEditingTests: XCTestCase {
         XCTAssertEqual(config.text, "[default]\nregion = x\n")
     }
 
+    /// Renaming `default` in a config file renames a bare `[default]` shadowed by `[profile default]` too: left
+    /// behind, it would become profile `default` again.
+    func testRenameDefaultRenamesAShadowedBareDefaultToo() throws {
+        var config = try ProfileFile(parsing: "[default]\nregion = hidden\n\n[profile default]\nregion = live\n",
+                                     kind: .config)
+        try config.renameProfile("default", to: "work")
+        XCTAssertFalse(config.containsProfile("default"))
+        XCTAssertEqual(config.profile("work")?.dictionary, ["region": .string("live")])
+        XCTAssertEqual(config.text, "[profile work]\nregion = hidden\n\n[profile work]\nregion = live\n")
+
+        // When the shadowed section holds keys the live one does not, renaming would merge them into the new
+        // profile: refused, with the file unchanged.
+        let text = "[default]\nrole_arn = hidden\n[profile default]\nregion = live\n"
+        var shadowing = try ProfileFile(parsing: text, kind: .config, path: "/tmp/x/config")
+        XCTAssertThrowsError(try shadowing.renameProfile("default", to: "work")) {
+            let error = $0 as? SharedFileError
+            XCTAssertEqual(error?.code, .invalidArgument)
+            XCTAssertTrue(error?.message.contains("[default]") ?? false, "\(String(describing: error))")
+        }
+        XCTAssertEqual(shadowing.text, text)
+    }
+
+    /// Removing the last sub-property of the `key =` block the SDKs read removes the key's earlier definitions too,
+    /// which would otherwise become its value again.
+    func testRemovingTheLastSubPropertyDoesNotResurrectAnEarlierDefinition() throws {
+        for text in ["[profile p]\ns3 = plain\ns3 =\n  x = 1\n",
+                     "[profile p]\ns3 =\n  y = 2\n[profile p]\ns3 =\n  x = 1\n"] {
+            var config = try ProfileFile(parsing: text, kind: .config)
+            XCTAssertTrue(try config.removeSubValue(forKey: "s3", subKey: "x", inProfile: "p"), text)
+            XCTAssertNil(config.value(forKey: "s3", inProfile: "p"), config.text)
+            XCTAssertFalse(config.text.contains("s3"), config.text)
+        }
+        // With other sub-properties left, the block and the earlier definitions stay.
+        var config = try ProfileFile(parsing: "[profile p]\ns3 = plain\ns3 =\n  x = 1\n  y = 2\n", kind: .config)
+        XCTAssertTrue(try config.removeSubValue(forKey: "s3", subKey: "x", inProfile: "p"))
+        XCTAssertEqual(config.text, "[profile p]\ns3 = plain\ns3 =\n  y = 2\n")
+        XCTAssertFalse(try config.removeSubValue(forKey: "s3", subKey: "x", inProfile: "p"))
+    }
+
     func testSubProperties() throws {
         var config = try ProfileFile(parsing: "[default]\ns3 =\n    addressing_style = path\nregion = x\n",
                                      kind: .config)
@@ -193,6 +264,17 @@ final class ProfileFileEditingTests: XCTestCase {
         XCTAssertEqual(config.text, "[default]\nregion =\n  nested = v4\n", "a plain value becomes a block")
         try config.setSubValue("1", forKey: "cloudwatch", subKey: "a", inProfile: "new")
         XCTAssertTrue(config.text.hasSuffix("\n[profile new]\ncloudwatch =\n  a = 1\n"), config.text)
+    }
+
+    /// Queries and edits split a sub-property line the same way the parser does (spaces and tabs before '=' are not
+    /// part of the key): an edit finds the line a query reads.
+    func testSubPropertyKeysAreSplitAlikeByQueriesAndEdits() throws {
+        var config = try ProfileFile(parsing: "[profile p]\ns3 =\n  a\t = 1\n  b=2\n", kind: .config)
+        XCTAssertEqual(config.value(forKey: "s3", inProfile: "p")?.subProperties?.dictionary, ["a": "1", "b": "2"])
+        try config.setSubValue("3", forKey: "s3", subKey: "a", inProfile: "p")
+        XCTAssertEqual(config.text, "[profile p]\ns3 =\n  a = 3\n  b=2\n")
+        XCTAssertTrue(try config.removeSubValue(forKey: "s3", subKey: "b", inProfile: "p"))
+        XCTAssertEqual(config.text, "[profile p]\ns3 =\n  a = 3\n")
     }
 
     func testCorruptingInputsAreRefusedAndChangeNothing() throws {
