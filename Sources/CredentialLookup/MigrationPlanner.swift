@@ -202,19 +202,27 @@ public enum MigrationPlanner {
                                               stored: (String) -> StoredProfile?) throws -> [String: PlaintextRemoval] {
         var outcomes: [String: PlaintextRemoval] = [:]
         for name in names {
-            guard let properties = file.profile(name) else { continue }
-            let present = ProfileEntry.credentialSettingNames.filter { properties[$0] != nil }
+            // Every definition, not only the one the SDKs read: removeValue deletes overridden and hidden ones too,
+            // so each must equal the store's copy, or it would be lost.
+            var definitions: [String: [ProfileValue]] = [:]
+            for key in ProfileEntry.credentialSettingNames {
+                let values = file.definitions(ofKey: key, inProfile: name)
+                if !values.isEmpty { definitions[key] = values }
+            }
+            let present = ProfileEntry.credentialSettingNames.filter { definitions[$0] != nil }
             guard !present.isEmpty else { continue }
             guard let copy = stored(name) else {
                 outcomes[name] = .notInStore
                 continue
             }
             let differing = present.filter { key in
-                let text = properties[key]?.stringValue?.trimmingWhitespace() ?? ""
-                switch key {
-                case "aws_access_key_id": return text != copy.accessKeyID
-                case "aws_secret_access_key": return SecretBytes(utf8: text) != copy.secretAccessKey
-                default: return text.isEmpty ? false : copy.sessionToken != SecretBytes(utf8: text)
+                definitions[key, default: []].contains { value in
+                    let text = value.stringValue?.trimmingWhitespace() ?? ""
+                    switch key {
+                    case "aws_access_key_id": return text != copy.accessKeyID
+                    case "aws_secret_access_key": return SecretBytes(utf8: text) != copy.secretAccessKey
+                    default: return text.isEmpty ? false : copy.sessionToken != SecretBytes(utf8: text)
+                    }
                 }
             }
             guard differing.isEmpty else {

@@ -422,6 +422,16 @@ extension ProfileFile {
         return lastProperty.lastLine
     }
 
+    /// Every value `key` (case-insensitive) has in profile `name`, in file order: the definitions later ones override
+    /// and, in a config file, those of a bare `[default]` that `[profile default]` hides. `removeValue` deletes all of
+    /// them, so a caller that must not lose a value it did not read (such as `credstore migrate`) checks them all.
+    public func definitions(ofKey key: String, inProfile name: String) -> [ProfileValue] {
+        let matches = properties(matching: key.lowercased(), inProfile: name, includingShadowed: true)
+        return arena.withUnsafeBufferPointer { buffer in
+            matches.map { value(of: $0, layout(ofPropertyLine: $0.line, buffer), buffer) }
+        }
+    }
+
     /// Every valid definition of `lowerKey` in the effective sections of profile `name` (with `includingShadowed`,
     /// in all its sections, the bare `[default]` ones a config file's `[profile default]` hides too), in file order.
     func properties(matching lowerKey: String, inProfile name: String,

@@ -191,6 +191,46 @@ final class MigrationPlannerTests: XCTestCase {
         XCTAssertEqual(changed.bytes, before)
     }
 
+    /// removeValue deletes every definition of a key, the overridden and hidden ones too; one that differs from the
+    /// store's copy would be lost, so the profile keeps its plaintext keys instead.
+    func testRemovalKeepsAProfileWhoseOverriddenOrHiddenSecretDiffers() throws {
+        let stored = { (name: String) -> StoredProfile? in
+            StoredProfile(name: name, accessKeyID: "AKIAIOSFODNN7EXAMPLE",
+                          secretAccessKey: SecretBytes(utf8: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+                          sessionToken: nil, expiration: nil, settings: [:])
+        }
+        let hidden = """
+            [default]
+            aws_secret_access_key = je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY
+
+            [profile default]
+            aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+            aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+
+            """
+        let overridden = """
+            [p]
+            aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+            aws_secret_access_key = je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY
+            aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+
+            """
+        for (text, kind, name) in [(hidden, ProfileFileKind.config, "default"), (overridden, .credentials, "p")] {
+            var file = try ProfileFile(parsing: Array(text.utf8), kind: kind)
+            let before = file.bytes
+            let outcomes = try MigrationPlanner.removePlaintextSecrets(of: [name], from: &file, stored: stored)
+            XCTAssertEqual(outcomes[name], .keptDifferent(["aws_secret_access_key"]), text)
+            XCTAssertEqual(file.bytes, before, text)
+        }
+        // When every copy equals the store's, all of them go, the hidden one included.
+        var same = try ProfileFile(parsing: Array(hidden.replacingOccurrences(
+            of: "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY", with: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").utf8),
+            kind: .config)
+        let outcomes = try MigrationPlanner.removePlaintextSecrets(of: ["default"], from: &same, stored: stored)
+        XCTAssertEqual(outcomes["default"], .removed(["aws_access_key_id", "aws_secret_access_key"]))
+        XCTAssertFalse(same.text.contains("aws_secret_access_key"), same.text)
+    }
+
     func testRewiringAddsUpdatesOursAndKeepsOthers() throws {
         var config = try ProfileFile(parsing: configText + """
             [profile custom]
