@@ -121,16 +121,13 @@ final class ReferenceDecryptorTests: XCTestCase {
     /// Machine-bound key-file slots (kind 3): the reference derives the same KEK from the key file, the machine id file
     /// and the uid as FORMAT.md says, and fails exactly where the Swift code does.
     func testDecryptsMachineBoundKeyFileSlots() throws {
-        let originalPath = MachineBinding.machineIDPath, originalUser = MachineBinding.userID
-        defer { MachineBinding.machineIDPath = originalPath; MachineBinding.userID = originalUser }
         let directory = try TemporaryDirectory()
         let machineID = directory.file("machine-id")
         // Trailing spaces and several line feeds: FORMAT.md says all of them are removed.
         try Data("0123456789abcdef0123456789abcdef  \n\n".utf8).write(to: URL(fileURLWithPath: machineID))
         let otherMachine = directory.file("other-machine-id")
         try Data("fedcba9876543210fedcba9876543210\n".utf8).write(to: URL(fileURLWithPath: otherMachine))
-        MachineBinding.machineIDPath = machineID
-        MachineBinding.userID = { 4242 }
+        let here = MachineBinding(machineIDPath: machineID, userID: 4242)
 
         // Slots: bound, unbound, bound, so a bound slot after a kind 2 slot is reached too.
         let storePath = directory.file("store")
@@ -140,7 +137,7 @@ final class ReferenceDecryptorTests: XCTestCase {
         let unbound = try KeyFile.generate(at: unboundPath)
         let laterBound = try KeyFile.generate(at: laterBoundPath)
         let store = try EncryptedStore.create(at: storePath, secrets: [.keyFile(bound)], policy: Fixtures.cheap,
-                                              bindingKeyFilesToMachine: true)
+                                              bindingKeyFilesToMachine: true, machine: here)
         try store.addSlot(.keyFile(unbound))
         try store.addSlot(.keyFile(laterBound), bindingToMachine: true)
         XCTAssertEqual(try EncryptedStore.slots(at: storePath).map(\.isBoundToMachine), [true, false, true])
@@ -149,8 +146,8 @@ final class ReferenceDecryptorTests: XCTestCase {
         token.expiration = Date(timeIntervalSince1970: 1_800_000_000.5)
         let profiles = [Fixtures.profile("default", settings: ["region": "us-east-1"]), token]
         for profile in profiles { try store.set(profile) }
-        XCTAssertEqual(try EncryptedStore.open(at: storePath, with: .keyFile(bound), policy: Fixtures.cheap)
-            .profileNames.sorted(), ["default", "nightly"])
+        XCTAssertEqual(try EncryptedStore.open(at: storePath, with: .keyFile(bound), policy: Fixtures.cheap,
+                                               machine: here).profileNames.sorted(), ["default", "nightly"])
 
         for keyPath in [boundPath, laterBoundPath, unboundPath] {
             let result = try runDecryptor(["--store", storePath, "--key-file", keyPath, "--machine-id-file", machineID,
@@ -160,26 +157,31 @@ final class ReferenceDecryptorTests: XCTestCase {
         }
 
         // Another user, another machine, no machine id: the bound slots do not open, in Swift or in the reference.
-        MachineBinding.userID = { 4243 }
         XCTAssertEqual(Fixtures.code { _ = try EncryptedStore.open(at: storePath, with: .keyFile(bound),
-                                                                   policy: Fixtures.cheap) }, .wrongKeyFile)
+                                                                   policy: Fixtures.cheap,
+                                                                   machine: MachineBinding(machineIDPath: machineID,
+                                                                                           userID: 4243)) },
+                       .wrongKeyFile)
         let otherUser = try runDecryptor(["--store", storePath, "--key-file", boundPath, "--machine-id-file", machineID,
                                           "--uid", "4243"])
         XCTAssertEqual(otherUser.status, 1)
         XCTAssertTrue(otherUser.stderr.contains("wrong key file"), otherUser.stderr)
-        MachineBinding.userID = { 4242 }
-        MachineBinding.machineIDPath = otherMachine
         XCTAssertEqual(Fixtures.code { _ = try EncryptedStore.open(at: storePath, with: .keyFile(bound),
-                                                                   policy: Fixtures.cheap) }, .wrongKeyFile)
+                                                                   policy: Fixtures.cheap,
+                                                                   machine: MachineBinding(machineIDPath: otherMachine,
+                                                                                           userID: 4242)) },
+                       .wrongKeyFile)
         let otherHost = try runDecryptor(["--store", storePath, "--key-file", boundPath, "--machine-id-file",
                                           otherMachine, "--uid", "4242"])
         XCTAssertEqual(otherHost.status, 1)
         XCTAssertTrue(otherHost.stderr.contains("wrong key file"), otherHost.stderr)
         let missing = directory.file("missing-machine-id")
-        MachineBinding.machineIDPath = missing
+        let noMachine = MachineBinding(machineIDPath: missing, userID: 4242)
         XCTAssertEqual(Fixtures.code { _ = try EncryptedStore.open(at: storePath, with: .keyFile(bound),
-                                                                   policy: Fixtures.cheap) }, .wrongKeyFile)
-        XCTAssertNoThrow(try EncryptedStore.open(at: storePath, with: .keyFile(unbound), policy: Fixtures.cheap))
+                                                                   policy: Fixtures.cheap, machine: noMachine) },
+                       .wrongKeyFile)
+        XCTAssertNoThrow(try EncryptedStore.open(at: storePath, with: .keyFile(unbound), policy: Fixtures.cheap,
+                                                 machine: noMachine))
         let noMachineID = try runDecryptor(["--store", storePath, "--key-file", boundPath, "--machine-id-file", missing,
                                             "--uid", "4242"])
         XCTAssertEqual(noMachineID.status, 1)
@@ -191,11 +193,11 @@ final class ReferenceDecryptorTests: XCTestCase {
         try assertMatches(unboundStillOpens.stdout, profiles)
 
         // Without --uid the reference uses its effective uid, which is this process's: the Swift default.
-        MachineBinding.machineIDPath = machineID
-        MachineBinding.userID = originalUser
         let ownPath = directory.file("own-store")
         let own = try EncryptedStore.create(at: ownPath, secrets: [.keyFile(bound)], policy: Fixtures.cheap,
-                                            bindingKeyFilesToMachine: true)
+                                            bindingKeyFilesToMachine: true,
+                                            machine: MachineBinding(machineIDPath: machineID,
+                                                                    userID: MachineBinding.thisMachine.userID))
         try own.set(profiles[0])
         let byDefault = try runDecryptor(["--store", ownPath, "--key-file", boundPath, "--machine-id-file", machineID])
         XCTAssertEqual(byDefault.status, 0, byDefault.stderr)
