@@ -9,8 +9,14 @@
 public final class EncryptedStore {
     /// The store file.
     public let path: String
-    /// The scrypt costs, the machine binding and the slot kinds; `.standard` everywhere except tests.
+    #if DEBUG
+    /// The scrypt costs, the machine binding and the slot kinds; `.standard` everywhere except tests, which may also
+    /// swap the machine binding of an open store (test seam: debug builds only).
     var slotEnvironment: KeySlotEnvironment
+    #else
+    /// The scrypt costs, the machine binding and the slot kinds.
+    let slotEnvironment: KeySlotEnvironment
+    #endif
     /// The scrypt costs to write and the bounds to accept.
     var policy: ScryptPolicy { slotEnvironment.policy }
     /// How long a mutation waits for another writer's lock before failing with `locked` (tests shorten it).
@@ -64,12 +70,15 @@ public final class EncryptedStore {
     /// - Parameter path: the store path.
     /// - Throws: `SecureStoreError` (`.notFound`, `.unsafePermissions`, `.corrupt`, `.unsupportedVersion`, `.io`).
     public static func slots(at path: String) throws -> [KeySlotInfo] {
-        try slots(at: path, kinds: KeySlotKinds.all)
+        try readImage(path, kinds: KeySlotKinds.all).slots.enumerated().map { index, slot in slot.info(index: index) }
     }
 
+    #if DEBUG
+    /// Test seam (debug builds only): the slots of a store that holds slots of a test-only kind among `kinds`.
     static func slots(at path: String, kinds: [any KeySlotKind.Type]) throws -> [KeySlotInfo] {
         try readImage(path, kinds: kinds).slots.enumerated().map { index, slot in slot.info(index: index) }
     }
+    #endif
 
     // MARK: - Creating and opening
 
@@ -89,17 +98,36 @@ public final class EncryptedStore {
         try create(at: path, secrets: secrets, policy: .standard, bindingKeyFilesToMachine: bindingKeyFilesToMachine)
     }
 
+    /// Creates a store whose passphrase slots use `policy` (tests pass a cheap one).
     static func create(
         at path: String, secrets: [UnlockSecret], policy: ScryptPolicy, lockTimeout: Double = 10,
-        bindingKeyFilesToMachine: Bool = false, machine: MachineBinding = .thisMachine,
-        kinds: [any KeySlotKind.Type] = KeySlotKinds.all
+        bindingKeyFilesToMachine: Bool = false
     ) throws -> EncryptedStore {
+        try createStore(at: path, secrets: secrets, environment: KeySlotEnvironment(policy: policy),
+                        lockTimeout: lockTimeout, bindingKeyFilesToMachine: bindingKeyFilesToMachine)
+    }
+
+    #if DEBUG
+    /// Test seam (debug builds only): creates a store for another machine binding or with a test-only slot kind.
+    static func create(
+        at path: String, secrets: [UnlockSecret], environment: KeySlotEnvironment, lockTimeout: Double = 10,
+        bindingKeyFilesToMachine: Bool = false
+    ) throws -> EncryptedStore {
+        try createStore(at: path, secrets: secrets, environment: environment, lockTimeout: lockTimeout,
+                        bindingKeyFilesToMachine: bindingKeyFilesToMachine)
+    }
+    #endif
+
+    private static func createStore(
+        at path: String, secrets: [UnlockSecret], environment: KeySlotEnvironment, lockTimeout: Double,
+        bindingKeyFilesToMachine: Bool
+    ) throws -> EncryptedStore {
+        let kinds = environment.kinds
         guard (1...StoreFormat.maximumSlots).contains(secrets.count) else {
             throw SecureStoreError(.invalidArgument, path: path,
                                    "a store needs 1 to \(StoreFormat.maximumSlots) key slots, not \(secrets.count)",
                                    hint: "give a passphrase and/or a key file")
         }
-        let environment = KeySlotEnvironment(policy: policy, machine: machine, kinds: kinds)
         let slotKinds = try secrets.map { secret in
             // Binding applies to the secrets a bound kind takes; the others get their ordinary kind.
             let bound = bindingKeyFilesToMachine && kinds.contains { $0.isBoundToMachine && $0.accepts(secret) }
@@ -151,13 +179,25 @@ public final class EncryptedStore {
         try open(at: path, with: secret, policy: .standard)
     }
 
+    /// Opens the store accepting passphrase slots within `policy` (tests pass a cheap one).
+    static func open(at path: String, with secret: UnlockSecret, policy: ScryptPolicy) throws -> EncryptedStore {
+        try openStore(at: path, with: secret, environment: KeySlotEnvironment(policy: policy))
+    }
+
+    #if DEBUG
+    /// Test seam (debug builds only): opens the store as another machine or user, or with a test-only slot kind.
     static func open(
-        at path: String, with secret: UnlockSecret, policy: ScryptPolicy, machine: MachineBinding = .thisMachine,
-        kinds: [any KeySlotKind.Type] = KeySlotKinds.all
+        at path: String, with secret: UnlockSecret, environment: KeySlotEnvironment
     ) throws -> EncryptedStore {
-        let environment = KeySlotEnvironment(policy: policy, machine: machine, kinds: kinds)
+        try openStore(at: path, with: secret, environment: environment)
+    }
+    #endif
+
+    private static func openStore(
+        at path: String, with secret: UnlockSecret, environment: KeySlotEnvironment
+    ) throws -> EncryptedStore {
         let bytes = try readFile(path)
-        let loaded = try load(parseForOpening(bytes, path: path, kinds: kinds), file: bytes, path: path,
+        let loaded = try load(parseForOpening(bytes, path: path, kinds: environment.kinds), file: bytes, path: path,
                               secret: secret, knownKey: nil, environment: environment)
         return EncryptedStore(path: path, slotEnvironment: environment, loaded: loaded, fileBytes: bytes,
                               unlockSecret: secret)

@@ -67,6 +67,8 @@ final class KeySlotKindTests: XCTestCase {
     private var directory: TemporaryDirectory!
     private var storePath: String { directory.file("store") }
     private let kinds = KeySlotKinds.all + [ChallengeSlot.self]
+    /// A store environment that knows the test-only kind.
+    private var withChallenge: KeySlotEnvironment { KeySlotEnvironment(policy: Fixtures.cheap, kinds: kinds) }
 
     override func setUpWithError() throws {
         directory = try TemporaryDirectory()
@@ -80,7 +82,7 @@ final class KeySlotKindTests: XCTestCase {
         let token = ChallengeToken(bytes: try Random.secret(32))
         let store = try EncryptedStore.create(at: storePath,
                                               secrets: [.material(token), .passphrase(Fixtures.passphrase)],
-                                              policy: Fixtures.cheap, kinds: kinds)
+                                              environment: withChallenge)
         try store.set(Fixtures.profile("default"))
 
         let slots = try EncryptedStore.slots(at: storePath, kinds: kinds)
@@ -89,12 +91,11 @@ final class KeySlotKindTests: XCTestCase {
         XCTAssertEqual(slots[0].summary, "challenge, 1 round")
         XCTAssertEqual(slots[0].parameters, [.init("rounds", .integer(1))])
 
-        let opened = try EncryptedStore.open(at: storePath, with: .material(token), policy: Fixtures.cheap,
-                                             kinds: kinds)
+        let opened = try EncryptedStore.open(at: storePath, with: .material(token), environment: withChallenge)
         XCTAssertEqual(try opened.profile(named: "default")?.accessKeyID, Fixtures.accessKeyID)
         let wrong = ChallengeToken(bytes: try Random.secret(32))
-        XCTAssertThrowsError(try EncryptedStore.open(at: storePath, with: .material(wrong), policy: Fixtures.cheap,
-                                                     kinds: kinds)) { error in
+        XCTAssertThrowsError(try EncryptedStore.open(at: storePath, with: .material(wrong),
+                                                     environment: withChallenge)) { error in
             XCTAssertEqual((error as? SecureStoreError)?.code, .wrongKeyFile)
             XCTAssertTrue("\(error)".contains("challenge token does not open"), "\(error)")
         }
@@ -106,13 +107,12 @@ final class KeySlotKindTests: XCTestCase {
         XCTAssertEqual(try EncryptedStore.slots(at: storePath, kinds: kinds).map(\.kind.rawValue),
                        ["challenge", "passphrase", "challenge"])
         for secret: UnlockSecret in [.material(token), .material(second), .passphrase(Fixtures.passphrase)] {
-            let reopened = try EncryptedStore.open(at: storePath, with: secret, policy: Fixtures.cheap, kinds: kinds)
+            let reopened = try EncryptedStore.open(at: storePath, with: secret, environment: withChallenge)
             XCTAssertEqual(reopened.profileNames, ["default"])
         }
         try opened.removeSlot(at: 0)
         XCTAssertEqual(Fixtures.code {
-            _ = try EncryptedStore.open(at: self.storePath, with: .material(token), policy: Fixtures.cheap,
-                                        kinds: self.kinds)
+            _ = try EncryptedStore.open(at: self.storePath, with: .material(token), environment: self.withChallenge)
         }, .wrongKeyFile)
 
         // A store that was not given the kind cannot read the slot: an unknown kind is corruption, as FORMAT.md says.
@@ -129,9 +129,9 @@ final class KeySlotKindTests: XCTestCase {
         let key = try Random.secret(32)
         let machineID = directory.file("machine-id")
         try Fixtures.write(Array("0123456789abcdef0123456789abcdef\n".utf8), to: machineID)
+        let machine = MachineBinding(machineIDPath: machineID, userID: 4242)
         let store = try EncryptedStore.create(at: storePath, secrets: [.passphrase(Fixtures.passphrase), .keyFile(key)],
-                                              policy: Fixtures.cheap,
-                                              machine: MachineBinding(machineIDPath: machineID, userID: 4242))
+                                              environment: KeySlotEnvironment(policy: Fixtures.cheap, machine: machine))
         try store.addSlot(.keyFile(key), bindingToMachine: true)
         let image = try StoreImage.parse(try Fixtures.bytes(storePath), path: storePath)
         XCTAssertEqual(image.slots.map { $0.kind.kindByte }, [1, 2, 3])

@@ -21,7 +21,12 @@ final class MachineBindingTests: XCTestCase {
     }
 
     private func openBound(_ path: String, _ key: SecretBytes, on machine: MachineBinding) throws -> EncryptedStore {
-        try EncryptedStore.open(at: path, with: .keyFile(key), policy: Fixtures.cheap, machine: machine)
+        try EncryptedStore.open(at: path, with: .keyFile(key), environment: on(machine))
+    }
+
+    /// Cheap scrypt costs, and `machine` as the machine and user.
+    private func on(_ machine: MachineBinding) -> KeySlotEnvironment {
+        KeySlotEnvironment(policy: Fixtures.cheap, machine: machine)
     }
 
     /// `here`, as user `uid`.
@@ -32,8 +37,8 @@ final class MachineBindingTests: XCTestCase {
     func testBoundSlotOpensOnlyForThisMachineAndUser() throws {
         let path = directory.file("store")
         let key = try Random.secret(32)
-        let store = try EncryptedStore.create(at: path, secrets: [.keyFile(key)], policy: Fixtures.cheap,
-                                              bindingKeyFilesToMachine: true, machine: here)
+        let store = try EncryptedStore.create(at: path, secrets: [.keyFile(key)], environment: on(here),
+                                              bindingKeyFilesToMachine: true)
         try store.set(Fixtures.profile("default"))
         XCTAssertEqual(try EncryptedStore.slots(at: path).map(\.isBoundToMachine), [true])
         XCTAssertEqual(try openBound(path, key, on: here).profileNames, ["default"])
@@ -56,14 +61,13 @@ final class MachineBindingTests: XCTestCase {
     func testRotationKeepsTheBindingAndPassphrasesCannotBeBound() throws {
         let path = directory.file("store")
         let key = try Random.secret(32), unbound = try Random.secret(32)
-        let store = try EncryptedStore.create(at: path, secrets: [.keyFile(key)], policy: Fixtures.cheap,
-                                              bindingKeyFilesToMachine: true, machine: here)
+        let store = try EncryptedStore.create(at: path, secrets: [.keyFile(key)], environment: on(here),
+                                              bindingKeyFilesToMachine: true)
         try store.addSlot(.keyFile(unbound))
         XCTAssertEqual(try EncryptedStore.slots(at: path).map(\.isBoundToMachine), [true, false])
         try store.rotateDataKey(otherSecrets: [.keyFile(unbound)])
         XCTAssertEqual(try EncryptedStore.slots(at: path).map(\.isBoundToMachine), [true, false])
-        XCTAssertNoThrow(try EncryptedStore.open(at: path, with: .keyFile(unbound), policy: Fixtures.cheap,
-                                                 machine: asUser(4242)))
+        XCTAssertNoThrow(try EncryptedStore.open(at: path, with: .keyFile(unbound), environment: on(asUser(4242))))
         XCTAssertEqual(Fixtures.code { _ = try self.openBound(path, key, on: self.asUser(4242)) },
                        .wrongKeyFile)
         XCTAssertNoThrow(try openBound(path, key, on: here), "the rotated bound slot still opens here")

@@ -127,7 +127,8 @@ final class ReferenceDecryptorTests: XCTestCase {
         try Data("0123456789abcdef0123456789abcdef  \n\n".utf8).write(to: URL(fileURLWithPath: machineID))
         let otherMachine = directory.file("other-machine-id")
         try Data("fedcba9876543210fedcba9876543210\n".utf8).write(to: URL(fileURLWithPath: otherMachine))
-        let here = MachineBinding(machineIDPath: machineID, userID: 4242)
+        let here = KeySlotEnvironment(policy: Fixtures.cheap, machine: MachineBinding(machineIDPath: machineID,
+                                                                                      userID: 4242))
 
         // Slots: bound, unbound, bound, so a bound slot after a kind 2 slot is reached too.
         let storePath = directory.file("store")
@@ -136,8 +137,8 @@ final class ReferenceDecryptorTests: XCTestCase {
         let bound = try KeyFile.generate(at: boundPath)
         let unbound = try KeyFile.generate(at: unboundPath)
         let laterBound = try KeyFile.generate(at: laterBoundPath)
-        let store = try EncryptedStore.create(at: storePath, secrets: [.keyFile(bound)], policy: Fixtures.cheap,
-                                              bindingKeyFilesToMachine: true, machine: here)
+        let store = try EncryptedStore.create(at: storePath, secrets: [.keyFile(bound)], environment: here,
+                                              bindingKeyFilesToMachine: true)
         try store.addSlot(.keyFile(unbound))
         try store.addSlot(.keyFile(laterBound), bindingToMachine: true)
         XCTAssertEqual(try EncryptedStore.slots(at: storePath).map(\.isBoundToMachine), [true, false, true])
@@ -146,8 +147,8 @@ final class ReferenceDecryptorTests: XCTestCase {
         token.expiration = Date(timeIntervalSince1970: 1_800_000_000.5)
         let profiles = [Fixtures.profile("default", settings: ["region": "us-east-1"]), token]
         for profile in profiles { try store.set(profile) }
-        XCTAssertEqual(try EncryptedStore.open(at: storePath, with: .keyFile(bound), policy: Fixtures.cheap,
-                                               machine: here).profileNames.sorted(), ["default", "nightly"])
+        XCTAssertEqual(try EncryptedStore.open(at: storePath, with: .keyFile(bound), environment: here)
+            .profileNames.sorted(), ["default", "nightly"])
 
         for keyPath in [boundPath, laterBoundPath, unboundPath] {
             let result = try runDecryptor(["--store", storePath, "--key-file", keyPath, "--machine-id-file", machineID,
@@ -158,30 +159,25 @@ final class ReferenceDecryptorTests: XCTestCase {
 
         // Another user, another machine, no machine id: the bound slots do not open, in Swift or in the reference.
         XCTAssertEqual(Fixtures.code { _ = try EncryptedStore.open(at: storePath, with: .keyFile(bound),
-                                                                   policy: Fixtures.cheap,
-                                                                   machine: MachineBinding(machineIDPath: machineID,
-                                                                                           userID: 4243)) },
+                                                                   environment: self.cheap(machineID, 4243)) },
                        .wrongKeyFile)
         let otherUser = try runDecryptor(["--store", storePath, "--key-file", boundPath, "--machine-id-file", machineID,
                                           "--uid", "4243"])
         XCTAssertEqual(otherUser.status, 1)
         XCTAssertTrue(otherUser.stderr.contains("wrong key file"), otherUser.stderr)
         XCTAssertEqual(Fixtures.code { _ = try EncryptedStore.open(at: storePath, with: .keyFile(bound),
-                                                                   policy: Fixtures.cheap,
-                                                                   machine: MachineBinding(machineIDPath: otherMachine,
-                                                                                           userID: 4242)) },
+                                                                   environment: self.cheap(otherMachine, 4242)) },
                        .wrongKeyFile)
         let otherHost = try runDecryptor(["--store", storePath, "--key-file", boundPath, "--machine-id-file",
                                           otherMachine, "--uid", "4242"])
         XCTAssertEqual(otherHost.status, 1)
         XCTAssertTrue(otherHost.stderr.contains("wrong key file"), otherHost.stderr)
         let missing = directory.file("missing-machine-id")
-        let noMachine = MachineBinding(machineIDPath: missing, userID: 4242)
+        let noMachine = cheap(missing, 4242)
         XCTAssertEqual(Fixtures.code { _ = try EncryptedStore.open(at: storePath, with: .keyFile(bound),
-                                                                   policy: Fixtures.cheap, machine: noMachine) },
+                                                                   environment: noMachine) },
                        .wrongKeyFile)
-        XCTAssertNoThrow(try EncryptedStore.open(at: storePath, with: .keyFile(unbound), policy: Fixtures.cheap,
-                                                 machine: noMachine))
+        XCTAssertNoThrow(try EncryptedStore.open(at: storePath, with: .keyFile(unbound), environment: noMachine))
         let noMachineID = try runDecryptor(["--store", storePath, "--key-file", boundPath, "--machine-id-file", missing,
                                             "--uid", "4242"])
         XCTAssertEqual(noMachineID.status, 1)
@@ -194,14 +190,18 @@ final class ReferenceDecryptorTests: XCTestCase {
 
         // Without --uid the reference uses its effective uid, which is this process's: the Swift default.
         let ownPath = directory.file("own-store")
-        let own = try EncryptedStore.create(at: ownPath, secrets: [.keyFile(bound)], policy: Fixtures.cheap,
-                                            bindingKeyFilesToMachine: true,
-                                            machine: MachineBinding(machineIDPath: machineID,
-                                                                    userID: MachineBinding.thisMachine.userID))
+        let own = try EncryptedStore.create(at: ownPath, secrets: [.keyFile(bound)],
+                                            environment: cheap(machineID, MachineBinding.thisMachine.userID),
+                                            bindingKeyFilesToMachine: true)
         try own.set(profiles[0])
         let byDefault = try runDecryptor(["--store", ownPath, "--key-file", boundPath, "--machine-id-file", machineID])
         XCTAssertEqual(byDefault.status, 0, byDefault.stderr)
         try assertMatches(byDefault.stdout, [profiles[0]])
+    }
+
+    /// Cheap scrypt costs, and the machine id file `machineID` and uid `userID` as the machine and user.
+    private func cheap(_ machineID: String, _ userID: UInt32) -> KeySlotEnvironment {
+        KeySlotEnvironment(policy: Fixtures.cheap, machine: MachineBinding(machineIDPath: machineID, userID: userID))
     }
 
     /// FORMAT.md's worked example is a real store: the Swift code and the reference both open it as documented.

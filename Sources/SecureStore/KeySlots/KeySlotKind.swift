@@ -66,7 +66,8 @@
 /// the store, parameters holding the key ARN, region and the KMS ciphertext blob, `create` calling `GenerateDataKey`
 /// with an encryption context built from `context.storeID` and `context.slotIndex`, and `keyEncryptionKey` calling
 /// `Decrypt` with the same context. The test target's `ChallengeSlot` (SecureStoreTests/KeySlotKindTests.swift) is
-/// a working kind added exactly this way, registered for one test through `KeySlotEnvironment.kinds`.
+/// a working kind added exactly this way, given to the store for one test through `KeySlotEnvironment.kinds` (a
+/// debug-build test seam; release builds know `KeySlotKinds.all` only).
 ///
 /// What a kind must keep: `init(parsing:)` consumes exactly the parameter bytes and throws on anything malformed or
 /// out of bounds *before* any expensive work (the store reports it as corruption); `encodeParameters` writes back
@@ -144,20 +145,19 @@ struct KeySlotContext {
 }
 
 /// What a store lets its slot kinds draw on: the scrypt policy, the machine binding and the kinds it knows. Outside
-/// tests this is always `.standard`; tests pass another one through the internal `create`/`open` overloads
-/// (`@testable import`), never through a flag, an environment variable or a process-wide setting.
+/// tests only the policy is ever changed (tests make it cheap); another machine binding or a test-only kind reaches a
+/// store only through the debug-build `create`/`open` overloads (`@testable import`), never through a flag, an
+/// environment variable or a process-wide setting.
 struct KeySlotEnvironment {
     /// The scrypt costs to write and the bounds to accept.
-    var policy: ScryptPolicy
+    var policy: ScryptPolicy = .standard
     /// The machine and user that bound slots mix into their KEK.
-    var machine: MachineBinding
+    var machine: MachineBinding = .thisMachine
     /// The slot kinds the store can parse, open and create.
-    var kinds: [any KeySlotKind.Type]
+    var kinds: [any KeySlotKind.Type] = KeySlotKinds.all
 
     /// The real thing: standard scrypt costs, this machine and user, every kind in `KeySlotKinds.all`.
-    static var standard: KeySlotEnvironment {
-        KeySlotEnvironment(policy: .standard, machine: .thisMachine, kinds: KeySlotKinds.all)
-    }
+    static var standard: KeySlotEnvironment { KeySlotEnvironment() }
 
     /// The context for slot `slotIndex` of the store `storeID` at `path`.
     func context(storeID: [UInt8], slotIndex: Int, path: String) -> KeySlotContext {
