@@ -17,8 +17,6 @@ public final class EncryptedStore {
     /// The scrypt costs, the machine binding and the slot kinds.
     let slotEnvironment: KeySlotEnvironment
     #endif
-    /// The scrypt costs to write and the bounds to accept.
-    var policy: ScryptPolicy { slotEnvironment.policy }
     /// How long a mutation waits for another writer's lock before failing with `locked` (tests shorten it).
     var lockTimeout: Double = 10
 

@@ -44,7 +44,7 @@
 ///     static func create(for secret: UnlockSecret, in context: KeySlotContext) throws -> NewKeySlot<Self>? {
 ///         guard case let .material(material) = secret, let device = material as? TPM2Device else { return nil }
 ///         let kek = try Random.secret(32)
-///         let sealed = try TPM2.seal(kek, device: device.tcti, pcrs: …)   // a TPM2OpenSSL-style wrapper file
+///         let sealed = try TPM2.seal(kek, device: device.tcti, pcrs: …)   // tss2-esys, loaded with dlopen
 ///         return NewKeySlot(parameters: TPM2Slot(…), keyEncryptionKey: kek)
 ///     }
 ///     func keyEncryptionKey(for secret: UnlockSecret, in context: KeySlotContext) throws -> SecretBytes? {
@@ -64,8 +64,9 @@
 /// material, and `KeySlotInfo.needsUserSecret` tells an unlocker that this store can be tried without prompting. An
 /// AWS KMS slot is the same shape: a `KMSAccess: UnlockMaterial` carrying the credentials and endpoint from outside
 /// the store, parameters holding the key ARN, region and the KMS ciphertext blob, `create` calling `GenerateDataKey`
-/// with an encryption context built from `context.storeID` and `context.slotIndex`, and `keyEncryptionKey` calling
-/// `Decrypt` with the same context. The test target's `ChallengeSlot` (SecureStoreTests/KeySlotKindTests.swift) is
+/// with an encryption context built from `context.storeID` and a slot id kept in its parameters (not
+/// `context.slotIndex`, which shifts when an earlier slot is removed), and `keyEncryptionKey` calling `Decrypt` with
+/// the same context. The test target's `ChallengeSlot` (SecureStoreTests/KeySlotKindTests.swift) is
 /// a working kind added exactly this way, given to the store for one test through `KeySlotEnvironment.kinds` (a
 /// debug-build test seam; release builds know `KeySlotKinds.all` only).
 ///
@@ -134,7 +135,8 @@ struct KeySlotContext {
     /// The store's id (FORMAT.md header), for a kind that binds it into something outside the file (a key
     /// service's encryption context).
     var storeID: [UInt8]
-    /// The slot's position in the store.
+    /// The slot's position in the store, for messages. It shifts down when an earlier slot is removed, so a kind must
+    /// not bind it into its KEK.
     var slotIndex: Int
     /// The store file, for error messages.
     var path: String
