@@ -33,43 +33,26 @@ public enum StoreType: String, CaseIterable, Sendable {
     }
 }
 
-/// The step of the documented search order (DESIGN.md, "The lookup layer (CredentialLookup) — search order") that
-/// produced credentials.
-public enum SearchStep: Int, CaseIterable, Comparable, Sendable, CustomStringConvertible {
-    /// 1. Literal credentials given to the command.
-    case literal = 1
-    /// 2. A profile name and/or location given to the command.
-    case specifiedProfile = 2
-    /// 3. Credentials passed in through the library API.
-    case programmatic = 3
-    /// 4. `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`.
-    case environment = 4
-    /// 5. The session profile, `AWS_PROFILE`.
-    case sessionProfile = 5
-    /// 6. The default profile chain: `default` in the store, `default` in the shared credentials file,
-    /// `AWS PS Default` in the store.
-    case defaultProfile = 6
-    /// 7. IMDSv2 instance-role credentials.
-    case instanceMetadata = 7
+/// A step of the documented search order (`SearchOrder.sources`), named by a stable name.
+///
+/// The name (`rawValue`, e.g. `specifiedProfile`) is the `Step` of `credstore get --json` and never changes; adding a
+/// source adds a name and moves no other. The number in messages is the step's position in `SearchOrder.sources`.
+/// Each source declares its step next to itself (`SearchStep.environment` in `EnvironmentCredentialSource.swift`).
+public struct SearchStep: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The stable lower-camel-case name, e.g. `specifiedProfile`.
+    public let rawValue: String
 
-    /// Orders steps by their position in the search order.
-    public static func < (lhs: SearchStep, rhs: SearchStep) -> Bool { lhs.rawValue < rhs.rawValue }
+    /// A step named `rawValue`; a new source declares its own (see `CredentialSource`).
+    public init(rawValue: String) { self.rawValue = rawValue }
 
-    /// A stable lower-camel-case name for `--json` output, e.g. `specifiedProfile`.
-    public var name: String {
-        switch self {
-        case .literal: return "literal"
-        case .specifiedProfile: return "specifiedProfile"
-        case .programmatic: return "programmatic"
-        case .environment: return "environment"
-        case .sessionProfile: return "sessionProfile"
-        case .defaultProfile: return "defaultProfile"
-        case .instanceMetadata: return "instanceMetadata"
-        }
-    }
+    /// The stable name, e.g. `specifiedProfile` (the same as `rawValue`).
+    public var name: String { rawValue }
 
-    /// The step number and name, e.g. `2 (specifiedProfile)`.
-    public var description: String { "\(rawValue) (\(name))" }
+    /// The 1-based position of the step in `SearchOrder.sources`, or `nil` for a step that is not in that list.
+    public var position: Int? { SearchOrder.steps.firstIndex(of: self).map { $0 + 1 } }
+
+    /// The step number and name, e.g. `2 (specifiedProfile)`; just the name for a step outside the standard order.
+    public var description: String { position.map { "\($0) (\(rawValue))" } ?? rawValue }
 }
 
 /// Where resolved credentials came from: the search step, the kind of store, its location and the profile name.

@@ -71,11 +71,10 @@ extension ProfileCatalogs {
     ///   - locations: Where the shared files are (`AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONFIG_FILE`, `~/.aws`).
     public static func standard(store: EncryptedStoreCatalog, locations: SharedFileLocations) -> ProfileCatalogs {
         ProfileCatalogs(
-            searchOrder: [
-                store,
-                SharedFileCatalog(path: locations.credentialsPath, kind: .credentials),
-                SharedFileCatalog(path: locations.configPath, kind: .config),
-            ],
+            searchOrder: SearchOrder.catalogs(
+                store: store,
+                credentialsFile: SharedFileCatalog(path: locations.credentialsPath, kind: .credentials),
+                configFile: SharedFileCatalog(path: locations.configPath, kind: .config)),
             openLocation: { path in
                 SharedFileCatalog(path: path, kind: ProfileFileKind.guess(forPath: path), mustExist: true)
             }

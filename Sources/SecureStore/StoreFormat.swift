@@ -177,7 +177,7 @@ struct KeySlot: Equatable {
         case .passphrase:
             guard !boundToMachine else {
                 throw SecureStoreError(.invalidArgument, "only key-file slots can be bound to this machine",
-                                       hint: "drop --bind-to-machine, or bind a key-file slot instead")
+                                       hint: "bind only key-file slots to the machine")
             }
             slot = KeySlot(parameters: .passphrase(logN: policy.writeLogN, r: ScryptPolicy.r, p: ScryptPolicy.p,
                                                    salt: try Random.bytes(32)),
@@ -185,7 +185,7 @@ struct KeySlot: Equatable {
         case let .keyFile(bytes):
             guard bytes.count == KeyFile.size else {
                 throw SecureStoreError(.invalidArgument, "a key file must hold exactly \(KeyFile.size) bytes",
-                                       hint: "generate one with 'credstore init --key-file PATH'")
+                                       hint: "use the key file generated for the store")
             }
             let salt = try Random.bytes(32)
             if boundToMachine {

@@ -337,6 +337,17 @@ final class SearchOrderTests: XCTestCase {
         XCTAssertTrue(error.message.contains("2020-09-13T12:26:40Z"), error.message)
     }
 
+    func testTheStepNamesAreTheStableJSONValuesInTheDocumentedOrder() {
+        // `credstore get --json` prints these names as `Step`; README documents them. A new source adds a name.
+        XCTAssertEqual(SearchOrder.steps.map(\.rawValue),
+                       ["literal", "specifiedProfile", "programmatic", "environment", "sessionProfile",
+                        "defaultProfile", "instanceMetadata"])
+        XCTAssertEqual(Set(SearchOrder.steps).count, SearchOrder.steps.count, "step names must be unique")
+        XCTAssertEqual(SearchStep.specifiedProfile.description, "2 (specifiedProfile)")
+        XCTAssertEqual(SearchStep.instanceMetadata.position, 7)
+        XCTAssertEqual(SearchStep(rawValue: "credentialServer").description, "credentialServer")
+    }
+
     func testTheStandardOrderIsDataAndACustomOrderIsHonoured() throws {
         let fixture = Fixture()
         func kinds(_ request: LookupRequest) -> [String] {
