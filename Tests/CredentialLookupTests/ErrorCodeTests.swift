@@ -14,6 +14,17 @@ final class ErrorCodeTests: XCTestCase {
         XCTAssertEqual(Set(names).count, names.count, "codes must be unique", file: file, line: line)
     }
 
+    func testResultsAndErrorsAreSendable() {
+        func requireSendable<T: Sendable>(_: T.Type) {}
+        requireSendable(Resolution.self)
+        requireSendable(Credentials.self)
+        requireSendable(CredentialOrigin.self)
+        requireSendable(SearchStep.self)
+        requireSendable(CredentialLookupError.self)
+        requireSendable(SecureStoreError.self)
+        requireSendable(SharedFileError.self)
+    }
+
     func testEveryCodeIsLowercaseKebab() {
         assertKebab(SecureStoreError.Code.allCases.map(\.rawValue))
         assertKebab(SharedFileError.Code.allCases.map(\.rawValue))

@@ -348,6 +348,17 @@ final class SearchOrderTests: XCTestCase {
         XCTAssertEqual(SearchStep(rawValue: "credentialServer").description, "credentialServer")
     }
 
+    func testTheREADMEDocumentsEveryStepInOrder() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try XCTUnwrap(readme.components(separatedBy: "### The search order").dropFirst().first)
+        for (index, step) in SearchOrder.steps.enumerated() {
+            XCTAssertTrue(section.contains("\n\(index + 1). `\(step.rawValue)`: "),
+                          "README's search order does not list step \(index + 1) as `\(step.rawValue)`")
+        }
+    }
+
     func testTheStandardOrderIsDataAndACustomOrderIsHonoured() throws {
         let fixture = Fixture()
         func kinds(_ request: LookupRequest) -> [String] {

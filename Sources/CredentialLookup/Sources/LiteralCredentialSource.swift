@@ -21,7 +21,7 @@ public struct LiteralCredentialSource: CredentialSource {
         guard let credentials = request.literalCredentials else { return .notHere(searched: []) }
         return .found(Resolution(
             credentials: credentials, origin: CredentialOrigin(step: Self.step, storeType: .literal),
-            notes: ["credentials given on the command line can be seen by other users in the process list; "
-                + "store them with 'credstore set' and use --profile instead"]))
+            notes: ["credentials given on a command line can be seen by other users in the process list; "
+                + "store them in a profile and name the profile instead"]))
     }
 }
