@@ -1,6 +1,6 @@
 /// The documented search order (DESIGN.md, "The lookup layer (CredentialLookup) — search order") as data: the one
 /// list of credential sources and the one list of profile catalogs that the program, its tests and library users
-/// all run.
+/// all run. (The default profile chain of step 6 is `DefaultProfileLink.standardChain`.)
 public enum SearchOrder {
     /// The credential sources, in search order. Each source lives in its own file under `Sources/`; adding one is
     /// that file plus one line here (see `CredentialSource`).
@@ -35,5 +35,25 @@ public enum SearchOrder {
     public static func catalogs(store: ProfileCatalog, credentialsFile: ProfileCatalog,
                                 configFile: ProfileCatalog) -> [ProfileCatalog] {
         [store, credentialsFile, configFile]
+    }
+}
+
+extension ProfileCatalogs {
+    /// The documented catalogs: the encrypted store, then the shared credentials file, then the shared config file;
+    /// `--profile-location` files are read with credentials-file rules unless the file is named `config`.
+    ///
+    /// - Parameters:
+    ///   - store: The encrypted store's catalog.
+    ///   - locations: Where the shared files are (`AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONFIG_FILE`, `~/.aws`).
+    public static func standard(store: EncryptedStoreCatalog, locations: SharedFileLocations) -> ProfileCatalogs {
+        ProfileCatalogs(
+            searchOrder: SearchOrder.catalogs(
+                store: store,
+                credentialsFile: SharedFileCatalog(path: locations.credentialsPath, kind: .credentials),
+                configFile: SharedFileCatalog(path: locations.configPath, kind: .config)),
+            openLocation: { path in
+                SharedFileCatalog(path: path, kind: ProfileFileKind.guess(forPath: path), mustExist: true)
+            }
+        )
     }
 }
