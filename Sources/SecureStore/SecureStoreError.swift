@@ -7,8 +7,8 @@ import Darwin
 /// The one error type of SecureStore: what went wrong, on which file, and what to do about it.
 ///
 /// Messages name the file and never contain a secret; hints say what to do without naming a program's commands or
-/// options. Classify an error by its `code`, e.g.
-/// `error.code == .wrongPassphrase`; filesystem failures keep their `errno`.
+/// options. Classify an error by its `code`, e.g. `error.code == .wrongPassphrase`; filesystem failures keep their
+/// `errno`.
 public struct SecureStoreError: Error, CustomStringConvertible, Sendable {
     /// A stable classification of a `SecureStoreError`, for exit codes and tests (like swift-system's `Errno`). The
     /// raw values are lowercase-kebab names that never change meaning, e.g. `wrong-passphrase`.
