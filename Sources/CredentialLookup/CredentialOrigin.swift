@@ -1,36 +1,49 @@
-/// The kind of place credentials or a profile came from; the raw values are the stable names used in `--json`
-/// output and in `credstore list` (`StoreTypeName`).
-public enum StoreType: String, CaseIterable, Sendable {
-    /// The encrypted credstore store.
-    case secureStore = "SecureStore"
-    /// An AWS shared credentials file (`~/.aws/credentials` or `AWS_SHARED_CREDENTIALS_FILE`).
-    case sharedCredentialsFile = "SharedCredentialsFile"
-    /// An AWS shared config file (`~/.aws/config` or `AWS_CONFIG_FILE`).
-    case sharedConfigFile = "SharedConfigFile"
-    /// The `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` environment variables.
-    case environment = "Environment"
-    /// Credentials given literally to the command.
-    case literal = "Literal"
-    /// Credentials passed in through the library API.
-    case programmatic = "Programmatic"
-    /// The EC2 instance metadata service (IMDSv2).
-    case instanceMetadata = "InstanceMetadata"
-    /// A profile's `credential_process` program.
-    case credentialProcess = "CredentialProcess"
-
+/// The kind of place credentials or a profile came from. `rawValue` is the stable name used in `--json` output and in
+/// `credstore list` (`StoreTypeName`); a new credential source with a new kind of place declares its own next to
+/// itself (see `CredentialSource`).
+public struct StoreType: Hashable, Sendable, CustomStringConvertible {
+    /// The stable name, e.g. `SecureStore`.
+    public let rawValue: String
     /// A short English name for messages, e.g. "encrypted store".
-    public var displayName: String {
-        switch self {
-        case .secureStore: return "encrypted store"
-        case .sharedCredentialsFile: return "shared credentials file"
-        case .sharedConfigFile: return "shared config file"
-        case .environment: return "environment"
-        case .literal: return "literal credentials"
-        case .programmatic: return "programmatic credentials"
-        case .instanceMetadata: return "instance metadata service"
-        case .credentialProcess: return "credential_process"
-        }
+    public let displayName: String
+
+    /// A kind of place.
+    ///
+    /// - Parameters:
+    ///   - rawValue: The stable name for `--json` output, e.g. `CredentialServer`.
+    ///   - displayName: A short English name for messages, e.g. "local credential server".
+    public init(rawValue: String, displayName: String) {
+        self.rawValue = rawValue
+        self.displayName = displayName
     }
+
+    /// The encrypted credstore store.
+    public static let secureStore = StoreType(rawValue: "SecureStore", displayName: "encrypted store")
+    /// An AWS shared credentials file (`~/.aws/credentials` or `AWS_SHARED_CREDENTIALS_FILE`).
+    public static let sharedCredentialsFile = StoreType(rawValue: "SharedCredentialsFile",
+                                                        displayName: "shared credentials file")
+    /// An AWS shared config file (`~/.aws/config` or `AWS_CONFIG_FILE`).
+    public static let sharedConfigFile = StoreType(rawValue: "SharedConfigFile", displayName: "shared config file")
+    /// The `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` environment variables.
+    public static let environment = StoreType(rawValue: "Environment", displayName: "environment")
+    /// Credentials given literally to the command.
+    public static let literal = StoreType(rawValue: "Literal", displayName: "literal credentials")
+    /// Credentials passed in through the library API.
+    public static let programmatic = StoreType(rawValue: "Programmatic", displayName: "programmatic credentials")
+    /// The EC2 instance metadata service (IMDSv2).
+    public static let instanceMetadata = StoreType(rawValue: "InstanceMetadata",
+                                                   displayName: "instance metadata service")
+    /// A profile's `credential_process` program.
+    public static let credentialProcess = StoreType(rawValue: "CredentialProcess", displayName: "credential_process")
+
+    /// Two store types are the same kind of place when their stable names are equal.
+    public static func == (lhs: StoreType, rhs: StoreType) -> Bool { lhs.rawValue == rhs.rawValue }
+
+    /// Hashes the stable name.
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+
+    /// The stable name, e.g. `SecureStore`.
+    public var description: String { rawValue }
 }
 
 /// A step of the documented search order (`SearchOrder.sources`), named by a stable name.

@@ -53,6 +53,12 @@ public struct SourceContext {
 ///     public static let credentialServer = SearchStep(rawValue: "credentialServer")
 /// }
 ///
+/// extension StoreType {
+///     /// A local credential server (a new kind of place; a source that reads an existing one reuses its type).
+///     public static let credentialServer = StoreType(rawValue: "CredentialServer",
+///                                                    displayName: "local credential server")
+/// }
+///
 /// /// Credentials from the local credential server.
 /// public struct CredentialServerSource: CredentialSource {
 ///     /// `.credentialServer`.
@@ -68,7 +74,8 @@ public struct SourceContext {
 ///     public func resolve(_ request: LookupRequest) throws -> SourceResult {
 ///         …
 ///         return .found(Resolution(credentials: credentials,
-///                                  origin: CredentialOrigin(step: Self.step, storeType: …, location: url)))
+///                                  origin: CredentialOrigin(step: Self.step, storeType: .credentialServer,
+///                                                           location: url)))
 ///     }
 /// }
 /// ```
@@ -80,10 +87,11 @@ public struct SourceContext {
 ///         CredentialServerSource.self,     // 8. the local credential server
 /// ```
 ///
-/// Nothing else changes: the step's name (`credentialServer`) is its stable `Step` value in `credstore get --json`,
-/// so the names of the other steps do not move; the step's number in messages ("step 8 (credentialServer)") is its
-/// position in the list. Document the new step in DESIGN.md's search order and the README, and add a scenario to
-/// `SearchOrderTests` (which runs the list the program runs).
+/// Nothing else changes: the step's name (`credentialServer`) is its stable `Step` value in `credstore get --json`
+/// and the store type's name its `StoreTypeName`, so no other step's value moves; the step's number in messages
+/// ("step 8 (credentialServer)") is its position in the list. Document the new step in DESIGN.md's search order and
+/// in the README (a test checks that the README lists every step), and add a scenario to `SearchOrderTests` (which
+/// runs the list the program runs). `AddingASourceTests` builds this example against the public API.
 public protocol CredentialSource {
     /// The step of the search order this source is; its name is the stable `Step` of `credstore get --json`.
     static var step: SearchStep { get }
