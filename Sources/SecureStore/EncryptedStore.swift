@@ -160,7 +160,7 @@ public final class EncryptedStore {
 
     private static func alreadyExists(_ path: String) -> SecureStoreError {
         SecureStoreError(.alreadyExists, path: path, "a store already exists at \(path)",
-                         hint: "use it (add a slot with 'credstore keyslot add'), or choose another path with --store")
+                         hint: "use it (add a key slot to it), or choose another path")
     }
 
     /// Opens and unlocks the store with a passphrase or key file.
@@ -310,7 +310,7 @@ public final class EncryptedStore {
 
     private func profileNotFound(_ name: String) -> SecureStoreError {
         SecureStoreError(.profileNotFound, path: path, "the store \(path) has no profile named \(name)",
-                         hint: "run 'credstore list' to see the profiles")
+                         hint: "check the name against the store's profile names")
     }
 
     // MARK: - Key slots
@@ -350,7 +350,7 @@ public final class EncryptedStore {
             guard current.image.slots.count < StoreFormat.maximumSlots else {
                 throw SecureStoreError(.invalidArgument, path: path,
                                        "the store \(path) already has \(StoreFormat.maximumSlots) key slots",
-                                       hint: "remove one with 'credstore keyslot remove' first")
+                                       hint: "remove a key slot first")
             }
             current.image.slots.append(try KeySlot.make(kind, for: secret, dataKey: current.dataKey,
                                                         in: context(current.image,
@@ -369,12 +369,12 @@ public final class EncryptedStore {
             guard current.image.slots.indices.contains(index) else {
                 throw SecureStoreError(.invalidArgument, path: path,
                                        "the store \(path) has no key slot \(index)",
-                                       hint: "run 'credstore keyslot list' to see the slots")
+                                       hint: "check the number against the store's key slots")
             }
             guard current.image.slots.count > 1 else {
                 throw SecureStoreError(.invalidArgument, path: path,
                                        "slot \(index) is the last key slot of \(path); removing it would lock you out",
-                                       hint: "add another slot first with 'credstore keyslot add'")
+                                       hint: "add another key slot first")
             }
             current.image.slots.remove(at: index)
         }
@@ -524,7 +524,7 @@ public final class EncryptedStore {
         case .passphrase:
             if !image.slots.contains(where: { $0.kind.accepts(secret) }) {
                 return SecureStoreError(.wrongPassphrase, path: path, "the store \(path) has no passphrase slot",
-                                        hint: "unlock it with its key file (--key-file)")
+                                        hint: "unlock it with its key file")
             }
             return SecureStoreError(.wrongPassphrase, path: path, "the passphrase does not open the store \(path)",
                                     hint: "check the passphrase (it is case-sensitive) and try again")
@@ -538,10 +538,10 @@ public final class EncryptedStore {
                                         "the key file does not open the store \(path); its key-file slots include one "
                                         + "bound to the machine and user that made it, which opens only there",
                                         hint: "run as the store's owner on the machine it was made on, or check that "
-                                            + "--key-file or CREDSTORE_KEY_FILE names this store's key file")
+                                            + "the key file given is this store's key file")
             }
             return SecureStoreError(.wrongKeyFile, path: path, "the key file does not open the store \(path)",
-                                    hint: "check that --key-file or CREDSTORE_KEY_FILE names this store's key file")
+                                    hint: "check that the key file given is this store's key file")
         case let .material(material):
             return material.noSlotOpens(storeAt: path)
         }

@@ -35,7 +35,7 @@ struct MachineBinding: Equatable, Sendable {
                                    "cannot read the machine id \(path) to bind a key-file slot to this machine: "
                                    + String(cString: strerror(code)),
                                    hint: "run 'systemd-machine-id-setup' (or 'dbus-uuidgen --ensure=\(path)') as "
-                                       + "root, or drop --bind-to-machine")
+                                       + "root, or do not bind the slot to this machine")
         }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 64)
@@ -46,8 +46,8 @@ struct MachineBinding: Equatable, Sendable {
         guard id.count == 32, id.allSatisfy(hex.contains) else {
             throw SecureStoreError(.invalidArgument, path: path,
                                    "the machine id \(path) is not 32 lowercase hexadecimal characters",
-                                   hint: "regenerate it with 'systemd-machine-id-setup' as root, or drop "
-                                       + "--bind-to-machine")
+                                   hint: "regenerate it with 'systemd-machine-id-setup' as root, or do not bind "
+                                       + "the slot to this machine")
         }
         let uid = userID
         id += [UInt8(uid >> 24 & 0xff), UInt8(uid >> 16 & 0xff), UInt8(uid >> 8 & 0xff), UInt8(uid & 0xff)]

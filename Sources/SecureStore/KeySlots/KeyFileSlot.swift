@@ -39,7 +39,7 @@ struct KeyFileSlot: KeySlotKind {
     static func checkSize(_ key: SecretBytes) throws {
         guard key.count == KeyFile.size else {
             throw SecureStoreError(.invalidArgument, "a key file must hold exactly \(KeyFile.size) bytes",
-                                   hint: "generate one with 'credstore init --key-file PATH'")
+                                   hint: "use the key file generated for the store")
         }
     }
 

@@ -29,7 +29,7 @@ enum KeySlotKinds {
             let bindable = kinds.filter { $0.isBoundToMachine }.map { $0.name.rawValue }.joined(separator: " or ")
             throw SecureStoreError(.invalidArgument,
                                    "only \(bindable) slots can be bound to this machine",
-                                   hint: "drop --bind-to-machine, or bind a \(bindable) slot instead")
+                                   hint: "bind only \(bindable) slots to the machine")
         }
         throw SecureStoreError(.invalidArgument,
                                "no kind of key slot opens with this secret", hint: "give a passphrase or a key file")
