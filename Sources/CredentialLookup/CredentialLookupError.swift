@@ -43,6 +43,9 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
 
         /// A file given with `--profile-location` does not exist or cannot be opened.
         public static let profileFileMissing = Code("profileFileMissing")
+        /// After a `Migration` wrote the store, the store re-read from disk does not hold exactly the imported values
+        /// (another process changed it); the plaintext files were not changed.
+        public static let migrationNotVerified = Code("migrationNotVerified")
 
         /// The stable name.
         public var description: String { rawValue }
@@ -63,6 +66,7 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case instanceMetadataFailed(endpoint: String, reason: String)
         case invalidInstanceMetadataEndpoint(value: String, reason: String)
         case profileFileMissing(path: String, errno: Int32)
+        case migrationNotVerified(profile: String, store: String)
     }
 
     /// Which profile's `credential_process` an error is about.
@@ -105,6 +109,7 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case .instanceMetadataFailed: return .instanceMetadataFailed
         case .invalidInstanceMetadataEndpoint: return .invalidInstanceMetadataEndpoint
         case .profileFileMissing: return .profileFileMissing
+        case .migrationNotVerified: return .migrationNotVerified
         }
     }
 
@@ -201,6 +206,9 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case .profileFileMissing(let path, let errno):
             return "the profile file \(path) (from --profile-location) cannot be opened: "
                 + "\(String(cString: strerror(errno))) (errno \(errno))"
+        case .migrationNotVerified(let profile, let store):
+            return "after writing, the store \(store) does not hold exactly the imported values of profile "
+                + "'\(profile)' (another process may have changed it); the plaintext files were not changed"
         }
     }
 
@@ -243,6 +251,8 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
             return "use a URL like http://169.254.169.254 or http://[fd00:ec2::254], or unset the variable"
         case .profileFileMissing:
             return "check the path given with --profile-location"
+        case .migrationNotVerified:
+            return "run the migration again: it finishes the job"
         }
     }
 
