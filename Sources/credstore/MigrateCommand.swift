@@ -93,12 +93,11 @@ struct MigrateCommand: ParsableCommand {
             replaces: ExportCommandLine.isExport) : nil
         let options = Migration.Options(profiles: profiles.isEmpty ? nil : profiles, overwrite: overwrite,
                                         removePlaintext: removePlaintext, dryRun: dryRun)
-        var migration = Migration(credentialsPath: credentialsPath, configPath: configPath, storePath: storePath,
-                                  options: options, rewiring: rewiring,
-                                  openStore: { [store] in try store.openStore(create: true) })
-        #if DEBUG
-        MigrationKillSwitch.install(on: &migration, environment: environment)
-        #endif
+        let openStore = { [store] in try store.openStore(create: true) }
+        let migration = MigrationKillSwitch.adapt(
+            Migration(credentialsPath: credentialsPath, configPath: configPath, storePath: storePath,
+                      options: options, rewiring: rewiring, openStore: openStore),
+            environment: environment)
 
         let report: MigrationReport
         do {
@@ -191,15 +190,20 @@ struct MigrateCommand: ParsableCommand {
     }
 }
 
-#if DEBUG
-/// A test seam for the binary-level crash test (DEBUG builds only): `CREDSTORE_TEST_MIGRATE_KILL_AT=STEP` makes
-/// `migrate` SIGKILL itself on reaching the `Migration.FaultPoint` named STEP (e.g. `after-store-write-0`).
+/// A test seam for the binary-level crash test, in DEBUG builds only: `CREDSTORE_TEST_MIGRATE_KILL_AT=STEP` makes
+/// `migrate` SIGKILL itself on reaching the `Migration.FaultPoint` named STEP (e.g. `after-store-write-0`). Release
+/// builds return the migration unchanged.
 enum MigrationKillSwitch {
-    static func install(on migration: inout Migration, environment: [String: String]) {
-        guard let step = environment["CREDSTORE_TEST_MIGRATE_KILL_AT"] else { return }
-        migration.faultHook = { point in
+    static func adapt(_ migration: Migration, environment: [String: String]) -> Migration {
+        #if DEBUG
+        guard let step = environment["CREDSTORE_TEST_MIGRATE_KILL_AT"] else { return migration }
+        var adapted = migration
+        adapted.faultHook = { point in
             if point.description == step { kill(getpid(), SIGKILL) }
         }
+        return adapted
+        #else
+        return migration
+        #endif
     }
 }
-#endif
