@@ -42,6 +42,10 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         /// A profile file given by path (the request's profile location) does not exist or cannot be opened.
         case profileFileMissing = "profile-file-missing"
 
+        /// After a `Migration` wrote the store, the store re-read from disk does not hold exactly the imported values
+        /// (another process changed it); the plaintext files were not changed.
+        case migrationNotVerified = "migration-not-verified"
+
         /// The stable name, e.g. `profile-not-found`.
         public var description: String { rawValue }
     }
@@ -84,6 +88,7 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case instanceMetadataFailed(endpoint: String, reason: String)
         case invalidInstanceMetadataEndpoint(value: String, reason: String)
         case profileFileMissing(path: String, errno: Int32)
+        case migrationNotVerified(profile: String, store: String)
     }
 
     /// Which profile's `credential_process` an error is about.
@@ -126,6 +131,7 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case .instanceMetadataFailed: return .instanceMetadataFailed
         case .invalidInstanceMetadataEndpoint: return .invalidInstanceMetadataEndpoint
         case .profileFileMissing: return .profileFileMissing
+        case .migrationNotVerified: return .migrationNotVerified
         }
     }
 
@@ -239,6 +245,9 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case .profileFileMissing(let path, let errno):
             return "the profile file \(path) cannot be opened: "
                 + "\(String(cString: strerror(errno))) (errno \(errno))"
+        case .migrationNotVerified(let profile, let store):
+            return "after writing, the store \(store) does not hold exactly the imported values of profile "
+                + "'\(profile)' (another process may have changed it); the plaintext files were not changed"
         }
     }
 
@@ -282,6 +291,8 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
             return "use a URL like http://169.254.169.254 or http://[fd00:ec2::254], or unset the variable"
         case .profileFileMissing:
             return "check the path of the profile file"
+        case .migrationNotVerified:
+            return "run the migration again: it finishes the job"
         }
     }
 

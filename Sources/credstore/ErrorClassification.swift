@@ -88,6 +88,7 @@ enum ErrorClassification {
             return Row(.failure, hint: "set the key pair with 'credstore set --profile NAME', or add "
                 + "credential_process to the profile")
         case .invalidCredentialProcessOutput: return Row(.invalidInput)
+        case .migrationNotVerified: return Row(.failure, hint: "run 'credstore migrate' again: it finishes the job")
         case .incompleteEnvironmentCredentials: return Row(.usage)
         case .roleNotSupported, .ssoNotSupported, .invalidCredentialProcessCommand, .credentialProcessFailed, .expired,
              .instanceMetadataFailed, .invalidInstanceMetadataEndpoint:
