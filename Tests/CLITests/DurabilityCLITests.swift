@@ -91,6 +91,7 @@ final class DurabilityCLITests: XCTestCase {
         let calls = try traced(home, ["set", "--profile-location", path, "--profile", "p",
                                       "--access-key", "AKIAIOSFODNN7EXAMPLE"], stdin: Self.secret + "\n")
         assertDurableReplace(calls, of: path, "shared-file edit")
-        XCTAssertTrue(try String(contentsOfFile: path, encoding: .utf8).hasPrefix("# keep\n[keep]\nregion = eu-west-1\n"))
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("# keep\n[keep]\nregion = eu-west-1\n"), text)
     }
 }

@@ -17,18 +17,19 @@ final class MotoServer {
 
     /// Starts moto on a free port; skips the test when moto or the AWS CLI is not installed.
     init(checkSignatures: Bool) throws {
+        let area = "the AWS CLI and moto interop tests"
         let remedy = "run Scripts/bootstrap --test (it installs python3, the AWS CLI and moto[server])"
         guard let python = CLI.which("python3") else {
-            throw MissingPeer.error("the AWS CLI and moto interop tests", needs: "python3 (not found on PATH)", remedy: remedy)
+            throw MissingPeer.error(area, needs: "python3 (not found on PATH)", remedy: remedy)
         }
         guard CLI.which("aws") != nil else {
-            throw MissingPeer.error("the AWS CLI and moto interop tests", needs: "the AWS CLI (aws: not found on PATH)", remedy: remedy)
+            throw MissingPeer.error(area, needs: "the AWS CLI (aws: not found on PATH)", remedy: remedy)
         }
         guard (try? CLI.runProcess(python, ["-c", "import moto.server, flask_cors"], environment: [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/",
         ], stdin: nil))?.status == 0 else {
-            throw MissingPeer.error("the AWS CLI and moto interop tests", needs: "moto[server] (python3 cannot import moto.server)", remedy: remedy)
+            throw MissingPeer.error(area, needs: "moto[server] (python3 cannot import moto.server)", remedy: remedy)
         }
         port = MotoServer.freePort()
         process = Process()

@@ -24,6 +24,7 @@ struct MissingPeer: Error, CustomStringConvertible {
     /// Whether this process runs as root, or else the error for `area` (root-only tests create users or chown).
     static func requireRoot(_ area: String) throws {
         guard geteuid() != 0 else { return }
-        throw error(area, needs: "root (this process runs as uid \(geteuid()))", remedy: "run the tests as root (CI and the development machines do)")
+        throw error(area, needs: "root (this process runs as uid \(geteuid()))",
+                    remedy: "run the tests as root (CI and the development machines do)")
     }
 }
