@@ -29,8 +29,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "SecureStoreTests", dependencies: ["SecureStore"]),
-        .testTarget(name: "SharedFileStoreTests", dependencies: ["SharedFileStore"]),
+        // The child process of tests that kill or crash it (not a test, so never counted as a pass).
+        .executableTarget(name: "TestChild", dependencies: ["SecureStore", "SharedFileStore"], path: "Tests/TestChild"),
+        .testTarget(name: "SecureStoreTests", dependencies: ["SecureStore", "TestChild"]),
+        .testTarget(name: "SharedFileStoreTests", dependencies: ["SharedFileStore", "TestChild"]),
         .testTarget(name: "CredentialLookupTests", dependencies: ["CredentialLookup"]),
         .testTarget(name: "CLITests", dependencies: ["credstore"]),
     ]

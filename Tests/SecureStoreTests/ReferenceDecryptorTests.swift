@@ -8,6 +8,21 @@ final class ReferenceDecryptorTests: XCTestCase {
     private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
+    /// The decryptor needs python3 with `cryptography`: without them the tests skip (fail on CI) and say so.
+    override func setUpWithError() throws {
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", "-c", "import cryptography.hazmat.primitives.ciphers.aead"]
+        check.standardOutput = FileHandle.nullDevice
+        check.standardError = FileHandle.nullDevice
+        try check.run()
+        check.waitUntilExit()
+        guard check.terminationStatus == 0 else {
+            throw MissingPeer.error("the reference-decryptor tests", needs: "python3 with cryptography (not found)",
+                                    remedy: "run Scripts/bootstrap --test (it installs python3 and cryptography)")
+        }
+    }
+
     private func runDecryptor(_ arguments: [String]) throws -> (status: Int32, stdout: Data, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
