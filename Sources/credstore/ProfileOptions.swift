@@ -13,12 +13,15 @@ import Glibc
 struct ProfileOptions: ParsableArguments {
     @Option(name: .customLong("profile"), help: ArgumentHelp(
         "The profile to use. Without it, the full search order applies: environment, AWS_PROFILE, then the default "
-            + "profile.", valueName: "name"))
+            + "profile.", valueName: "name"),
+        // Tab completes the names `credstore list --names` prints; nothing is unlocked and errors complete nothing.
+        completion: .custom { _, _, _ in ListCommand.completionCandidates() })
     var profile: String?
 
     @Option(name: .customLong("profile-location"), help: ArgumentHelp(
         "A shared credentials (or config) file to read the profile from. The encrypted store is bypassed. With no "
-            + "--profile, that file's 'default' profile is used.", valueName: "path"))
+            + "--profile, that file's 'default' profile is used.", valueName: "path"),
+        completion: .file())
     var profileLocation: String?
 
     @Option(name: .customLong("region"), help: ArgumentHelp(
