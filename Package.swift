@@ -1,6 +1,7 @@
 // swift-tools-version:5.10
 // credstore: an encrypted, per-user credential store for AWS-style access keys.
-// Module graph (DESIGN.md): credstore -> CredentialLookup -> {SecureStore -> COpenSSL, SharedFileStore}.
+// Module graph (DESIGN.md): credstore -> CredentialLookup -> {SecureStore -> COpenSSL, SharedFileStore};
+// credstore -> UnlockAgent -> SecureStore.
 import PackageDescription
 
 let package = Package(
@@ -22,10 +23,12 @@ let package = Package(
         .target(name: "SecureStore", dependencies: ["COpenSSL"]),
         .target(name: "SharedFileStore"),
         .target(name: "CredentialLookup", dependencies: ["SecureStore", "SharedFileStore"]),
+        .target(name: "UnlockAgent", dependencies: ["SecureStore"]),
         .executableTarget(
             name: "credstore",
             dependencies: [
                 "CredentialLookup",
+                "UnlockAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -34,6 +37,7 @@ let package = Package(
         .testTarget(name: "SecureStoreTests", dependencies: ["SecureStore", "TestChild"]),
         .testTarget(name: "SharedFileStoreTests", dependencies: ["SharedFileStore", "TestChild"]),
         .testTarget(name: "CredentialLookupTests", dependencies: ["CredentialLookup"]),
-        .testTarget(name: "CLITests", dependencies: ["credstore"]),
+        .testTarget(name: "UnlockAgentTests", dependencies: ["UnlockAgent", "SecureStore"]),
+        .testTarget(name: "CLITests", dependencies: ["credstore", "UnlockAgent"]),
     ]
 )

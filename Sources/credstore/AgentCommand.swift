@@ -10,6 +10,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import UnlockAgent
 
 /// `credstore agent`: runs the unlock agent in the foreground, or reports on / stops the running one.
 struct AgentCommand: ParsableCommand {

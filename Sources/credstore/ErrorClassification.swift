@@ -1,4 +1,5 @@
 import CredentialLookup
+import UnlockAgent
 
 /// The one table from the libraries' error codes to what the CLI prints (`error:` and `hint:` lines) and how it exits.
 ///
@@ -34,6 +35,9 @@ enum ErrorClassification {
             let row = row(error.code, selection: error.profileSelection)
             return CLIFailure(error.message(describingSelection: option(for:)), hint: row.hint ?? error.hint,
                               exitCode: row.status)
+        case let error as UnlockAgentError:
+            let row = row(error.code, path: error.path ?? "")
+            return CLIFailure(error.message, hint: row.hint, exitCode: row.status)
         default:
             return nil
         }
@@ -103,6 +107,46 @@ enum ErrorClassification {
         case .profileLocation: return "--profile-location"
         case .profileNameAndLocation: return "--profile with --profile-location"
         case .sessionProfile: return "AWS_PROFILE"
+        }
+    }
+
+    /// UnlockAgent's codes (its errors carry no hint: all advice is here); `path` is the socket, directory or store
+    /// the error names.
+    static func row(_ code: UnlockAgentError.Code, path: String) -> Row {
+        switch code {
+        case .agentAlreadyRunning:
+            return Row(.locked, hint: "use it ('credstore unlock'), or stop it with 'credstore agent --stop'")
+        case .socketInTheWay: return Row(.unsafePermissions, hint: "remove it")
+        case .socketPathTooLong: return Row(.usage, hint: "set XDG_RUNTIME_DIR to a shorter directory")
+        case .socketFailure:
+            return Row(.ioError,
+                       hint: "check that the agent directory is yours; 'credstore agent' recreates the socket")
+        case .directoryNotCreated: return Row(.ioError, hint: "check that the parent directory exists and is yours")
+        case .directoryNotInspectable: return Row(.ioError, hint: "check its permissions")
+        case .notADirectory: return Row(.unsafePermissions, hint: "remove it; the agent recreates it with mode 0700")
+        case .directoryNotOwned: return Row(.unsafePermissions, hint: "remove it; the agent recreates it")
+        case .fallbackDirectoryNotOwned:
+            return Row(.unsafePermissions,
+                       hint: "set XDG_RUNTIME_DIR to a private directory, or have root remove \(path)")
+        case .directoryNotPrivate: return Row(.unsafePermissions, hint: "run 'chmod 700 \(path)'")
+        case .foreignAgent: return Row(.unsafePermissions, hint: "remove \(path) and start the agent again")
+        case .connectionLost: return Row(.ioError, hint: "run 'credstore unlock' again")
+        case .protocolViolation: return Row(.ioError, hint: "stop it with 'credstore agent --stop' and unlock again")
+        case .agentDidNotStart: return Row(.failure, hint: "run 'credstore agent' in a terminal to see why")
+        case .spawnFailed, .keyMemoryUnavailable: return Row(.failure)
+        case .noSecretSource: return Row(.noSecretSource, hint: StoreOptions.secretOptionsHint)
+        case .noInitialPassphrase:
+            return Row(.noSecretSource,
+                       hint: "pass --passphrase-file PATH or --passphrase-fd N, or use --key-file PATH --no-passphrase")
+        case .noCurrentPassphrase:
+            return Row(.noSecretSource, hint: "pass --passphrase-file PATH or --passphrase-fd N")
+        case .noNewPassphrase:
+            return Row(.noSecretSource, hint: "pass --new-passphrase-file PATH or --new-passphrase-fd N")
+        case .passphrasesDiffer:
+            return Row(.invalidInput, hint: "run the command again and type the same passphrase twice")
+        case .descriptorUnreadable:
+            return Row(.ioError, hint: "pass an open, readable descriptor to --passphrase-fd")
+        case .passphraseTooLong: return Row(.invalidInput, hint: "pass just the passphrase")
         }
     }
 }

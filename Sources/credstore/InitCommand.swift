@@ -8,6 +8,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import UnlockAgent
 
 /// `credstore init`: creates the encrypted store with a passphrase slot and/or a key-file slot.
 struct InitCommand: ParsableCommand {
@@ -35,12 +36,13 @@ struct InitCommand: ParsableCommand {
     var bindToMachine = false
 
     func run() throws {
-        let path = storeOptions.storePath()
+        let unlocker = storeOptions.unlocker()
+        let path = unlocker.storePath
         guard !EncryptedStore.exists(at: path) else {
             throw CLIFailure("a store already exists at \(path); nothing was changed",
                              hint: "add a slot with 'credstore keyslot add', or choose another path with --store")
         }
-        let keyPath = storeOptions.explicitKeyFile
+        let keyPath = unlocker.keyFile
         if bindToMachine && keyPath == nil {
             throw CLIFailure("--bind-to-machine binds a key-file slot and needs --key-file PATH",
                              hint: "add --key-file PATH", exitCode: .usage)
@@ -53,16 +55,7 @@ struct InitCommand: ParsableCommand {
         var description: [String] = []
         if !noPassphrase {
             // Ask for the passphrase before generating a key file, so a failed prompt leaves nothing behind.
-            let passphrase: SecretBytes
-            if let supplied = try storeOptions.suppliedPassphrase() {
-                passphrase = supplied
-            } else if SecretSources.hasTerminal {
-                passphrase = try SecretSources.promptPassphrase("New passphrase for \(path): ", confirm: true)
-            } else {
-                throw CLIFailure("init needs a passphrase for \(path), and there is no terminal to ask on",
-                                 hint: "pass --passphrase-file PATH or --passphrase-fd N, or use --key-file PATH "
-                                     + "--no-passphrase", exitCode: .noSecretSource)
-            }
+            let passphrase = try unlocker.passphrase(.initialSlot)
             if passphrase.isEmpty {
                 throw CLIFailure("the passphrase is empty; nothing was created", hint: "choose a non-empty passphrase",
                                  exitCode: .invalidInput)
@@ -72,7 +65,7 @@ struct InitCommand: ParsableCommand {
         }
         var generatedKey: String?
         if let keyPath {
-            let key = try StoreOptions.readOrGenerateKeyFile(at: keyPath)
+            let key = try StoreUnlocker.readOrGenerateKeyFile(at: keyPath)
             secrets.append(.keyFile(key.secret))
             if key.generated {
                 description.append("key file \(keyPath) (generated"

@@ -8,6 +8,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import UnlockAgent
 
 /// `credstore keyslot list|add|remove`: manages the key slots that unlock the store.
 struct KeySlotCommand: ParsableCommand {
@@ -91,7 +92,8 @@ struct KeySlotCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try storeOptions.openStore()
+            let unlocker = storeOptions.unlocker(newPassphrase: newPassphraseOptions)
+            let store = try unlocker.open()
             if let newKeyFile {
                 let existed = EncryptedStore.exists(at: newKeyFile)
                 let key = existed ? try KeyFile.read(at: newKeyFile) : try KeyFile.generate(at: newKeyFile)
@@ -105,7 +107,7 @@ struct KeySlotCommand: ParsableCommand {
                 let detail = notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")"
                 print("Added a key-file slot for \(newKeyFile)\(detail) to \(store.path).")
             } else {
-                try store.addSlot(.passphrase(try newPassphraseOptions.newPassphrase(for: store.path)))
+                try store.addSlot(.passphrase(try unlocker.passphrase(.replacement)))
                 print("Added a passphrase slot to \(store.path).")
             }
         }

@@ -8,6 +8,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import UnlockAgent
 
 /// `credstore lock`: makes the unlock agent forget keys.
 struct LockCommand: ParsableCommand {

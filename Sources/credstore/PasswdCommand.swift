@@ -1,5 +1,6 @@
 import ArgumentParser
 import CredentialLookup
+import UnlockAgent
 
 /// `credstore passwd`: changes the passphrase of one passphrase slot.
 struct PasswdCommand: ParsableCommand {
@@ -18,19 +19,12 @@ struct PasswdCommand: ParsableCommand {
     @OptionGroup var newPassphraseOptions: NewPassphraseOptions
 
     func run() throws {
-        let path = storeOptions.storePath()
+        let unlocker = storeOptions.unlocker(newPassphrase: newPassphraseOptions)
+        let path = unlocker.storePath
         _ = try EncryptedStore.slots(at: path)  // fail on a missing or broken store before asking anything
-        let current: SecretBytes
-        if let supplied = try storeOptions.suppliedPassphrase() {
-            current = supplied
-        } else if SecretSources.hasTerminal {
-            current = try SecretSources.promptPassphrase("Current passphrase for \(path): ")
-        } else {
-            throw CLIFailure("passwd needs the current passphrase of \(path), and there is no terminal to ask on",
-                             hint: "pass --passphrase-file PATH or --passphrase-fd N", exitCode: .noSecretSource)
-        }
+        let current = try unlocker.passphrase(.current)
         let store = try EncryptedStore.open(at: path, with: .passphrase(current))
-        let new = try newPassphraseOptions.newPassphrase(for: path)
+        let new = try unlocker.passphrase(.replacement)
         try store.changePassphrase(from: current, to: new)
         print("Changed the passphrase of \(path).")
     }

@@ -10,35 +10,11 @@ import Glibc
 import Darwin
 #endif
 
-/// Where secrets come from on the command line: files, inherited file descriptors and the controlling terminal.
-/// Never argv, never the environment's values (only paths in it).
+/// The controlling terminal as a source of secrets (files and inherited descriptors are `StoreUnlocker`'s). Never
+/// argv, never the environment's values.
 enum SecretSources {
-    /// The largest passphrase accepted from a descriptor or the terminal.
+    /// The largest passphrase accepted from the terminal.
     static let maximumPassphrase = 4096
-
-    /// Reads a passphrase from descriptor `fd` until end of file, dropping one trailing newline.
-    static func passphrase(fromDescriptor fd: Int32) throws -> SecretBytes {
-        var buffer = [UInt8](repeating: 0, count: maximumPassphrase + 1)
-        defer { buffer.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
-        var total = 0
-        while total < buffer.count {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + total, $0.count - total) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw CLIFailure("cannot read the passphrase from file descriptor \(fd): \(String(cString: strerror(errno)))",
-                                 hint: "pass an open, readable descriptor to --passphrase-fd", exitCode: .ioError)
-            }
-            if count == 0 { break }
-            total += count
-        }
-        guard total <= maximumPassphrase else {
-            throw CLIFailure("the passphrase on file descriptor \(fd) is longer than \(maximumPassphrase) bytes",
-                             hint: "pass just the passphrase", exitCode: .invalidInput)
-        }
-        var bytes = Array(buffer[0..<total])
-        defer { bytes.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
-        return PassphraseFile.trimmingLineEnd(bytes)
-    }
 
     /// Whether a controlling terminal can be opened for a prompt.
     static var hasTerminal: Bool {
@@ -48,20 +24,9 @@ enum SecretSources {
         return true
     }
 
-    /// Asks for a passphrase on the controlling terminal with echo off; `confirm` asks twice and requires a match.
-    static func promptPassphrase(_ prompt: String, confirm: Bool = false) throws -> SecretBytes {
-        let first = try readFromTerminal(prompt)
-        if confirm {
-            let second = try readFromTerminal("Repeat to confirm: ")
-            guard first == second else {
-                throw CLIFailure("the two passphrases differ", hint: "run the command again and type the same "
-                                 + "passphrase twice", exitCode: .invalidInput)
-            }
-        }
-        return first
-    }
-
-    private static func readFromTerminal(_ prompt: String) throws -> SecretBytes {
+    /// Asks for a passphrase on the controlling terminal with echo off, showing `prompt`. This is the prompt the CLI
+    /// hands to `StoreUnlocker`, which asks twice where a new passphrase must be confirmed.
+    static func promptPassphrase(_ prompt: String) throws -> SecretBytes {
         let fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else {
             throw CLIFailure("no terminal to ask for a passphrase on", hint: StoreOptions.secretOptionsHint,

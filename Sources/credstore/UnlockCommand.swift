@@ -8,6 +8,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import UnlockAgent
 
 /// `credstore unlock`: unlocks the store once and hands its key to the unlock agent for a while.
 struct UnlockCommand: ParsableCommand {
@@ -37,15 +38,16 @@ struct UnlockCommand: ParsableCommand {
 
     func run() throws {
         let seconds = AgentTimeout.seconds(timeout) ?? AgentTimeout.defaultSeconds
-        let path = storeOptions.storePath()
+        let unlocker = storeOptions.unlocker()
+        let path = unlocker.storePath
         _ = try EncryptedStore.profileNames(at: path)  // fail on a missing or broken store before asking anything
         // The agent is not asked here: unlocking must prove knowledge of a real secret.
-        let store = try EncryptedStore.open(at: path, with: try storeOptions.unlockSecret())
+        let store = try EncryptedStore.open(at: path, with: try unlocker.secret())
         guard let canonical = AgentClient.canonicalPath(path) else {
             throw CLIFailure("cannot resolve the store path \(path)", exitCode: .ioError)
         }
         let client = AgentClient(environment: storeOptions.environment)
-        _ = try client.ensureRunning()
+        _ = try client.ensureRunning(arguments: ["agent", "--on-demand"])
         let reply = try client.send(.add(storePath: canonical, key: store.agentDataKey(),
                                          timeoutSeconds: UInt32(seconds)))
         switch reply?.status {

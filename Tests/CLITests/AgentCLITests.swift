@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import credstore
+@testable import UnlockAgent
 
 /// The built binary: `unlock` starts a real daemonised agent, later commands unlock through it with no secret source
 /// at all, `lock` and SIGTERM end it, a killed agent's socket is replaced. Commands run under `setsid -w` so no
@@ -135,7 +136,8 @@ final class AgentCLITests: XCTestCase {
         XCTAssertEqual(kill(pid, SIGKILL), 0)
         wait(for: [failed], timeout: 10)
         // Depending on timing the kernel reports end of file or a reset; both are an I/O failure, never a hang.
-        XCTAssertEqual((outcome.error as? CLIFailure)?.exitCode, .ioError, "\(String(describing: outcome.error))")
+        XCTAssertEqual(outcome.error.flatMap { CLIFailure(classifying: $0) }?.exitCode, .ioError,
+                       "\(String(describing: outcome.error))")
         XCTAssertTrue(waitUntil { kill(pid, 0) != 0 })
 
         // Its socket is left behind; commands treat it as "no agent" and fall back to the key file.
@@ -148,6 +150,28 @@ final class AgentCLITests: XCTestCase {
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertNotEqual(try agentState()["pid"] as? Int, Int(pid))
         XCTAssertNotNil(client.openStore(at: storePath))
+    }
+
+    /// UnlockAgent's error codes keep the exit codes the CLI gave these failures when the agent lived in it.
+    func testEveryUnlockAgentErrorCodeMapsToItsExitCodeAndHint() {
+        let expected: [UnlockAgentError.Code: Int32] = [
+            .agentAlreadyRunning: 75, .socketInTheWay: 77, .socketPathTooLong: 64, .socketFailure: 74,
+            .directoryNotCreated: 74, .directoryNotInspectable: 74, .notADirectory: 77, .directoryNotOwned: 77,
+            .fallbackDirectoryNotOwned: 77, .directoryNotPrivate: 77, .foreignAgent: 77, .connectionLost: 74,
+            .protocolViolation: 74, .agentDidNotStart: 1, .spawnFailed: 1, .keyMemoryUnavailable: 1,
+            .noSecretSource: 83, .noInitialPassphrase: 83, .noCurrentPassphrase: 83, .noNewPassphrase: 83,
+            .passphrasesDiffer: 65, .descriptorUnreadable: 74, .passphraseTooLong: 65,
+        ]
+        XCTAssertEqual(Set(expected.keys), Set(UnlockAgentError.Code.allCases), "a code without an expected exit code")
+        for code in UnlockAgentError.Code.allCases {
+            let failure = CLIFailure(classifying: UnlockAgentError(code, path: "/run/x", "message of \(code)"))
+            XCTAssertEqual(failure?.exitCode.rawValue, expected[code], "\(code)")
+            XCTAssertEqual(failure?.message, "message of \(code)", "\(code)")
+        }
+        let private700 = CLIFailure(classifying: UnlockAgentError(.directoryNotPrivate, path: "/run/x", "m"))
+        XCTAssertEqual(private700?.hint, "run 'chmod 700 /run/x'")
+        let noSecret = CLIFailure(classifying: UnlockAgentError(.noSecretSource, path: "/s", "m"))
+        XCTAssertEqual(noSecret?.hint, StoreOptions.secretOptionsHint)
     }
 
     func testUnlockWithAWrongSecretStartsNothing() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import credstore
+@testable import UnlockAgent
 
 /// The scheduled-task recipe with two real OS users: A's store opens for a job run as A with an empty environment
 /// (cron style with CREDSTORE_KEY_FILE, systemd style with $CREDENTIALS_DIRECTORY); B can neither read A's files nor

@@ -1,16 +1,12 @@
-import CredentialLookup
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SecureStore
 
 /// The agent's key memory: one anonymous page, locked into RAM with `mlock` where the limit allows (so keys are never
 /// swapped out) and excluded from core dumps (`MADV_DONTDUMP`), holding up to `capacity` 32-byte data keys. A key is
 /// wiped with `OPENSSL_cleanse` (through `SecretBytes.wipe`) the moment it is forgotten.
-final class AgentKeyVault {
+public final class AgentKeyVault {
     /// How many stores' keys the agent holds at most.
-    static let capacity = 64
+    public static let capacity = 64
 
     private let region: UnsafeMutableRawBufferPointer
     private var used = [Bool](repeating: false, count: capacity)
@@ -22,8 +18,9 @@ final class AgentKeyVault {
         guard let base = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               base != MAP_FAILED
         else {
-            throw CLIFailure("cannot allocate the agent's key memory: \(String(cString: strerror(errno)))",
-                             exitCode: .failure)
+            let number = errno
+            throw UnlockAgentError(.keyMemoryUnavailable, errno: number,
+                                   "cannot allocate the agent's key memory: \(String(cString: strerror(number)))")
         }
         region = UnsafeMutableRawBufferPointer(start: base, count: size)
         isMemoryLocked = mlock(base, size) == 0
@@ -67,24 +64,5 @@ final class AgentKeyVault {
 
     private func range(_ slot: Int) -> Range<Int> {
         slot * AgentProtocol.keySize..<(slot + 1) * AgentProtocol.keySize
-    }
-}
-
-/// Process-wide protections for the agent: no core dumps, not dumpable (so same-uid processes cannot ptrace it or read
-/// `/proc/PID/mem` without CAP_SYS_PTRACE).
-enum AgentHardening {
-    /// Applies both; returns whether the process is now non-dumpable.
-    @discardableResult
-    static func apply() -> Bool {
-        var none = rlimit(rlim_cur: 0, rlim_max: 0)
-        _ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &none)
-        // prctl is variadic in C and not callable from Swift; on Linux's ABIs, integer arguments are passed the same
-        // way to a variadic and a fixed-arity function, so the symbol can be called through a fixed-arity type.
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "prctl") else { return false }
-        typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
-        let prctl = unsafeBitCast(symbol, to: Prctl.self)
-        let setDumpable: Int32 = 4, getDumpable: Int32 = 3
-        _ = prctl(setDumpable, 0, 0, 0, 0)
-        return prctl(getDumpable, 0, 0, 0, 0) == 0
     }
 }

@@ -1,8 +1,6 @@
-// The codec is pure: it needs only SecretBytes. Scripts/fuzz compiles this file alone with SecretBytes' sources (one
-// module, no CredentialLookup to import), so the import is conditional; in the package it is always taken.
-#if canImport(CredentialLookup)
-import CredentialLookup
-#endif
+// The codec is pure: it needs only SecretBytes (Scripts/fuzz builds it against a SecureStore module of just the
+// files SecretBytes needs).
+import SecureStore
 
 /// The unlock agent's wire protocol, version 1: one request and one reply per connection, each a frame
 /// `u32 length (big-endian) ‖ body` with `1 ≤ length ≤ maximumBody`.
@@ -45,7 +43,7 @@ enum AgentProtocol {
 }
 
 /// What a client asks the agent.
-enum AgentRequest {
+public enum AgentRequest: Sendable {
     /// Report the agent's process id, how many keys it holds and has served, and its memory protections.
     case status
     /// Hold `key` for the store at the canonical path `storePath` for `timeoutSeconds`.
@@ -111,8 +109,10 @@ enum AgentRequest {
 }
 
 /// The agent's answer to one request.
-struct AgentReply {
-    enum Status: UInt8 {
+public struct AgentReply: Sendable {
+    /// The outcome of a request, as the reply's status byte.
+    public enum Status: UInt8, Sendable {
+        /// The request was served.
         case ok = 0
         /// The agent holds no key for that store.
         case notHeld = 1
@@ -129,21 +129,27 @@ struct AgentReply {
     }
 
     /// What the agent says about itself (`status`).
-    struct AgentState: Equatable {
-        var processID: Int32
-        var keysHeld: Int
-        var keysServed: Int
-        var memoryLocked: Bool
-        var dumpingDisabled: Bool
+    public struct AgentState: Equatable, Sendable {
+        /// The agent's process id.
+        public var processID: Int32
+        /// How many stores' keys it holds now.
+        public var keysHeld: Int
+        /// How many keys it has handed out (`get` requests served) since it started.
+        public var keysServed: Int
+        /// Whether its key memory is locked into RAM (`mlock`).
+        public var memoryLocked: Bool
+        /// Whether it is non-dumpable (no core dumps, no ptrace by same-uid processes).
+        public var dumpingDisabled: Bool
     }
 
-    var status: Status
+    /// The outcome.
+    public internal(set) var status: Status
     /// The key, for a successful `get`.
-    var key: SecretBytes?
+    public internal(set) var key: SecretBytes?
     /// The agent's state, for a successful `status`.
-    var state: AgentState?
+    public internal(set) var state: AgentState?
     /// How many keys were forgotten, for a successful `lock`.
-    var forgotten: Int?
+    public internal(set) var forgotten: Int?
 
     init(_ status: Status, key: SecretBytes? = nil, state: AgentState? = nil, forgotten: Int? = nil) {
         self.status = status
@@ -271,12 +277,14 @@ struct AgentReader {
 }
 
 /// `--timeout` values: `90`, `90s`, `15m`, `2h`, `1d`, bounded to 1 second … 7 days.
-enum AgentTimeout {
-    static let bounds = 1...(7 * 24 * 3600)
-    static let defaultSeconds = 15 * 60
+public enum AgentTimeout {
+    /// The timeouts the agent accepts, in seconds: 1 second to 7 days.
+    public static let bounds = 1...(7 * 24 * 3600)
+    /// The timeout when none is given: 15 minutes.
+    public static let defaultSeconds = 15 * 60
 
     /// The number of seconds `text` means, or `nil` when it is not a duration within bounds.
-    static func seconds(_ text: String) -> Int? {
+    public static func seconds(_ text: String) -> Int? {
         var digits = Substring(text)
         let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
         var unit = 1
@@ -291,7 +299,7 @@ enum AgentTimeout {
     }
 
     /// `900` as `15m`, for messages.
-    static func describe(_ seconds: Int) -> String {
+    public static func describe(_ seconds: Int) -> String {
         if seconds % 86400 == 0 { return "\(seconds / 86400)d" }
         if seconds % 3600 == 0 { return "\(seconds / 3600)h" }
         if seconds % 60 == 0 { return "\(seconds / 60)m" }

@@ -1,16 +1,15 @@
 import Foundation
 import XCTest
-@testable import credstore
-import CredentialLookup
+@testable import SecureStore
+@testable import UnlockAgent
 
 /// The agent's protocol, server and client in this process: a real Unix socket in a temporary runtime directory,
-/// real stores and real scrypt (2^17) where a passphrase is involved.
+/// real stores and real scrypt (2^17) where a passphrase is involved, and a test clock for timeouts.
 final class AgentTests: XCTestCase {
     private var home: TemporaryHome!
     private var location: AgentLocation!
-    private var server: AgentServer!
-    private var serverThread: Thread?
-    private let stopped = DispatchSemaphore(value: 0)
+    private var agent: InProcessAgent?
+    private let clock = TestClock()
 
     override func setUpWithError() throws {
         home = try TemporaryHome()
@@ -18,25 +17,13 @@ final class AgentTests: XCTestCase {
     }
 
     override func tearDown() {
-        if let server, serverThread != nil {
-            server.requestStop()
-            _ = stopped.wait(timeout: .now() + 5)
-        }
-        server = nil
+        agent?.stop()
+        agent = nil
         home = nil
     }
 
-    private func startServer(exitWhenEmpty: Bool = false) throws {
-        server = try AgentServer(location: location, exitWhenEmpty: exitWhenEmpty)
-        try server.start()
-        let running = server!
-        let done = stopped
-        let thread = Thread {
-            running.run()
-            done.signal()
-        }
-        thread.start()
-        serverThread = thread
+    private func startServer() throws {
+        agent = try InProcessAgent(location: location, clock: clock)
     }
 
     private var client: AgentClient { AgentClient(location: location) }
@@ -120,9 +107,9 @@ final class AgentTests: XCTestCase {
         let passphrase = SecretBytes(utf8: "agent test passphrase")
         let (path, _) = try makeStore(.passphrase(passphrase))
         try startServer()
-        let before = EncryptedStore.passphraseDerivationCount
+        let before = KDF.scryptRuns.value
         let unlocked = try EncryptedStore.open(at: path, with: .passphrase(passphrase))
-        XCTAssertEqual(EncryptedStore.passphraseDerivationCount, before + 1, "the counter sees the one real unlock")
+        XCTAssertEqual(KDF.scryptRuns.value, before + 1, "the counter sees the one real unlock")
         let canonical = try XCTUnwrap(AgentClient.canonicalPath(path))
         XCTAssertEqual(try client.send(.add(storePath: canonical, key: unlocked.agentDataKey(), timeoutSeconds: 60))?
             .status, .ok)
@@ -133,7 +120,7 @@ final class AgentTests: XCTestCase {
             XCTAssertEqual(try store.profile(named: "default")?.accessKeyID, "AKIAIOSFODNN7EXAMPLE")
         }
         let elapsed = Date().timeIntervalSince(start)
-        XCTAssertEqual(EncryptedStore.passphraseDerivationCount, before + 1, "50 unlocks through the agent ran scrypt")
+        XCTAssertEqual(KDF.scryptRuns.value, before + 1, "50 unlocks through the agent ran scrypt")
         XCTAssertEqual(try client.status()?.keysServed, 50)
         XCTAssertLessThan(elapsed, 5, "50 agent unlocks should take far less than one scrypt each")
         print("agent: 50 unlocks in \(String(format: "%.3f", elapsed)) s, no scrypt")
@@ -146,8 +133,8 @@ final class AgentTests: XCTestCase {
         try startServer()
         XCTAssertEqual(try client.send(.add(storePath: canonical, key: store.agentDataKey(), timeoutSeconds: 1))?
             .status, .ok)
-        XCTAssertNotNil(client.openStore(at: path))
-        Thread.sleep(forTimeInterval: 2.2)
+        XCTAssertNotNil(client.openStore(at: path), "the key expired before its timeout")
+        clock.advance(by: 1)  // the timeout is over: no sleeping, the agent's clock says so
         XCTAssertEqual(try client.send(.get(storePath: canonical))?.status, .notHeld, "the key outlived its timeout")
         XCTAssertNil(client.openStore(at: path))
         XCTAssertEqual(try client.status()?.keysHeld, 0)
@@ -160,6 +147,41 @@ final class AgentTests: XCTestCase {
         XCTAssertNotNil(client.openStore(at: path))
         XCTAssertEqual(try client.send(.lock(storePath: nil))?.forgotten, 1)
         XCTAssertNil(client.openStore(at: path))
+    }
+
+    func testAnOnDemandAgentExitsAfterItsGracePeriodAndWhenItsLastKeyExpires() throws {
+        agent = try InProcessAgent(location: location, exitWhenEmpty: true, clock: clock)
+        clock.advance(by: AgentServer.onDemandGraceSeconds - 1)
+        XCTAssertNotNil(try client.status(), "the on-demand agent left before its grace period ended")
+        let key = try KeyFile.generate(at: home.path + "/key")
+        let (path, store) = try makeStore(.keyFile(key))
+        let canonical = try XCTUnwrap(AgentClient.canonicalPath(path))
+        XCTAssertEqual(try client.send(.add(storePath: canonical, key: store.agentDataKey(), timeoutSeconds: 5))?
+            .status, .ok)
+        clock.advance(by: 2)  // past the grace period, but it holds a key
+        XCTAssertEqual(try client.status()?.keysHeld, 1)
+        clock.advance(by: 3)
+        XCTAssertEqual(try client.status()?.keysHeld, 0, "the key outlived its timeout")
+        // The request above woke the loop, which then finds nothing held and leaves, removing its socket.
+        XCTAssertTrue(socketDisappears(), "the on-demand agent outlived its last key")
+
+        agent = try InProcessAgent(location: location, exitWhenEmpty: true, clock: clock)
+        XCTAssertNotNil(try client.status(), "the on-demand agent did not start")
+        clock.advance(by: AgentServer.onDemandGraceSeconds)
+        // Any connection wakes the loop (which sleeps in poll for up to a minute of real time); depending on whether
+        // the loop saw the advanced clock before or after accepting, this request is served or reset. Either way
+        // the loop then finds its grace period over and leaves.
+        _ = try? client.status()
+        XCTAssertTrue(socketDisappears(), "the on-demand agent that never got a key outlived its grace period")
+    }
+
+    /// Waits up to 5 seconds for the agent's socket to be removed (its loop ended on its own).
+    private func socketDisappears() -> Bool {
+        for _ in 0..<250 {
+            if !FileManager.default.fileExists(atPath: location.socketPath) { return true }
+            usleep(20_000)
+        }
+        return false
     }
 
     func testAKeyThatNoLongerOpensTheStoreIsForgotten() throws {
@@ -193,11 +215,10 @@ final class AgentTests: XCTestCase {
         try startServer()
         let second = try AgentServer(location: location, exitWhenEmpty: false)
         XCTAssertThrowsError(try second.start()) { error in
-            XCTAssertEqual((error as? CLIFailure)?.exitCode, .locked)
+            XCTAssertEqual((error as? UnlockAgentError)?.code, .agentAlreadyRunning)
+            XCTAssertEqual((error as? UnlockAgentError)?.path, location.socketPath)
         }
-        server.requestStop()
-        XCTAssertEqual(stopped.wait(timeout: .now() + 5), .success)
-        serverThread = nil
+        XCTAssertEqual(agent?.stop(), true)
         XCTAssertFalse(FileManager.default.fileExists(atPath: location.socketPath), "a stopped agent leaves its socket")
 
         // A socket file nobody listens on, as a killed agent leaves behind.
@@ -219,8 +240,8 @@ final class AgentTests: XCTestCase {
         try location.prepare()
         chmod(location.directory, 0o755)
         XCTAssertThrowsError(try client.send(.status)) { error in
-            XCTAssertEqual((error as? CLIFailure)?.exitCode, .unsafePermissions)
-            XCTAssertTrue((error as? CLIFailure)?.message.contains("mode 755") ?? false, "\(error)")
+            XCTAssertEqual((error as? UnlockAgentError)?.code, .directoryNotPrivate)
+            XCTAssertTrue((error as? UnlockAgentError)?.message.contains("mode 755") ?? false, "\(error)")
         }
         XCTAssertThrowsError(try AgentServer(location: location, exitWhenEmpty: false).start())
     }

@@ -1,9 +1,5 @@
-import CredentialLookup
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SecureStore
 
 /// Written by the signal handler, read by the agent's poll loop (the self-pipe trick: a handler may only `write`).
 nonisolated(unsafe) private var agentSignalPipe: Int32 = -1
@@ -11,29 +7,41 @@ nonisolated(unsafe) private var agentSignalPipe: Int32 = -1
 /// The unlock agent: holds data keys, per canonical store path, for a bounded time, and hands them only to processes
 /// of its own uid over a Unix socket. One request per connection, served one at a time (each bounded by a 2-second
 /// socket timeout), so there is no shared state between threads.
-final class AgentServer {
+public final class AgentServer {
     /// How long an on-demand agent waits for its first key before it exits.
-    static let onDemandGraceSeconds: Int64 = 60
+    public static let onDemandGraceSeconds: Int64 = 60
+    /// How long one connection may take to send its request or read the reply.
+    static let connectionTimeoutSeconds = 2
 
-    let location: AgentLocation
+    /// Where the agent listens.
+    public let location: AgentLocation
     /// Exit when the last key is forgotten (or none arrived within the grace period): the `unlock`-started agent.
-    let exitWhenEmpty: Bool
+    public let exitWhenEmpty: Bool
     /// Whether the process is non-dumpable (reported by `status`).
-    var dumpingDisabled = false
+    public var dumpingDisabled = false
 
     private let vault: AgentKeyVault
+    private let clock: any AgentClock
     private var entries: [String: (slot: Int, expiry: Int64)] = [:]
     private var keysServed = 0
     private var hadKey = false
-    private let startedAt = AgentClock.now
+    private let startedAt: Int64
     private var listener: Int32 = -1
     private var lockFD: Int32 = -1
     private var socketIdentity: (dev_t, ino_t)?
     private var wake: [Int32] = [-1, -1]
 
-    init(location: AgentLocation, exitWhenEmpty: Bool) throws {
+    /// An agent for `location` that has not started listening yet.
+    ///
+    /// - Parameters:
+    ///   - exitWhenEmpty: exit when the last key is forgotten, or when none arrived within `onDemandGraceSeconds`.
+    ///   - clock: the clock that times keys out (the boot-time clock unless a test passes its own).
+    /// - Throws: `UnlockAgentError` (`key-memory-unavailable`) when the locked key memory cannot be allocated.
+    public init(location: AgentLocation, exitWhenEmpty: Bool, clock: any AgentClock = BootTimeClock()) throws {
         self.location = location
         self.exitWhenEmpty = exitWhenEmpty
+        self.clock = clock
+        startedAt = clock.now
         vault = try AgentKeyVault()
     }
 
@@ -44,30 +52,29 @@ final class AgentServer {
 
     /// Takes the agent lock, replaces a stale socket, and listens.
     ///
-    /// - Throws: `CLIFailure` when another agent is running for this user (exit status `locked`) or the directory is
-    ///   unsafe.
-    func start() throws {
+    /// - Throws: `UnlockAgentError`: `agent-already-running` when another agent is running for this user; a code
+    ///   for an unsafe directory or a socket in the way; `socket-failure` when a system call fails.
+    public func start() throws {
         try location.prepare()
         lockFD = open(location.lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard lockFD >= 0 else { throw AgentSocket.systemFailure("open the agent lock", location.lockPath) }
+        guard lockFD >= 0 else { throw UnlockAgentError.system("open the agent lock", location.lockPath) }
         guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
             close(lockFD)
             lockFD = -1
-            throw CLIFailure("an unlock agent is already running for uid \(getuid()) at \(location.socketPath)",
-                             hint: "use it ('credstore unlock'), or stop it with 'credstore agent --stop'",
-                             exitCode: .locked)
+            throw UnlockAgentError(.agentAlreadyRunning, path: location.socketPath,
+                                   "an unlock agent is already running for uid \(getuid()) at \(location.socketPath)")
         }
         // We hold the lock, so whatever socket is there belongs to a dead agent: replace it, if it is ours.
         var info = stat()
         if lstat(location.socketPath, &info) == 0 {
             guard info.st_mode & S_IFMT == S_IFSOCK, info.st_uid == getuid() else {
-                throw CLIFailure("\(location.socketPath) is in the way and is not a stale agent socket of yours",
-                                 hint: "remove it", exitCode: .unsafePermissions)
+                throw UnlockAgentError(.socketInTheWay, path: location.socketPath,
+                                       "\(location.socketPath) is in the way and is not a stale agent socket of yours")
             }
             unlink(location.socketPath)
         }
         listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard listener >= 0 else { throw AgentSocket.systemFailure("create the agent socket", location.socketPath) }
+        guard listener >= 0 else { throw UnlockAgentError.system("create the agent socket", location.socketPath) }
         var address = try AgentSocket.address(location.socketPath)
         let previous = umask(0o177)  // the socket is created 0600 from the start, not chmod-ed after a window
         let bound = withUnsafePointer(to: &address) {
@@ -76,14 +83,14 @@ final class AgentServer {
             }
         }
         umask(previous)
-        guard bound == 0 else { throw AgentSocket.systemFailure("bind the agent socket", location.socketPath) }
+        guard bound == 0 else { throw UnlockAgentError.system("bind the agent socket", location.socketPath) }
         _ = chmod(location.socketPath, 0o600)
         guard listen(listener, 16) == 0 else {
-            throw AgentSocket.systemFailure("listen on the agent socket", location.socketPath)
+            throw UnlockAgentError.system("listen on the agent socket", location.socketPath)
         }
         if lstat(location.socketPath, &info) == 0 { socketIdentity = (info.st_dev, info.st_ino) }
         guard pipe(&wake) == 0 else {
-            throw AgentSocket.systemFailure("create the agent's wake-up pipe for", location.socketPath)
+            throw UnlockAgentError.system("create the agent's wake-up pipe for", location.socketPath)
         }
         for fd in wake {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
@@ -92,7 +99,7 @@ final class AgentServer {
     }
 
     /// Makes SIGTERM, SIGINT and SIGHUP stop the loop (which then wipes every key and removes the socket).
-    func stopOnSignals() {
+    public func stopOnSignals() {
         agentSignalPipe = wake[1]
         let handler: @convention(c) (Int32) -> Void = { _ in
             var byte: UInt8 = 1
@@ -103,17 +110,17 @@ final class AgentServer {
     }
 
     /// Asks a running loop to stop, from any thread (tests; the signal handler does the same).
-    func requestStop() {
+    public func requestStop() {
         var byte: UInt8 = 1
         _ = write(wake[1], &byte, 1)
     }
 
     /// Serves until stopped, then wipes every key and removes the socket.
-    func run() {
+    public func run() {
         defer { shutDown() }
         while true {
             expire()
-            if exitWhenEmpty, entries.isEmpty, hadKey || AgentClock.now - startedAt >= Self.onDemandGraceSeconds {
+            if exitWhenEmpty, entries.isEmpty, hadKey || clock.now - startedAt >= Self.onDemandGraceSeconds {
                 return
             }
             var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
@@ -127,14 +134,15 @@ final class AgentServer {
 
     /// Until the next key expires (or the on-demand grace period ends), at most a minute.
     private func pollTimeoutMilliseconds() -> Int32 {
-        var until = entries.values.map(\.expiry).min() ?? AgentClock.now + 60
+        let now = clock.now
+        var until = entries.values.map(\.expiry).min() ?? now + 60
         if exitWhenEmpty && !hadKey { until = min(until, startedAt + Self.onDemandGraceSeconds) }
-        let seconds = max(0, min(60, until - AgentClock.now))
+        let seconds = max(0, min(60, until - now))
         return Int32(seconds * 1000 + 50)
     }
 
     private func expire() {
-        let now = AgentClock.now
+        let now = clock.now
         for (path, entry) in entries where entry.expiry <= now {
             vault.forget(entry.slot)
             entries[path] = nil
@@ -146,8 +154,11 @@ final class AgentServer {
         guard fd >= 0 else { return }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         let connection = AgentSocket(adopting: fd)
-        connection.setTimeout(seconds: 2)
+        connection.setTimeout(seconds: Self.connectionTimeoutSeconds)
         guard let uid = connection.peerUID, uid == getuid() else {
+            // Read the request first (bounded by the frame limit and the connection timeout), then refuse: closing
+            // on a client that is still sending would break its write (EPIPE) instead of giving it the refusal.
+            if var body = try? connection.receive() { body.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
             var refusal = AgentReply(.refused).encode()
             try? connection.send(&refusal)
             return
@@ -180,7 +191,7 @@ final class AgentServer {
             if let old = entries[path] { vault.forget(old.slot) }
             entries[path] = nil
             guard let slot = vault.store(key) else { return AgentReply(.full) }
-            entries[path] = (slot, AgentClock.now + Int64(timeout))
+            entries[path] = (slot, clock.now + Int64(timeout))
             hadKey = true
             return AgentReply(.ok)
         case let .get(path):
@@ -215,15 +226,5 @@ final class AgentServer {
             close(lockFD)
             lockFD = -1
         }
-    }
-}
-
-/// Seconds on `CLOCK_BOOTTIME`, which keeps counting while the machine sleeps, so a timeout is wall-clock honest
-/// after a laptop resumes and immune to clock changes.
-enum AgentClock {
-    static var now: Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_BOOTTIME, &time)
-        return Int64(time.tv_sec)
     }
 }

@@ -1,0 +1,188 @@
+import Glibc
+import SecureStore
+
+/// The unlock rules, in one value: where the secret that opens (or creates) an encrypted store comes from, and in
+/// which order. The `credstore` CLI builds one from its options; a Swift program opens a store the same way:
+///
+/// ```swift
+/// let unlocker = StoreUnlocker(keyFile: "/etc/myjob/store.key", environment: environment)
+/// let store = try unlocker.open()
+/// ```
+///
+/// The order, first match wins: the unlock agent (when it holds this store's key); the key file (`keyFile`, else
+/// `CREDSTORE_KEY_FILE`); the systemd credential `$CREDENTIALS_DIRECTORY/credstore.key`; the passphrase file
+/// (`passphraseFile`, else `CREDSTORE_PASSPHRASE_FILE`); the passphrase descriptor; the prompt. With none of them it
+/// fails at once (`no-secret-source`) instead of waiting for input.
+public struct StoreUnlocker {
+    /// The store file: the path given, else `CREDSTORE_STORE`, else `$XDG_DATA_HOME/credstore/store`, else
+    /// `~/.local/share/credstore/store`.
+    public let storePath: String
+    /// The key file: the path given, else `CREDSTORE_KEY_FILE`.
+    public let keyFile: String?
+    /// The passphrase file: the path given, else `CREDSTORE_PASSPHRASE_FILE`.
+    public let passphraseFile: String?
+    /// An open descriptor to read the passphrase from, up to end of file.
+    public let passphraseDescriptor: Int32?
+    /// A file holding a new passphrase (for `PassphraseNeed.replacement`).
+    public var newPassphraseFile: String?
+    /// An open descriptor to read a new passphrase from (for `PassphraseNeed.replacement`).
+    public var newPassphraseDescriptor: Int32?
+    /// The environment the paths above and the agent's socket are looked up in.
+    public let environment: [String: String]
+    /// Asks for a passphrase with the text it is given (e.g. on a terminal, without echo); `nil` when there is nobody
+    /// to ask. Called only when no other source is at hand.
+    public var prompt: ((String) throws -> SecretBytes)?
+
+    /// The unlock rules for one store.
+    ///
+    /// - Parameters:
+    ///   - storePath: the store file; `nil` or empty for the default (see `storePath`).
+    ///   - keyFile: a key file; `nil` or empty for `CREDSTORE_KEY_FILE`, if set.
+    ///   - passphraseFile: a passphrase file; `nil` or empty for `CREDSTORE_PASSPHRASE_FILE`, if set.
+    ///   - passphraseDescriptor: an open descriptor holding the passphrase.
+    ///   - environment: the process environment (or a chosen one); secrets are never read from it, only paths.
+    ///   - prompt: asks for a passphrase when nothing else is at hand; `nil` when there is nobody to ask.
+    public init(storePath: String? = nil, keyFile: String? = nil, passphraseFile: String? = nil,
+                passphraseDescriptor: Int32? = nil, environment: [String: String],
+                prompt: ((String) throws -> SecretBytes)? = nil) {
+        self.storePath = StoreLocation.resolve(explicit: storePath, environment: environment)
+        self.keyFile = Self.given(keyFile) ?? Self.given(environment["CREDSTORE_KEY_FILE"])
+        self.passphraseFile = Self.given(passphraseFile) ?? Self.given(environment["CREDSTORE_PASSPHRASE_FILE"])
+        self.passphraseDescriptor = passphraseDescriptor
+        self.environment = environment
+        self.prompt = prompt
+    }
+
+    /// The systemd credential `$CREDENTIALS_DIRECTORY/credstore.key`, when it exists.
+    public var systemdCredential: String? {
+        guard let directory = Self.given(environment["CREDENTIALS_DIRECTORY"]) else { return nil }
+        let path = directory + "/credstore.key"
+        return EncryptedStore.exists(at: path) ? path : nil
+    }
+
+    /// Opens and unlocks the store: through the unlock agent when it holds this store's key, else with `secret()`.
+    ///
+    /// - Throws: `SecureStoreError` when there is no store (before any secret is asked for), the secret is wrong or
+    ///   a file is unsafe; `UnlockAgentError` when no secret source is at hand or a passphrase cannot be read.
+    public func open() throws -> EncryptedStore {
+        if !EncryptedStore.exists(at: storePath) {
+            // Fail before asking for a secret that could not open anything.
+            _ = try EncryptedStore.profileNames(at: storePath)
+        }
+        // The unlock agent first (no secret, no KDF); any problem with it falls through to the other sources.
+        if let store = AgentClient(environment: environment).openStore(at: storePath) { return store }
+        return try EncryptedStore.open(at: storePath, with: try secret())
+    }
+
+    /// Opens the store like `open()`, creating it first when there is none: with the key file (generated, mode 0600,
+    /// when it does not exist yet), else with a passphrase (a prompted one is asked twice). A key file generated for
+    /// a store that then cannot be created is removed again.
+    public func openOrCreate() throws -> EncryptedStore {
+        guard !EncryptedStore.exists(at: storePath) else { return try open() }
+        let secret: UnlockSecret
+        var generatedKey: String?
+        if let keyFile {
+            let key = try Self.readOrGenerateKeyFile(at: keyFile)
+            secret = .keyFile(key.secret)
+            if key.generated { generatedKey = keyFile }
+        } else {
+            secret = .passphrase(try passphrase(.creation))
+        }
+        do {
+            return try EncryptedStore.create(at: storePath, secrets: [secret])
+        } catch {
+            if let generatedKey { unlink(generatedKey) }  // a key to no store would only mislead
+            throw error
+        }
+    }
+
+    /// The secret that unlocks the store, without asking the agent: the key file, the systemd credential, else
+    /// `passphrase(.unlock)`.
+    public func secret() throws -> UnlockSecret {
+        if let keyFile { return .keyFile(try KeyFile.read(at: keyFile)) }
+        if let systemdCredential { return .keyFile(try KeyFile.readSystemdCredential(at: systemdCredential)) }
+        return .passphrase(try passphrase(.unlock))
+    }
+
+    /// What a passphrase is asked for; it decides the sources, the prompt and the error when none is at hand.
+    public enum PassphraseNeed: Sendable {
+        /// The passphrase that opens the store (the last steps of the unlock order).
+        case unlock
+        /// The passphrase of a store being created by `openOrCreate()` without a key file (a prompt asks twice).
+        case creation
+        /// The passphrase slot of a new store, needed even when a key file is given too (a prompt asks twice).
+        case initialSlot
+        /// The store's current passphrase, which a key file cannot stand in for (changing it).
+        case current
+        /// A new passphrase for the store, from `newPassphraseFile`, `newPassphraseDescriptor` or the prompt (which
+        /// asks twice).
+        case replacement
+    }
+
+    /// The passphrase for `need`: the passphrase file, else the descriptor (for `.replacement`: the new-passphrase
+    /// file, else its descriptor), else the prompt (asking twice for a new passphrase), else an `UnlockAgentError`
+    /// that names the store (`no-secret-source`, `no-initial-passphrase`, `no-current-passphrase`,
+    /// `no-new-passphrase`). The only place this rule is written.
+    public func passphrase(_ need: PassphraseNeed) throws -> SecretBytes {
+        if let supplied = try suppliedPassphrase(replacement: need == .replacement) { return supplied }
+        guard let prompt else { throw noSource(need) }
+        let asksTwice: Bool
+        let first: SecretBytes
+        switch need {
+        case .unlock:
+            asksTwice = false
+            first = try prompt("Passphrase for \(storePath): ")
+        case .current:
+            asksTwice = false
+            first = try prompt("Current passphrase for \(storePath): ")
+        case .creation, .initialSlot, .replacement:
+            asksTwice = true
+            first = try prompt("New passphrase for \(storePath): ")
+        }
+        if asksTwice {
+            guard try prompt("Repeat to confirm: ") == first else {
+                throw UnlockAgentError(.passphrasesDiffer, path: storePath, "the two passphrases differ")
+            }
+        }
+        return first
+    }
+
+    /// The key file at `path`, generated (mode 0600) when there is none yet. The caller removes a generated file
+    /// again when the store it was for cannot be created.
+    public static func readOrGenerateKeyFile(at path: String) throws -> (secret: SecretBytes, generated: Bool) {
+        if EncryptedStore.exists(at: path) { return (try KeyFile.read(at: path), false) }
+        return (try KeyFile.generate(at: path), true)
+    }
+
+    /// The passphrase from a file or descriptor, if one was given.
+    private func suppliedPassphrase(replacement: Bool) throws -> SecretBytes? {
+        let file = replacement ? newPassphraseFile : passphraseFile
+        let descriptor = replacement ? newPassphraseDescriptor : passphraseDescriptor
+        if let file { return try PassphraseFile.read(at: file) }
+        if let descriptor { return try PassphraseDescriptor.read(descriptor) }
+        return nil
+    }
+
+    private func noSource(_ need: PassphraseNeed) -> UnlockAgentError {
+        switch need {
+        case .unlock, .creation:
+            return UnlockAgentError(.noSecretSource, path: storePath, "the store \(storePath) needs a passphrase or "
+                                        + "key file, and none is available (no terminal)")
+        case .initialSlot:
+            return UnlockAgentError(.noInitialPassphrase, path: storePath, "a passphrase is needed for the new store "
+                                        + "\(storePath), and there is no terminal to ask on")
+        case .current:
+            return UnlockAgentError(.noCurrentPassphrase, path: storePath, "the current passphrase of \(storePath) is "
+                                        + "needed, and there is no terminal to ask on")
+        case .replacement:
+            return UnlockAgentError(.noNewPassphrase, path: storePath, "a new passphrase is needed for \(storePath), "
+                                        + "and there is no terminal to ask on")
+        }
+    }
+
+    /// `value` unless it is `nil` or empty (an empty option or variable means "not given").
+    private static func given(_ value: String?) -> String? {
+        guard let value, !value.isEmpty else { return nil }
+        return value
+    }
+}
