@@ -1,5 +1,6 @@
-// libFuzzer harness for the unlock agent's wire protocol (Sources/credstore/AgentProtocol.swift), compiled by
-// Scripts/fuzz together with that file and the two SecureStore files SecretBytes needs, linked with libcrypto.
+// libFuzzer harness for the unlock agent's wire protocol (Sources/UnlockAgent/AgentProtocol.swift), compiled by
+// Scripts/fuzz together with that file against a SecureStore module of the two files SecretBytes needs, linked with
+// libcrypto.
 //
 // An input is what arrives on the socket: a frame (u32 length ‖ body) and possibly more bytes, which the agent never
 // reads. The header goes through the same length check as `AgentSocket.receive`; the body is then decoded as a
@@ -9,6 +10,8 @@
 // - a reply that decodes re-encodes to a reply that decodes to the same value, and a `get` key is 32 bytes;
 // - a refused body yields only `malformed` or `unsupportedVersion`, and the reply the agent sends for it decodes;
 // - a `--timeout` text (short inputs) that parses is within bounds and survives `describe`.
+
+import SecureStore
 
 private let requestKinds: [AgentRequest] = [
     .status,
