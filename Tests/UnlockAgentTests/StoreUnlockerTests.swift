@@ -44,6 +44,7 @@ final class StoreUnlockerTests: XCTestCase {
         switch try unlocker.secret() {
         case let .keyFile(bytes): return ("key-file", bytes)
         case let .passphrase(bytes): return ("passphrase", bytes)
+        case .material: return ("material", SecretBytes(zeroedCount: 0))
         }
     }
 
