@@ -1,6 +1,7 @@
 // swift-tools-version:5.10
 // credstore: an encrypted, per-user credential store for AWS-style access keys.
-// Module graph (DESIGN.md): credstore -> CredentialLookup -> {SecureStore -> COpenSSL, SharedFileStore}.
+// Module graph (DESIGN.md): credstore -> CredentialLookup -> {SecureStore -> COpenSSL, SharedFileStore}, all of them
+// -> SystemLayer (syscalls, EINTR, clocks, locking, the atomic write; internal: in no product's public surface).
 import PackageDescription
 
 let package = Package(
@@ -19,9 +20,10 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
-        .target(name: "SecureStore", dependencies: ["COpenSSL"]),
-        .target(name: "SharedFileStore"),
-        .target(name: "CredentialLookup", dependencies: ["SecureStore", "SharedFileStore"]),
+        .target(name: "SystemLayer"),
+        .target(name: "SecureStore", dependencies: ["COpenSSL", "SystemLayer"]),
+        .target(name: "SharedFileStore", dependencies: ["SystemLayer"]),
+        .target(name: "CredentialLookup", dependencies: ["SecureStore", "SharedFileStore", "SystemLayer"]),
         .executableTarget(
             name: "credstore",
             dependencies: [
@@ -29,8 +31,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "SecureStoreTests", dependencies: ["SecureStore"]),
-        .testTarget(name: "SharedFileStoreTests", dependencies: ["SharedFileStore"]),
+        .testTarget(name: "SystemLayerTests", dependencies: ["SystemLayer"]),
+        .testTarget(name: "SecureStoreTests", dependencies: ["SecureStore", "SystemLayer"]),
+        .testTarget(name: "SharedFileStoreTests", dependencies: ["SharedFileStore", "SystemLayer"]),
         .testTarget(name: "CredentialLookupTests", dependencies: ["CredentialLookup"]),
         .testTarget(name: "CLITests", dependencies: ["credstore"]),
     ]
