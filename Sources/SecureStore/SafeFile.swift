@@ -131,8 +131,9 @@ enum SafeFile {
     /// a caller told "failed" never finds the change made anyway.
     static func replace(_ path: String, with bytes: [UInt8], previous: [UInt8]?, what: String) throws {
         do {
+            let restore = previous.map { bytes in { FileContent(bytes) } }
             try AtomicFile(path, policy: .privateFile)
-                .replace(with: FileContent(bytes), existing: nil, previous: previous.map { bytes in { FileContent(bytes) } })
+                .replace(with: FileContent(bytes), existing: nil, previous: restore)
         } catch {
             throw storeError(error, what: what, target: path)
         }

@@ -30,7 +30,8 @@ package enum Spawn {
     /// an ignored `SIGPIPE` would otherwise be inherited across `exec`.
     package static func spawn(_ path: String, arguments: [String], environment: [String: String]?,
                               standardInput: Redirect = .null, standardOutput: Redirect, standardError: Redirect,
-                              newSession: Bool = false, closingInheritedDescriptors: Bool = false) throws(Errno) -> pid_t {
+                              newSession: Bool = false,
+                              closingInheritedDescriptors: Bool = false) throws(Errno) -> pid_t {
         if closingInheritedDescriptors {
             for entry in (try? Syscalls.directoryEntries("/proc/self/fd")) ?? [] {
                 if let fd = Int32(entry), fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
