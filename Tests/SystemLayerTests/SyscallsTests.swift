@@ -24,29 +24,29 @@ final class SyscallsTests: XCTestCase {
         sigaction(SIGUSR1, &previousAction, nil)
     }
 
-    /// Blocks in `read` on a pipe on this thread; another thread interrupts it with SIGUSR1, then writes a byte.
+    /// Blocks in `read` on a pipe on this thread while another thread sends it SIGUSR1 every 10 ms for 0.3 s (so at
+    /// least one signal lands while it is blocked, even on a loaded machine), then writes one byte.
     private func readInterrupted(_ read: (Int32, UnsafeMutableRawBufferPointer) -> Result<Int, Errno>)
         -> (result: Result<Int, Errno>, byte: UInt8) {
         let ends = try! Syscalls.pipe()
-        defer {
-            close(ends.read)
-            close(ends.write)
-        }
         let reader = pthread_self()
+        let helperDone = DispatchSemaphore(value: 0)
         let helper = Thread {
-            usleep(100_000)
-            pthread_kill(reader, SIGUSR1)
-            usleep(100_000)
+            for _ in 0..<30 {
+                usleep(10_000)
+                pthread_kill(reader, SIGUSR1)
+            }
             var byte: UInt8 = 42
             _ = write(ends.write, &byte, 1)
+            helperDone.signal()
         }
         helper.start()
         var buffer = [UInt8](repeating: 0, count: 1)
         let result = buffer.withUnsafeMutableBytes { read(ends.read, $0) }
-        if case .failure = result {
-            // Drain the byte the helper still writes, so it never blocks or writes to a closed pipe.
-            usleep(300_000)
-        }
+        // The pipe stays open until the helper is done, so it never writes to a closed one.
+        helperDone.wait()
+        close(ends.read)
+        close(ends.write)
         return (result, buffer[0])
     }
 
@@ -75,14 +75,17 @@ final class SyscallsTests: XCTestCase {
             close(ends.write)
         }
         let reader = pthread_self()
+        let helperDone = DispatchSemaphore(value: 0)
         Thread {
             usleep(50_000)
             pthread_kill(reader, SIGUSR1)
+            helperDone.signal()
         }.start()
         var descriptors = [pollfd(fd: ends.read, events: Int16(POLLIN), revents: 0)]
         let start = MonotonicClock().now
         XCTAssertEqual(try Syscalls.poll(&descriptors, milliseconds: 200), 0)
         XCTAssertGreaterThanOrEqual(MonotonicClock().now - start, 0.19)
+        helperDone.wait()
         XCTAssertEqual(interruptions, 1)
     }
 
