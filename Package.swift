@@ -31,9 +31,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The child process of tests that kill or crash it (not a test, so never counted as a pass).
+        .executableTarget(name: "TestChild", dependencies: ["SecureStore", "SharedFileStore"], path: "Tests/TestChild"),
         .testTarget(name: "SystemLayerTests", dependencies: ["SystemLayer"]),
-        .testTarget(name: "SecureStoreTests", dependencies: ["SecureStore", "SystemLayer"]),
-        .testTarget(name: "SharedFileStoreTests", dependencies: ["SharedFileStore", "SystemLayer"]),
+        .testTarget(name: "SecureStoreTests", dependencies: ["SecureStore", "SystemLayer", "TestChild"]),
+        .testTarget(name: "SharedFileStoreTests", dependencies: ["SharedFileStore", "SystemLayer", "TestChild"]),
         .testTarget(name: "CredentialLookupTests", dependencies: ["CredentialLookup"]),
         .testTarget(name: "CLITests", dependencies: ["credstore"]),
     ]

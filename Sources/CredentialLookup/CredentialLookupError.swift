@@ -7,49 +7,74 @@ import Foundation
 import Glibc
 #endif
 
-/// The one error type of CredentialLookup. Messages name the profile, the file and the fix, and never contain a
-/// secret (a `credential_process` program's stdout is never quoted; its stderr is, trimmed and bounded).
+/// The one error type of CredentialLookup, classified by a stable `Code`. Messages name the profile and the file and
+/// never contain a secret (a `credential_process` program's stdout is never quoted; its stderr is, trimmed and
+/// bounded) nor the options of a particular program: a program maps codes to its own advice.
 public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
-    /// A stable classification of the error, for exit codes and tests (like swift-system's `Errno`).
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The stable name, e.g. `profileNotFound`.
-        public let rawValue: String
-        private init(_ rawValue: String) { self.rawValue = rawValue }
-
-        /// A profile given by `--profile`, `--profile-location` or `AWS_PROFILE` is in none of the places searched.
-        public static let profileNotFound = Code("profileNotFound")
+    /// A stable classification of the error, for exit codes and tests (like swift-system's `Errno`). The raw values
+    /// are lowercase-kebab names that never change meaning, e.g. `profile-not-found`.
+    public enum Code: String, CaseIterable, Sendable, CustomStringConvertible {
+        /// A profile named by the request (its profile name or location) or by `AWS_PROFILE` is in none of the places
+        /// searched.
+        case profileNotFound = "profile-not-found"
         /// A profile exists but has no credentials, or only part of a key pair.
-        public static let incompleteProfile = Code("incompleteProfile")
+        case incompleteProfile = "incomplete-profile"
         /// Only one of `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` is set.
-        public static let incompleteEnvironmentCredentials = Code("incompleteEnvironmentCredentials")
+        case incompleteEnvironmentCredentials = "incomplete-environment-credentials"
         /// No source in the search order had credentials.
-        public static let noCredentialsFound = Code("noCredentialsFound")
+        case noCredentialsFound = "no-credentials-found"
         /// The profile assumes a role (`role_arn`, `source_profile`, `credential_source`, `web_identity_token_file`).
-        public static let roleNotSupported = Code("roleNotSupported")
+        case roleNotSupported = "role-not-supported"
         /// The profile uses IAM Identity Center (`sso_*`).
-        public static let ssoNotSupported = Code("ssoNotSupported")
+        case ssoNotSupported = "sso-not-supported"
         /// A `credential_process` command line cannot be split (unbalanced quote, trailing backslash, empty).
-        public static let invalidCredentialProcessCommand = Code("invalidCredentialProcessCommand")
+        case invalidCredentialProcessCommand = "invalid-credential-process-command"
         /// A `credential_process` program could not be run, failed, was killed or timed out.
-        public static let credentialProcessFailed = Code("credentialProcessFailed")
+        case credentialProcessFailed = "credential-process-failed"
         /// A `credential_process` program printed something that is not a valid Version 1 reply.
-        public static let invalidCredentialProcessOutput = Code("invalidCredentialProcessOutput")
+        case invalidCredentialProcessOutput = "invalid-credential-process-output"
         /// The credentials found have expired.
-        public static let expired = Code("expired")
+        case expired = "expired"
         /// The instance metadata service answered, but not with usable credentials.
-        public static let instanceMetadataFailed = Code("instanceMetadataFailed")
+        case instanceMetadataFailed = "instance-metadata-failed"
         /// `AWS_EC2_METADATA_SERVICE_ENDPOINT` is not a usable `http://host[:port]` URL.
-        public static let invalidInstanceMetadataEndpoint = Code("invalidInstanceMetadataEndpoint")
+        case invalidInstanceMetadataEndpoint = "invalid-instance-metadata-endpoint"
+        /// A profile file given by path (the request's profile location) does not exist or cannot be opened.
+        case profileFileMissing = "profile-file-missing"
 
-        /// A file given with `--profile-location` does not exist or cannot be opened.
-        public static let profileFileMissing = Code("profileFileMissing")
+        /// After a `Migration` wrote the store, the store re-read from disk does not hold exactly the imported values
+        /// (another process changed it); the plaintext files were not changed.
+        case migrationNotVerified = "migration-not-verified"
 
-        /// The stable name.
+        /// The stable name, e.g. `profile-not-found`.
         public var description: String { rawValue }
     }
 
+    /// How the profile of a `profileNotFound` error was chosen, so that a program can say it in its own words
+    /// (a command-line tool names its options; `message` says it neutrally).
+    public enum ProfileSelection: String, Sendable, CustomStringConvertible {
+        /// The request's profile name (`LookupRequest.profileName`), searched in every catalog.
+        case profileName = "profile-name"
+        /// The `default` profile of the request's profile file (`LookupRequest.profileLocation`).
+        case profileLocation = "profile-location"
+        /// The request's profile name in the request's profile file.
+        case profileNameAndLocation = "profile-name-and-location"
+        /// The session profile, `AWS_PROFILE`.
+        case sessionProfile = "session-profile"
+
+        /// A neutral description, e.g. `the requested profile name` or `AWS_PROFILE`.
+        public var description: String {
+            switch self {
+            case .profileName: return "the requested profile name"
+            case .profileLocation: return "the requested profile file"
+            case .profileNameAndLocation: return "the requested profile name and file"
+            case .sessionProfile: return SessionProfileSource.variable
+            }
+        }
+    }
+
     enum Kind: Sendable {
-        case profileNotFound(profile: String, givenBy: String, searched: [String])
+        case profileNotFound(profile: String, selection: ProfileSelection, searched: [String])
         case profileHasNoCredentials(profile: String, places: [String])
         case incompleteProfile(profile: String, place: String, missing: String)
         case incompleteEnvironmentCredentials(missing: String)
@@ -63,6 +88,7 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case instanceMetadataFailed(endpoint: String, reason: String)
         case invalidInstanceMetadataEndpoint(value: String, reason: String)
         case profileFileMissing(path: String, errno: Int32)
+        case migrationNotVerified(profile: String, store: String)
     }
 
     /// Which profile's `credential_process` an error is about.
@@ -105,6 +131,7 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case .instanceMetadataFailed: return .instanceMetadataFailed
         case .invalidInstanceMetadataEndpoint: return .invalidInstanceMetadataEndpoint
         case .profileFileMissing: return .profileFileMissing
+        case .migrationNotVerified: return .migrationNotVerified
         }
     }
 
@@ -141,11 +168,28 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         }
     }
 
-    /// What happened, naming the profile and the file; one or more lines, never a secret.
+    /// How the profile was chosen, for `profileNotFound`; `nil` otherwise.
+    public var profileSelection: ProfileSelection? {
+        if case .profileNotFound(_, let selection, _) = kind { return selection }
+        return nil
+    }
+
+    /// `message`, with the way the profile was chosen (for `profileNotFound`) described by `describe`, e.g. a
+    /// command-line tool's `--profile`.
+    ///
+    /// - Parameter describe: Says how the profile was chosen, in the caller's words.
+    public func message(describingSelection describe: (ProfileSelection) -> String) -> String {
+        guard case .profileNotFound(let profile, let selection, let searched) = kind else { return message }
+        return "profile '\(profile)' (from \(describe(selection))) was not found; searched: "
+            + searched.joined(separator: "; ")
+    }
+
+    /// What happened, naming the profile and the file; one or more lines, never a secret, never the options of a
+    /// particular program.
     public var message: String {
         switch kind {
-        case .profileNotFound(let profile, let givenBy, let searched):
-            return "profile '\(profile)' (from \(givenBy)) was not found; searched: " + searched.joined(separator: "; ")
+        case .profileNotFound:
+            return message(describingSelection: { $0.description })
         case .profileHasNoCredentials(let profile, let places):
             return "profile '\(profile)' has no credentials (no aws_access_key_id/aws_secret_access_key and no "
                 + "credential_process) in: " + places.joined(separator: "; ")
@@ -199,25 +243,29 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case .invalidInstanceMetadataEndpoint(let value, let reason):
             return "AWS_EC2_METADATA_SERVICE_ENDPOINT '\(value)' is not usable: \(reason)"
         case .profileFileMissing(let path, let errno):
-            return "the profile file \(path) (from --profile-location) cannot be opened: "
+            return "the profile file \(path) cannot be opened: "
                 + "\(String(cString: strerror(errno))) (errno \(errno))"
+        case .migrationNotVerified(let profile, let store):
+            return "after writing, the store \(store) does not hold exactly the imported values of profile "
+                + "'\(profile)' (another process may have changed it); the plaintext files were not changed"
         }
     }
 
-    /// What to do about it, when there is something to do.
+    /// What to do about it, when there is something to do, said without the commands or options of a particular
+    /// program (the credstore CLI replaces it with its own advice for some codes).
     public var hint: String? {
         switch kind {
-        case .profileNotFound(_, let givenBy, _):
-            if givenBy == "AWS_PROFILE" {
-                return "create the profile (credstore set --profile NAME), or unset AWS_PROFILE"
+        case .profileNotFound(_, let selection, _):
+            if selection == .sessionProfile {
+                return "create the profile, or unset AWS_PROFILE"
             }
-            return "check the name with 'credstore list', or create it with 'credstore set --profile NAME'"
+            return "check the profile name (names are case-sensitive), or create the profile"
         case .profileHasNoCredentials, .incompleteProfile:
-            return "set the key pair with 'credstore set --profile NAME', or add credential_process to the profile"
+            return "give the profile both aws_access_key_id and aws_secret_access_key, or a credential_process"
         case .incompleteEnvironmentCredentials:
             return "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or unset both"
         case .noCredentialsFound:
-            return "store a key pair with 'credstore set --profile default', or name a profile with --profile"
+            return "store a key pair as the default profile, or name a profile in the request"
         case .roleNotSupported:
             return "use a profile with static keys or credential_process until role support lands"
         case .ssoNotSupported:
@@ -242,7 +290,9 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case .invalidInstanceMetadataEndpoint:
             return "use a URL like http://169.254.169.254 or http://[fd00:ec2::254], or unset the variable"
         case .profileFileMissing:
-            return "check the path given with --profile-location"
+            return "check the path of the profile file"
+        case .migrationNotVerified:
+            return "run the migration again: it finishes the job"
         }
     }
 

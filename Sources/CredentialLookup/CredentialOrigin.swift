@@ -1,75 +1,71 @@
-/// The kind of place credentials or a profile came from; the raw values are the stable names used in `--json`
-/// output and in `credstore list` (`StoreTypeName`).
-public enum StoreType: String, CaseIterable, Sendable {
-    /// The encrypted credstore store.
-    case secureStore = "SecureStore"
-    /// An AWS shared credentials file (`~/.aws/credentials` or `AWS_SHARED_CREDENTIALS_FILE`).
-    case sharedCredentialsFile = "SharedCredentialsFile"
-    /// An AWS shared config file (`~/.aws/config` or `AWS_CONFIG_FILE`).
-    case sharedConfigFile = "SharedConfigFile"
-    /// The `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` environment variables.
-    case environment = "Environment"
-    /// Credentials given literally to the command.
-    case literal = "Literal"
-    /// Credentials passed in through the library API.
-    case programmatic = "Programmatic"
-    /// The EC2 instance metadata service (IMDSv2).
-    case instanceMetadata = "InstanceMetadata"
-    /// A profile's `credential_process` program.
-    case credentialProcess = "CredentialProcess"
-
+/// The kind of place credentials or a profile came from. `rawValue` is the stable name used in `--json` output and in
+/// `credstore list` (`StoreTypeName`); a new credential source with a new kind of place declares its own next to
+/// itself (see `CredentialSource`).
+public struct StoreType: Hashable, Sendable, CustomStringConvertible {
+    /// The stable name, e.g. `SecureStore`.
+    public let rawValue: String
     /// A short English name for messages, e.g. "encrypted store".
-    public var displayName: String {
-        switch self {
-        case .secureStore: return "encrypted store"
-        case .sharedCredentialsFile: return "shared credentials file"
-        case .sharedConfigFile: return "shared config file"
-        case .environment: return "environment"
-        case .literal: return "literal credentials"
-        case .programmatic: return "programmatic credentials"
-        case .instanceMetadata: return "instance metadata service"
-        case .credentialProcess: return "credential_process"
-        }
+    public let displayName: String
+
+    /// A kind of place.
+    ///
+    /// - Parameters:
+    ///   - rawValue: The stable name for `--json` output, e.g. `CredentialServer`.
+    ///   - displayName: A short English name for messages, e.g. "local credential server".
+    public init(rawValue: String, displayName: String) {
+        self.rawValue = rawValue
+        self.displayName = displayName
     }
+
+    /// The encrypted credstore store.
+    public static let secureStore = StoreType(rawValue: "SecureStore", displayName: "encrypted store")
+    /// An AWS shared credentials file (`~/.aws/credentials` or `AWS_SHARED_CREDENTIALS_FILE`).
+    public static let sharedCredentialsFile = StoreType(rawValue: "SharedCredentialsFile",
+                                                        displayName: "shared credentials file")
+    /// An AWS shared config file (`~/.aws/config` or `AWS_CONFIG_FILE`).
+    public static let sharedConfigFile = StoreType(rawValue: "SharedConfigFile", displayName: "shared config file")
+    /// The `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` environment variables.
+    public static let environment = StoreType(rawValue: "Environment", displayName: "environment")
+    /// Credentials given literally to the command.
+    public static let literal = StoreType(rawValue: "Literal", displayName: "literal credentials")
+    /// Credentials passed in through the library API.
+    public static let programmatic = StoreType(rawValue: "Programmatic", displayName: "programmatic credentials")
+    /// The EC2 instance metadata service (IMDSv2).
+    public static let instanceMetadata = StoreType(rawValue: "InstanceMetadata",
+                                                   displayName: "instance metadata service")
+    /// A profile's `credential_process` program.
+    public static let credentialProcess = StoreType(rawValue: "CredentialProcess", displayName: "credential_process")
+
+    /// Two store types are the same kind of place when their stable names are equal.
+    public static func == (lhs: StoreType, rhs: StoreType) -> Bool { lhs.rawValue == rhs.rawValue }
+
+    /// Hashes the stable name.
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+
+    /// The stable name, e.g. `SecureStore`.
+    public var description: String { rawValue }
 }
 
-/// The step of the documented search order (DESIGN.md, "The lookup layer (CredentialLookup) — search order") that
-/// produced credentials.
-public enum SearchStep: Int, CaseIterable, Comparable, Sendable, CustomStringConvertible {
-    /// 1. Literal credentials given to the command.
-    case literal = 1
-    /// 2. A profile name and/or location given to the command.
-    case specifiedProfile = 2
-    /// 3. Credentials passed in through the library API.
-    case programmatic = 3
-    /// 4. `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`.
-    case environment = 4
-    /// 5. The session profile, `AWS_PROFILE`.
-    case sessionProfile = 5
-    /// 6. The default profile chain: `default` in the store, `default` in the shared credentials file,
-    /// `AWS PS Default` in the store.
-    case defaultProfile = 6
-    /// 7. IMDSv2 instance-role credentials.
-    case instanceMetadata = 7
+/// A step of the documented search order (`SearchOrder.sources`), named by a stable name.
+///
+/// The name (`rawValue`, e.g. `specifiedProfile`) is the `Step` of `credstore get --json` and never changes; adding a
+/// source adds a name and moves no other. The number in messages is the step's position in `SearchOrder.sources`.
+/// Each source declares its step next to itself (`SearchStep.environment` in `EnvironmentCredentialSource.swift`).
+public struct SearchStep: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The stable lower-camel-case name, e.g. `specifiedProfile`.
+    public let rawValue: String
 
-    /// Orders steps by their position in the search order.
-    public static func < (lhs: SearchStep, rhs: SearchStep) -> Bool { lhs.rawValue < rhs.rawValue }
+    /// A step named `rawValue`; a new source declares its own (see `CredentialSource`).
+    public init(rawValue: String) { self.rawValue = rawValue }
 
-    /// A stable lower-camel-case name for `--json` output, e.g. `specifiedProfile`.
-    public var name: String {
-        switch self {
-        case .literal: return "literal"
-        case .specifiedProfile: return "specifiedProfile"
-        case .programmatic: return "programmatic"
-        case .environment: return "environment"
-        case .sessionProfile: return "sessionProfile"
-        case .defaultProfile: return "defaultProfile"
-        case .instanceMetadata: return "instanceMetadata"
-        }
-    }
+    /// The stable name, e.g. `specifiedProfile` (the same as `rawValue`).
+    public var name: String { rawValue }
 
-    /// The step number and name, e.g. `2 (specifiedProfile)`.
-    public var description: String { "\(rawValue) (\(name))" }
+    /// The 1-based position of the step in `SearchOrder.sources`, or `nil` for a step that is not in that list.
+    public var position: Int? { SearchOrder.steps.firstIndex(of: self).map { $0 + 1 } }
+
+    /// The step number and name, e.g. `2 (specifiedProfile)`; just the name for a step outside the standard order.
+    public var description: String { position.map { "\($0) (\(rawValue))" } ?? rawValue }
 }
 
 /// Where resolved credentials came from: the search step, the kind of store, its location and the profile name.

@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// Walks an ordered list of credential sources: the first that finds credentials wins, "not here" goes on, "failed"
-/// stops the search with its error. The list is data; `standardSources` builds the documented order.
+/// stops the search with its error. The list is data; `SearchOrder.sources` is the documented order.
 public struct CredentialResolver {
     /// The sources, in search order.
     public var sources: [CredentialSource]
@@ -25,10 +25,8 @@ public struct CredentialResolver {
         self.environment = environment
     }
 
-    /// The documented search order (DESIGN.md, "The lookup layer (CredentialLookup) — search order") for `request`:
-    /// literal, specified profile, programmatic, environment, session profile (`AWS_PROFILE`), default profile chain,
-    /// IMDSv2. Steps that the request makes irrelevant (no literal or programmatic credentials, no profile or
-    /// location) are left out.
+    /// The documented search order for `request`: `SearchOrder.sources`, leaving out the steps the request makes
+    /// irrelevant (no literal or programmatic credentials, no profile or location).
     ///
     /// - Parameters:
     ///   - request: What the command asked for.
@@ -39,17 +37,8 @@ public struct CredentialResolver {
     public static func standardSources(for request: LookupRequest, environment: [String: String],
                                        catalogs: ProfileCatalogs,
                                        options: LookupOptions = LookupOptions()) -> [CredentialSource] {
-        var sources: [CredentialSource] = []
-        if request.literalCredentials != nil { sources.append(LiteralCredentialSource()) }
-        if request.profileName != nil || request.profileLocation != nil {
-            sources.append(SpecifiedProfileSource(catalogs: catalogs, environment: environment, options: options))
-        }
-        if request.programmaticCredentials != nil { sources.append(ProgrammaticCredentialSource()) }
-        sources.append(EnvironmentCredentialSource(environment: environment))
-        sources.append(SessionProfileSource(catalogs: catalogs, environment: environment, options: options))
-        sources.append(DefaultProfileChainSource(catalogs: catalogs, environment: environment, options: options))
-        sources.append(InstanceMetadataSource(environment: environment, options: options))
-        return sources
+        SearchOrder.sources(for: SourceContext(request: request, environment: environment, catalogs: catalogs,
+                                               options: options))
     }
 
     /// A resolver with the documented search order for `request`.

@@ -125,12 +125,13 @@ struct ProfileSearch {
         case settingsOnly(searched: [String], places: [String])
 
         /// `notFound` and `settingsOnly` as the failure a named lookup reports.
-        func requireFound(givenBy: String, profile name: String) -> SourceResult {
+        func requireFound(selectedBy selection: CredentialLookupError.ProfileSelection,
+                          profile name: String) -> SourceResult {
             switch self {
             case .result(let result):
                 return result
             case .notFound(let searched):
-                return .failed(CredentialLookupError(.profileNotFound(profile: name, givenBy: givenBy,
+                return .failed(CredentialLookupError(.profileNotFound(profile: name, selection: selection,
                                                                       searched: searched)))
             case .settingsOnly(_, let places):
                 return .failed(CredentialLookupError(.profileHasNoCredentials(profile: name, places: places)))

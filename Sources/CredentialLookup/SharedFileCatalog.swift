@@ -62,27 +62,6 @@ public final class SharedFileCatalog: ProfileCatalog {
     }
 }
 
-extension ProfileCatalogs {
-    /// The documented catalogs: the encrypted store, then the shared credentials file, then the shared config file;
-    /// `--profile-location` files are read with credentials-file rules unless the file is named `config`.
-    ///
-    /// - Parameters:
-    ///   - store: The encrypted store's catalog.
-    ///   - locations: Where the shared files are (`AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONFIG_FILE`, `~/.aws`).
-    public static func standard(store: EncryptedStoreCatalog, locations: SharedFileLocations) -> ProfileCatalogs {
-        ProfileCatalogs(
-            searchOrder: [
-                store,
-                SharedFileCatalog(path: locations.credentialsPath, kind: .credentials),
-                SharedFileCatalog(path: locations.configPath, kind: .config),
-            ],
-            openLocation: { path in
-                SharedFileCatalog(path: path, kind: ProfileFileKind.guess(forPath: path), mustExist: true)
-            }
-        )
-    }
-}
-
 extension ProfileFileKind {
     /// The rules a file given by path is read with: config rules for a file named `config` (or `*.config`),
     /// credentials rules otherwise — `--profile-location` normally points at a credentials file.

@@ -1,5 +1,7 @@
 /// The encrypted profile store: one file holding profiles encrypted with AES-256-GCM under a random data key, which
-/// 1–8 key slots wrap for passphrases (scrypt) or key files (HKDF-SHA256). FORMAT.md specifies the file.
+/// 1–8 key slots wrap for passphrases (scrypt) or key files (HKDF-SHA256). FORMAT.md specifies the file. What a slot
+/// needs to open is up to its kind (`KeySlotKind`, one file each under `KeySlots/`); the store goes through the kinds
+/// in `KeySlotKinds.all` and never names one.
 ///
 /// An `EncryptedStore` is an unlocked store. Every mutation takes the store's lock, re-reads the file, re-applies the
 /// change to what is there now (so concurrent writers never lose each other's updates) and replaces the file
@@ -7,8 +9,14 @@
 public final class EncryptedStore {
     /// The store file.
     public let path: String
-    /// The scrypt costs to write and the bounds to accept; `.standard` everywhere except tests.
-    let policy: ScryptPolicy
+    #if DEBUG
+    /// The scrypt costs, the machine binding and the slot kinds; `.standard` everywhere except tests, which may also
+    /// swap the machine binding of an open store (test seam: debug builds only).
+    var slotEnvironment: KeySlotEnvironment
+    #else
+    /// The scrypt costs, the machine binding and the slot kinds.
+    let slotEnvironment: KeySlotEnvironment
+    #endif
     /// How long a mutation waits for another writer's lock before failing with `locked` (tests shorten it).
     var lockTimeout: Double = 10
 
@@ -24,10 +32,10 @@ public final class EncryptedStore {
     /// reuses what it already verified instead of parsing and authenticating the file again.
     private var fileBytes: [UInt8]
 
-    private init(path: String, policy: ScryptPolicy, loaded: Loaded, fileBytes: [UInt8],
+    private init(path: String, slotEnvironment: KeySlotEnvironment, loaded: Loaded, fileBytes: [UInt8],
                  unlockSecret: UnlockSecret?) {
         self.path = path
-        self.policy = policy
+        self.slotEnvironment = slotEnvironment
         self.dataKey = loaded.dataKey
         self.unlockedSlot = loaded.slot
         self.image = loaded.image
@@ -52,7 +60,7 @@ public final class EncryptedStore {
     /// - Parameter path: the store path.
     /// - Throws: `SecureStoreError` (`.notFound`, `.unsafePermissions`, `.corrupt`, `.unsupportedVersion`, `.io`).
     public static func profileNames(at path: String) throws -> [String] {
-        try readImage(path).records.map(\.name)
+        try readImage(path, kinds: KeySlotKinds.all).records.map(\.name)
     }
 
     /// The key slots of the store, read without unlocking.
@@ -60,27 +68,26 @@ public final class EncryptedStore {
     /// - Parameter path: the store path.
     /// - Throws: `SecureStoreError` (`.notFound`, `.unsafePermissions`, `.corrupt`, `.unsupportedVersion`, `.io`).
     public static func slots(at path: String) throws -> [KeySlotInfo] {
-        try readImage(path).slots.enumerated().map { index, slot in
-            var info = KeySlotInfo(index: index, kind: slot.infoKind)
-            info.isBoundToMachine = slot.isBoundToMachine
-            if case let .passphrase(logN, r, p, _) = slot.parameters {
-                info.scryptLogN = Int(logN)
-                info.scryptR = Int(r)
-                info.scryptP = Int(p)
-            }
-            return info
-        }
+        try readImage(path, kinds: KeySlotKinds.all).slots.enumerated().map { index, slot in slot.info(index: index) }
     }
+
+    #if DEBUG
+    /// Test seam (debug builds only): the slots of a store that holds slots of a test-only kind among `kinds`.
+    static func slots(at path: String, kinds: [any KeySlotKind.Type]) throws -> [KeySlotInfo] {
+        try readImage(path, kinds: kinds).slots.enumerated().map { index, slot in slot.info(index: index) }
+    }
+    #endif
 
     // MARK: - Creating and opening
 
-    /// Creates an empty store with one key slot per secret.
+    /// Creates an empty store with one key slot per secret, each of the kind that accepts it (`KeySlotKinds.all`).
     ///
     /// - Parameters:
     ///   - path: where to create it; missing directories are created with mode 0700, the file gets mode 0600.
-    ///   - secrets: 1 to 8 passphrases and/or key files.
-    ///   - bindingKeyFilesToMachine: make the key-file slots open only on this machine and as this user (their KEK
-    ///     mixes in `/etc/machine-id` and the uid; FORMAT.md, kind 3). Passphrase slots are never bound.
+    ///   - secrets: 1 to 8 passphrases, key files or other unlock material.
+    ///   - bindingKeyFilesToMachine: make the slots of secrets that a machine-bound kind accepts open only on this
+    ///     machine and as this user (for key files: their KEK mixes in `/etc/machine-id` and the uid; FORMAT.md,
+    ///     kind 3). Passphrase slots are never bound.
     /// - Returns: the new store, unlocked.
     /// - Throws: `SecureStoreError`: `.alreadyExists` if something is at `path`, `.invalidArgument` for no or too many
     ///   secrets, an empty passphrase or an unreadable machine id, `.locked`, `.io`.
@@ -89,25 +96,52 @@ public final class EncryptedStore {
         try create(at: path, secrets: secrets, policy: .standard, bindingKeyFilesToMachine: bindingKeyFilesToMachine)
     }
 
-    static func create(at path: String, secrets: [UnlockSecret], policy: ScryptPolicy,
-                       lockTimeout: Double = 10, bindingKeyFilesToMachine: Bool = false) throws -> EncryptedStore {
+    /// Creates a store whose passphrase slots use `policy` (tests pass a cheap one).
+    static func create(
+        at path: String, secrets: [UnlockSecret], policy: ScryptPolicy, lockTimeout: Double = 10,
+        bindingKeyFilesToMachine: Bool = false
+    ) throws -> EncryptedStore {
+        try createStore(at: path, secrets: secrets, environment: KeySlotEnvironment(policy: policy),
+                        lockTimeout: lockTimeout, bindingKeyFilesToMachine: bindingKeyFilesToMachine)
+    }
+
+    #if DEBUG
+    /// Test seam (debug builds only): creates a store for another machine binding or with a test-only slot kind.
+    static func create(
+        at path: String, secrets: [UnlockSecret], environment: KeySlotEnvironment, lockTimeout: Double = 10,
+        bindingKeyFilesToMachine: Bool = false
+    ) throws -> EncryptedStore {
+        try createStore(at: path, secrets: secrets, environment: environment, lockTimeout: lockTimeout,
+                        bindingKeyFilesToMachine: bindingKeyFilesToMachine)
+    }
+    #endif
+
+    private static func createStore(
+        at path: String, secrets: [UnlockSecret], environment: KeySlotEnvironment, lockTimeout: Double,
+        bindingKeyFilesToMachine: Bool
+    ) throws -> EncryptedStore {
+        let kinds = environment.kinds
         guard (1...StoreFormat.maximumSlots).contains(secrets.count) else {
             throw SecureStoreError(.invalidArgument, path: path,
                                    "a store needs 1 to \(StoreFormat.maximumSlots) key slots, not \(secrets.count)",
                                    hint: "give a passphrase and/or a key file")
         }
-        for case let .passphrase(passphrase) in secrets { _ = try Passphrase.normalize(passphrase) }
+        let slotKinds = try secrets.map { secret in
+            // Binding applies to the secrets a bound kind takes; the others get their ordinary kind.
+            let bound = bindingKeyFilesToMachine && kinds.contains { $0.isBoundToMachine && $0.accepts(secret) }
+            let kind = try KeySlotKinds.kind(for: secret, boundToMachine: bound, among: kinds)
+            try kind.check(secret)
+            return kind
+        }
         guard !exists(at: path) else { throw alreadyExists(path) }
         try SafeFile.makeDirectory(SafeFile.directoryOf(path))
         let lock = try StoreLock(path + ".lock", storePath: path, timeout: lockTimeout)
         guard !exists(at: path) else { throw alreadyExists(path) }
         let dataKey = try Random.secret(StoreFormat.dataKeySize)
         let storeID = try Random.bytes(StoreFormat.storeIDSize)
-        let slots = try secrets.map { secret in
-            var bound = false
-            if case .keyFile = secret { bound = bindingKeyFilesToMachine }
-            return try KeySlot.make(for: secret, dataKey: dataKey, storeID: storeID, policy: policy,
-                                    boundToMachine: bound)
+        let slots = try secrets.enumerated().map { index, secret in
+            try KeySlot.make(slotKinds[index], for: secret, dataKey: dataKey,
+                             in: environment.context(storeID: storeID, slotIndex: index, path: path))
         }
         var image = StoreImage(storeID: storeID, slots: slots, saveSalt: [], records: [], authenticatorNonce: [],
                                authenticatorTag: [])
@@ -115,7 +149,7 @@ public final class EncryptedStore {
         let bytes = try image.encode(dataKey: dataKey, path: path)
         try SafeFile.replace(path, with: bytes, previous: nil, what: "store")
         withExtendedLifetime(lock) {}
-        let store = EncryptedStore(path: path, policy: policy,
+        let store = EncryptedStore(path: path, slotEnvironment: environment,
                                    loaded: Loaded(image: image, dataKey: dataKey, records: RecordList(path: path),
                                                   slot: slots[0]),
                                    fileBytes: bytes, unlockSecret: secrets[0])
@@ -125,7 +159,7 @@ public final class EncryptedStore {
 
     private static func alreadyExists(_ path: String) -> SecureStoreError {
         SecureStoreError(.alreadyExists, path: path, "a store already exists at \(path)",
-                         hint: "use it (add a slot with 'credstore keyslot add'), or choose another path with --store")
+                         hint: "use it (add a key slot to it), or choose another path")
     }
 
     /// Opens and unlocks the store with a passphrase or key file.
@@ -142,11 +176,28 @@ public final class EncryptedStore {
         try open(at: path, with: secret, policy: .standard)
     }
 
+    /// Opens the store accepting passphrase slots within `policy` (tests pass a cheap one).
     static func open(at path: String, with secret: UnlockSecret, policy: ScryptPolicy) throws -> EncryptedStore {
+        try openStore(at: path, with: secret, environment: KeySlotEnvironment(policy: policy))
+    }
+
+    #if DEBUG
+    /// Test seam (debug builds only): opens the store as another machine or user, or with a test-only slot kind.
+    static func open(
+        at path: String, with secret: UnlockSecret, environment: KeySlotEnvironment
+    ) throws -> EncryptedStore {
+        try openStore(at: path, with: secret, environment: environment)
+    }
+    #endif
+
+    private static func openStore(
+        at path: String, with secret: UnlockSecret, environment: KeySlotEnvironment
+    ) throws -> EncryptedStore {
         let bytes = try readFile(path)
-        let loaded = try load(parseForOpening(bytes, path: path), file: bytes, path: path, secret: secret,
-                              knownKey: nil, policy: policy)
-        return EncryptedStore(path: path, policy: policy, loaded: loaded, fileBytes: bytes, unlockSecret: secret)
+        let loaded = try load(parseForOpening(bytes, path: path, kinds: environment.kinds), file: bytes, path: path,
+                              secret: secret, knownKey: nil, environment: environment)
+        return EncryptedStore(path: path, slotEnvironment: environment, loaded: loaded, fileBytes: bytes,
+                              unlockSecret: secret)
     }
 
     /// For the unlock agent only: opens the store with a data key it already holds (from `agentDataKey()`), without
@@ -159,9 +210,11 @@ public final class EncryptedStore {
     ///   `rotateDataKey`), `.corrupt`, `.unsupportedVersion`, `.unsafePermissions`, `.notFound`, `.io`.
     public static func open(at path: String, agentDataKey: SecretBytes) throws -> EncryptedStore {
         let bytes = try readFile(path)
-        let loaded = try load(parseForOpening(bytes, path: path), file: bytes, path: path, secret: nil,
-                              knownKey: agentDataKey, policy: .standard)
-        return EncryptedStore(path: path, policy: .standard, loaded: loaded, fileBytes: bytes, unlockSecret: nil)
+        let environment = KeySlotEnvironment.standard
+        let loaded = try load(parseForOpening(bytes, path: path, kinds: environment.kinds), file: bytes, path: path,
+                              secret: nil, knownKey: agentDataKey, environment: environment)
+        return EncryptedStore(path: path, slotEnvironment: environment, loaded: loaded, fileBytes: bytes,
+                              unlockSecret: nil)
     }
 
     /// For the unlock agent only: the store's data key, so the agent can later `open(at:agentDataKey:)` without the
@@ -256,7 +309,7 @@ public final class EncryptedStore {
 
     private func profileNotFound(_ name: String) -> SecureStoreError {
         SecureStoreError(.profileNotFound, path: path, "the store \(path) has no profile named \(name)",
-                         hint: "run 'credstore list' to see the profiles")
+                         hint: "check the name against the store's profile names")
     }
 
     // MARK: - Key slots
@@ -270,8 +323,9 @@ public final class EncryptedStore {
         _ = try Passphrase.normalize(new)
         try mutate { current in
             let index = try slotIndex(opening: .passphrase(old), in: current)
-            current.image.slots[index] = try KeySlot.make(for: .passphrase(new), dataKey: current.dataKey,
-                                                          storeID: current.image.storeID, policy: policy)
+            current.image.slots[index] = try KeySlot.make(current.image.slots[index].kind, for: .passphrase(new),
+                                                          dataKey: current.dataKey,
+                                                          in: context(current.image, slotIndex: index))
             if case let .passphrase(held)? = current.unlockSecret, held == old {
                 current.unlockSecret = .passphrase(new)
                 current.unlockedSlot = current.image.slots[index]
@@ -279,24 +333,27 @@ public final class EncryptedStore {
         }
     }
 
-    /// Adds a key slot for `secret`.
+    /// Adds a key slot for `secret`, of the kind that accepts it (`KeySlotKinds.all`).
     ///
     /// - Parameters:
-    ///   - secret: the passphrase or key file the new slot opens with.
-    ///   - bindingToMachine: for a key file, make the slot open only on this machine and as this user.
+    ///   - secret: the passphrase, key file or other unlock material the new slot opens with.
+    ///   - bindingToMachine: make the slot open only on this machine and as this user (a machine-bound kind that
+    ///     accepts `secret`, such as a bound key-file slot).
     /// - Throws: `SecureStoreError`: `.invalidArgument` when the store already has 8 slots, for an empty passphrase,
     ///   a key that is not 32 bytes, a bound passphrase or an unreadable machine id; the open and write errors.
     public func addSlot(_ secret: UnlockSecret, bindingToMachine: Bool = false) throws {
-        if case let .passphrase(passphrase) = secret { _ = try Passphrase.normalize(passphrase) }
+        let kind = try KeySlotKinds.kind(for: secret, boundToMachine: bindingToMachine,
+                                         among: slotEnvironment.kinds)
+        try kind.check(secret)
         try mutate { current in
             guard current.image.slots.count < StoreFormat.maximumSlots else {
                 throw SecureStoreError(.invalidArgument, path: path,
                                        "the store \(path) already has \(StoreFormat.maximumSlots) key slots",
-                                       hint: "remove one with 'credstore keyslot remove' first")
+                                       hint: "remove a key slot first")
             }
-            current.image.slots.append(try KeySlot.make(for: secret, dataKey: current.dataKey,
-                                                        storeID: current.image.storeID, policy: policy,
-                                                        boundToMachine: bindingToMachine))
+            current.image.slots.append(try KeySlot.make(kind, for: secret, dataKey: current.dataKey,
+                                                        in: context(current.image,
+                                                                    slotIndex: current.image.slots.count)))
         }
     }
 
@@ -311,12 +368,12 @@ public final class EncryptedStore {
             guard current.image.slots.indices.contains(index) else {
                 throw SecureStoreError(.invalidArgument, path: path,
                                        "the store \(path) has no key slot \(index)",
-                                       hint: "run 'credstore keyslot list' to see the slots")
+                                       hint: "check the number against the store's key slots")
             }
             guard current.image.slots.count > 1 else {
                 throw SecureStoreError(.invalidArgument, path: path,
                                        "slot \(index) is the last key slot of \(path); removing it would lock you out",
-                                       hint: "add another slot first with 'credstore keyslot add'")
+                                       hint: "add another key slot first")
             }
             current.image.slots.remove(at: index)
         }
@@ -335,29 +392,28 @@ public final class EncryptedStore {
             for (index, slot) in current.image.slots.enumerated() {
                 var match: UnlockSecret?
                 for candidate in candidates where match == nil {
-                    if let unlockedSlot, slot == unlockedSlot, let unlockSecret,
-                       Self.sameSecret(candidate, unlockSecret) {
+                    if let unlockedSlot, slot == unlockedSlot, let unlockSecret, candidate.isSame(as: unlockSecret) {
                         match = candidate
-                    } else if let key = try slot.unwrap(candidate, storeID: current.image.storeID, policy: policy,
-                                                          path: path), key == current.dataKey {
+                    } else if let key = try slot.unwrap(candidate, in: context(current.image, slotIndex: index)),
+                              key == current.dataKey {
                         match = candidate
                     }
                 }
                 guard let match else {
                     throw SecureStoreError(.invalidArgument, path: path,
-                                           "cannot re-wrap key slot \(index) (\(slot.infoKind.rawValue)) of \(path) "
+                                           "cannot re-wrap key slot \(index) (\(slot.kind.name.rawValue)) of \(path) "
                                            + "without its secret; nothing was changed",
                                            hint: "give that slot's secret too, or remove the slot first")
                 }
                 secretsBySlot.append(match)
             }
             let newKey = try Random.secret(StoreFormat.dataKeySize)
-            let bound = current.image.slots.map(\.isBoundToMachine)
+            // Each slot keeps its kind (a bound slot stays bound), with fresh parameters.
             current.image.slots = try secretsBySlot.enumerated().map { index, secret in
-                try KeySlot.make(for: secret, dataKey: newKey, storeID: current.image.storeID, policy: policy,
-                                 boundToMachine: bound[index])
+                try KeySlot.make(current.image.slots[index].kind, for: secret, dataKey: newKey,
+                                 in: context(current.image, slotIndex: index))
             }
-            if let unlockSecret, let index = secretsBySlot.firstIndex(where: { Self.sameSecret($0, unlockSecret) }) {
+            if let unlockSecret, let index = secretsBySlot.firstIndex(where: { $0.isSame(as: unlockSecret) }) {
                 current.unlockedSlot = current.image.slots[index]
             }
             current.dataKey = newKey
@@ -365,20 +421,18 @@ public final class EncryptedStore {
         }
     }
 
-    private static func sameSecret(_ lhs: UnlockSecret, _ rhs: UnlockSecret) -> Bool {
-        switch (lhs, rhs) {
-        case let (.passphrase(a), .passphrase(b)), let (.keyFile(a), .keyFile(b)): return a == b
-        default: return false
-        }
+    /// The context a slot kind gets for slot `slotIndex` of `image`.
+    private func context(_ image: StoreImage, slotIndex: Int) -> KeySlotContext {
+        slotEnvironment.context(storeID: image.storeID, slotIndex: slotIndex, path: path)
     }
 
     private func slotIndex(opening secret: UnlockSecret, in current: Current) throws -> Int {
-        if let unlockedSlot, let unlockSecret, Self.sameSecret(secret, unlockSecret),
+        if let unlockedSlot, let unlockSecret, secret.isSame(as: unlockSecret),
            let index = current.image.slots.firstIndex(of: unlockedSlot) {
             return index
         }
         for (index, slot) in current.image.slots.enumerated() {
-            if let key = try slot.unwrap(secret, storeID: current.image.storeID, policy: policy, path: path),
+            if let key = try slot.unwrap(secret, in: context(current.image, slotIndex: index)),
                key == current.dataKey {
                 return index
             }
@@ -411,24 +465,26 @@ public final class EncryptedStore {
     }
 
     /// Reads and parses the file without unlocking it, remembering the result for an `open` that may follow.
-    private static func readImage(_ path: String) throws -> StoreImage {
+    private static func readImage(_ path: String, kinds: [any KeySlotKind.Type]) throws -> StoreImage {
         let bytes = try readFile(path)
-        let image = try StoreImage.parse(bytes, path: path)
+        let image = try StoreImage.parse(bytes, path: path, kinds: kinds)
         ParsedStoreCache.shared.remember(image, parsedFrom: bytes, path: path)
         return image
     }
 
     /// Parses `bytes` just read from `path`, unless `readImage` parsed these very bytes already.
-    private static func parseForOpening(_ bytes: [UInt8], path: String) throws -> StoreImage {
+    private static func parseForOpening(
+        _ bytes: [UInt8], path: String, kinds: [any KeySlotKind.Type]
+    ) throws -> StoreImage {
         if let image = ParsedStoreCache.shared.take(parsedFrom: bytes, path: path) { return image }
-        return try StoreImage.parse(bytes, path: path)
+        return try StoreImage.parse(bytes, path: path, kinds: kinds)
     }
 
     /// Unlocks `image` with `secret` (or checks `knownKey`) and verifies the authenticator. Records are decrypted
     /// later, one by one, when read (`RecordList`): the authenticator already covers every sealed byte.
     private static func load(
         _ image: StoreImage, file: [UInt8], path: String, secret: UnlockSecret?, knownKey: SecretBytes?,
-        policy: ScryptPolicy
+        environment: KeySlotEnvironment
     ) throws -> Loaded {
         var dataKey: SecretBytes?
         var openedSlot: KeySlot?
@@ -438,8 +494,9 @@ public final class EncryptedStore {
             dataKey = knownKey
             authentic = true
         } else if let secret {
-            for slot in image.slots {
-                if let key = try slot.unwrap(secret, storeID: image.storeID, policy: policy, path: path) {
+            for (index, slot) in image.slots.enumerated() where slot.kind.accepts(secret) {
+                let context = environment.context(storeID: image.storeID, slotIndex: index, path: path)
+                if let key = try slot.unwrap(secret, in: context) {
                     dataKey = key
                     openedSlot = slot
                     break
@@ -464,26 +521,28 @@ public final class EncryptedStore {
     private static func wrongSecret(_ secret: UnlockSecret, image: StoreImage, path: String) -> SecureStoreError {
         switch secret {
         case .passphrase:
-            if !image.slots.contains(where: { $0.infoKind == .passphrase }) {
+            if !image.slots.contains(where: { $0.kind.accepts(secret) }) {
                 return SecureStoreError(.wrongPassphrase, path: path, "the store \(path) has no passphrase slot",
-                                        hint: "unlock it with its key file (--key-file)")
+                                        hint: "unlock it with its key file")
             }
             return SecureStoreError(.wrongPassphrase, path: path, "the passphrase does not open the store \(path)",
                                     hint: "check the passphrase (it is case-sensitive) and try again")
         case .keyFile:
-            if !image.slots.contains(where: { $0.infoKind == .keyFile }) {
+            if !image.slots.contains(where: { $0.kind.accepts(secret) }) {
                 return SecureStoreError(.wrongKeyFile, path: path, "the store \(path) has no key-file slot",
                                         hint: "unlock it with its passphrase")
             }
-            if image.slots.contains(where: \.isBoundToMachine) {
+            if image.slots.contains(where: { $0.kind.isBoundToMachine && $0.kind.accepts(secret) }) {
                 return SecureStoreError(.wrongKeyFile, path: path,
                                         "the key file does not open the store \(path); its key-file slots include one "
                                         + "bound to the machine and user that made it, which opens only there",
                                         hint: "run as the store's owner on the machine it was made on, or check that "
-                                            + "--key-file or CREDSTORE_KEY_FILE names this store's key file")
+                                            + "the key file given is this store's key file")
             }
             return SecureStoreError(.wrongKeyFile, path: path, "the key file does not open the store \(path)",
-                                    hint: "check that --key-file or CREDSTORE_KEY_FILE names this store's key file")
+                                    hint: "check that the key file given is this store's key file")
+        case let .material(material):
+            return material.noSlotOpens(storeAt: path)
         }
     }
 
@@ -499,8 +558,9 @@ public final class EncryptedStore {
                 // Unchanged since this store verified it (same bytes, authenticated under `dataKey`).
                 loaded = Loaded(image: image, dataKey: dataKey, records: records, slot: nil)
             } else {
-                loaded = try Self.load(StoreImage.parse(freshBytes, path: path), file: freshBytes, path: path,
-                                       secret: unlockSecret, knownKey: dataKey, policy: policy)
+                loaded = try Self.load(StoreImage.parse(freshBytes, path: path, kinds: slotEnvironment.kinds),
+                                       file: freshBytes, path: path, secret: unlockSecret, knownKey: dataKey,
+                                       environment: slotEnvironment)
             }
         } catch let error as SecureStoreError where error.code == .wrongPassphrase || error.code == .wrongKeyFile {
             throw SecureStoreError(error.code, path: path,

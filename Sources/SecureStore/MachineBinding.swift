@@ -9,16 +9,24 @@ import Darwin
 ///
 /// The value is `machine_id ‖ u32 uid`, where `machine_id` is the 32 lowercase hexadecimal characters of
 /// `/etc/machine-id` (FORMAT.md, kind 3).
-enum MachineBinding {
-    /// The machine id file; tests point it at a file of their own to play "another machine".
-    nonisolated(unsafe) static var machineIDPath = "/etc/machine-id"
-    /// The uid mixed in; tests override it to play "another user" without a second account.
-    nonisolated(unsafe) static var userID: () -> UInt32 = { UInt32(geteuid()) }
+///
+/// A value, not a process-wide setting: the store holds one (`KeySlotEnvironment.machine`), `.thisMachine` outside
+/// tests; tests build their own to play "another machine" or "another user".
+struct MachineBinding: Equatable, Sendable {
+    /// The machine id file.
+    var machineIDPath: String
+    /// The uid mixed in.
+    var userID: UInt32
+
+    /// This machine (`/etc/machine-id`) and the effective user.
+    static var thisMachine: MachineBinding {
+        MachineBinding(machineIDPath: "/etc/machine-id", userID: UInt32(geteuid()))
+    }
 
     /// The binding material for this machine and user.
     ///
     /// - Throws: `SecureStoreError.invalidArgument` when the machine id file is missing, unreadable or malformed.
-    static func current() throws -> SecretBytes {
+    func material() throws -> SecretBytes {
         let path = machineIDPath
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else {
@@ -27,7 +35,7 @@ enum MachineBinding {
                                    "cannot read the machine id \(path) to bind a key-file slot to this machine: "
                                    + String(cString: strerror(code)),
                                    hint: "run 'systemd-machine-id-setup' (or 'dbus-uuidgen --ensure=\(path)') as "
-                                       + "root, or drop --bind-to-machine")
+                                       + "root, or do not bind the slot to this machine")
         }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 64)
@@ -38,10 +46,10 @@ enum MachineBinding {
         guard id.count == 32, id.allSatisfy(hex.contains) else {
             throw SecureStoreError(.invalidArgument, path: path,
                                    "the machine id \(path) is not 32 lowercase hexadecimal characters",
-                                   hint: "regenerate it with 'systemd-machine-id-setup' as root, or drop "
-                                       + "--bind-to-machine")
+                                   hint: "regenerate it with 'systemd-machine-id-setup' as root, or do not bind "
+                                       + "the slot to this machine")
         }
-        let uid = userID()
+        let uid = userID
         id += [UInt8(uid >> 24 & 0xff), UInt8(uid >> 16 & 0xff), UInt8(uid >> 8 & 0xff), UInt8(uid & 0xff)]
         return SecretBytes(id)
     }

@@ -6,42 +6,40 @@ import Darwin
 
 /// The one error type of SecureStore: what went wrong, on which file, and what to do about it.
 ///
-/// Messages name the file and the fix and never contain a secret. Classify an error by its `code`, e.g.
-/// `error.code == .wrongPassphrase`; filesystem failures keep their `errno`.
+/// Messages name the file and never contain a secret; hints say what to do without naming a program's commands or
+/// options. Classify an error by its `code`, e.g. `error.code == .wrongPassphrase`; filesystem failures keep their
+/// `errno`.
 public struct SecureStoreError: Error, CustomStringConvertible, Sendable {
-    /// A stable classification of a `SecureStoreError`, for mapping to exit codes.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The stable name of the code (e.g. `wrong-passphrase`).
-        public let name: String
-        private init(_ name: String) { self.name = name }
-
+    /// A stable classification of a `SecureStoreError`, for exit codes and tests (like swift-system's `Errno`). The
+    /// raw values are lowercase-kebab names that never change meaning, e.g. `wrong-passphrase`.
+    public enum Code: String, CaseIterable, Sendable, CustomStringConvertible {
         /// The passphrase does not open any passphrase slot of the store.
-        public static let wrongPassphrase = Code("wrong-passphrase")
+        case wrongPassphrase = "wrong-passphrase"
         /// The key file does not open any key-file slot of the store.
-        public static let wrongKeyFile = Code("wrong-key-file")
+        case wrongKeyFile = "wrong-key-file"
         /// The store file is corrupt, truncated or has been tampered with.
-        public static let corrupt = Code("corrupt")
+        case corrupt = "corrupt"
         /// The store file uses a format version this build does not support.
-        public static let unsupportedVersion = Code("unsupported-version")
+        case unsupportedVersion = "unsupported-version"
         /// A store or key file is a symlink, not a regular file, owned by someone else, or open to group/others.
-        public static let unsafePermissions = Code("unsafe-permissions")
+        case unsafePermissions = "unsafe-permissions"
         /// Another process holds the store's write lock.
-        public static let locked = Code("locked")
+        case locked = "locked"
         /// The named profile is not in the store.
-        public static let profileNotFound = Code("profile-not-found")
+        case profileNotFound = "profile-not-found"
         /// There is no store (or key file) at the path.
-        public static let notFound = Code("not-found")
+        case notFound = "not-found"
         /// The file to be created already exists (store, key file) or the profile name is taken.
-        public static let alreadyExists = Code("already-exists")
+        case alreadyExists = "already-exists"
         /// An argument is not acceptable: an empty passphrase, a bad profile name, too many slots, the last slot.
-        public static let invalidArgument = Code("invalid-argument")
+        case invalidArgument = "invalid-argument"
         /// Reading or writing a file failed; `errno` says why.
-        public static let io = Code("io")
+        case io = "io"
         /// libcrypto failed at something that should not fail (allocation, an unavailable algorithm).
-        public static let cryptoFailure = Code("crypto-failure")
+        case cryptoFailure = "crypto-failure"
 
-        /// The stable name of the code.
-        public var description: String { name }
+        /// The stable name, e.g. `wrong-passphrase`.
+        public var description: String { rawValue }
     }
 
     /// The classification of this error.
@@ -52,7 +50,8 @@ public struct SecureStoreError: Error, CustomStringConvertible, Sendable {
     public let errno: Int32?
     /// What happened, naming the file.
     public let message: String
-    /// What to do about it.
+    /// What to do about it, said without the commands or options of a particular program (the credstore CLI
+    /// replaces it with its own advice for some codes).
     public let hint: String?
 
     init(_ code: Code, path: String? = nil, errno: Int32? = nil, _ message: String, hint: String? = nil) {

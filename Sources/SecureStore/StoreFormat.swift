@@ -17,11 +17,9 @@ enum StoreFormat {
     static let maximumSealedRecord = 1 << 20
     static let dataKeySize = 32
 
-    /// Domain-separation labels, ASCII, used exactly as written.
+    /// Domain-separation labels, ASCII, used exactly as written. Each slot kind keeps the labels of its own KDF in its
+    /// file (`KeySlots/`); these are the container's.
     enum Label {
-        static let passphraseSalt: [UInt8] = Array("credstore/v1 passphrase slot".utf8)
-        static let keyFileInfo: [UInt8] = Array("credstore/v1 key-file slot".utf8)
-        static let boundKeyFileInfo: [UInt8] = Array("credstore/v1 machine-bound key-file slot".utf8)
         static let slotAAD: [UInt8] = Array("credstore/v1 slot".utf8)
         static let recordKeyInfo: [UInt8] = Array("credstore/v1 records".utf8)
         static let recordAAD: [UInt8] = Array("credstore/v1 record".utf8)
@@ -35,172 +33,6 @@ enum StoreFormat {
         static let sessionToken: UInt8 = 0x03
         static let expiration: UInt8 = 0x04
         static let setting: UInt8 = 0x05
-    }
-}
-
-/// One key slot as stored: the parameters needed to derive its key-encryption key and the wrapped data key.
-struct KeySlot: Equatable {
-    enum Parameters: Equatable {
-        case passphrase(logN: UInt8, r: UInt32, p: UInt32, salt: [UInt8])
-        case keyFile(salt: [UInt8])
-        /// A key-file slot whose KEK also mixes in this machine's id and the user's uid (`--bind-to-machine`).
-        case boundKeyFile(salt: [UInt8])
-    }
-
-    static let passphraseKind: UInt8 = 1
-    static let keyFileKind: UInt8 = 2
-    static let boundKeyFileKind: UInt8 = 3
-    static let wrappedSize = StoreFormat.dataKeySize + AESGCM.tagSize
-
-    var parameters: Parameters
-    var nonce: [UInt8]
-    var wrappedKey: [UInt8]
-
-    var kind: UInt8 {
-        switch parameters {
-        case .passphrase: return Self.passphraseKind
-        case .keyFile: return Self.keyFileKind
-        case .boundKeyFile: return Self.boundKeyFileKind
-        }
-    }
-
-    /// Whether the slot only opens on this machine, as this user.
-    var isBoundToMachine: Bool {
-        if case .boundKeyFile = parameters { return true }
-        return false
-    }
-
-    var infoKind: KeySlotInfo.Kind {
-        if case .passphrase = parameters { return .passphrase }
-        return .keyFile
-    }
-
-    /// The slot body's bytes before the nonce: what the wrap's AAD binds.
-    var parameterBytes: [UInt8] {
-        var writer = ByteWriter()
-        switch parameters {
-        case let .passphrase(logN, r, p, salt):
-            writer.u8(logN)
-            writer.u32(r)
-            writer.u32(p)
-            writer.u8(UInt8(salt.count))
-            writer.raw(salt)
-        case let .keyFile(salt), let .boundKeyFile(salt):
-            writer.raw(salt)
-        }
-        return writer.bytes
-    }
-
-    func encode(into writer: inout ByteWriter) {
-        let body = parameterBytes + nonce + wrappedKey
-        writer.u8(kind)
-        writer.u8(0)  // flags, reserved
-        writer.u16(UInt16(body.count))
-        writer.raw(body)
-    }
-
-    static func decode(kind: UInt8, flags: UInt8, body: UnsafeRawBufferPointer) throws -> KeySlot {
-        guard flags == 0 else { throw ByteReader.Truncated() }
-        var reader = ByteReader(body)
-        let parameters: Parameters
-        switch kind {
-        case passphraseKind:
-            let logN = try reader.u8()
-            let r = try reader.u32()
-            let p = try reader.u32()
-            let saltLength = Int(try reader.u8())
-            guard (16...64).contains(saltLength) else { throw ByteReader.Truncated() }
-            parameters = .passphrase(logN: logN, r: r, p: p, salt: try reader.take(saltLength))
-        case keyFileKind:
-            parameters = .keyFile(salt: try reader.take(32))
-        case boundKeyFileKind:
-            parameters = .boundKeyFile(salt: try reader.take(32))
-        default:
-            throw ByteReader.Truncated()
-        }
-        let nonce = try reader.take(AESGCM.nonceSize)
-        let wrapped = try reader.take(wrappedSize)
-        guard reader.remaining == 0 else { throw ByteReader.Truncated() }
-        return KeySlot(parameters: parameters, nonce: nonce, wrappedKey: wrapped)
-    }
-
-    func aad(storeID: [UInt8]) -> [UInt8] {
-        var writer = ByteWriter()
-        writer.raw(StoreFormat.Label.slotAAD)
-        writer.u16(StoreFormat.version)
-        writer.raw(storeID)
-        writer.u8(kind)
-        writer.u8(0)
-        writer.raw(parameterBytes)
-        return writer.bytes
-    }
-
-    /// The key-encryption key for `secret`, or `nil` when `secret` is of the other kind. For passphrase slots the
-    /// scrypt parameters are checked against `policy` first, so out-of-bound values never reach the KDF.
-    func keyEncryptionKey(for secret: UnlockSecret, policy: ScryptPolicy, path: String) throws -> SecretBytes? {
-        switch (parameters, secret) {
-        case let (.passphrase(logN, r, p, salt), .passphrase(passphrase)):
-            try policy.check(logN: logN, r: r, p: p, path: path)
-            return try KDF.scrypt(password: try Passphrase.normalize(passphrase),
-                                  salt: StoreFormat.Label.passphraseSalt + salt,
-                                  n: UInt64(1) << UInt64(logN), r: r, p: p, length: 32)
-        case let (.keyFile(salt), .keyFile(keyBytes)):
-            guard keyBytes.count == KeyFile.size else { return nil }
-            return try KDF.hkdfSHA256(key: keyBytes, salt: salt, info: StoreFormat.Label.keyFileInfo, length: 32)
-        case let (.boundKeyFile(salt), .keyFile(keyBytes)):
-            // On another machine, as another user, or without a readable machine id the KEK differs (or cannot be
-            // made) and the slot simply does not open.
-            guard keyBytes.count == KeyFile.size, let binding = try? MachineBinding.current() else { return nil }
-            return try KDF.hkdfSHA256(key: keyBytes.appending(binding), salt: salt,
-                                      info: StoreFormat.Label.boundKeyFileInfo, length: 32)
-        default:
-            return nil
-        }
-    }
-
-    /// The data key, or `nil` when `secret` does not open this slot.
-    func unwrap(_ secret: UnlockSecret, storeID: [UInt8], policy: ScryptPolicy, path: String) throws -> SecretBytes? {
-        guard let kek = try keyEncryptionKey(for: secret, policy: policy, path: path) else { return nil }
-        guard let key = try AESGCM.open(key: kek, nonce: nonce, sealed: wrappedKey, aad: aad(storeID: storeID)),
-              key.count == StoreFormat.dataKeySize
-        else { return nil }
-        return key
-    }
-
-    /// A new slot wrapping `dataKey` for `secret`, with a fresh salt and nonce.
-    static func make(
-        for secret: UnlockSecret, dataKey: SecretBytes, storeID: [UInt8], policy: ScryptPolicy,
-        boundToMachine: Bool = false
-    ) throws -> KeySlot {
-        var slot: KeySlot
-        switch secret {
-        case .passphrase:
-            guard !boundToMachine else {
-                throw SecureStoreError(.invalidArgument, "only key-file slots can be bound to this machine",
-                                       hint: "drop --bind-to-machine, or bind a key-file slot instead")
-            }
-            slot = KeySlot(parameters: .passphrase(logN: policy.writeLogN, r: ScryptPolicy.r, p: ScryptPolicy.p,
-                                                   salt: try Random.bytes(32)),
-                           nonce: try Random.bytes(AESGCM.nonceSize), wrappedKey: [])
-        case let .keyFile(bytes):
-            guard bytes.count == KeyFile.size else {
-                throw SecureStoreError(.invalidArgument, "a key file must hold exactly \(KeyFile.size) bytes",
-                                       hint: "generate one with 'credstore init --key-file PATH'")
-            }
-            let salt = try Random.bytes(32)
-            if boundToMachine {
-                _ = try MachineBinding.current()  // fail here, with the reason, rather than write a dead slot
-            }
-            slot = KeySlot(parameters: boundToMachine ? .boundKeyFile(salt: salt) : .keyFile(salt: salt),
-                           nonce: try Random.bytes(AESGCM.nonceSize), wrappedKey: [])
-        }
-        // Writing always uses the policy's own cost, so the bound check cannot fail here.
-        guard let kek = try slot.keyEncryptionKey(for: secret, policy: policy, path: "") else {
-            preconditionFailure("a new slot matches its own secret kind")
-        }
-        slot.wrappedKey = try AESGCM.seal(key: kek, nonce: slot.nonce, plaintext: dataKey,
-                                          aad: slot.aad(storeID: storeID))
-        return slot
     }
 }
 
@@ -221,7 +53,11 @@ struct StoreImage {
     var authenticatorTag: [UInt8]
 
     /// Parses and checks `bytes` (magic, checksum, version, structure) without any key.
-    static func parse(_ bytes: [UInt8], path: String) throws -> StoreImage {
+    ///
+    /// - Parameter kinds: the slot kinds to recognise; a slot of any other kind makes the file corrupt.
+    static func parse(
+        _ bytes: [UInt8], path: String, kinds: [any KeySlotKind.Type] = KeySlotKinds.all
+    ) throws -> StoreImage {
         let headerSize = StoreFormat.magic.count + 2
         guard bytes.count >= headerSize, Array(bytes[0..<StoreFormat.magic.count]) == StoreFormat.magic else {
             throw SecureStoreError.corrupt(path, "it does not start with the credstore signature")
@@ -244,7 +80,7 @@ struct StoreImage {
         do {
             return try bytes.withUnsafeBytes { all in
                 var reader = ByteReader(UnsafeRawBufferPointer(rebasing: all[0..<checked]), offset: headerSize)
-                return try parseBody(&reader)
+                return try parseBody(&reader, kinds: kinds)
             }
         } catch let error as SecureStoreError {
             throw error
@@ -253,7 +89,7 @@ struct StoreImage {
         }
     }
 
-    private static func parseBody(_ reader: inout ByteReader) throws -> StoreImage {
+    private static func parseBody(_ reader: inout ByteReader, kinds: [any KeySlotKind.Type]) throws -> StoreImage {
         let storeID = try reader.take(StoreFormat.storeIDSize)
         let slotCount = Int(try reader.u8())
         guard (1...StoreFormat.maximumSlots).contains(slotCount) else { throw ByteReader.Truncated() }
@@ -263,7 +99,9 @@ struct StoreImage {
             let flags = try reader.u8()
             let length = Int(try reader.u16())
             let body = try reader.take(length)
-            slots.append(try body.withUnsafeBytes { try KeySlot.decode(kind: kind, flags: flags, body: $0) })
+            slots.append(try body.withUnsafeBytes {
+                try KeySlot.decode(kind: kind, flags: flags, body: $0, kinds: kinds)
+            })
         }
         let saveSalt = try reader.take(StoreFormat.saveSaltSize)
         let recordCount = Int(try reader.u32())

@@ -55,35 +55,3 @@ extension StoredProfile: CustomStringConvertible {
             + (sessionToken == nil ? "" : ", sessionToken: <redacted>") + ")"
     }
 }
-
-/// A secret that unlocks the store through one of its key slots.
-public enum UnlockSecret: Sendable {
-    /// A passphrase (UTF-8; normalised to Unicode NFC before use; must not be empty).
-    case passphrase(SecretBytes)
-    /// The 32 bytes of a key file (see `KeyFile.read(at:)`).
-    case keyFile(SecretBytes)
-}
-
-/// What `EncryptedStore.slots(at:)` tells about a key slot, without unlocking anything.
-public struct KeySlotInfo: Equatable, Sendable {
-    /// The kind of secret that opens a slot.
-    public enum Kind: String, Sendable {
-        /// A passphrase, stretched with scrypt.
-        case passphrase
-        /// A 32-byte key file, expanded with HKDF-SHA256.
-        case keyFile = "key-file"
-    }
-
-    /// The slot's position in the store (0-based); `removeSlot(at:)` takes it.
-    public var index: Int
-    /// The kind of secret that opens the slot.
-    public var kind: Kind
-    /// For a passphrase slot, the scrypt cost as log2(N); `nil` for key-file slots.
-    public var scryptLogN: Int?
-    /// For a passphrase slot, scrypt's block size r; `nil` for key-file slots.
-    public var scryptR: Int?
-    /// For a passphrase slot, scrypt's parallelism p; `nil` for key-file slots.
-    public var scryptP: Int?
-    /// For a key-file slot, whether it opens only on this machine and as the user who made it (`--bind-to-machine`).
-    public var isBoundToMachine = false
-}

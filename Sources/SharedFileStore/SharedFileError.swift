@@ -6,35 +6,35 @@ import Darwin
 
 /// The one error type of SharedFileStore.
 ///
-/// Messages name the file (and the line, for malformed input) and say how to fix it. They never quote the content of
-/// a line or a value, because a line of a credentials file may hold a secret.
-public struct SharedFileError: Error, CustomStringConvertible, Equatable {
-    /// A stable classification of the failure, for exit codes and tests (like swift-system's `Errno`).
-    public struct Code: RawRepresentable, Hashable, CustomStringConvertible, Sendable {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-
+/// Messages name the file (and the line, for malformed input) and say how to fix it without naming the commands or
+/// options of a particular program. They never quote the content of a line or a value, because a line of a
+/// credentials file may hold a secret.
+public struct SharedFileError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// A stable classification of the failure, for exit codes and tests (like swift-system's `Errno`). The raw
+    /// values are lowercase-kebab names that never change meaning, e.g. `malformed-file`.
+    public enum Code: String, CaseIterable, Sendable, CustomStringConvertible {
         /// The file does not follow the AWS profile-file syntax (or is not UTF-8).
-        public static let malformedFile = Code(rawValue: "malformedFile")
+        case malformedFile = "malformed-file"
         /// A profile name, property key or value would corrupt the file or be read back differently.
-        public static let invalidArgument = Code(rawValue: "invalidArgument")
+        case invalidArgument = "invalid-argument"
         /// The profile an edit refers to does not exist.
-        public static let profileNotFound = Code(rawValue: "profileNotFound")
+        case profileNotFound = "profile-not-found"
         /// The profile a rename would create already exists.
-        public static let profileExists = Code(rawValue: "profileExists")
+        case profileExists = "profile-exists"
         /// Another editor held the file's lock for longer than the bounded wait.
-        public static let locked = Code(rawValue: "locked")
+        case locked = "locked"
         /// The operating system refused access to the file or its directory (`EACCES`, `EPERM`).
-        public static let permissionDenied = Code(rawValue: "permissionDenied")
+        case permissionDenied = "permission-denied"
         /// Any other filesystem failure; `errno` holds the cause.
-        public static let ioError = Code(rawValue: "ioError")
+        case ioError = "io-error"
         /// The file (or the file with an edit's new lines) is over 4 GiB - 1 bytes, more than a document can hold.
-        public static let fileTooLarge = Code(rawValue: "fileTooLarge")
+        case fileTooLarge = "file-too-large"
 
+        /// The stable name, e.g. `malformed-file`.
         public var description: String { rawValue }
     }
 
-    enum Kind: Equatable {
+    enum Kind: Equatable, Sendable {
         case malformed(line: Int, problem: String)
         case notUTF8(line: Int)
         case invalidArgument(String)
@@ -108,7 +108,7 @@ public struct SharedFileError: Error, CustomStringConvertible, Equatable {
         }
     }
 
-    /// What to do about it.
+    /// What to do about it, without the commands or options of a particular program.
     public var hint: String {
         switch kind {
         case .malformed:
@@ -127,8 +127,8 @@ public struct SharedFileError: Error, CustomStringConvertible, Equatable {
             return "Wait for the other editor to finish and retry; if no other credstore process is running, the "
                 + "lock is held by a stuck process that should be stopped."
         case .tooLarge:
-            return "Split \(fileName) into smaller files (AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE and "
-                + "--profile-location each name one), or remove profiles it no longer needs."
+            return "Split \(fileName) into smaller files (AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE each name "
+                + "one), or remove profiles it no longer needs."
         case .system(_, let number):
             if number == EACCES || number == EPERM {
                 return "Check the ownership and permissions of \(fileName) and its directory."

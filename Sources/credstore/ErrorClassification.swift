@@ -1,45 +1,108 @@
 import CredentialLookup
 
-/// One place that knows how each module's public error type maps to an exit code and a hint.
+/// The one table from the libraries' error codes to what the CLI prints (`error:` and `hint:` lines) and how it exits.
+///
+/// The libraries classify their errors by stable codes and say what to do without naming credstore's commands or
+/// options; the advice that does name them lives here, keyed by code. One function per error type, each one switch
+/// over every code (so a new code does not compile until it has a row): a row is the exit status and the CLI's own
+/// hint, or `nil` for "the library's hint says it already". To add an error type, add a `case` to `classify` and its
+/// row function.
 enum ErrorClassification {
+    /// One row of the table.
+    struct Row {
+        /// The exit status.
+        var status: ExitStatus
+        /// The CLI's advice for this code; `nil` keeps the library's (program-neutral) hint.
+        var hint: String?
+
+        init(_ status: ExitStatus, hint: String? = nil) {
+            self.status = status
+            self.hint = hint
+        }
+    }
+
+    /// The CLI failure for a library error; `nil` for errors this table does not know (ArgumentParser's own).
     static func classify(_ error: Error) -> CLIFailure? {
-        if let error = error as? SecureStoreError {
-            let status: ExitStatus
-            switch error.code {
-            case .wrongPassphrase, .wrongKeyFile: status = .wrongSecret
-            case .corrupt: status = .corrupt
-            case .unsupportedVersion: status = .unsupportedVersion
-            case .unsafePermissions: status = .unsafePermissions
-            case .locked: status = .locked
-            case .profileNotFound, .notFound: status = .notFound
-            case .io: status = .ioError
-            case .invalidArgument: status = .invalidInput
-            default: status = .failure  // alreadyExists, cryptoFailure
-            }
-            return CLIFailure(error.message, hint: error.hint, exitCode: status)
+        switch error {
+        case let error as SecureStoreError:
+            let row = row(error.code)
+            return CLIFailure(error.message, hint: row.hint ?? error.hint, exitCode: row.status)
+        case let error as SharedFileError:
+            let row = row(error.code, path: error.path)
+            return CLIFailure(error.message, hint: row.hint ?? error.hint, exitCode: row.status)
+        case let error as CredentialLookupError:
+            let row = row(error.code, selection: error.profileSelection)
+            return CLIFailure(error.message(describingSelection: option(for:)), hint: row.hint ?? error.hint,
+                              exitCode: row.status)
+        default:
+            return nil
         }
-        if let error = error as? SharedFileError {
-            let status: ExitStatus
-            switch error.code {
-            case .malformedFile, .invalidArgument, .fileTooLarge: status = .invalidInput
-            case .profileNotFound: status = .notFound
-            case .locked: status = .locked
-            case .permissionDenied: status = .unsafePermissions
-            case .ioError: status = .ioError
-            default: status = .failure
-            }
-            return CLIFailure(error.message, hint: error.hint, exitCode: status)
+    }
+
+    /// SecureStore's codes.
+    static func row(_ code: SecureStoreError.Code) -> Row {
+        switch code {
+        case .wrongPassphrase, .wrongKeyFile: return Row(.wrongSecret)
+        case .corrupt: return Row(.corrupt)
+        case .unsupportedVersion: return Row(.unsupportedVersion)
+        case .unsafePermissions: return Row(.unsafePermissions)
+        case .locked: return Row(.locked)
+        case .profileNotFound: return Row(.notFound, hint: "run 'credstore list' to see the profiles")
+        case .notFound: return Row(.notFound)
+        case .io: return Row(.ioError)
+        case .invalidArgument: return Row(.invalidInput)
+        case .alreadyExists, .cryptoFailure: return Row(.failure)
         }
-        if let error = error as? CredentialLookupError {
-            let status: ExitStatus
-            switch error.code {
-            case .profileNotFound, .profileFileMissing, .noCredentialsFound: status = .notFound
-            case .invalidCredentialProcessOutput: status = .invalidInput
-            case .incompleteEnvironmentCredentials: status = .usage
-            default: status = .failure
-            }
-            return CLIFailure(error.message, hint: error.hint, exitCode: status)
+    }
+
+    /// SharedFileStore's codes.
+    static func row(_ code: SharedFileError.Code, path: String?) -> Row {
+        switch code {
+        case .malformedFile, .invalidArgument: return Row(.invalidInput)
+        case .fileTooLarge:
+            return Row(.invalidInput, hint: "Split \(path ?? "the file") into smaller files "
+                + "(AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE and --profile-location each name one), or remove "
+                + "profiles it no longer needs.")
+        case .profileNotFound: return Row(.notFound)
+        case .locked: return Row(.locked)
+        case .permissionDenied: return Row(.unsafePermissions)
+        case .ioError: return Row(.ioError)
+        case .profileExists: return Row(.failure)
         }
-        return nil
+    }
+
+    /// CredentialLookup's codes.
+    static func row(_ code: CredentialLookupError.Code, selection: CredentialLookupError.ProfileSelection?) -> Row {
+        switch code {
+        case .profileNotFound:
+            if selection == .sessionProfile {
+                return Row(.notFound, hint: "create the profile (credstore set --profile NAME), or unset AWS_PROFILE")
+            }
+            return Row(.notFound,
+                       hint: "check the name with 'credstore list', or create it with 'credstore set --profile NAME'")
+        case .profileFileMissing: return Row(.notFound, hint: "check the path given with --profile-location")
+        case .noCredentialsFound:
+            return Row(.notFound, hint: "store a key pair with 'credstore set --profile default', or name a profile "
+                + "with --profile")
+        case .incompleteProfile:
+            return Row(.failure, hint: "set the key pair with 'credstore set --profile NAME', or add "
+                + "credential_process to the profile")
+        case .invalidCredentialProcessOutput: return Row(.invalidInput)
+        case .migrationNotVerified: return Row(.failure, hint: "run 'credstore migrate' again: it finishes the job")
+        case .incompleteEnvironmentCredentials: return Row(.usage)
+        case .roleNotSupported, .ssoNotSupported, .invalidCredentialProcessCommand, .credentialProcessFailed, .expired,
+             .instanceMetadataFailed, .invalidInstanceMetadataEndpoint:
+            return Row(.failure)
+        }
+    }
+
+    /// How the user chose a profile, in the CLI's words (`--profile`, `--profile-location`, `AWS_PROFILE`).
+    static func option(for selection: CredentialLookupError.ProfileSelection) -> String {
+        switch selection {
+        case .profileName: return "--profile"
+        case .profileLocation: return "--profile-location"
+        case .profileNameAndLocation: return "--profile with --profile-location"
+        case .sessionProfile: return "AWS_PROFILE"
+        }
     }
 }

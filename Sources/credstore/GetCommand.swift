@@ -45,7 +45,7 @@ struct GetCommand: ParsableCommand {
         let origin = resolution.origin
         if json {
             var source: [String: JSONValue] = [
-                "Step": .number(origin.step.rawValue), "StepName": .string(origin.step.name),
+                "Step": .string(origin.step.name),
                 "StoreTypeName": .string(origin.storeType.rawValue),
                 "ProfileLocation": origin.location.map { .string($0) } ?? .null,
                 "ProfileName": origin.profileName.map { .string($0) } ?? .null,

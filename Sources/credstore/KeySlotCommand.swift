@@ -39,14 +39,12 @@ struct KeySlotCommand: ParsableCommand {
                     var object: [String: JSONValue] = [
                         "index": .number(slot.index), "kind": .string(slot.kind.rawValue),
                     ]
-                    if let logN = slot.scryptLogN, let r = slot.scryptR, let p = slot.scryptP {
-                        object["kdf"] = .string("scrypt")
-                        object["logN"] = .number(Int(logN))
-                        object["r"] = .number(Int(r))
-                        object["p"] = .number(Int(p))
-                    } else {
-                        object["kdf"] = .string("hkdf-sha256")
-                        object["boundToMachine"] = .bool(slot.isBoundToMachine)
+                    for parameter in slot.parameters {
+                        switch parameter.value {
+                        case let .text(text): object[parameter.name] = .string(text)
+                        case let .integer(number): object[parameter.name] = .number(number)
+                        case let .flag(flag): object[parameter.name] = .bool(flag)
+                        }
                     }
                     return .object(object)
                 }
@@ -55,11 +53,9 @@ struct KeySlotCommand: ParsableCommand {
             }
             print("SLOT  KIND        KDF")
             for slot in slots {
-                let kdf = slot.scryptLogN.map { "scrypt N=2^\($0) r=\(slot.scryptR ?? 0) p=\(slot.scryptP ?? 0)" }
-                    ?? (slot.isBoundToMachine ? "HKDF-SHA256, bound to this machine and user" : "HKDF-SHA256")
                 let kind = slot.kind.rawValue + String(repeating: " ", count: max(0, 10 - slot.kind.rawValue.count))
                 let index = String(slot.index) + String(repeating: " ", count: max(0, 4 - String(slot.index).count))
-                print("\(index)  \(kind)  \(kdf)")
+                print("\(index)  \(kind)  \(slot.summary)")
             }
         }
     }

@@ -5,11 +5,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// `credstore migrate`: moves plaintext profiles of ~/.aws/credentials (and ~/.aws/config) into the encrypted store,
 /// optionally removing the plaintext secrets and pointing the config file at `credstore export`.
@@ -70,13 +66,6 @@ struct MigrateCommand: ParsableCommand {
     @Flag(name: .customLong("json"), help: "Print the summary as JSON.")
     var json = false
 
-    /// What happened to one profile's plaintext copies, for the summary.
-    private struct PlaintextChanges {
-        var removed: [(path: String, keys: [String])] = []
-        var kept: [(path: String, keys: [String])] = []
-        var rewiring: Rewiring?
-    }
-
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let locations = SharedFileLocations(environment: environment)
@@ -95,190 +84,89 @@ struct MigrateCommand: ParsableCommand {
                 credentialsPath = from
             }
         }
-        let shared = try SharedProfiles(credentialsPath: credentialsPath, configPath: configPath)
         let storePath = store.storePath()
-        let storedNames: Set<String> = EncryptedStore.exists(at: storePath)
-            ? Set(try EncryptedStore.profileNames(at: storePath)) : []
-        var handle: EncryptedStore?
-        func unlocked() throws -> EncryptedStore {
-            if let handle { return handle }
-            let opened = try store.openStore(create: true)
-            handle = opened
-            return opened
-        }
+        // `--store` is written into credential_process only when the store is not the one found by default.
+        let namedStore = store.store != nil || environment["CREDSTORE_STORE"] != nil ? storePath : nil
+        let rewiring = rewireConfig ? Migration.ConfigRewiring(
+            command: { ExportCommandLine.command(executable: ExportCommandLine.executablePath(), profile: $0,
+                                                 store: namedStore) },
+            replaces: ExportCommandLine.isExport) : nil
+        let options = Migration.Options(profiles: profiles.isEmpty ? nil : profiles, overwrite: overwrite,
+                                        removePlaintext: removePlaintext, dryRun: dryRun)
+        let openStore = { [store] in try store.openStore(create: true) }
+        let migration = MigrationKillSwitch.adapt(
+            Migration(credentialsPath: credentialsPath, configPath: configPath, storePath: storePath,
+                      options: options, rewiring: rewiring, openStore: openStore),
+            environment: environment)
 
-        let plan = try MigrationPlanner.plan(shared: shared, names: profiles.isEmpty ? nil : profiles,
-                                             storedNames: storedNames, stored: { try unlocked().profile(named: $0) },
-                                             overwrite: overwrite)
-        let missing = plan.filter { $0.status == .notFound }
-        guard missing.isEmpty else {
+        let report = try migration.run()
+        guard report.notFound.isEmpty else {
             let files = [credentialsPath, configPath].compactMap { $0 }.joined(separator: " or ")
-            throw CLIFailure("profile " + missing.map { "'\($0.name)'" }.joined(separator: ", ")
+            throw CLIFailure("profile " + report.notFound.map { "'\($0)'" }.joined(separator: ", ")
                              + " is not in \(files); nothing was changed",
                              hint: "check the names with 'credstore shared-profiles'", exitCode: .notFound)
         }
-        let eligible = plan.filter(\.allowsPlaintextChanges).map(\.name)
-        let command = { (name: String) in
-            MigrationPlanner.exportCommand(executable: Self.executablePath(), profile: name,
-                                           store: store.store != nil || environment["CREDSTORE_STORE"] != nil
-                                               ? storePath : nil)
-        }
-
-        if dryRun {
-            // Simulate the plaintext edits on in-memory copies, against what the store would hold.
-            // Decrypted up front: reading a stored profile can fail (a corrupt record), the planner's lookup cannot.
-            var held = [String: StoredProfile]()
-            for name in eligible {
-                held[name] = try plan.first { $0.name == name }?.imported ?? handle?.profile(named: name)
-            }
-            let wouldHold = { (name: String) -> StoredProfile? in held[name] }
-            var changes = [String: PlaintextChanges]()
-            var config = shared.config
-            var credentials = shared.credentials
-            if rewireConfig {
-                let outcomes = try MigrationPlanner.rewire(eligible, in: &config, command: command,
-                                                           isOurs: MigrationPlanner.isExportCommand)
-                for (name, outcome) in outcomes { changes[name, default: .init()].rewiring = outcome }
-            }
-            if removePlaintext {
-                record(try MigrationPlanner.removePlaintextSecrets(of: eligible, from: &config, stored: wouldHold),
-                       path: configPath, into: &changes)
-                if let credentialsPath {
-                    record(try MigrationPlanner.removePlaintextSecrets(of: eligible, from: &credentials,
-                                                                       stored: wouldHold),
-                           path: credentialsPath, into: &changes)
-                }
-            }
-            try report(plan, changes: changes, storePath: storePath, configPath: configPath)
-            return
-        }
-
-        // 1. The store: each write is its own locked, fsynced, atomic replacement of the file.
-        let writes = plan.filter(\.needsStoreWrite)
-        for (index, entry) in writes.enumerated() {
-            MigrationCrashSeam.reach("before-store-write-\(index)")
-            try unlocked().set(entry.imported!)
-            MigrationCrashSeam.reach("after-store-write-\(index)")
-        }
-
-        // 2. Re-open the store from disk and check it holds exactly what was imported, before touching plaintext.
-        var verified = [String: StoredProfile]()
-        if !eligible.isEmpty {
-            let reopened = try EncryptedStore.open(at: storePath, agentDataKey: try unlocked().agentDataKey())
-            for entry in plan where entry.allowsPlaintextChanges {
-                let copy = try reopened.profile(named: entry.name)
-                if let imported = entry.imported {
-                    guard MigrationPlanner.verify(copy, matches: imported) else {
-                        throw CLIFailure("after writing, the store \(storePath) does not hold exactly the imported "
-                                         + "values of profile '\(entry.name)' (another process may have changed "
-                                         + "it); the plaintext files were not changed",
-                                         hint: "run 'credstore migrate' again", exitCode: .failure)
-                    }
-                }
-                verified[entry.name] = copy
-            }
-        }
-        MigrationCrashSeam.reach("verified")
-
-        // 3. Only now the plaintext files: the config first (rewired and cleaned in one atomic replacement, so the
-        //    AWS tools keep working at every instant), then the credentials file.
-        var changes = [String: PlaintextChanges]()
-        if !eligible.isEmpty && (rewireConfig || removePlaintext) {
-            let (rewired, removed) = try SharedFileEditor.edit(path: configPath, kind: .config) { file in
-                let rewired = rewireConfig
-                    ? try MigrationPlanner.rewire(eligible, in: &file, command: command,
-                                                  isOurs: MigrationPlanner.isExportCommand)
-                    : [:]
-                let removed = removePlaintext
-                    ? try MigrationPlanner.removePlaintextSecrets(of: eligible, from: &file, stored: { verified[$0] })
-                    : [:]
-                return (rewired, removed)
-            }
-            for (name, outcome) in rewired { changes[name, default: .init()].rewiring = outcome }
-            record(removed, path: configPath, into: &changes)
-            MigrationCrashSeam.reach("config-written")
-            if removePlaintext, let credentialsPath {
-                let removed = try SharedFileEditor.edit(path: credentialsPath, kind: .credentials) { file in
-                    try MigrationPlanner.removePlaintextSecrets(of: eligible, from: &file, stored: { verified[$0] })
-                }
-                record(removed, path: credentialsPath, into: &changes)
-                MigrationCrashSeam.reach("credentials-written")
-            }
-        }
-        try report(plan, changes: changes, storePath: storePath, configPath: configPath)
-    }
-
-    private func record(_ outcomes: [String: PlaintextRemoval], path: String,
-                        into changes: inout [String: PlaintextChanges]) {
-        for (name, outcome) in outcomes {
-            switch outcome {
-            case .removed(let keys): changes[name, default: .init()].removed.append((path, keys))
-            case .keptDifferent(let keys): changes[name, default: .init()].kept.append((path, keys))
-            case .notInStore: changes[name, default: .init()].kept.append((path, ProfileEntry.credentialSettingNames))
-            }
-        }
+        try summarize(report, configPath: configPath)
     }
 
     // MARK: - Summary
 
-    private func report(_ plan: [ProfileMigration], changes: [String: PlaintextChanges], storePath: String,
-                        configPath: String) throws {
+    private func summarize(_ report: MigrationReport, configPath: String) throws {
+        let plan = report.profiles
+        let storePath = report.storePath
         let would = dryRun ? "would be " : ""
         func detail(_ entry: ProfileMigration) -> String {
             var parts: [String] = []
             if let reason = entry.reason { parts.append(reason) }
-            let change = changes[entry.name] ?? PlaintextChanges()
-            for removal in change.removed {
+            for removal in entry.removedPlaintext {
                 parts.append("\(removal.keys.joined(separator: ", ")) \(would)removed from \(removal.path)")
             }
-            for kept in change.kept {
+            for kept in entry.keptPlaintext {
                 parts.append("\(kept.keys.joined(separator: ", ")) kept in \(kept.path): the value differs from the "
                              + "store's")
             }
-            switch change.rewiring {
+            switch entry.rewiring {
             case .added?: parts.append("credential_process \(would)added to \(configPath)")
             case .keptOther?: parts.append("its other credential_process in \(configPath) was kept")
             case .unchanged?, nil: break
             }
             return parts.joined(separator: "; ")
         }
+        func byPath(_ keys: [PlaintextKeys]) -> JSONValue {
+            .object(Dictionary(keys.map { ($0.path, JSONValue.array($0.keys.map { .string($0) })) }) { $1 })
+        }
         if json {
             Output.printJSON([
                 "Store": .string(storePath),
                 "DryRun": .bool(dryRun),
                 "Profiles": .array(plan.map { entry in
-                    let change = changes[entry.name] ?? PlaintextChanges()
-                    return .object([
+                    .object([
                         "ProfileName": .string(entry.name),
                         "Status": .string(entry.status.rawValue),
                         "Reason": entry.reason.map { .string($0) } ?? .null,
                         "AccessKeyId": entry.imported.map { .string($0.accessKeyID) } ?? .null,
                         "Sources": .array(entry.sources.compactMap(\.path).map { .string($0) }),
-                        "PlaintextRemoved": .object(Dictionary(change.removed.map {
-                            ($0.path, JSONValue.array($0.keys.map { .string($0) }))
-                        }) { $1 }),
-                        "PlaintextKept": .object(Dictionary(change.kept.map {
-                            ($0.path, JSONValue.array($0.keys.map { .string($0) }))
-                        }) { $1 }),
-                        "CredentialProcess": change.rewiring.map { .string(Self.name(of: $0)) } ?? .null,
+                        "PlaintextRemoved": byPath(entry.removedPlaintext),
+                        "PlaintextKept": byPath(entry.keptPlaintext),
+                        "CredentialProcess": entry.rewiring.map { .string($0.rawValue) } ?? .null,
                     ])
                 }),
             ])
         } else if plan.isEmpty {
             Output.print("No profiles in the shared files; nothing to migrate.")
         } else {
-            let migrated = plan.filter { $0.status == .migrated || $0.status == .overwritten }.count
+            let migrated = report.migratedCount
             Output.print(dryRun ? "Dry run: nothing was changed. The encrypted store is \(storePath)."
                                 : "Migrated \(migrated) profile\(migrated == 1 ? "" : "s") into \(storePath).")
             Output.write(Output.table(header: ["PROFILE", "STATUS", "DETAIL"],
                                       rows: plan.map { [$0.name, $0.status.rawValue, detail($0)] }))
-            if removePlaintext && !dryRun && changes.values.contains(where: { !$0.removed.isEmpty }) {
+            if removePlaintext && !dryRun && report.removedAnyPlaintext {
                 Output.print("Old copies of the removed secrets may survive in backups, editor files and free disk "
                              + "blocks: rotate these keys (see SECURITY.md).")
             }
         }
-        let conflicting = plan.filter { $0.status == .conflicting }.map(\.name)
-        let kept = changes.filter { !$0.value.kept.isEmpty }.map(\.key).sorted()
+        let conflicting = report.conflicting
+        let kept = report.keptPlaintext
         guard dryRun || (conflicting.isEmpty && kept.isEmpty) else {
             var problems: [String] = []
             if !conflicting.isEmpty {
@@ -295,37 +183,22 @@ struct MigrateCommand: ParsableCommand {
                                 + "again", exitCode: .failure)
         }
     }
-
-    private static func name(of rewiring: Rewiring) -> String {
-        switch rewiring {
-        case .added: return "added"
-        case .unchanged: return "unchanged"
-        case .keptOther: return "kept-other"
-        }
-    }
-
-    /// The absolute path of the running binary, for `credential_process`: `/proc/self/exe`, else argv[0] made
-    /// absolute.
-    static func executablePath() -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        if length > 0 {
-            return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
-        let argument = CommandLine.arguments.first ?? "credstore"
-        if argument.hasPrefix("/") { return argument }
-        return FileManager.default.currentDirectoryPath + "/" + argument
-    }
 }
 
-/// A test seam for the crash test: in DEBUG builds only, `CREDSTORE_TEST_MIGRATE_KILL_AT=STEP` makes `migrate`
-/// SIGKILL itself on reaching STEP. Release builds compile it to nothing.
-enum MigrationCrashSeam {
-    static func reach(_ step: String) {
+/// A test seam for the binary-level crash test, in DEBUG builds only: `CREDSTORE_TEST_MIGRATE_KILL_AT=STEP` makes
+/// `migrate` SIGKILL itself on reaching the `Migration.FaultPoint` named STEP (e.g. `after-store-write-0`). Release
+/// builds return the migration unchanged.
+enum MigrationKillSwitch {
+    static func adapt(_ migration: Migration, environment: [String: String]) -> Migration {
         #if DEBUG
-        if ProcessInfo.processInfo.environment["CREDSTORE_TEST_MIGRATE_KILL_AT"] == step {
-            kill(getpid(), SIGKILL)
+        guard let step = environment["CREDSTORE_TEST_MIGRATE_KILL_AT"] else { return migration }
+        var adapted = migration
+        adapted.faultHook = { point in
+            if point.description == step { kill(getpid(), SIGKILL) }
         }
+        return adapted
+        #else
+        return migration
         #endif
     }
 }

@@ -7,7 +7,8 @@ final class BinaryDependencyTests: XCTestCase {
     /// binary links Swift libraries dynamically, so its DT_NEEDED entries show such an import.
     func testBinaryDoesNotLinkFoundationOrICU() throws {
         guard let readelf = CLI.which("readelf") else {
-            throw XCTSkip("skipped: readelf (binutils) not found")
+            throw MissingPeer.error("the linked-libraries check", needs: "readelf (not found on PATH)",
+                                    remedy: "run Scripts/bootstrap --test (it installs binutils)")
         }
         let result = try CLI.runProcess(readelf, ["-d", CLI.executable.path], environment: [:], stdin: nil)
         XCTAssertEqual(result.status, 0, result.stderr)

@@ -75,7 +75,7 @@ final class LookupCLITests: XCTestCase {
         XCTAssertEqual(object["Region"] as? String, "eu-west-1")
         let source = try XCTUnwrap(object["Source"] as? [String: Any])
         XCTAssertEqual(source["StoreTypeName"] as? String, "SecureStore")
-        XCTAssertEqual(source["Step"] as? Int, 2)
+        XCTAssertEqual(source["Step"] as? String, "specifiedProfile")
         XCTAssertEqual(source["ProfileName"] as? String, "prod")
 
         let text = try credstore(["get", "--profile", "prod"])
@@ -215,6 +215,21 @@ final class LookupCLITests: XCTestCase {
             XCTAssertTrue(result.stderr.contains(place), "stderr does not name \(place): \(result.stderr)")
         }
         XCTAssertTrue(result.stderr.contains("hint: "), result.stderr)
+        // The library says how the profile was chosen neutrally; the CLI's error table names the option and the
+        // commands (README, "Using it").
+        XCTAssertTrue(result.stderr.hasPrefix("error: profile 'nope' (from --profile) was not found; searched: "),
+                      result.stderr)
+        XCTAssertTrue(result.stderr.contains(
+            "\nhint: check the name with 'credstore list', or create it with 'credstore set --profile NAME'\n"),
+                      result.stderr)
+        env["AWS_PROFILE"] = "gone"
+        env.removeValue(forKey: "AWS_ACCESS_KEY_ID")
+        env.removeValue(forKey: "AWS_SECRET_ACCESS_KEY")
+        let unset = try credstore(["get"], env: env)
+        XCTAssertEqual(unset.status, 66, unset.stderr)
+        XCTAssertTrue(unset.stderr.hasPrefix("error: profile 'gone' (from AWS_PROFILE) was not found"), unset.stderr)
+        XCTAssertTrue(unset.stderr.contains("\nhint: create the profile (credstore set --profile NAME), or unset "
+            + "AWS_PROFILE\n"), unset.stderr)
     }
 
     func testEnvironmentBeatsAWSProfileAndDefaults() throws {
@@ -231,7 +246,7 @@ final class LookupCLITests: XCTestCase {
         env.removeValue(forKey: "AWS_SECRET_ACCESS_KEY")
         let session = try json(try credstore(["get", "--json"], env: env).stdout)
         XCTAssertEqual((session["Source"] as? [String: Any])?["ProfileName"] as? String, "session")
-        XCTAssertEqual((session["Source"] as? [String: Any])?["Step"] as? Int, 5)
+        XCTAssertEqual((session["Source"] as? [String: Any])?["Step"] as? String, "sessionProfile")
     }
 
     func testDefaultChainStoreThenSharedThenPSDefault() throws {

@@ -253,6 +253,29 @@ final class MigrateCLITests: XCTestCase {
         XCTAssertEqual(try home.home.read(".aws/credentials"), fixture.credentialsWithoutSecrets)
     }
 
+    /// Issue 15, survivor 3: a profile with two `aws_session_token` definitions, only the later one (the one imported)
+    /// equal to the store's copy. Removing the key would lose the earlier token, so the file keeps the profile's keys.
+    func testRemovePlaintextKeepsASessionTokenThatDiffersFromTheStoresCopy() throws {
+        let home = try KeyFileHome()
+        let earlier = "FwoGZXIvYXdzEXAMPLExEARLIERxSESSIONxTOKEN"
+        let credentials = fixture.credentials.replacingOccurrences(
+            of: "aws_session_token = \(fixture.tempToken)\n",
+            with: "aws_session_token = \(earlier)\naws_session_token = \(fixture.tempToken)\n")
+        XCTAssertNotEqual(credentials, fixture.credentials)
+        try home.home.write(credentials, to: ".aws/credentials")
+        try home.home.write(fixture.config, to: ".aws/config")
+        let result = try home.run(["migrate", "--remove-plaintext", "--profile", "temp"])
+        assertNoSecret(result)
+        XCTAssertFalse(result.stdout.contains(earlier) || result.stderr.contains(earlier), "a token leaked")
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stdout.contains("aws_session_token kept in \(home.credentialsPath): the value differs "
+                                             + "from the store's"), result.stdout)
+        XCTAssertTrue(result.stderr.contains("error: plaintext secrets of 'temp' differ from the store's copy and "
+                                             + "were kept"), result.stderr)
+        XCTAssertEqual(try home.stored("temp")?.token, fixture.tempToken, "the later definition is imported")
+        XCTAssertEqual(try home.home.read(".aws/credentials"), credentials, "both tokens stay, byte for byte")
+    }
+
     func testUnknownProfileChangesNothing() throws {
         let home = try KeyFileHome()
         try fixture.write(to: home)

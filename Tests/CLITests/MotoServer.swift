@@ -17,8 +17,20 @@ final class MotoServer {
 
     /// Starts moto on a free port; skips the test when moto or the AWS CLI is not installed.
     init(checkSignatures: Bool) throws {
-        guard let python = CLI.which("python3") else { throw XCTSkip("skipped: python3 not found") }
-        guard CLI.which("aws") != nil else { throw XCTSkip("skipped: the AWS CLI is not installed (Scripts/bootstrap)") }
+        let area = "the AWS CLI and moto interop tests"
+        let remedy = "run Scripts/bootstrap --test (it installs python3, the AWS CLI and moto[server])"
+        guard let python = CLI.which("python3") else {
+            throw MissingPeer.error(area, needs: "python3 (not found on PATH)", remedy: remedy)
+        }
+        guard CLI.which("aws") != nil else {
+            throw MissingPeer.error(area, needs: "the AWS CLI (aws: not found on PATH)", remedy: remedy)
+        }
+        guard (try? CLI.runProcess(python, ["-c", "import moto.server, flask_cors"], environment: [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/",
+        ], stdin: nil))?.status == 0 else {
+            throw MissingPeer.error(area, needs: "moto[server] (python3 cannot import moto.server)", remedy: remedy)
+        }
         port = MotoServer.freePort()
         process = Process()
         process.executableURL = python
@@ -58,7 +70,9 @@ final class MotoServer {
             usleep(100_000)
         }
         stop()
-        throw XCTSkip("skipped: moto server did not start on 127.0.0.1:\(port)")
+        throw MissingPeer.error("the AWS CLI and moto interop tests",
+                                needs: "a moto server answering on 127.0.0.1:\(port) within 30 s (it did not)",
+                                remedy: "check that 'python3 -m moto.server' starts here")
     }
 
     private func createSignedUser() throws {
@@ -129,7 +143,7 @@ final class MotoServerTests: XCTestCase {
         let moto = try MotoServer(checkSignatures: true)
         defer { moto.stop() }
         let home = try TemporaryHome()
-        guard let aws = CLI.which("aws") else { throw XCTSkip("skipped: aws not installed") }
+        let aws = try XCTUnwrap(CLI.which("aws"), "MotoServer checked for the AWS CLI")
         var environment = moto.awsEnvironment(home.environment)
         environment["AWS_ACCESS_KEY_ID"] = moto.accessKeyID
         environment["AWS_SECRET_ACCESS_KEY"] = moto.secretAccessKey

@@ -13,9 +13,7 @@ final class ScheduledTaskTests: XCTestCase {
     private var agents: [Process] = []
 
     override func setUpWithError() throws {
-        guard getuid() == 0 else {
-            throw XCTSkip("skipped: the two-user scheduled-task tests create OS users and need root")
-        }
+        try MissingPeer.requireRoot("the two-user scheduled-task tests (they create OS users)")
         base = "/tmp/credstore-sched-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: base + "/bin", withIntermediateDirectories: true)
         chmod(base, 0o755)

@@ -82,6 +82,35 @@ final class StoreCLITests: XCTestCase {
         XCTAssertEqual(usage.status, 64, usage.stderr)
     }
 
+    /// `keyslot list` shows what each slot kind describes of itself (`KeySlotKind.describe`), in the table and in
+    /// JSON, exactly as before the kinds became plug-ins.
+    func testKeySlotListShowsEachKindsParameters() throws {
+        let passphrase = try writePrivate("list passphrase\n", "p")
+        let created = try run(["init", "--key-file", home.path + "/k1", "--passphrase-file", passphrase])
+        XCTAssertEqual(created.status, 0, created.stderr)
+        let bound = try run(["keyslot", "add", "--key-file", home.path + "/k1", "--new-key-file", home.path + "/k2",
+                             "--bind-to-machine"])
+        XCTAssertEqual(bound.status, 0, bound.stderr)
+
+        let table = try run(["keyslot", "list"])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertEqual(table.stdout, """
+            SLOT  KIND        KDF
+            0     passphrase  scrypt N=2^17 r=8 p=1
+            1     key-file    HKDF-SHA256
+            2     key-file    HKDF-SHA256, bound to this machine and user
+
+            """)
+        let json = try run(["keyslot", "list", "--json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let slots = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [NSDictionary])
+        XCTAssertEqual(slots, [
+            ["index": 0, "kind": "passphrase", "kdf": "scrypt", "logN": 17, "r": 8, "p": 1],
+            ["index": 1, "kind": "key-file", "kdf": "hkdf-sha256", "boundToMachine": false],
+            ["index": 2, "kind": "key-file", "kdf": "hkdf-sha256", "boundToMachine": true],
+        ] as [NSDictionary])
+    }
+
     func testPassphraseInitPasswdAndSlotsStillWork() throws {
         let key = home.path + "/store.key"
         let first = try writePrivate("first passphrase\n", "p1")

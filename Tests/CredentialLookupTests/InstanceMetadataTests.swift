@@ -186,7 +186,9 @@ final class InstanceMetadataTests: XCTestCase {
         let start = Monotonic.now
         let result = try source([:]).resolve(LookupRequest())
         let elapsed = Monotonic.now - start
-        if case .found = result { throw XCTSkip("this machine has an instance metadata service") }
+        if case .found = result {
+            throw XCTSkip("skipped the off-EC2 timeout check: this machine has an instance metadata service")
+        }
         XCTAssertLessThan(elapsed, 1.3)
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import CredentialLookup
 
-/// The pure rules of `credstore migrate`: what is imported, what conflicts, and which plaintext edits are allowed.
+/// The pure rules of a `Migration`: what is imported, what conflicts, and which plaintext edits are allowed.
 final class MigrationPlannerTests: XCTestCase {
     private let credentialsText = """
         # team keys, do not share
@@ -231,6 +231,40 @@ final class MigrationPlannerTests: XCTestCase {
         XCTAssertFalse(same.text.contains("aws_secret_access_key"), same.text)
     }
 
+    /// Issue 15, survivor 3: the session token is compared too. Of two `aws_session_token` definitions only the later
+    /// one (the one the SDKs read, so the one imported) equals the store's copy; removing the key would lose the
+    /// earlier one, so the profile keeps its plaintext keys, byte for byte.
+    func testRemovalKeepsAProfileWhoseOverriddenSessionTokenDiffers() throws {
+        let text = """
+            [twice]
+            aws_access_key_id = ASIAIOSFODNN7EXAMPLE
+            aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+            aws_session_token = FwoGZXIvYXdzEXAMPLExEARLIERxTOKEN
+            aws_session_token = FwoGZXIvYXdzEXAMPLExLATERxTOKEN
+
+            """
+        let shared = SharedProfiles(credentials: try ProfileFile(parsing: text, kind: .credentials),
+                                    config: ProfileFile(kind: .config))
+        let entries = MigrationPlanner.plan(shared: shared, storedNames: [], stored: { _ in nil }, overwrite: false)
+        let imported = try XCTUnwrap(entries.first?.imported)
+        XCTAssertTrue(imported.sessionToken == SecretBytes(utf8: "FwoGZXIvYXdzEXAMPLExLATERxTOKEN"),
+                      "the later definition is the one imported")
+        var file = try ProfileFile(parsing: text, kind: .credentials)
+        let before = file.bytes
+        var outcomes = try MigrationPlanner.removePlaintextSecrets(of: ["twice"], from: &file,
+                                                                   stored: { _ in imported })
+        XCTAssertEqual(outcomes["twice"], .keptDifferent(["aws_session_token"]))
+        XCTAssertEqual(file.bytes, before)
+
+        // The same file with both tokens equal to the store's: everything goes.
+        var same = try ProfileFile(parsing: text.replacingOccurrences(of: "EARLIER", with: "LATER"),
+                                   kind: .credentials)
+        outcomes = try MigrationPlanner.removePlaintextSecrets(of: ["twice"], from: &same, stored: { _ in imported })
+        XCTAssertEqual(outcomes["twice"], .removed(["aws_access_key_id", "aws_secret_access_key",
+                                                     "aws_session_token"]))
+        XCTAssertEqual(same.text, "[twice]\n")
+    }
+
     func testRewiringAddsUpdatesOursAndKeepsOthers() throws {
         var config = try ProfileFile(parsing: configText + """
             [profile custom]
@@ -240,11 +274,15 @@ final class MigrationPlannerTests: XCTestCase {
             credential_process = /usr/bin/credstore export --profile old --format credential-process
 
             """, kind: .config)
+        // The command line is the caller's (the CLI spells its own export command); any rule for "ours" will do here.
         let command = { (name: String) in
-            MigrationPlanner.exportCommand(executable: "/opt/cred store/credstore", profile: name)
+            "'/opt/cred store/credstore' export --profile \(name) --format credential-process"
+        }
+        let isOurs = { (existing: String, name: String) in
+            existing == "/usr/bin/credstore export --profile \(name) --format credential-process"
         }
         let outcomes = try MigrationPlanner.rewire(["default", "temp", "brand-new", "custom", "old"], in: &config,
-                                                   command: command, isOurs: MigrationPlanner.isExportCommand)
+                                                   command: command, isOurs: isOurs)
         XCTAssertEqual(outcomes, ["default": .added, "temp": .added, "brand-new": .added, "custom": .keptOther,
                                   "old": .added])
         XCTAssertEqual(config.value(forKey: "credential_process", inProfile: "default")?.stringValue,
@@ -255,23 +293,9 @@ final class MigrationPlannerTests: XCTestCase {
         XCTAssertTrue(config.text.hasPrefix("[default]\nregion = us-east-1\ns3 =\n  max_concurrent_requests = 4\n"
                                             + "credential_process = "), "sub-properties stay intact")
         XCTAssertTrue(config.text.contains("; a region-only profile\n[profile regional]\nregion = ap-south-1\n"))
-        // botocore and credstore split it back into the same words.
-        XCTAssertEqual(try CommandLineSplitter.split(command("default")),
-                       ["/opt/cred store/credstore", "export", "--profile", "default", "--format",
-                        "credential-process"])
-        let again = try MigrationPlanner.rewire(["default"], in: &config, command: command,
-                                                isOurs: MigrationPlanner.isExportCommand)
+        XCTAssertEqual(config.value(forKey: "credential_process", inProfile: "old")?.stringValue,
+                       "'/opt/cred store/credstore' export --profile old --format credential-process")
+        let again = try MigrationPlanner.rewire(["default"], in: &config, command: command, isOurs: isOurs)
         XCTAssertEqual(again, ["default": .unchanged])
-    }
-
-    func testExportCommandRecognition() {
-        XCTAssertEqual(MigrationPlanner.exportCommand(executable: "/usr/bin/credstore", profile: "p@x",
-                                                      store: "/s/store"),
-                       "/usr/bin/credstore export --store /s/store --profile p@x --format credential-process")
-        XCTAssertTrue(MigrationPlanner.isExportCommand("/x/credstore export --profile a --format credential-process",
-                                                       forProfile: "a"))
-        XCTAssertFalse(MigrationPlanner.isExportCommand("/x/credstore export --profile b", forProfile: "a"))
-        XCTAssertFalse(MigrationPlanner.isExportCommand("/x/other export --profile a", forProfile: "a"))
-        XCTAssertFalse(MigrationPlanner.isExportCommand("'unbalanced", forProfile: "a"))
     }
 }

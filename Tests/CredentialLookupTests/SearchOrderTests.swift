@@ -337,6 +337,28 @@ final class SearchOrderTests: XCTestCase {
         XCTAssertTrue(error.message.contains("2020-09-13T12:26:40Z"), error.message)
     }
 
+    func testTheStepNamesAreTheStableJSONValuesInTheDocumentedOrder() {
+        // `credstore get --json` prints these names as `Step`; README documents them. A new source adds a name.
+        XCTAssertEqual(SearchOrder.steps.map(\.rawValue),
+                       ["literal", "specifiedProfile", "programmatic", "environment", "sessionProfile",
+                        "defaultProfile", "instanceMetadata"])
+        XCTAssertEqual(Set(SearchOrder.steps).count, SearchOrder.steps.count, "step names must be unique")
+        XCTAssertEqual(SearchStep.specifiedProfile.description, "2 (specifiedProfile)")
+        XCTAssertEqual(SearchStep.instanceMetadata.position, 7)
+        XCTAssertEqual(SearchStep(rawValue: "credentialServer").description, "credentialServer")
+    }
+
+    func testTheREADMEDocumentsEveryStepInOrder() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try XCTUnwrap(readme.components(separatedBy: "### The search order").dropFirst().first)
+        for (index, step) in SearchOrder.steps.enumerated() {
+            XCTAssertTrue(section.contains("\n\(index + 1). `\(step.rawValue)`: "),
+                          "README's search order does not list step \(index + 1) as `\(step.rawValue)`")
+        }
+    }
+
     func testTheStandardOrderIsDataAndACustomOrderIsHonoured() throws {
         let fixture = Fixture()
         func kinds(_ request: LookupRequest) -> [String] {

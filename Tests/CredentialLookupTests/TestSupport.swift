@@ -63,7 +63,9 @@ struct Fixture {
 
     var catalogs: ProfileCatalogs {
         let locations = self.locations
-        return ProfileCatalogs(searchOrder: [store, credentialsFile, configFile]) { path in
+        // The program's own catalog order, over in-memory catalogs.
+        return ProfileCatalogs(searchOrder: SearchOrder.catalogs(store: store, credentialsFile: credentialsFile,
+                                                                 configFile: configFile)) { path in
             guard let catalog = locations[path] else { throw MissingFileError(path: path) }
             return catalog
         }

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import SecureStore
 
-/// SIGKILL during saves: the test bundle re-runs itself as a writer child that loops over one kind of mutation
+/// SIGKILL during saves: a writer child (`TestChild crash-store`, Tests/TestChild) loops over one kind of mutation
 /// (set/remove, passwd, key rotation, key-slot add/remove) and appends the number of each completed mutation to a
 /// progress file. The parent kills it at a random moment and checks that the store opens and holds the state after
 /// the last reported mutation or the one after it — never a mix, never a loss — and that the next save works and
@@ -10,49 +10,11 @@ import XCTest
 ///
 /// Trials per operation: `CREDSTORE_CRASH_TRIALS` (default 40; `Scripts/crash-soak N` raises it).
 final class CrashConsistencyStoreTests: XCTestCase {
-    static let childVariable = "CREDSTORE_TEST_CRASH_CHILD"
-    static let childTest = "SecureStoreTests.CrashConsistencyStoreTests/testCrashChildLoop"
-
     private static let keepSecret = SecretBytes(utf8: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
     private static func passphrase(_ step: Int) -> SecretBytes { SecretBytes(utf8: "passphrase number \(step)") }
 
     static var trials: Int {
         Int(ProcessInfo.processInfo.environment["CREDSTORE_CRASH_TRIALS"] ?? "") ?? 40
-    }
-
-    // MARK: - The child
-
-    /// Runs only as the child the parent spawns (the variable names the operation); a no-op in a normal run.
-    func testCrashChildLoop() throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let operation = environment[Self.childVariable], let directory = environment["CRASH_DIR"] else { return }
-        let key = try KeyFile.read(at: directory + "/store.key")
-        let other = try KeyFile.read(at: directory + "/other.key")
-        let start = Int(environment["CRASH_START"] ?? "0")!
-        let store = try EncryptedStore.open(at: directory + "/store", with: .keyFile(key), policy: Fixtures.cheap)
-        let progress = open(directory + "/progress", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        for step in (start + 1)... {
-            switch operation {
-            case "set":
-                if step % 3 == 0 {
-                    try store.remove(named: "p")
-                } else {
-                    try store.set(StoredProfile(name: "p", accessKeyID: "AKIAIOSFODNN7EXAMPLE",
-                                                secretAccessKey: Self.keepSecret, settings: ["seq": "\(step)"]))
-                }
-            case "passwd":
-                try store.changePassphrase(from: Self.passphrase(step - 1), to: Self.passphrase(step))
-            case "rotate":
-                try store.rotateDataKey(otherSecrets: [.passphrase(Self.passphrase(0)), .keyFile(other)])
-            case "slots":
-                if step % 2 == 1 { try store.addSlot(.keyFile(other)) } else { try store.removeSlot(at: 2) }
-            default:
-                XCTFail("unknown operation \(operation)")
-                return
-            }
-            let line = Array("\(step)\n".utf8)
-            _ = line.withUnsafeBytes { write(progress, $0.baseAddress!, $0.count) }
-        }
     }
 
     // MARK: - The parent
@@ -126,10 +88,8 @@ final class CrashConsistencyStoreTests: XCTestCase {
         var generator = SystemRandomNumberGenerator()
         for trial in 0..<Self.trials {
             let delay = UInt32.random(in: 0...40_000, using: &generator)
-            let killed = try CrashChild.runAndKill(test: Self.childTest,
-                                      environment: [Self.childVariable: operation, "CRASH_DIR": directory.path,
-                                                    "CRASH_START": String(last)],
-                                      progressFile: directory.file("progress"), delayMicroseconds: delay)
+            let killed = try CrashChild.runAndKill(arguments: ["crash-store", operation, directory.path, String(last)],
+                                                   progressFile: directory.file("progress"), delayMicroseconds: delay)
             XCTAssertTrue(killed, "\(operation) trial \(trial): the child ended before the kill")
             last = CrashChild.lastStep(directory.file("progress")) ?? last
             orphans += CrashChild.temporaries(in: directory.path).count
@@ -153,17 +113,21 @@ final class CrashConsistencyStoreTests: XCTestCase {
     }
 }
 
-/// Spawns this test bundle as a child running one test, waits until it reports its first step, kills it with
-/// SIGKILL after a delay, and reaps it.
+/// Spawns `TestChild` (built next to the test bundle), waits until it reports its first step, kills it with SIGKILL
+/// after a delay, and reaps it.
 enum CrashChild {
+    /// The child executable (Tests/TestChild), next to this test bundle.
+    static var executable: URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("TestChild")
+    }
+
     /// Returns whether the child was still running when killed (a child that failed on its own proves nothing).
-    static func runAndKill(test: String, environment: [String: String], progressFile: String,
-                           delayMicroseconds: UInt32) throws -> Bool {
+    static func runAndKill(arguments: [String], progressFile: String, delayMicroseconds: UInt32) throws -> Bool {
         unlink(progressFile)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = [test]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.executableURL = executable
+        process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -413,12 +413,12 @@ final class EncryptedStoreTests: XCTestCase {
     func testKDFParametersOutOfBoundsAreRejectedBeforeTheKDFRuns() throws {
         _ = try makeStore([.passphrase(Fixtures.passphrase)])
         let original = try StoreImage.parse(try Fixtures.bytes(storePath), path: storePath)
-        guard case let .passphrase(_, _, _, salt) = original.slots[0].parameters else { return XCTFail("slot kind") }
+        guard let salt = (original.slots[0].parameters as? PassphraseSlot)?.salt else { return XCTFail("slot kind") }
         let hostile: [(UInt8, UInt32, UInt32)] = [(4, 8, 1), (9, 8, 1), (21, 8, 1), (40, 8, 1), (63, 8, 1),
                                                    (12, 1 << 20, 1), (12, 8, 1 << 30), (12, 1, 1)]
         for (logN, r, p) in hostile {
             var image = original
-            image.slots[0].parameters = .passphrase(logN: logN, r: r, p: p, salt: salt)
+            image.slots[0].parameters = PassphraseSlot(logN: logN, r: r, p: p, salt: salt)
             try rewrite(image, dataKey: nil)
             let runsBefore = KDF.scryptRuns.value
             let code = Fixtures.code { _ = try self.open(.passphrase(Fixtures.passphrase)) }
@@ -458,7 +458,7 @@ final class EncryptedStoreTests: XCTestCase {
         }
         for slot in try StoreImage.parse(try Fixtures.bytes(storePath), path: storePath).slots {
             record(slot.nonce, "slot nonce")
-            if case let .keyFile(salt) = slot.parameters { record(salt, "slot salt") }
+            if let salt = (slot.parameters as? KeyFileSlot)?.salt { record(salt, "slot salt") }
         }
         for index in 0..<1000 {
             try store.set(Fixtures.profile(index % 2 == 0 ? "one" : "two"))

@@ -8,6 +8,21 @@ final class ReferenceDecryptorTests: XCTestCase {
     private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
+    /// The decryptor needs python3 with `cryptography`: without them the tests skip (fail on CI) and say so.
+    override func setUpWithError() throws {
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", "-c", "import cryptography.hazmat.primitives.ciphers.aead"]
+        check.standardOutput = FileHandle.nullDevice
+        check.standardError = FileHandle.nullDevice
+        try check.run()
+        check.waitUntilExit()
+        guard check.terminationStatus == 0 else {
+            throw MissingPeer.error("the reference-decryptor tests", needs: "python3 with cryptography (not found)",
+                                    remedy: "run Scripts/bootstrap --test (it installs python3 and cryptography)")
+        }
+    }
+
     private func runDecryptor(_ arguments: [String]) throws -> (status: Int32, stdout: Data, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -121,16 +136,14 @@ final class ReferenceDecryptorTests: XCTestCase {
     /// Machine-bound key-file slots (kind 3): the reference derives the same KEK from the key file, the machine id file
     /// and the uid as FORMAT.md says, and fails exactly where the Swift code does.
     func testDecryptsMachineBoundKeyFileSlots() throws {
-        let originalPath = MachineBinding.machineIDPath, originalUser = MachineBinding.userID
-        defer { MachineBinding.machineIDPath = originalPath; MachineBinding.userID = originalUser }
         let directory = try TemporaryDirectory()
         let machineID = directory.file("machine-id")
         // Trailing spaces and several line feeds: FORMAT.md says all of them are removed.
         try Data("0123456789abcdef0123456789abcdef  \n\n".utf8).write(to: URL(fileURLWithPath: machineID))
         let otherMachine = directory.file("other-machine-id")
         try Data("fedcba9876543210fedcba9876543210\n".utf8).write(to: URL(fileURLWithPath: otherMachine))
-        MachineBinding.machineIDPath = machineID
-        MachineBinding.userID = { 4242 }
+        let here = KeySlotEnvironment(policy: Fixtures.cheap, machine: MachineBinding(machineIDPath: machineID,
+                                                                                      userID: 4242))
 
         // Slots: bound, unbound, bound, so a bound slot after a kind 2 slot is reached too.
         let storePath = directory.file("store")
@@ -139,7 +152,7 @@ final class ReferenceDecryptorTests: XCTestCase {
         let bound = try KeyFile.generate(at: boundPath)
         let unbound = try KeyFile.generate(at: unboundPath)
         let laterBound = try KeyFile.generate(at: laterBoundPath)
-        let store = try EncryptedStore.create(at: storePath, secrets: [.keyFile(bound)], policy: Fixtures.cheap,
+        let store = try EncryptedStore.create(at: storePath, secrets: [.keyFile(bound)], environment: here,
                                               bindingKeyFilesToMachine: true)
         try store.addSlot(.keyFile(unbound))
         try store.addSlot(.keyFile(laterBound), bindingToMachine: true)
@@ -149,7 +162,7 @@ final class ReferenceDecryptorTests: XCTestCase {
         token.expiration = Date(timeIntervalSince1970: 1_800_000_000.5)
         let profiles = [Fixtures.profile("default", settings: ["region": "us-east-1"]), token]
         for profile in profiles { try store.set(profile) }
-        XCTAssertEqual(try EncryptedStore.open(at: storePath, with: .keyFile(bound), policy: Fixtures.cheap)
+        XCTAssertEqual(try EncryptedStore.open(at: storePath, with: .keyFile(bound), environment: here)
             .profileNames.sorted(), ["default", "nightly"])
 
         for keyPath in [boundPath, laterBoundPath, unboundPath] {
@@ -160,26 +173,26 @@ final class ReferenceDecryptorTests: XCTestCase {
         }
 
         // Another user, another machine, no machine id: the bound slots do not open, in Swift or in the reference.
-        MachineBinding.userID = { 4243 }
         XCTAssertEqual(Fixtures.code { _ = try EncryptedStore.open(at: storePath, with: .keyFile(bound),
-                                                                   policy: Fixtures.cheap) }, .wrongKeyFile)
+                                                                   environment: self.cheap(machineID, 4243)) },
+                       .wrongKeyFile)
         let otherUser = try runDecryptor(["--store", storePath, "--key-file", boundPath, "--machine-id-file", machineID,
                                           "--uid", "4243"])
         XCTAssertEqual(otherUser.status, 1)
         XCTAssertTrue(otherUser.stderr.contains("wrong key file"), otherUser.stderr)
-        MachineBinding.userID = { 4242 }
-        MachineBinding.machineIDPath = otherMachine
         XCTAssertEqual(Fixtures.code { _ = try EncryptedStore.open(at: storePath, with: .keyFile(bound),
-                                                                   policy: Fixtures.cheap) }, .wrongKeyFile)
+                                                                   environment: self.cheap(otherMachine, 4242)) },
+                       .wrongKeyFile)
         let otherHost = try runDecryptor(["--store", storePath, "--key-file", boundPath, "--machine-id-file",
                                           otherMachine, "--uid", "4242"])
         XCTAssertEqual(otherHost.status, 1)
         XCTAssertTrue(otherHost.stderr.contains("wrong key file"), otherHost.stderr)
         let missing = directory.file("missing-machine-id")
-        MachineBinding.machineIDPath = missing
+        let noMachine = cheap(missing, 4242)
         XCTAssertEqual(Fixtures.code { _ = try EncryptedStore.open(at: storePath, with: .keyFile(bound),
-                                                                   policy: Fixtures.cheap) }, .wrongKeyFile)
-        XCTAssertNoThrow(try EncryptedStore.open(at: storePath, with: .keyFile(unbound), policy: Fixtures.cheap))
+                                                                   environment: noMachine) },
+                       .wrongKeyFile)
+        XCTAssertNoThrow(try EncryptedStore.open(at: storePath, with: .keyFile(unbound), environment: noMachine))
         let noMachineID = try runDecryptor(["--store", storePath, "--key-file", boundPath, "--machine-id-file", missing,
                                             "--uid", "4242"])
         XCTAssertEqual(noMachineID.status, 1)
@@ -191,15 +204,19 @@ final class ReferenceDecryptorTests: XCTestCase {
         try assertMatches(unboundStillOpens.stdout, profiles)
 
         // Without --uid the reference uses its effective uid, which is this process's: the Swift default.
-        MachineBinding.machineIDPath = machineID
-        MachineBinding.userID = originalUser
         let ownPath = directory.file("own-store")
-        let own = try EncryptedStore.create(at: ownPath, secrets: [.keyFile(bound)], policy: Fixtures.cheap,
+        let own = try EncryptedStore.create(at: ownPath, secrets: [.keyFile(bound)],
+                                            environment: cheap(machineID, MachineBinding.thisMachine.userID),
                                             bindingKeyFilesToMachine: true)
         try own.set(profiles[0])
         let byDefault = try runDecryptor(["--store", ownPath, "--key-file", boundPath, "--machine-id-file", machineID])
         XCTAssertEqual(byDefault.status, 0, byDefault.stderr)
         try assertMatches(byDefault.stdout, [profiles[0]])
+    }
+
+    /// Cheap scrypt costs, and the machine id file `machineID` and uid `userID` as the machine and user.
+    private func cheap(_ machineID: String, _ userID: UInt32) -> KeySlotEnvironment {
+        KeySlotEnvironment(policy: Fixtures.cheap, machine: MachineBinding(machineIDPath: machineID, userID: userID))
     }
 
     /// FORMAT.md's worked example is a real store: the Swift code and the reference both open it as documented.

@@ -72,13 +72,16 @@ enum Fixtures {
         }
     }
 
-    /// The conformance directory `<package root>/../shared/conformance`, or skips the test.
+    /// The conformance directory `<package root>/../shared/conformance`, or a `MissingPeer` error (a skip outside
+    /// CI).
     static func conformance(_ relative: String) throws -> URL {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let directory = root.deletingLastPathComponent().appendingPathComponent("shared/conformance")
         guard FileManager.default.fileExists(atPath: directory.path) else {
-            throw XCTSkip("skipped: ../shared/conformance not found")
+            throw MissingPeer.error("the \(relative) conformance vectors", needs: directory.path + " (not found)",
+                                    remedy: "check out the shared conformance suites next to the repository "
+                                        + "(../shared/conformance; Scripts/bootstrap cannot install them)")
         }
         return directory.appendingPathComponent(relative)
     }

@@ -11,10 +11,19 @@ final class BotocoreInteropTests: XCTestCase {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for directory in path.split(separator: ":") {
             let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent("python3")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            guard FileManager.default.isExecutableFile(atPath: candidate.path) else { continue }
+            let check = Process()
+            check.executableURL = candidate
+            check.arguments = ["-c", "import botocore"]
+            check.standardOutput = FileHandle.nullDevice
+            check.standardError = FileHandle.nullDevice
+            try check.run()
+            check.waitUntilExit()
+            guard check.terminationStatus == 0 else { break }
+            return candidate
         }
-        XCTFail("python3 with botocore is required for this test: run Scripts/bootstrap --test")
-        throw XCTSkip("python3 not found")
+        throw MissingPeer.error("the botocore read-back tests", needs: "python3 with botocore (not found on PATH)",
+                                remedy: "run Scripts/bootstrap --test (it installs python3 and botocore)")
     }
 
     /// Runs Scripts/botocore-readback.py on the two files and returns its JSON.
@@ -39,9 +48,8 @@ final class BotocoreInteropTests: XCTestCase {
         let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            XCTFail("botocore-readback.py failed (\(process.terminationStatus)); run Scripts/bootstrap --test if "
-                    + "botocore is missing:\n\(errorText)")
-            throw XCTSkip("botocore not usable")
+            // botocore is there (python() checked): a failing read-back is a finding, not a missing peer.
+            throw MissingPeer(description: "botocore-readback.py failed (\(process.terminationStatus)):\n\(errorText)")
         }
         return try JSONSerialization.jsonObject(with: data) as! [String: Any]
     }

@@ -147,27 +147,17 @@ final class SharedFileEditorTests: XCTestCase {
 }
 
 /// A body that assigns another document (here: one of the same size) is a programming error, stopped before anything
-/// is written; it runs in a child process, as a precondition failure ends the process.
+/// is written; it runs in a child process (`TestChild reassign-shared-file`), as a precondition failure ends it.
 final class SharedFileEditorReassignmentTests: XCTestCase {
-    private static let childVariable = "SHAREDFILE_REASSIGN_PATH"
-    private static let childTest = "SharedFileStoreTests.SharedFileEditorReassignmentTests/testReassigningChild"
-
-    /// Runs only as the child the parent spawns; a no-op in a normal run.
-    func testReassigningChild() throws {
-        guard let path = ProcessInfo.processInfo.environment[Self.childVariable] else { return }
-        try SharedFileEditor.edit(path: path, kind: .credentials) { document in
-            document = try ProfileFile(parsing: "[other]\nk = 2\n", kind: .credentials, path: path)
-        }
-    }
-
     func testAssigningAnotherDocumentInTheBodyWritesNothing() throws {
         let directory = try TemporaryDirectory()
         let original = "[first]\nk = 1\n"
         let path = try directory.write(original, to: "credentials")
         let process = Process()
+        // The child (Tests/TestChild, built next to this test bundle) edits with a body that assigns another document.
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = [Self.childTest]
-        process.environment = ProcessInfo.processInfo.environment.merging([Self.childVariable: path]) { $1 }
+            .deletingLastPathComponent().appendingPathComponent("TestChild")
+        process.arguments = ["reassign-shared-file", path]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

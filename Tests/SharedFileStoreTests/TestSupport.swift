@@ -11,10 +11,12 @@ enum TestPaths {
         packageRoot.deletingLastPathComponent().appendingPathComponent("shared/conformance/profile")
     }
 
-    /// The profile conformance directory, or an XCTSkip that says it is missing.
+    /// The profile conformance directory, or a `MissingPeer` error (a skip outside CI) that says it is missing.
     static func requireConformance() throws -> URL {
         guard FileManager.default.fileExists(atPath: conformance.path) else {
-            throw XCTSkip("skipped: ../shared/conformance not found")
+            throw MissingPeer.error("the profile-file conformance suite", needs: conformance.path + " (not found)",
+                                    remedy: "check out the shared conformance suites next to the repository "
+                                        + "(../shared/conformance; Scripts/bootstrap cannot install them)")
         }
         return conformance
     }

@@ -11,8 +11,9 @@ public func fuzzStore(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     guard let image = try? StoreImage.parse(bytes, path: "fuzz") else { return 0 }
     _ = image.records.map(\.name)
-    for slot in image.slots {
-        if let key = try? slot.unwrap(.keyFile(fuzzKey), storeID: image.storeID, policy: .standard, path: "fuzz"),
+    for (index, slot) in image.slots.enumerated() {
+        let context = KeySlotEnvironment.standard.context(storeID: image.storeID, slotIndex: index, path: "fuzz")
+        if let key = try? slot.unwrap(.keyFile(fuzzKey), in: context),
            let authentic = try? image.isAuthentic(dataKey: key), authentic {
             // The store's own read path: every record decrypted, verified and decoded as `profile(named:)` would.
             guard let recordKey = try? StoreImage.recordKey(dataKey: key, saveSalt: image.saveSalt) else { continue }

@@ -1,10 +1,17 @@
-/// Step 7: instance-role credentials from the EC2 instance metadata service, IMDSv2 only (session token first).
+extension SearchStep {
+    /// IMDSv2 instance-role credentials.
+    public static let instanceMetadata = SearchStep(rawValue: "instanceMetadata")
+}
+
+/// Instance-role credentials from the EC2 instance metadata service, IMDSv2 only (session token first).
 ///
 /// Off when `AWS_EC2_METADATA_DISABLED=true`. The endpoint is `AWS_EC2_METADATA_SERVICE_ENDPOINT`, else
 /// `http://[fd00:ec2::254]` when `AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6`, else `http://169.254.169.254`.
 /// An endpoint that does not answer, refuses a token or has no role is "not here"; one that answers with broken
 /// credentials stops the search.
 public struct InstanceMetadataSource: CredentialSource {
+    /// `.instanceMetadata`.
+    public static let step = SearchStep.instanceMetadata
     /// The IMDS endpoint on EC2 (IPv4).
     public static let defaultEndpoint = "http://169.254.169.254"
     /// The IMDS endpoint on EC2 (IPv6).
@@ -23,6 +30,12 @@ public struct InstanceMetadataSource: CredentialSource {
     public init(environment: [String: String], options: LookupOptions = LookupOptions()) {
         self.environment = environment
         self.options = options
+    }
+
+    /// The source over the lookup's environment; always part of the search (it checks `AWS_EC2_METADATA_DISABLED`
+    /// itself, so that the places searched say it was disabled).
+    public static func make(for context: SourceContext) -> InstanceMetadataSource? {
+        InstanceMetadataSource(environment: context.environment, options: context.options)
     }
 
     /// The total time the exchange may take: `AWS_METADATA_SERVICE_TIMEOUT` if set and numeric, else the option;
@@ -122,7 +135,7 @@ public struct InstanceMetadataSource: CredentialSource {
                     CredentialLookupError(.instanceMetadataFailed(endpoint: url, reason: reason))
                 }
             }
-            let origin = CredentialOrigin(step: .instanceMetadata, storeType: .instanceMetadata, location: url)
+            let origin = CredentialOrigin(step: Self.step, storeType: .instanceMetadata, location: url)
             return .found(Resolution(credentials: credentials, origin: origin,
                                      notes: ["instance role '\(role)'"]))
         } catch let error as JSONSyntaxError {

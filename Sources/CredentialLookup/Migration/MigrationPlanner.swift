@@ -1,53 +1,5 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// What `credstore migrate` does with one profile of the shared files.
-public struct ProfileMigration: Sendable {
-    /// The outcome for one profile.
-    public enum Status: String, Sendable, CaseIterable {
-        /// The profile's keys go into the store (it had no profile of that name, or the same keys with other
-        /// settings).
-        case migrated
-        /// The store already holds exactly these keys (an earlier run, possibly interrupted, imported them).
-        case alreadyMigrated = "already-migrated"
-        /// The store holds a different key pair under this name; nothing is changed without `--overwrite`.
-        case conflicting
-        /// The store held a different key pair under this name, and `--overwrite` replaces it.
-        case overwritten
-        /// Nothing to import: see `reason` (settings only, incomplete key pair, a role or SSO profile).
-        case skipped
-        /// The profile was named with `--profile` but is in none of the files read.
-        case notFound = "not-found"
-    }
-
-    /// The profile name.
-    public var name: String
-    /// The outcome.
-    public var status: Status
-    /// Why the profile was skipped, conflicts or needs no write; `nil` for a plain import.
-    public var reason: String?
-    /// What the store must hold for this profile afterwards; `nil` when the store is not to be changed or checked.
-    public var imported: StoredProfile?
-    /// Whether the store has to be written for this profile (`imported` differs from the store's copy).
-    public var needsStoreWrite: Bool
-    /// The files the profile was read from (credentials file first).
-    public var sources: [ProfileSource]
-
-    /// Whether the plaintext files may be changed for this profile (secrets removed, `credential_process` added):
-    /// only when the store holds, or will hold, this profile's keys.
-    public var allowsPlaintextChanges: Bool {
-        status == .migrated || status == .alreadyMigrated || status == .overwritten
-    }
-}
-
 /// What happened to a profile's plaintext secrets in one file.
-public enum PlaintextRemoval: Equatable, Sendable {
+enum PlaintextRemoval: Equatable, Sendable {
     /// The keys listed were removed (their values equal the store's copy).
     case removed([String])
     /// The file holds keys for the profile that differ from the store's copy (edited since the plan, or a shadowed
@@ -57,20 +9,10 @@ public enum PlaintextRemoval: Equatable, Sendable {
     case notInStore
 }
 
-/// What happened to a profile's `credential_process` in the config file.
-public enum Rewiring: Equatable, Sendable {
-    /// `credential_process` was added (or updated from an older credstore command for the same profile).
-    case added
-    /// The profile already had exactly this `credential_process`.
-    case unchanged
-    /// The profile has another `credential_process`, which was left alone.
-    case keptOther
-}
-
-/// Pure planning for `credstore migrate`: which profiles of the shared files go into the encrypted store, and the
-/// edits to the plaintext files once the store verifiably holds them. Nothing here touches the disk, so every rule
-/// is testable on in-memory documents; the command does the I/O in crash-safe order.
-public enum MigrationPlanner {
+/// The pure rules of a `Migration`: which profiles of the shared files go into the encrypted store, and the edits to
+/// the plaintext files once the store verifiably holds them. Nothing here touches the disk, so every rule is testable
+/// on in-memory documents; `Migration.run()` does the I/O in crash-safe order.
+enum MigrationPlanner {
     /// Properties that are not copied into the store: the secrets (stored in their own fields) and
     /// `credential_process` (a migrated profile's keys make it unnecessary, and a rewired one points back at us).
     static let notImported: Set<String> = Set(ProfileEntry.credentialSettingNames + ["credential_process"])
@@ -79,13 +21,13 @@ public enum MigrationPlanner {
     ///
     /// - Parameters:
     ///   - shared: The merged shared credentials and config files.
-    ///   - names: The profiles asked for with `--profile`, or `nil` for all.
+    ///   - names: The profiles asked for, or `nil` for all.
     ///   - stored: The store's current profile of a name, or `nil`; only called for names the store holds.
     ///   - storedNames: The names the store holds (readable without unlocking).
     ///   - overwrite: Whether a different key pair in the store may be replaced.
     /// - Returns: One entry per profile, in file order (or in the order given).
-    public static func plan(shared: SharedProfiles, names: [String]? = nil, storedNames: Set<String>,
-                            stored: (String) throws -> StoredProfile?, overwrite: Bool) rethrows -> [ProfileMigration] {
+    static func plan(shared: SharedProfiles, names: [String]? = nil, storedNames: Set<String>,
+                     stored: (String) throws -> StoredProfile?, overwrite: Bool) rethrows -> [ProfileMigration] {
         var seen = Set<String>()
         let wanted = (names ?? shared.profileNames).filter { seen.insert($0).inserted }
         return try wanted.map { name in
@@ -184,11 +126,6 @@ public enum MigrationPlanner {
         return entry
     }
 
-    /// Whether `candidate` is what the store must hold for `expected`: same keys, token, expiration and settings.
-    public static func verify(_ candidate: StoredProfile?, matches expected: StoredProfile) -> Bool {
-        candidate == expected
-    }
-
     /// Removes the secret properties of `profiles` from `file`, but only where the file's values equal the store's
     /// copy: a value the store does not hold stays, so that no secret exists nowhere.
     ///
@@ -198,8 +135,8 @@ public enum MigrationPlanner {
     ///   - stored: The store's verified copy of a profile, or `nil`.
     /// - Returns: What happened per profile that has secret properties in `file`.
     /// - Throws: `SharedFileError` from the edit (the document is unchanged for that profile then).
-    public static func removePlaintextSecrets(of names: [String], from file: inout ProfileFile,
-                                              stored: (String) -> StoredProfile?) throws -> [String: PlaintextRemoval] {
+    static func removePlaintextSecrets(of names: [String], from file: inout ProfileFile,
+                                       stored: (String) -> StoredProfile?) throws -> [String: PlaintextRemoval] {
         var outcomes: [String: PlaintextRemoval] = [:]
         for name in names {
             // Every definition, not only the one the SDKs read: removeValue deletes overridden and hidden ones too,
@@ -236,18 +173,18 @@ public enum MigrationPlanner {
     }
 
     /// Adds `credential_process = command(name)` to each profile in the config document, creating `[profile NAME]`
-    /// (or `[default]`) when needed. An existing `credential_process` is replaced only when it is an earlier credstore
-    /// `export` of the same profile (`isOurs`); any other is kept.
+    /// (or `[default]`) when needed. An existing `credential_process` is replaced only when `isOurs` says it is an
+    /// earlier command of the same kind for the same profile; any other is kept.
     ///
     /// - Parameters:
     ///   - names: The profiles to rewire.
     ///   - config: The config document, as re-read under its lock.
     ///   - command: The command line for a profile.
-    ///   - isOurs: Whether an existing command line is credstore's own export for that profile.
+    ///   - isOurs: Whether an existing command line (and the profile) may be replaced by `command`.
     /// - Returns: What happened per profile.
     /// - Throws: `SharedFileError` (`.invalidArgument` for a name or command the file cannot hold).
-    public static func rewire(_ names: [String], in config: inout ProfileFile, command: (String) -> String,
-                              isOurs: (String, String) -> Bool) throws -> [String: Rewiring] {
+    static func rewire(_ names: [String], in config: inout ProfileFile, command: (String) -> String,
+                       isOurs: (String, String) -> Bool) throws -> [String: Rewiring] {
         var outcomes: [String: Rewiring] = [:]
         for name in names {
             let wanted = command(name)
@@ -266,39 +203,5 @@ public enum MigrationPlanner {
             outcomes[name] = .added
         }
         return outcomes
-    }
-
-    /// The `credential_process` command line that runs `executable export --profile NAME --format
-    /// credential-process` (with `--store` when the store is not the default one), quoted for botocore's and
-    /// credstore's POSIX word splitting.
-    ///
-    /// - Parameters:
-    ///   - executable: The absolute path of the credstore binary.
-    ///   - profile: The profile name.
-    ///   - store: The store path, when it must be named explicitly.
-    public static func exportCommand(executable: String, profile: String, store: String? = nil) -> String {
-        var words = [executable, "export"]
-        if let store { words += ["--store", store] }
-        words += ["--profile", profile, "--format", "credential-process"]
-        return words.map(shellWord).joined(separator: " ")
-    }
-
-    /// Whether `command` is credstore's export of `profile` (any binary path, any store), so a rerun may update it.
-    ///
-    /// - Parameters:
-    ///   - command: An existing `credential_process` value.
-    ///   - profile: The profile it belongs to.
-    public static func isExportCommand(_ command: String, forProfile profile: String) -> Bool {
-        guard let words = try? CommandLineSplitter.split(command), words.count >= 2,
-              words[0].split(separator: "/").last == "credstore", words[1] == "export" else { return false }
-        let rest = Array(words.dropFirst(2))
-        guard let index = rest.firstIndex(of: "--profile"), index + 1 < rest.count else { return false }
-        return rest[index + 1] == profile
-    }
-
-    static func shellWord(_ word: String) -> String {
-        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./%@:+=,")
-        if !word.isEmpty, word.allSatisfy({ safe.contains($0) }) { return word }
-        return "'" + word.replacing("'", with: #"'\''"#) + "'"
     }
 }

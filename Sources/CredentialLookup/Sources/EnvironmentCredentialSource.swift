@@ -1,0 +1,50 @@
+extension SearchStep {
+    /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`.
+    public static let environment = SearchStep(rawValue: "environment")
+}
+
+/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and the optional `AWS_SESSION_TOKEN` (or, when that is unset or empty,
+/// the legacy `AWS_SECURITY_TOKEN`). Empty values count as unset; only one of the pair set is an error.
+public struct EnvironmentCredentialSource: CredentialSource {
+    /// `.environment`.
+    public static let step = SearchStep.environment
+
+    private let environment: [String: String]
+
+    /// Creates the source.
+    ///
+    /// - Parameter environment: The environment to read, normally the process's.
+    public init(environment: [String: String]) {
+        self.environment = environment
+    }
+
+    /// The source over the lookup's environment; always part of the search.
+    public static func make(for context: SourceContext) -> EnvironmentCredentialSource? {
+        EnvironmentCredentialSource(environment: context.environment)
+    }
+
+    /// Reads the key pair from the environment.
+    public func resolve(_ request: LookupRequest) throws -> SourceResult {
+        func value(_ name: String) -> String? {
+            guard let value = environment[name], !value.isEmpty else { return nil }
+            return value
+        }
+        let keyID = value("AWS_ACCESS_KEY_ID")
+        let secret = value("AWS_SECRET_ACCESS_KEY")
+        switch (keyID, secret) {
+        case (nil, nil):
+            return .notHere(searched: ["environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"])
+        case (nil, _):
+            return .failed(CredentialLookupError(.incompleteEnvironmentCredentials(missing: "AWS_ACCESS_KEY_ID")))
+        case (_, nil):
+            return .failed(CredentialLookupError(.incompleteEnvironmentCredentials(missing: "AWS_SECRET_ACCESS_KEY")))
+        case (let keyID?, let secret?):
+            let token = (value("AWS_SESSION_TOKEN") ?? value("AWS_SECURITY_TOKEN")).map { SecretBytes(utf8: $0) }
+            let credentials = Credentials(accessKeyID: keyID.trimmingWhitespace(),
+                                          secretAccessKey: SecretBytes(utf8: secret), sessionToken: token)
+            return .found(Resolution(credentials: credentials,
+                                     origin: CredentialOrigin(step: Self.step, storeType: .environment,
+                                                              location: "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY")))
+        }
+    }
+}

@@ -1,0 +1,81 @@
+extension SearchStep {
+    /// A profile name and/or location given to the command.
+    public static let specifiedProfile = SearchStep(rawValue: "specifiedProfile")
+}
+
+/// The profile name and/or location given to the command. Name only: every catalog in search order;
+/// location only: that file's `default`; both: that profile in that file. Not found is an error, never a
+/// fall-through to later steps.
+public struct SpecifiedProfileSource: CredentialSource {
+    /// `.specifiedProfile`.
+    public static let step = SearchStep.specifiedProfile
+
+    private let catalogs: ProfileCatalogs
+    private let profiles: ProfileCredentials
+
+    /// Creates the source.
+    ///
+    /// - Parameters:
+    ///   - catalogs: The catalogs to search and the opener for `--profile-location`.
+    ///   - environment: The environment a `credential_process` program runs in.
+    ///   - options: Timeouts.
+    public init(catalogs: ProfileCatalogs, environment: [String: String], options: LookupOptions = LookupOptions()) {
+        self.catalogs = catalogs
+        self.profiles = ProfileCredentials(environment: environment, options: options)
+    }
+
+    /// The source when the request names a profile or a location; left out otherwise.
+    public static func make(for context: SourceContext) -> SpecifiedProfileSource? {
+        let request = context.request
+        guard request.profileName != nil || request.profileLocation != nil else { return nil }
+        return SpecifiedProfileSource(catalogs: context.catalogs, environment: context.environment,
+                                      options: context.options)
+    }
+
+    /// Looks up the request's profile; not applicable (not here) when the request names neither profile nor location.
+    public func resolve(_ request: LookupRequest) throws -> SourceResult {
+        if let location = request.profileLocation {
+            return resolve(location: location, profileName: request.profileName)
+        }
+        guard let name = request.profileName else { return .notHere(searched: []) }
+        let reader = CatalogReader(catalogs.searchOrder)
+        return ProfileSearch(credentials: profiles)
+            .find(name, in: reader, indices: Array(reader.catalogs.indices), step: Self.step)
+            .requireFound(selectedBy: .profileName, profile: name)
+    }
+
+    private func resolve(location: String, profileName: String?) -> SourceResult {
+        let catalog: ProfileCatalog
+        do {
+            catalog = try catalogs.openLocation(location)
+        } catch {
+            return .failed(error)
+        }
+        let name = profileName ?? "default"
+        let selection: CredentialLookupError.ProfileSelection =
+            profileName == nil ? .profileLocation : .profileNameAndLocation
+        let searched = [ProfileCredentials.searchedDescription(name, in: catalog)]
+        let entry: ProfileEntry?
+        do {
+            entry = try catalog.profile(named: name)
+        } catch {
+            return .failed(error)
+        }
+        guard let entry else {
+            return .failed(CredentialLookupError(.profileNotFound(profile: name, selection: selection,
+                                                                  searched: searched)))
+        }
+        guard let result = profiles.credentials(of: entry, in: catalog, step: Self.step) else {
+            return .failed(CredentialLookupError(.profileHasNoCredentials(profile: name,
+                                                                          places: [ProfileCredentials.place(catalog)])))
+        }
+        guard case .found(var resolution) = result else { return result }
+        // The location bypasses every other catalog, so only this entry's own region counts.
+        if let region = entry.region {
+            resolution.region = region
+            resolution.regionSource = .profile(storeType: catalog.storeType, location: catalog.location,
+                                               profileName: name)
+        }
+        return .found(resolution)
+    }
+}

@@ -1,0 +1,53 @@
+import CredentialLookup
+import Glibc
+
+/// The `credential_process` command line that `migrate --rewire-config` writes into the config file: this binary's
+/// `export --profile NAME --format credential-process`, and how a rerun recognises an earlier one.
+enum ExportCommandLine {
+    /// The command line that runs `executable export --profile NAME --format credential-process` (with `--store`
+    /// when the store is not the default one), quoted for botocore's and credstore's POSIX word splitting.
+    ///
+    /// - Parameters:
+    ///   - executable: The absolute path of the credstore binary.
+    ///   - profile: The profile name.
+    ///   - store: The store path, when it must be named explicitly.
+    static func command(executable: String, profile: String, store: String? = nil) -> String {
+        var words = [executable, "export"]
+        if let store { words += ["--store", store] }
+        words += ["--profile", profile, "--format", "credential-process"]
+        return words.map(shellWord).joined(separator: " ")
+    }
+
+    /// Whether `command` is credstore's export of `profile` (any binary path, any store), so a rerun may update it.
+    ///
+    /// - Parameters:
+    ///   - command: An existing `credential_process` value.
+    ///   - profile: The profile it belongs to.
+    static func isExport(_ command: String, forProfile profile: String) -> Bool {
+        guard let words = try? CommandLineSplitter.split(command), words.count >= 2,
+              words[0].split(separator: "/").last == "credstore", words[1] == "export" else { return false }
+        let rest = Array(words.dropFirst(2))
+        guard let index = rest.firstIndex(of: "--profile"), index + 1 < rest.count else { return false }
+        return rest[index + 1] == profile
+    }
+
+    static func shellWord(_ word: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./%@:+=,")
+        if !word.isEmpty, word.allSatisfy({ safe.contains($0) }) { return word }
+        return "'" + word.replacing("'", with: #"'\''"#) + "'"
+    }
+
+    /// The absolute path of the running binary: `/proc/self/exe`, else argv[0] made absolute.
+    static func executablePath() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        if length > 0 {
+            return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        let argument = CommandLine.arguments.first ?? "credstore"
+        if argument.hasPrefix("/") { return argument }
+        guard let directory = getcwd(nil, 0) else { return argument }
+        defer { free(directory) }
+        return String(cString: directory) + "/" + argument
+    }
+}
