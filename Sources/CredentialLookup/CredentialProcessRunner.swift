@@ -8,6 +8,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemLayer
 
 /// Runs a `credential_process` program without a shell: `posix_spawn`, stdin from `/dev/null`, stdout captured into a
 /// secret buffer of bounded size, stderr kept (bounded) for error messages, and a timeout after which it is killed.
@@ -23,6 +24,8 @@ package struct CredentialProcessRunner {
 
     var environment: [String: String]
     var timeout: Double
+    /// The clock the timeout is measured on.
+    var clock: any Clock = MonotonicClock()
 
     enum Outcome {
         case success(stdout: SecretBytes)
@@ -41,52 +44,39 @@ package struct CredentialProcessRunner {
         var childEnvironment = environment
         childEnvironment[Self.depthVariable] = String(depth + 1)
 
-        var outPipe: [Int32] = [-1, -1]
-        var errPipe: [Int32] = [-1, -1]
-        guard Self.makePipe(&outPipe) else { return .failure(.spawn(errno: errno)) }
-        guard Self.makePipe(&errPipe) else {
-            let saved = errno
-            close(outPipe[0]); close(outPipe[1])
-            return .failure(.spawn(errno: saved))
+        let outPipe: (read: Int32, write: Int32)
+        let errPipe: (read: Int32, write: Int32)
+        do {
+            outPipe = try Syscalls.pipe()
+        } catch {
+            return .failure(.spawn(errno: error.rawValue))
+        }
+        do {
+            errPipe = try Syscalls.pipe()
+        } catch {
+            close(outPipe.read); close(outPipe.write)
+            return .failure(.spawn(errno: error.rawValue))
         }
         defer {
-            close(outPipe[0])
-            close(errPipe[0])
+            close(outPipe.read)
+            close(errPipe.read)
         }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var defaultSignals = sigset_t()
-        sigemptyset(&defaultSignals)
-        sigaddset(&defaultSignals, SIGPIPE)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = childEnvironment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+        let spawned = Result { () throws(Errno) in
+            try Spawn.spawn(path, arguments: arguments, environment: childEnvironment, standardInput: .null,
+                            standardOutput: .descriptor(outPipe.write), standardError: .descriptor(errPipe.write))
+        }
+        // Our copies of the write ends go now, so end of file on the pipes means the program (and anything it
+        // started) closed theirs.
+        close(outPipe.write)
+        close(errPipe.write)
+        let pid: pid_t
+        switch spawned {
+        case .success(let child): pid = child
+        case .failure(let error): return .failure(.spawn(errno: error.rawValue))
         }
 
-        var pid: pid_t = 0
-        let spawnError = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
-        close(outPipe[1])
-        close(errPipe[1])
-        guard spawnError == 0 else { return .failure(.spawn(errno: spawnError)) }
-
-        let deadline = Monotonic.now + timeout
+        let deadline = clock.now + timeout
         var stdout = SecretBytes(zeroedCount: CredentialProcessReply.maximumSize + 1)
         var stdoutCount = 0
         var stderr: [UInt8] = []
@@ -94,35 +84,34 @@ package struct CredentialProcessRunner {
         var scratch = [UInt8](repeating: 0, count: 4096)
 
         while open.out || open.err {
-            let remaining = deadline - Monotonic.now
+            let remaining = deadline - clock.now
             guard remaining > 0 else { return outputStillOpen(pid, stderr: Self.trim(stderr)) }
-            var fds = [pollfd(fd: open.out ? outPipe[0] : -1, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: open.err ? errPipe[0] : -1, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, 2, Int32(min(remaining * 1000 + 1, 60_000)))
-            if ready < 0 {
-                if errno == EINTR { continue }
-                return killed(pid, .spawn(errno: errno))
+            var fds = [pollfd(fd: open.out ? outPipe.read : -1, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: open.err ? errPipe.read : -1, events: Int16(POLLIN), revents: 0)]
+            do {
+                _ = try Syscalls.poll(&fds, milliseconds: Int32(min(remaining * 1000 + 1, 60_000)), clock: clock)
+            } catch {
+                return killed(pid, .spawn(errno: error.rawValue))
             }
             if open.out && fds[0].revents != 0 {
-                let room = stdout.count - stdoutCount
                 let count = stdout.withUnsafeMutableBytes { buffer in
-                    read(outPipe[0], buffer.baseAddress! + stdoutCount, room)
+                    Self.readAvailable(outPipe.read, UnsafeMutableRawBufferPointer(rebasing: buffer[stdoutCount...]))
                 }
-                if count > 0 {
+                if let count, count > 0 {
                     stdoutCount += count
                     if stdoutCount > CredentialProcessReply.maximumSize {
                         return killed(pid, .outputTooLarge(limit: CredentialProcessReply.maximumSize))
                     }
-                } else if count == 0 || errno != EINTR && errno != EAGAIN {
+                } else if count == 0 {
                     open.out = false
                 }
             }
             if open.err && fds[1].revents != 0 {
-                let count = read(errPipe[0], &scratch, scratch.count)
-                if count > 0 {
+                let count = scratch.withUnsafeMutableBytes { Self.readAvailable(errPipe.read, $0) }
+                if let count, count > 0 {
                     // Keep only the beginning; keep draining so the program never blocks on a full pipe.
                     stderr.append(contentsOf: scratch[0..<min(count, max(0, Self.stderrLimit - stderr.count))])
-                } else if count == 0 || errno != EINTR && errno != EAGAIN {
+                } else if count == 0 {
                     open.err = false
                 }
             }
@@ -131,20 +120,26 @@ package struct CredentialProcessRunner {
         // Both pipes are closed; the program normally exits right after, but it may linger.
         var status: Int32 = 0
         while true {
-            let result = waitpid(pid, &status, WNOHANG)
-            if result == pid { break }
-            if result < 0 && errno != EINTR { return .failure(.spawn(errno: errno)) }
-            if Monotonic.now >= deadline {
+            do {
+                let result = try Syscalls.waitpid(pid, options: WNOHANG)
+                if result.pid == pid {
+                    status = result.status
+                    break
+                }
+            } catch {
+                return .failure(.spawn(errno: error.rawValue))
+            }
+            if clock.now >= deadline {
                 return killed(pid, .timeout(seconds: timeout, stderr: Self.trim(stderr)))
             }
-            usleep(2000)
+            clock.sleep(seconds: 0.002)
         }
-        let termination = status & 0x7F
-        if termination != 0 {
-            return .failure(.signal(termination, stderr: Self.trim(stderr)))
+        switch ProcessTermination(waitStatus: status) {
+        case .signaled(let signal):
+            return .failure(.signal(signal, stderr: Self.trim(stderr)))
+        case .exited(let exitStatus):
+            guard exitStatus == 0 else { return .failure(.exit(status: exitStatus, stderr: Self.trim(stderr))) }
         }
-        let exitStatus = (status >> 8) & 0xFF
-        guard exitStatus == 0 else { return .failure(.exit(status: exitStatus, stderr: Self.trim(stderr))) }
 
         var output = SecretBytes(zeroedCount: stdoutCount)
         output.withUnsafeMutableBytes { target in
@@ -156,31 +151,32 @@ package struct CredentialProcessRunner {
         return .success(stdout: output)
     }
 
-    /// A pipe whose ends are close-on-exec, so no other program started later inherits them (`pipe2` is not
-    /// visible to Swift on glibc).
-    private static func makePipe(_ ends: inout [Int32]) -> Bool {
-        guard pipe(&ends) == 0 else { return false }
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        return true
+    /// One `read` of what a pipe holds: the byte count (0 at end of file, or on a failure, which ends that pipe
+    /// too), or `nil` when nothing is there yet (`EAGAIN`).
+    private static func readAvailable(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        do {
+            return try Syscalls.read(fd, buffer)
+        } catch {
+            return error == .wouldBlock ? nil : 0
+        }
     }
 
     /// At the deadline with a pipe still open: either the program is still running (a timeout), or it has exited
     /// and something it started in the background holds its stdout or stderr (still a failure, but not its fault
     /// in the same way, and "did not finish" would send the user looking in the wrong place).
     private func outputStillOpen(_ pid: pid_t, stderr: String) -> Outcome {
-        var status: Int32 = 0
-        var result: pid_t
-        repeat { result = waitpid(pid, &status, WNOHANG) } while result < 0 && errno == EINTR
-        guard result == pid else { return killed(pid, .timeout(seconds: timeout, stderr: stderr)) }
-        let termination = status & 0x7F
-        if termination != 0 { return .failure(.signal(termination, stderr: stderr)) }
-        return .failure(.outputHeldOpen(status: (status >> 8) & 0xFF, seconds: timeout, stderr: stderr))
+        guard let result = try? Syscalls.waitpid(pid, options: WNOHANG), result.pid == pid else {
+            return killed(pid, .timeout(seconds: timeout, stderr: stderr))
+        }
+        switch ProcessTermination(waitStatus: result.status) {
+        case .signaled(let signal): return .failure(.signal(signal, stderr: stderr))
+        case .exited(let status): return .failure(.outputHeldOpen(status: status, seconds: timeout, stderr: stderr))
+        }
     }
 
     private func killed(_ pid: pid_t, _ failure: CredentialLookupError.ProcessFailure) -> Outcome {
         kill(pid, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        _ = try? Syscalls.waitpid(pid)
         return .failure(failure)
     }
 
@@ -223,11 +219,8 @@ package struct CredentialProcessRunner {
     }
 }
 
-/// A monotonic clock in seconds, immune to wall-clock changes, for timeouts.
+/// SystemLayer's monotonic clock under the name the metadata client uses for its deadlines.
 enum Monotonic {
-    static var now: Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1_000_000_000
-    }
+    /// Seconds on `CLOCK_MONOTONIC`.
+    static var now: Double { MonotonicClock().now }
 }

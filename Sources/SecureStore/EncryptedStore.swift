@@ -147,7 +147,6 @@ public final class EncryptedStore {
                                authenticatorTag: [])
         try image.seal([], dataKey: dataKey, path: path)
         let bytes = try image.encode(dataKey: dataKey, path: path)
-        SafeFile.removeOrphanedTemporaries(of: path)
         try SafeFile.replace(path, with: bytes, previous: nil, what: "store")
         withExtendedLifetime(lock) {}
         let store = EncryptedStore(path: path, slotEnvironment: environment,
@@ -581,7 +580,6 @@ public final class EncryptedStore {
             current.records = current.records.resealed(in: current.image, recordKey: recordKey)
         }
         let bytes = try current.image.encode(dataKey: current.dataKey, path: path)
-        SafeFile.removeOrphanedTemporaries(of: path)
         try SafeFile.replace(path, with: bytes, previous: freshBytes, what: "store")
         image = current.image
         dataKey = current.dataKey

@@ -1,3 +1,5 @@
+import SystemLayer
+
 extension ProfileFile {
     /// Reads and parses the file at `path`; a missing file gives an empty document (as the SDKs treat it).
     ///
@@ -36,12 +38,12 @@ public enum SharedFileEditor {
         path: String, kind: ProfileFileKind, lockWaitSeconds: Double = 10,
         _ body: (inout ProfileFile) throws -> Result
     ) throws -> Result {
-        let target = try FileSystem.resolveSymlinks(path, reportedAs: path)
-        try FileSystem.createDirectories(FileSystem.directory(of: target), reportedAs: path)
+        let file = try FileSystem.atomicFile(path, reportedAs: path)
+        try FileSystem.createDirectory(of: file, reportedAs: path)
         let wait = min(max(lockWaitSeconds.isNaN ? 0 : lockWaitSeconds, 0), maximumLockWaitSeconds)
-        let lock = try FileLock(path: target + ".lock", waitSeconds: wait, reportedAs: path)
+        let lock = try FileSystem.lock(file, waitSeconds: wait, reportedAs: path)
         defer { lock.release() }
-        var existing = try FileSystem.readIfPresent(target, reportedAs: path)
+        var existing = try FileSystem.readIfPresent(file.path, reportedAs: path)
         // The document takes the bytes over and keeps them as the start of its arena, which is what the result is
         // compared with: holding a second reference here made the first edit copy the whole file.
         var document = ProfileFile(kind: kind, path: path)
@@ -50,9 +52,7 @@ public enum SharedFileEditor {
         let result = try body(&document)
         precondition(document.parseID == parseID, "SharedFileEditor.edit: the body assigned another document")
         if !document.isUnchangedFromInput {
-            FileSystem.removeOrphanedTemporaries(of: target)
-            try FileSystem.replace(target, with: FileSystem.FileContent(buffer: document.arena,
-                                                                         runs: document.arenaRuns),
+            try FileSystem.replace(file, with: FileContent(buffer: document.arena, runs: document.arenaRuns),
                                    existing: existing, previous: { Array(document.inputBytes) }, reportedAs: path)
         }
         return result

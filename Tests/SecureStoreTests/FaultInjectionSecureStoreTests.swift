@@ -1,9 +1,11 @@
 import Foundation
 import XCTest
 @testable import SecureStore
+import SystemLayer
 
-/// Every step of a safe write failing with ENOSPC, EIO or EACCES (through `SafeFile.injectedFault`): a clear error
-/// that keeps the errno and names the file, the original bytes identical, no temporary file left, the store usable.
+/// Every step of a safe write failing with ENOSPC, EIO or EACCES (through SystemLayer's debug-build seam
+/// `AtomicWriteFaultInjection.fault`): a clear error that keeps the errno and names the file, the original bytes
+/// identical, no temporary file left, the store usable.
 final class FaultInjectionSecureStoreTests: XCTestCase {
     private var directory: TemporaryDirectory!
     private var storePath: String { directory.file("data/credstore/store") }
@@ -14,20 +16,20 @@ final class FaultInjectionSecureStoreTests: XCTestCase {
     }
 
     override func tearDown() {
-        SafeFile.injectedFault = nil
+        AtomicWriteFaultInjection.fault = nil
         directory = nil
     }
 
     /// Fails the first occurrence of `step` with `code` while `body` runs.
-    private func injecting<T>(_ step: SafeFile.WriteStep, _ code: Int32, _ body: () throws -> T) rethrows -> T {
+    private func injecting<T>(_ step: AtomicWriteStep, _ code: Int32, _ body: () throws -> T) rethrows -> T {
         var fired = false
-        SafeFile.injectedFault = { current in
+        AtomicWriteFaultInjection.fault = { current in
             guard current == step, !fired else { return nil }
             fired = true
             return code
         }
         defer {
-            SafeFile.injectedFault = nil
+            AtomicWriteFaultInjection.fault = nil
             XCTAssertTrue(fired, "the fault at \(step) was never reached")
         }
         return try body()
@@ -69,7 +71,7 @@ final class FaultInjectionSecureStoreTests: XCTestCase {
             ("rotate", { try store.rotateDataKey(otherSecrets: [.passphrase(passphrase)]) }),
         ]
         let original = try Fixtures.bytes(storePath)
-        for step in SafeFile.WriteStep.allCases {
+        for step in AtomicWriteStep.allCases {
             for code in Self.errnos {
                 for (name, operation) in operations {
                     let context = "\(name) with \(String(cString: strerror(code))) at \(step)"
@@ -87,7 +89,7 @@ final class FaultInjectionSecureStoreTests: XCTestCase {
     }
 
     func testCreatingAStoreOrKeyFileUnderEveryFaultLeavesNothing() throws {
-        for step in SafeFile.WriteStep.allCases {
+        for step in AtomicWriteStep.allCases {
             for code in Self.errnos {
                 let context = "create with \(String(cString: strerror(code))) at \(step)"
                 let path = directory.file("new-\(step)-\(code)/store")
@@ -104,7 +106,7 @@ final class FaultInjectionSecureStoreTests: XCTestCase {
                                                            policy: Fixtures.cheap), context)
             }
         }
-        for step in [SafeFile.WriteStep.createTemporary, .write, .fsync, .close, .directoryFsync] {
+        for step in [AtomicWriteStep.createTemporary, .write, .fsync, .close, .directoryFsync] {
             let path = directory.file("keys-\(step)/store.key")
             injecting(step, EIO) { expectIOError(EIO, "key file at \(step)") { _ = try KeyFile.generate(at: path) } }
             XCTAssertFalse(EncryptedStore.exists(at: path), "key file at \(step)")
@@ -117,7 +119,7 @@ final class FaultInjectionSecureStoreTests: XCTestCase {
     func testAFailedPassphraseChangeKeepsTheOldPassphrase() throws {
         let old = SecretBytes(utf8: "the old passphrase")
         let new = SecretBytes(utf8: "the new passphrase")
-        for step in [SafeFile.WriteStep.fsync, .close, .rename, .directoryFsync] {
+        for step in [AtomicWriteStep.fsync, .close, .rename, .directoryFsync] {
             let path = directory.file("passwd-\(step)/store")
             _ = try EncryptedStore.create(at: path, secrets: [.passphrase(old)], policy: Fixtures.cheap)
             let store = try EncryptedStore.open(at: path, with: .passphrase(old), policy: Fixtures.cheap)
@@ -154,13 +156,13 @@ final class FaultInjectionSecureStoreTests: XCTestCase {
         let key = try KeyFile.generate(at: directory.file("keys/store.key"))
         let store = try EncryptedStore.create(at: storePath, secrets: [.keyFile(key)], policy: Fixtures.cheap)
         var bystander: Int32 = -1
-        SafeFile.injectedFault = { step in
+        AtomicWriteFaultInjection.fault = { step in
             guard step == .rename else { return nil }
             // Another thread would get the lowest free descriptor: the one the save has just closed.
             bystander = open("/dev/null", O_RDONLY | O_CLOEXEC)
             return EIO
         }
-        defer { SafeFile.injectedFault = nil }
+        defer { AtomicWriteFaultInjection.fault = nil }
         XCTAssertThrowsError(try store.set(Fixtures.profile("default")))
         XCTAssertGreaterThanOrEqual(bystander, 0)
         XCTAssertNotEqual(fcntl(bystander, F_GETFD), -1, "the bystander's descriptor was closed by the failed save")

@@ -1,9 +1,11 @@
 import Foundation
 import XCTest
 @testable import SharedFileStore
+import SystemLayer
 
-/// Every step of a shared-file replace failing with ENOSPC, EIO or EACCES (through `FileSystem.injectedFault`): a
-/// clear error that keeps the errno and names the file, the original bytes identical, no temporary file left.
+/// Every step of a shared-file replace failing with ENOSPC, EIO or EACCES (through SystemLayer's debug-build seam
+/// `AtomicWriteFaultInjection.fault`): a clear error that keeps the errno and names the file, the original bytes
+/// identical, no temporary file left.
 final class FaultInjectionSharedFileTests: XCTestCase {
     private static let errnos: [Int32] = [ENOSPC, EIO, EACCES]
     private static let original = """
@@ -18,18 +20,18 @@ final class FaultInjectionSharedFileTests: XCTestCase {
         """
 
     override func tearDown() {
-        FileSystem.injectedFault = nil
+        AtomicWriteFaultInjection.fault = nil
     }
 
-    private func injecting(_ step: FileSystem.WriteStep, _ code: Int32, _ body: () throws -> Void) rethrows {
+    private func injecting(_ step: AtomicWriteStep, _ code: Int32, _ body: () throws -> Void) rethrows {
         var fired = false
-        FileSystem.injectedFault = { current in
+        AtomicWriteFaultInjection.fault = { current in
             guard current == step, !fired else { return nil }
             fired = true
             return code
         }
         defer {
-            FileSystem.injectedFault = nil
+            AtomicWriteFaultInjection.fault = nil
             XCTAssertTrue(fired, "the fault at \(step) was never reached")
         }
         try body()
@@ -64,7 +66,7 @@ final class FaultInjectionSharedFileTests: XCTestCase {
             ("remove key", { _ = try $0.removeValue(forKey: "aws_secret_access_key", inProfile: "default") }),
             ("remove profile", { _ = try $0.removeProfile("prod") }),
         ]
-        for step in FileSystem.WriteStep.allCases {
+        for step in AtomicWriteStep.allCases {
             for code in Self.errnos {
                 for (name, edit) in edits {
                     let context = "\(name) with \(String(cString: strerror(code))) at \(step)"
@@ -88,7 +90,7 @@ final class FaultInjectionSharedFileTests: XCTestCase {
 
     func testCreatingAFileUnderEveryFaultLeavesNothing() throws {
         let directory = try TemporaryDirectory()
-        for step in FileSystem.WriteStep.allCases {
+        for step in AtomicWriteStep.allCases {
             for code in Self.errnos {
                 let context = "create with \(String(cString: strerror(code))) at \(step)"
                 let path = directory.file("new-\(step)-\(code)/config")
@@ -112,14 +114,14 @@ final class FaultInjectionSharedFileTests: XCTestCase {
         let path = try directory.write(Self.original, to: "credentials")
         for failUndo in [false, true] {
             var directoryFsyncFailed = false
-            FileSystem.injectedFault = { step in
+            AtomicWriteFaultInjection.fault = { step in
                 if step == .directoryFsync && !directoryFsyncFailed {
                     directoryFsyncFailed = true
                     return EIO
                 }
                 return failUndo && directoryFsyncFailed && step == .rename ? ENOSPC : nil
             }
-            defer { FileSystem.injectedFault = nil }
+            defer { AtomicWriteFaultInjection.fault = nil }
             XCTAssertThrowsError(try SharedFileEditor.edit(path: path, kind: .credentials) {
                 try $0.setValue("us-west-2", forKey: "region", inProfile: "prod")
             }) { error in

@@ -1,5 +1,5 @@
 import XCTest
-@testable import SecureStore
+import SystemLayer
 
 /// `PathName` must behave like `NSString`'s path helpers it replaced (the binary no longer links Foundation).
 final class PathNameTests: XCTestCase {
@@ -13,12 +13,5 @@ final class PathNameTests: XCTestCase {
             XCTAssertEqual(PathName.parent(of: item.path), item.parent, "parent of \(item.path)")
             XCTAssertEqual(PathName.last(of: item.path), item.last, "last of \(item.path)")
         }
-    }
-
-    func testPassphrasesAreNormalisedToNFCWithoutFoundation() throws {
-        let composed = try Passphrase.normalize(SecretBytes(utf8: "caf\u{E9}"))
-        let decomposed = try Passphrase.normalize(SecretBytes(utf8: "cafe\u{301}"))
-        XCTAssertEqual(composed, decomposed)
-        XCTAssertEqual(decomposed.withUnsafeBytes { Array($0) }, Array("caf\u{E9}".utf8))
     }
 }
