@@ -1,11 +1,5 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The one error type of CredentialLookup, classified by a stable `Code`. Messages name the profile and the file and
 /// never contain a secret (a `credential_process` program's stdout is never quoted; its stderr is, trimmed and

@@ -1,13 +1,5 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SystemLayer
 
 /// Runs a `credential_process` program without a shell: `posix_spawn`, stdin from `/dev/null`, stdout captured into a

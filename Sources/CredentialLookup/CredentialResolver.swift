@@ -1,11 +1,5 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Walks an ordered list of credential sources: the first that finds credentials wins, "not here" goes on, "failed"
 /// stops the search with its error. The list is data; `SearchOrder.sources` is the documented order.

@@ -1,11 +1,5 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// RFC 3339 timestamps (`2024-05-01T12:00:00Z`, `2024-05-01T12:00:00.5+02:00`) without a date formatter, which is
 /// slow to create and locale-sensitive; credstore runs before every AWS call.

@@ -1,9 +1,4 @@
 import COpenSSL
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// The key derivation functions the store uses (scrypt, HKDF-SHA256) and PBKDF2-HMAC-SHA256 for conformance, all
 /// through OpenSSL 3's `EVP_KDF` interface.

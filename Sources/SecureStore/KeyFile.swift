@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A key file: exactly 32 random bytes in a file of mode 0600, for unattended unlocking (cron, systemd).
 public enum KeyFile {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// What a machine-bound key-file slot mixes into its key-encryption key: this machine's id and the user's uid, so a
 /// copied store and key file do not open on another machine or as another user (the DPAPI behaviour).

@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// Passphrase rules: UTF-8, normalised to Unicode NFC (so the same passphrase typed on different systems gives the
 /// same key), never empty.

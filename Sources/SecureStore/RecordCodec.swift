@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// The plaintext of one record: a sequence of fields `type u8 ‖ length u32 ‖ value`, in a fixed order (FORMAT.md).
 ///

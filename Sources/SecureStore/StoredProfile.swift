@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// One profile in the encrypted store, holding the fields of the AWS Tools for PowerShell SDK store.
 ///

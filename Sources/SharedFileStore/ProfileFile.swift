@@ -323,8 +323,4 @@ extension SharedFileError {
     }
 }
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

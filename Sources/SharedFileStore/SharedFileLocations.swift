@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Where the shared files are, by the SDKs' rules for Linux and macOS: `AWS_SHARED_CREDENTIALS_FILE` and
 /// `AWS_CONFIG_FILE` (with `~` expanded), else `~/.aws/credentials` and `~/.aws/config`, where `~` is `$HOME`, or the

@@ -1,10 +1,6 @@
 import ArgumentParser
 import CredentialLookup
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The `credstore` command: an encrypted, per-user store for AWS-style access keys.
 @main

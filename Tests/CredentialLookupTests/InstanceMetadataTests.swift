@@ -1,9 +1,7 @@
 import Foundation
 import XCTest
 @testable import CredentialLookup
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// IMDSv2 against a real local HTTP server (`Scripts/imds-server.py`) on 127.0.0.1, plus endpoints that refuse or
 /// never answer, timed.

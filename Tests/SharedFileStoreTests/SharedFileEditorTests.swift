@@ -1,9 +1,7 @@
 import Foundation
 import XCTest
 @testable import SharedFileStore
-#if canImport(Glibc)
 import Glibc
-#endif
 
 final class SharedFileEditorTests: XCTestCase {
     private func mode(_ path: String) throws -> Int {

@@ -1,13 +1,7 @@
 import ArgumentParser
 import CredentialLookup
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `credstore export`: prints resolved credentials for another tool: as a `credential_process` reply, shell `export`
 /// lines, or JSON.

@@ -1,13 +1,7 @@
 import ArgumentParser
 import CredentialLookup
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `credstore shared-profiles`: the merged view of ~/.aws/credentials and ~/.aws/config that the AWS SDKs would see.
 struct SharedProfilesCommand: ParsableCommand {

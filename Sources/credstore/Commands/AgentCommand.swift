@@ -1,15 +1,7 @@
 import ArgumentParser
 import CredentialLookup
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import UnlockAgent
 
 /// `credstore agent`: runs the unlock agent in the foreground, or reports on / stops the running one.

@@ -1,10 +1,6 @@
 import ArgumentParser
 import CredentialLookup
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 import Glibc
 
 /// `credstore migrate`: moves plaintext profiles of ~/.aws/credentials (and ~/.aws/config) into the encrypted store,

@@ -1,13 +1,6 @@
 import ArgumentParser
 import CredentialLookup
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
 import Glibc
-#endif
 import UnlockAgent
 
 /// `credstore unlock`: unlocks the store once and hands its key to the unlock agent for a while.

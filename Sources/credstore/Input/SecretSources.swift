@@ -1,14 +1,5 @@
 import CredentialLookup
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The controlling terminal as a source of secrets (files and inherited descriptors are `StoreUnlocker`'s). Never
 /// argv, never the environment's values.

@@ -1,13 +1,6 @@
 import ArgumentParser
 import CredentialLookup
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
 import Glibc
-#endif
 import UnlockAgent
 
 /// `credstore init`: creates the encrypted store with a passphrase slot and/or a key-file slot.

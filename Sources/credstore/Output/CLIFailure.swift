@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A failure the CLI reports as an `error:` line, an optional `hint:` line and a stable exit code.
 ///

@@ -1,10 +1,6 @@
 import ArgumentParser
 import CredentialLookup
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 import UnlockAgent
 
 /// The options every command that touches the encrypted store shares: where the store is, and where the secret that

@@ -1,14 +1,5 @@
 import CredentialLookup
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Reads the secrets of a key pair for `set`: from the terminal without echo, or from stdin when stdin is not a
 /// terminal (one value per line), never from argv (`set --secret-key` is refused).

@@ -1,15 +1,7 @@
 import ArgumentParser
 import CredentialLookup
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// `credstore exec`: runs a command with a profile's credentials in its environment (like aws-vault exec).
 struct ExecCommand: ParsableCommand {

@@ -1,13 +1,7 @@
 import ArgumentParser
 import CredentialLookup
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `credstore set`: stores a key pair under a profile name (the `Set-AWSCredential -StoreAs` of credstore).
 struct SetCommand: ParsableCommand {

@@ -1,13 +1,6 @@
 import ArgumentParser
 import CredentialLookup
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// `credstore get`: resolves credentials with the documented search order and says where they came from.
 struct GetCommand: ParsableCommand {

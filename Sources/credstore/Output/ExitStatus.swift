@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The exit codes of `credstore`. They are part of the interface (documented in README.md) and never change meaning.
 struct ExitStatus: RawRepresentable, Equatable, CustomStringConvertible {

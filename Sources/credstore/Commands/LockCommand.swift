@@ -1,13 +1,7 @@
 import ArgumentParser
 import CredentialLookup
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
 import Glibc
-#endif
 import UnlockAgent
 
 /// `credstore lock`: makes the unlock agent forget keys.

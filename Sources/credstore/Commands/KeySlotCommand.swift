@@ -1,13 +1,6 @@
 import ArgumentParser
 import CredentialLookup
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
 import Glibc
-#endif
 import UnlockAgent
 
 /// `credstore keyslot list|add|remove`: manages the key slots that unlock the store.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A JSON value for `--json` output: written by hand so the output is stable (sorted keys, no `\/` escapes).
 indirect enum JSONValue {
