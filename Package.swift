@@ -1,8 +1,9 @@
 // swift-tools-version:5.10
 // credstore: an encrypted, per-user credential store for AWS-style access keys.
 // Module graph (docs/ARCHITECTURE.md): credstore -> {CredentialLookup, UnlockAgent}; CredentialLookup -> {SecureStore,
-// SharedFileStore}; UnlockAgent -> SecureStore; SecureStore -> COpenSSL (system libcrypto); all of them -> SystemLayer
-// (syscalls, EINTR, clocks, locking, spawn, the atomic write; internal: in no product's public surface). Linux only.
+// SharedFileStore, UnlockAgent} (its front door, `CredentialSearch`, opens the store by the unlock rules);
+// UnlockAgent -> SecureStore; SecureStore -> COpenSSL (system libcrypto); all of them -> SystemLayer (syscalls, EINTR,
+// clocks, locking, spawn, the atomic write; internal: in no product's public surface). Linux only.
 import PackageDescription
 
 let package = Package(
@@ -23,12 +24,16 @@ let package = Package(
         .target(name: "SystemLayer"),
         .target(name: "SecureStore", dependencies: ["COpenSSL", "SystemLayer"]),
         .target(name: "SharedFileStore", dependencies: ["SystemLayer"]),
-        .target(name: "CredentialLookup", dependencies: ["SecureStore", "SharedFileStore", "SystemLayer"]),
+        .target(name: "CredentialLookup",
+                dependencies: ["SecureStore", "SharedFileStore", "UnlockAgent", "SystemLayer"]),
         .target(name: "UnlockAgent", dependencies: ["SecureStore", "SystemLayer"]),
         .executableTarget(
             name: "credstore",
             dependencies: [
                 "CredentialLookup",
+                "SecureStore",
+                "SharedFileStore",
+                "SystemLayer",
                 "UnlockAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -38,7 +43,8 @@ let package = Package(
         .testTarget(name: "SystemLayerTests", dependencies: ["SystemLayer"]),
         .testTarget(name: "SecureStoreTests", dependencies: ["SecureStore", "SystemLayer", "TestChild"]),
         .testTarget(name: "SharedFileStoreTests", dependencies: ["SharedFileStore", "SystemLayer", "TestChild"]),
-        .testTarget(name: "CredentialLookupTests", dependencies: ["CredentialLookup"]),
+        .testTarget(name: "CredentialLookupTests",
+                    dependencies: ["CredentialLookup", "SecureStore", "SharedFileStore"]),
         .testTarget(name: "UnlockAgentTests", dependencies: ["UnlockAgent", "SecureStore"]),
         .testTarget(name: "CLITests", dependencies: ["credstore", "UnlockAgent"]),
     ]

@@ -2,16 +2,16 @@
 /// (`shlex.split(value)`): whitespace separates words, single quotes are literal, double quotes allow `\"` and `\\`,
 /// a backslash outside quotes escapes any character, and nothing else is special (no `$`, globs, pipes or comments;
 /// no shell is run).
-public enum CommandLineSplitter {
+package enum CommandLineSplitter {
     /// Why a command line cannot be split.
-    public enum Failure: Error, Equatable, CustomStringConvertible {
+    package enum Failure: Error, Equatable, CustomStringConvertible {
         /// A quote is opened and never closed.
         case unbalancedQuote
         /// The line ends with a backslash that escapes nothing.
         case trailingBackslash
 
         /// The reason in words, matching Python's `shlex` messages.
-        public var description: String {
+        package var description: String {
             switch self {
             case .unbalancedQuote: return "no closing quotation"
             case .trailingBackslash: return "no escaped character after the final backslash"
@@ -24,7 +24,7 @@ public enum CommandLineSplitter {
     /// - Parameter line: The command line, e.g. `/opt/bin/awscreds-custom --username "helen smith"`.
     /// - Returns: The arguments; empty for a blank line.
     /// - Throws: `CommandLineSplitter.Failure` for an unbalanced quote or a trailing backslash.
-    public static func split(_ line: String) throws -> [String] {
+    package static func split(_ line: String) throws -> [String] {
         enum State { case between, word, singleQuoted, doubleQuoted, escaped(after: Escape) }
         enum Escape { case word, doubleQuoted }
 

@@ -1,11 +1,12 @@
 import FoundationEssentials
 import Glibc
+import SecureStore
 
 /// The Version 1 JSON reply of a `credential_process` program, as the AWS CLI and SDKs define it:
 /// `{"Version": 1, "AccessKeyId": "…", "SecretAccessKey": "…", "SessionToken": "…", "Expiration": "<RFC 3339>"}`.
-public enum CredentialProcessReply {
+package enum CredentialProcessReply {
     /// The largest reply accepted, in bytes; a program printing more is stopped.
-    public static let maximumSize = 64 * 1024
+    package static let maximumSize = 64 * 1024
 
     /// Parses a reply held in a secret buffer.
     ///
@@ -13,7 +14,7 @@ public enum CredentialProcessReply {
     /// - Returns: The credentials; an expired `Expiration` is returned as is (the caller compares it with now).
     /// - Throws: `CredentialLookupError` with code `invalidCredentialProcessOutput`, whose message never quotes the
     ///   reply.
-    public static func parse(_ reply: SecretBytes) throws -> Credentials {
+    package static func parse(_ reply: SecretBytes) throws -> Credentials {
         try reply.withUnsafeBytes { try parse($0) }
     }
 
@@ -23,7 +24,7 @@ public enum CredentialProcessReply {
     /// - Returns: The credentials; an expired `Expiration` is returned as is (the caller compares it with now).
     /// - Throws: `CredentialLookupError` with code `invalidCredentialProcessOutput`; the message never quotes the
     ///   reply.
-    public static func parse(_ bytes: UnsafeRawBufferPointer) throws -> Credentials {
+    package static func parse(_ bytes: UnsafeRawBufferPointer) throws -> Credentials {
         func invalid(_ reason: String) -> CredentialLookupError {
             CredentialLookupError(.invalidCredentialProcessOutput(context: nil, reason: reason))
         }

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import SecureStore
 import SystemLayer
 
 /// Runs a `credential_process` program without a shell: `posix_spawn`, stdin from `/dev/null`, stdout captured into a

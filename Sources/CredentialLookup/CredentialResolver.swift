@@ -3,18 +3,18 @@ import Glibc
 
 /// Walks an ordered list of credential sources: the first that finds credentials wins, "not here" goes on, "failed"
 /// stops the search with its error. The list is data; `SearchOrder.sources` is the documented order.
-public struct CredentialResolver {
+package struct CredentialResolver {
     /// The sources, in search order.
-    public var sources: [CredentialSource]
+    package var sources: [CredentialSource]
     /// The environment the region variables are read from.
-    public var environment: [String: String]
+    package var environment: [String: String]
 
     /// Creates a resolver over any list of sources.
     ///
     /// - Parameters:
     ///   - sources: The sources in search order.
     ///   - environment: Where `AWS_REGION` and `AWS_DEFAULT_REGION` are read.
-    public init(sources: [CredentialSource], environment: [String: String]) {
+    package init(sources: [CredentialSource], environment: [String: String]) {
         self.sources = sources
         self.environment = environment
     }
@@ -28,7 +28,7 @@ public struct CredentialResolver {
     ///   - catalogs: The profile catalogs in search order, the default chain and the location opener.
     ///   - options: Timeouts.
     /// - Returns: The sources in search order.
-    public static func standardSources(for request: LookupRequest, environment: [String: String],
+    package static func standardSources(for request: LookupRequest, environment: [String: String],
                                        catalogs: ProfileCatalogs,
                                        options: LookupOptions = LookupOptions()) -> [CredentialSource] {
         SearchOrder.sources(for: SourceContext(request: request, environment: environment, catalogs: catalogs,
@@ -42,7 +42,7 @@ public struct CredentialResolver {
     ///   - environment: The process environment.
     ///   - catalogs: The profile catalogs.
     ///   - options: Timeouts.
-    public static func standard(for request: LookupRequest, environment: [String: String], catalogs: ProfileCatalogs,
+    package static func standard(for request: LookupRequest, environment: [String: String], catalogs: ProfileCatalogs,
                                 options: LookupOptions = LookupOptions()) -> CredentialResolver {
         CredentialResolver(sources: standardSources(for: request, environment: environment, catalogs: catalogs,
                                                     options: options),
@@ -58,7 +58,7 @@ public struct CredentialResolver {
     /// - Throws: The error of the first source that failed (a catalog's own error, e.g. a store that cannot be
     ///   unlocked, is passed through unchanged); `CredentialLookupError` `.expired` for expired credentials;
     ///   `.noCredentialsFound` listing every place searched when no source had credentials.
-    public func resolve(_ request: LookupRequest, now: Date = Date()) throws -> Resolution {
+    package func resolve(_ request: LookupRequest, now: Date = Date()) throws -> Resolution {
         var searched: [String] = []
         for source in sources {
             switch try source.resolve(request) {

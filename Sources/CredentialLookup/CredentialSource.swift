@@ -1,5 +1,5 @@
 /// The answer of one source in the search order.
-public enum SourceResult {
+package enum SourceResult {
     /// Credentials were found here; the search stops.
     case found(Resolution)
     /// Nothing here; the search goes on. `searched` describes where this source looked, for the final error.
@@ -10,15 +10,15 @@ public enum SourceResult {
 }
 
 /// Everything a source may need to be set up for one lookup.
-public struct SourceContext {
+package struct SourceContext {
     /// What the command asked for.
-    public var request: LookupRequest
+    package var request: LookupRequest
     /// The process environment (`AWS_*`, `PATH` for `credential_process`).
-    public var environment: [String: String]
+    package var environment: [String: String]
     /// The profile catalogs in search order, the default chain and the opener for a profile location.
-    public var catalogs: ProfileCatalogs
+    package var catalogs: ProfileCatalogs
     /// Timeouts.
-    public var options: LookupOptions
+    package var options: LookupOptions
 
     /// Creates a context.
     ///
@@ -27,7 +27,7 @@ public struct SourceContext {
     ///   - environment: The process environment.
     ///   - catalogs: The profile catalogs.
     ///   - options: Timeouts.
-    public init(request: LookupRequest, environment: [String: String], catalogs: ProfileCatalogs,
+    package init(request: LookupRequest, environment: [String: String], catalogs: ProfileCatalogs,
                 options: LookupOptions = LookupOptions()) {
         self.request = request
         self.environment = environment
@@ -92,7 +92,7 @@ public struct SourceContext {
 /// ("step 8 (credentialServer)") is its position in the list. Document the new step in DESIGN.md's search order and
 /// in the README (a test checks that the README lists every step), and add a scenario to `SearchOrderTests` (which
 /// runs the list the program runs). `AddingASourceTests` builds this example against the public API.
-public protocol CredentialSource {
+package protocol CredentialSource {
     /// The step of the search order this source is; its name is the stable `Step` of `credstore get --json`.
     static var step: SearchStep { get }
 

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import SecureStore
 
 /// An AWS-style access key pair, with the optional session token and expiry of temporary credentials.
 ///

@@ -1,5 +1,7 @@
 import FoundationEssentials
 import Glibc
+import SecureStore
+import SystemLayer
 
 /// An `http://host[:port]` endpoint of the instance metadata service.
 struct MetadataEndpoint: Equatable {
@@ -164,28 +166,30 @@ struct MetadataHTTPClient {
     }
 
     private func wait(for events: Int16, on socket: Int32) throws {
-        while true {
-            var descriptor = pollfd(fd: socket, events: events, revents: 0)
-            let ready = poll(&descriptor, 1, try remainingMilliseconds())
-            if ready > 0 { return }
-            if ready == 0 { throw MetadataHTTPFailure.timedOut }
-            if errno != EINTR { throw MetadataHTTPFailure.unreachable(String(cString: strerror(errno))) }
+        var descriptors = [pollfd(fd: socket, events: events, revents: 0)]
+        let milliseconds = try remainingMilliseconds()
+        let ready: Int32
+        do {
+            // An interrupted poll is made again for the time that is left (SystemLayer).
+            ready = try Syscalls.poll(&descriptors, milliseconds: milliseconds)
+        } catch {
+            throw MetadataHTTPFailure.unreachable(error.description)
         }
+        if ready == 0 { throw MetadataHTTPFailure.timedOut }
     }
 
     private func writeAll(_ request: SecretBytes, to socket: Int32) throws {
         try request.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
-                let sent = send(socket, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
-                if sent > 0 {
-                    offset += sent
-                } else if sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                do {
+                    offset += try Syscalls.retryingInterrupts {
+                        send(socket, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+                    }
+                } catch let error as Errno where error == .wouldBlock {
                     try wait(for: Int16(POLLOUT), on: socket)
-                } else if sent < 0 && errno == EINTR {
-                    continue
-                } else {
-                    throw MetadataHTTPFailure.unreachable(String(cString: strerror(errno)))
+                } catch {
+                    throw MetadataHTTPFailure.unreachable("\(error)")
                 }
             }
         }
@@ -199,16 +203,21 @@ struct MetadataHTTPClient {
             if let head, let length = head.contentLength, count >= head.bodyStart + length { break }
             guard count < buffer.count else { throw MetadataHTTPFailure.malformed("response larger than 64 KiB") }
             try wait(for: Int16(POLLIN), on: socket)
-            let received = buffer.withUnsafeMutableBytes { bytes in
-                recv(socket, bytes.baseAddress! + count, bytes.count - count, 0)
+            let received: Int
+            do {
+                received = try buffer.withUnsafeMutableBytes { bytes in
+                    try Syscalls.retryingInterrupts { recv(socket, bytes.baseAddress! + count, bytes.count - count, 0) }
+                }
+            } catch let error as Errno where error == .wouldBlock {
+                continue
+            } catch {
+                throw MetadataHTTPFailure.unreachable("\(error)")
             }
             if received > 0 {
                 count += received
                 if head == nil { head = try buffer.withUnsafeBytes { try ResponseHead(parsing: $0[0..<count]) } }
-            } else if received == 0 {
+            } else {
                 break
-            } else if errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK {
-                throw MetadataHTTPFailure.unreachable(String(cString: strerror(errno)))
             }
         }
         guard let head else { throw MetadataHTTPFailure.malformed("the connection closed before the headers ended") }

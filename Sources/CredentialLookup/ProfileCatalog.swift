@@ -1,12 +1,13 @@
 import FoundationEssentials
 import Glibc
+import SecureStore
 
 /// A place that holds named profiles: the encrypted store, a shared credentials file or a shared config file.
 ///
 /// Adapters over SecureStore and SharedFileStore implement this. `profile(named:)` must throw (and not return `nil`)
 /// when the profile exists but cannot be read, e.g. a store that cannot be unlocked, so that the lookup stops with
 /// that error instead of falling through to a plaintext profile of the same name.
-public protocol ProfileCatalog {
+package protocol ProfileCatalog {
     /// The kind of store, for provenance and messages.
     var storeType: StoreType { get }
     /// The file or store path, for provenance and messages.
@@ -20,26 +21,26 @@ public protocol ProfileCatalog {
 }
 
 /// One profile as a catalog holds it: its non-secret settings and, optionally, static credentials.
-public struct ProfileEntry: Sendable {
+package struct ProfileEntry: Sendable {
     /// The setting names that hold static credentials (`aws_security_token` is the legacy spelling of the session
     /// token, and just as secret); `init(name:properties:)` moves them out of `settings`, and `credstore migrate`
     /// removes them from the plaintext files.
-    public static let credentialSettingNames = [
+    package static let credentialSettingNames = [
         "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token",
     ]
 
     /// The profile name.
-    public var name: String
+    package var name: String
     /// Every non-secret setting, e.g. `region`, `credential_process`, `role_arn`, `source_profile`.
-    public var settings: [String: String]
+    package var settings: [String: String]
     /// The static access key id (`aws_access_key_id`), if the profile has one.
-    public var accessKeyID: String?
+    package var accessKeyID: String?
     /// The static secret access key (`aws_secret_access_key`), if the profile has one.
-    public var secretAccessKey: SecretBytes?
+    package var secretAccessKey: SecretBytes?
     /// The static session token (`aws_session_token`), if the profile has one.
-    public var sessionToken: SecretBytes?
+    package var sessionToken: SecretBytes?
     /// When the static credentials stop working, if they are temporary (the encrypted store records it).
-    public var expiration: Date?
+    package var expiration: Date?
 
     /// Creates an entry from parts that are already separated.
     ///
@@ -49,7 +50,7 @@ public struct ProfileEntry: Sendable {
     ///   - accessKeyID: The static access key id.
     ///   - secretAccessKey: The static secret access key.
     ///   - sessionToken: The static session token.
-    public init(name: String, settings: [String: String] = [:], accessKeyID: String? = nil,
+    package init(name: String, settings: [String: String] = [:], accessKeyID: String? = nil,
                 secretAccessKey: SecretBytes? = nil, sessionToken: SecretBytes? = nil) {
         self.name = name
         self.settings = settings
@@ -65,7 +66,7 @@ public struct ProfileEntry: Sendable {
     /// - Parameters:
     ///   - name: The profile name.
     ///   - properties: Every property of the profile, as the shared-file parser returns them.
-    public init(name: String, properties: [String: String]) {
+    package init(name: String, properties: [String: String]) {
         let rest = properties.filter { !Self.credentialSettingNames.contains($0.key) }
         let token = properties["aws_session_token"] ?? properties["aws_security_token"]
         self.init(name: name, settings: rest, accessKeyID: properties["aws_access_key_id"],
@@ -74,21 +75,21 @@ public struct ProfileEntry: Sendable {
     }
 
     /// The `region` setting, when present and not empty.
-    public var region: String? {
+    package var region: String? {
         guard let region = settings["region"]?.trimmingWhitespace(), !region.isEmpty else { return nil }
         return region
     }
 }
 
 /// The catalogs a lookup searches and how to open a catalog for `--profile-location`.
-public struct ProfileCatalogs {
+package struct ProfileCatalogs {
     /// The catalogs searched for a profile name, in order: normally the encrypted store, then the shared
     /// credentials file, then the shared config file.
-    public var searchOrder: [ProfileCatalog]
+    package var searchOrder: [ProfileCatalog]
     /// The default profile chain, each link naming a store type (matched against `searchOrder`) and a profile.
-    public var defaultChain: [DefaultProfileLink]
+    package var defaultChain: [DefaultProfileLink]
     /// Opens the profile file given with `--profile-location`; throws (keeping errno) when it cannot be read.
-    public var openLocation: (String) throws -> ProfileCatalog
+    package var openLocation: (String) throws -> ProfileCatalog
 
     /// Creates the catalog set.
     ///
@@ -96,7 +97,7 @@ public struct ProfileCatalogs {
     ///   - searchOrder: Catalogs in search order.
     ///   - defaultChain: The default profile chain; the documented one unless given.
     ///   - openLocation: Opens a profile file given by path.
-    public init(searchOrder: [ProfileCatalog], defaultChain: [DefaultProfileLink] = DefaultProfileLink.standardChain,
+    package init(searchOrder: [ProfileCatalog], defaultChain: [DefaultProfileLink] = DefaultProfileLink.standardChain,
                 openLocation: @escaping (String) throws -> ProfileCatalog) {
         self.searchOrder = searchOrder
         self.defaultChain = defaultChain
@@ -105,26 +106,26 @@ public struct ProfileCatalogs {
 }
 
 /// One link of the default profile chain: a profile name in the first catalog of a store type.
-public struct DefaultProfileLink: Equatable, Sendable {
+package struct DefaultProfileLink: Equatable, Sendable {
     /// The documented chain: `default` in the encrypted store, `default` in the shared credentials file,
     /// `AWS PS Default` in the encrypted store.
-    public static let standardChain: [DefaultProfileLink] = [
+    package static let standardChain: [DefaultProfileLink] = [
         DefaultProfileLink(storeType: .secureStore, profileName: "default"),
         DefaultProfileLink(storeType: .sharedCredentialsFile, profileName: "default"),
         DefaultProfileLink(storeType: .secureStore, profileName: "AWS PS Default"),
     ]
 
     /// The kind of catalog to look in.
-    public var storeType: StoreType
+    package var storeType: StoreType
     /// The profile to look for.
-    public var profileName: String
+    package var profileName: String
 
     /// Creates a link.
     ///
     /// - Parameters:
     ///   - storeType: The kind of catalog to look in.
     ///   - profileName: The profile to look for.
-    public init(storeType: StoreType, profileName: String) {
+    package init(storeType: StoreType, profileName: String) {
         self.storeType = storeType
         self.profileName = profileName
     }

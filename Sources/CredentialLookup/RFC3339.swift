@@ -3,9 +3,9 @@ import Glibc
 
 /// RFC 3339 timestamps (`2024-05-01T12:00:00Z`, `2024-05-01T12:00:00.5+02:00`) without a date formatter, which is
 /// slow to create and locale-sensitive; credstore runs before every AWS call.
-public enum RFC3339 {
+package enum RFC3339 {
     /// Parses an RFC 3339 `date-time` (`T`, `t` or a space between date and time; `Z`, `z` or `±hh:mm`).
-    public static func parse<Bytes: Collection>(_ text: Bytes) -> Date? where Bytes.Element == UInt8 {
+    package static func parse<Bytes: Collection>(_ text: Bytes) -> Date? where Bytes.Element == UInt8 {
         let bytes = Array(text)
         var index = 0
 
@@ -67,7 +67,7 @@ public enum RFC3339 {
     }
 
     /// Formats `date` as `yyyy-MM-ddTHH:mm:ssZ` in UTC (whole seconds).
-    public static func format(_ date: Date) -> String {
+    package static func format(_ date: Date) -> String {
         let total = Int(date.timeIntervalSince1970.rounded(.down))
         var days = total / 86_400
         var secondsOfDay = total % 86_400

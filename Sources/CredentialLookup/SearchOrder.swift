@@ -1,10 +1,12 @@
+import SharedFileStore
+
 /// The documented search order (DESIGN.md, "The lookup layer (CredentialLookup) — search order") as data: the one
 /// list of credential sources and the one list of profile catalogs that the program, its tests and library users
 /// all run. (The default profile chain of step 6 is `DefaultProfileLink.standardChain`.)
-public enum SearchOrder {
+package enum SearchOrder {
     /// The credential sources, in search order. Each source lives in its own file under `Sources/`; adding one is
     /// that file plus one line here (see `CredentialSource`).
-    public static let sources: [any CredentialSource.Type] = [
+    package static let sources: [any CredentialSource.Type] = [
         LiteralCredentialSource.self,       // 1. literal credentials given to the command (discouraged)
         SpecifiedProfileSource.self,        // 2. the profile name and/or location given to the command
         ProgrammaticCredentialSource.self,  // 3. credentials passed in through the library API
@@ -15,13 +17,13 @@ public enum SearchOrder {
     ]
 
     /// The steps, in search order.
-    public static var steps: [SearchStep] { sources.map { $0.step } }
+    package static var steps: [SearchStep] { sources.map { $0.step } }
 
     /// The sources set up for one lookup, in search order, leaving out the steps the request makes irrelevant (no
     /// literal or programmatic credentials, no profile or location).
     ///
     /// - Parameter context: The request, the environment, the catalogs and the options of the lookup.
-    public static func sources(for context: SourceContext) -> [any CredentialSource] {
+    package static func sources(for context: SourceContext) -> [any CredentialSource] {
         sources.compactMap { $0.make(for: context) }
     }
 
@@ -32,7 +34,7 @@ public enum SearchOrder {
     ///   - store: The encrypted store's catalog.
     ///   - credentialsFile: The shared credentials file's catalog.
     ///   - configFile: The shared config file's catalog.
-    public static func catalogs(store: ProfileCatalog, credentialsFile: ProfileCatalog,
+    package static func catalogs(store: ProfileCatalog, credentialsFile: ProfileCatalog,
                                 configFile: ProfileCatalog) -> [ProfileCatalog] {
         [store, credentialsFile, configFile]
     }
@@ -45,7 +47,7 @@ extension ProfileCatalogs {
     /// - Parameters:
     ///   - store: The encrypted store's catalog.
     ///   - locations: Where the shared files are (`AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONFIG_FILE`, `~/.aws`).
-    public static func standard(store: EncryptedStoreCatalog, locations: SharedFileLocations) -> ProfileCatalogs {
+    package static func standard(store: EncryptedStoreCatalog, locations: SharedFileLocations) -> ProfileCatalogs {
         ProfileCatalogs(
             searchOrder: SearchOrder.catalogs(
                 store: store,

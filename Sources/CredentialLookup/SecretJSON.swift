@@ -1,3 +1,6 @@
+import SecureStore
+import SharedFileStore
+
 /// A strict JSON reader for the small flat objects credential programs and the metadata service reply with.
 ///
 /// Every string value is decoded straight into `SecretBytes`, so a secret access key or token never becomes a

@@ -1,16 +1,17 @@
 import Glibc
+import SharedFileStore
 
 /// One shared profile file (credentials or config) as a profile catalog.
 ///
 /// The file is read and parsed once, on first use; a missing file is an empty catalog, as in the AWS SDKs.
 /// Sub-properties (`s3 =` blocks) are not credential settings and are left out of the entry.
-public final class SharedFileCatalog: ProfileCatalog {
+package final class SharedFileCatalog: ProfileCatalog {
     /// `.sharedCredentialsFile` or `.sharedConfigFile`.
-    public let storeType: StoreType
+    package let storeType: StoreType
     /// The file path.
-    public let location: String
+    package let location: String
     /// Whether the file is read with credentials-file or config-file rules.
-    public let kind: ProfileFileKind
+    package let kind: ProfileFileKind
     private let mustExist: Bool
     private var document: ProfileFile?
 
@@ -20,7 +21,7 @@ public final class SharedFileCatalog: ProfileCatalog {
     ///   - path: The file.
     ///   - kind: Credentials-file rules (`[name]`) or config-file rules (`[profile name]`).
     ///   - mustExist: Whether a missing file is an error (for `--profile-location`) instead of an empty catalog.
-    public init(path: String, kind: ProfileFileKind, mustExist: Bool = false) {
+    package init(path: String, kind: ProfileFileKind, mustExist: Bool = false) {
         location = path
         self.kind = kind
         self.mustExist = mustExist
@@ -31,7 +32,7 @@ public final class SharedFileCatalog: ProfileCatalog {
     ///
     /// - Throws: `SharedFileError` for a malformed file or a read failure; `CredentialLookupError` when `mustExist`
     ///   and the file is missing.
-    public func file() throws -> ProfileFile {
+    package func file() throws -> ProfileFile {
         if let document { return document }
         if mustExist, access(location, F_OK) != 0 {
             throw CredentialLookupError(.profileFileMissing(path: location, errno: errno))
@@ -42,10 +43,10 @@ public final class SharedFileCatalog: ProfileCatalog {
     }
 
     /// The profile names of the file, in file order.
-    public func profileNames() throws -> [String] { try file().profileNames }
+    package func profileNames() throws -> [String] { try file().profileNames }
 
     /// The profile `name`, or `nil` when the file does not define it.
-    public func profile(named name: String) throws -> ProfileEntry? {
+    package func profile(named name: String) throws -> ProfileEntry? {
         guard let properties = try file().profile(name) else { return nil }
         var flat: [String: String] = [:]
         for (key, value) in properties {
@@ -58,7 +59,7 @@ public final class SharedFileCatalog: ProfileCatalog {
 extension ProfileFileKind {
     /// The rules a file given by path is read with: config rules for a file named `config` (or `*.config`),
     /// credentials rules otherwise — `--profile-location` normally points at a credentials file.
-    public static func guess(forPath path: String) -> ProfileFileKind {
+    package static func guess(forPath path: String) -> ProfileFileKind {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         return name == "config" || name.hasSuffix(".config") ? .config : .credentials
     }

@@ -6,9 +6,9 @@
 /// An `EncryptedStore` is an unlocked store. Every mutation takes the store's lock, re-reads the file, re-applies the
 /// change to what is there now (so concurrent writers never lose each other's updates) and replaces the file
 /// atomically. A failed mutation leaves the file as it was.
-public final class EncryptedStore {
+package final class EncryptedStore {
     /// The store file.
-    public let path: String
+    package let path: String
     #if DEBUG
     /// The scrypt costs, the machine binding and the slot kinds; `.standard` everywhere except tests, which may also
     /// swap the machine binding of an open store (test seam: debug builds only).
@@ -51,7 +51,7 @@ public final class EncryptedStore {
     /// Whether anything exists at `path` (a store, or something in its way).
     ///
     /// - Parameter path: the store path.
-    public static func exists(at path: String) -> Bool {
+    package static func exists(at path: String) -> Bool {
         SafeFile.exists(path)
     }
 
@@ -59,7 +59,7 @@ public final class EncryptedStore {
     ///
     /// - Parameter path: the store path.
     /// - Throws: `SecureStoreError` (`.notFound`, `.unsafePermissions`, `.corrupt`, `.unsupportedVersion`, `.io`).
-    public static func profileNames(at path: String) throws -> [String] {
+    package static func profileNames(at path: String) throws -> [String] {
         try readImage(path, kinds: KeySlotKinds.all).records.map(\.name)
     }
 
@@ -67,7 +67,7 @@ public final class EncryptedStore {
     ///
     /// - Parameter path: the store path.
     /// - Throws: `SecureStoreError` (`.notFound`, `.unsafePermissions`, `.corrupt`, `.unsupportedVersion`, `.io`).
-    public static func slots(at path: String) throws -> [KeySlotInfo] {
+    package static func slots(at path: String) throws -> [KeySlotInfo] {
         try readImage(path, kinds: KeySlotKinds.all).slots.enumerated().map { index, slot in slot.info(index: index) }
     }
 
@@ -91,7 +91,7 @@ public final class EncryptedStore {
     /// - Returns: the new store, unlocked.
     /// - Throws: `SecureStoreError`: `.alreadyExists` if something is at `path`, `.invalidArgument` for no or too many
     ///   secrets, an empty passphrase or an unreadable machine id, `.locked`, `.io`.
-    public static func create(at path: String, secrets: [UnlockSecret],
+    package static func create(at path: String, secrets: [UnlockSecret],
                               bindingKeyFilesToMachine: Bool = false) throws -> EncryptedStore {
         try create(at: path, secrets: secrets, policy: .standard, bindingKeyFilesToMachine: bindingKeyFilesToMachine)
     }
@@ -172,7 +172,7 @@ public final class EncryptedStore {
     /// - Throws: `SecureStoreError`: `.wrongPassphrase` / `.wrongKeyFile` if no slot opens, `.corrupt` if anything
     ///   was altered (including out-of-bound KDF parameters, rejected before the KDF runs), `.unsupportedVersion`,
     ///   `.unsafePermissions`, `.notFound`, `.io`.
-    public static func open(at path: String, with secret: UnlockSecret) throws -> EncryptedStore {
+    package static func open(at path: String, with secret: UnlockSecret) throws -> EncryptedStore {
         try open(at: path, with: secret, policy: .standard)
     }
 
@@ -208,7 +208,7 @@ public final class EncryptedStore {
     ///   - agentDataKey: the 32-byte data key.
     /// - Throws: `SecureStoreError`: `.wrongKeyFile` if the key does not authenticate the store (for example after
     ///   `rotateDataKey`), `.corrupt`, `.unsupportedVersion`, `.unsafePermissions`, `.notFound`, `.io`.
-    public static func open(at path: String, agentDataKey: SecretBytes) throws -> EncryptedStore {
+    package static func open(at path: String, agentDataKey: SecretBytes) throws -> EncryptedStore {
         let bytes = try readFile(path)
         let environment = KeySlotEnvironment.standard
         let loaded = try load(parseForOpening(bytes, path: path, kinds: environment.kinds), file: bytes, path: path,
@@ -219,21 +219,21 @@ public final class EncryptedStore {
 
     /// For the unlock agent only: the store's data key, so the agent can later `open(at:agentDataKey:)` without the
     /// passphrase. Whoever holds it can decrypt the store until `rotateDataKey()`; keep it in `SecretBytes` only.
-    public func agentDataKey() -> SecretBytes {
+    package func agentDataKey() -> SecretBytes {
         dataKey
     }
 
     // MARK: - Reading
 
     /// The profile names, in file order.
-    public var profileNames: [String] { records.names }
+    package var profileNames: [String] { records.names }
 
     /// The profile called `name`, or `nil`. Only this profile's record is decrypted, once.
     ///
     /// - Parameter name: the exact (case-sensitive) profile name.
     /// - Throws: `SecureStoreError.corrupt` if its record does not verify or decode (the file authenticator verified,
     ///   so only a writer holding the data key could have made such a record).
-    public func profile(named name: String) throws -> StoredProfile? {
+    package func profile(named name: String) throws -> StoredProfile? {
         guard let index = records.index(of: name) else { return nil }
         return try records.profile(at: index)
     }
@@ -245,7 +245,7 @@ public final class EncryptedStore {
     /// - Parameter profile: the profile to store.
     /// - Throws: `SecureStoreError`: `.invalidArgument` for a bad name, empty access key id or secret; `.locked`,
     ///   `.corrupt`, `.io` and the other open errors when re-reading.
-    public func set(_ profile: StoredProfile) throws {
+    package func set(_ profile: StoredProfile) throws {
         try ProfileName.check(profile.name)
         guard !profile.accessKeyID.isEmpty, !profile.secretAccessKey.isEmpty else {
             throw SecureStoreError(.invalidArgument, path: path,
@@ -275,7 +275,7 @@ public final class EncryptedStore {
     /// Removes the profile called `name`.
     ///
     /// - Throws: `SecureStoreError`: `.profileNotFound` if there is none; the open and write errors.
-    public func remove(named name: String) throws {
+    package func remove(named name: String) throws {
         try mutate { current in
             guard let index = current.records.index(of: name) else {
                 throw profileNotFound(name)
@@ -289,7 +289,7 @@ public final class EncryptedStore {
     ///
     /// - Throws: `SecureStoreError`: `.profileNotFound`, `.alreadyExists` if `newName` is taken, `.invalidArgument`
     ///   for a bad name; the open and write errors.
-    public func rename(_ name: String, to newName: String) throws {
+    package func rename(_ name: String, to newName: String) throws {
         try ProfileName.check(newName)
         try mutate { current in
             guard let index = current.records.index(of: name) else {
@@ -319,7 +319,7 @@ public final class EncryptedStore {
     ///
     /// - Throws: `SecureStoreError`: `.wrongPassphrase` if `old` opens no slot, `.invalidArgument` for an empty
     ///   `new`; the open and write errors.
-    public func changePassphrase(from old: SecretBytes, to new: SecretBytes) throws {
+    package func changePassphrase(from old: SecretBytes, to new: SecretBytes) throws {
         _ = try Passphrase.normalize(new)
         try mutate { current in
             let index = try slotIndex(opening: .passphrase(old), in: current)
@@ -341,7 +341,7 @@ public final class EncryptedStore {
     ///     accepts `secret`, such as a bound key-file slot).
     /// - Throws: `SecureStoreError`: `.invalidArgument` when the store already has 8 slots, for an empty passphrase,
     ///   a key that is not 32 bytes, a bound passphrase or an unreadable machine id; the open and write errors.
-    public func addSlot(_ secret: UnlockSecret, bindingToMachine: Bool = false) throws {
+    package func addSlot(_ secret: UnlockSecret, bindingToMachine: Bool = false) throws {
         let kind = try KeySlotKinds.kind(for: secret, boundToMachine: bindingToMachine,
                                          among: slotEnvironment.kinds)
         try kind.check(secret)
@@ -363,7 +363,7 @@ public final class EncryptedStore {
     /// `rotateDataKey()` to cut a leaked secret off completely.
     ///
     /// - Throws: `SecureStoreError.invalidArgument` for a bad index or the last slot; the open and write errors.
-    public func removeSlot(at index: Int) throws {
+    package func removeSlot(at index: Int) throws {
         try mutate { current in
             guard current.image.slots.indices.contains(index) else {
                 throw SecureStoreError(.invalidArgument, path: path,
@@ -385,7 +385,7 @@ public final class EncryptedStore {
     /// slot; pass the secrets of the other slots in `otherSecrets` (or remove those slots first).
     ///
     /// - Throws: `SecureStoreError.invalidArgument` naming a slot with no secret given; the open and write errors.
-    public func rotateDataKey(otherSecrets: [UnlockSecret] = []) throws {
+    package func rotateDataKey(otherSecrets: [UnlockSecret] = []) throws {
         let candidates = (unlockSecret.map { [$0] } ?? []) + otherSecrets
         try mutate { current in
             var secretsBySlot: [UnlockSecret] = []

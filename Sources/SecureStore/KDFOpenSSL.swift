@@ -13,7 +13,9 @@ enum KDF {
         guard n <= 1 << 32, r <= 1 << 16, p <= 1 << 16 else {
             throw SecureStoreError(.invalidArgument, "scrypt parameters N=\(n) r=\(r) p=\(p) are out of range")
         }
+        #if DEBUG
         scryptRuns.increment()
+        #endif
         // Memory scrypt needs: V is 128·r·(N+2) bytes and B is 128·r·p bytes; allow 1 MiB of slack on top.
         let needed = 128 * UInt64(r) * (n + 2) + 128 * UInt64(r) * UInt64(p) + 1 << 20
         let parameters = KDFParameterList()
@@ -26,8 +28,11 @@ enum KDF {
         return try derive(algorithm: "SCRYPT", parameters: parameters, length: length)
     }
 
-    /// How many times scrypt has run in this process; lets tests prove that a bound check came first.
+    #if DEBUG
+    /// How many times scrypt has run in this process; lets tests prove that a bound check came first. A test seam:
+    /// debug builds only (nothing in a release build, the agent's status included, reads it).
     static let scryptRuns = RunCounter()
+    #endif
 
     /// HKDF-SHA256 (extract then expand, RFC 5869). An empty `salt` means HashLen zero bytes, as the RFC says.
     static func hkdfSHA256(key: SecretBytes, salt: [UInt8], info: [UInt8], length: Int) throws -> SecretBytes {
@@ -160,7 +165,8 @@ final class KDFParameterList {
     }
 }
 
-/// A thread-safe counter.
+#if DEBUG
+/// A thread-safe counter (of scrypt runs, for tests).
 final class RunCounter: @unchecked Sendable {
     // @unchecked: `count` is only touched under `mutex`.
     private let mutex = ProcessMutex()
@@ -174,3 +180,4 @@ final class RunCounter: @unchecked Sendable {
         mutex.withLock { count }
     }
 }
+#endif

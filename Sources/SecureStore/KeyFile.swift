@@ -1,16 +1,16 @@
 import Glibc
 
 /// A key file: exactly 32 random bytes in a file of mode 0600, for unattended unlocking (cron, systemd).
-public enum KeyFile {
+package enum KeyFile {
     /// The exact size of a key file in bytes.
-    public static let size = 32
+    package static let size = 32
 
     /// Creates a new key file of 32 random bytes at `path` (mode 0600; missing parent directories 0700).
     ///
     /// - Parameter path: where to create it. An existing file (or symlink) there is never overwritten.
     /// - Returns: the key bytes.
     /// - Throws: `SecureStoreError` with `.alreadyExists` if something is at `path`, `.io` if it cannot be written.
-    public static func generate(at path: String) throws -> SecretBytes {
+    package static func generate(at path: String) throws -> SecretBytes {
         try SafeFile.makeDirectory(SafeFile.directoryOf(path))
         let key = try Random.secret(size)
         try key.withUnsafeBytes { try SafeFile.createExclusive(path, bytes: $0, what: "key file") }
@@ -25,7 +25,7 @@ public enum KeyFile {
     /// - Returns: its 32 bytes.
     /// - Throws: `SecureStoreError`: `.unsafePermissions` for a non-regular file, one owned by another non-root user,
     ///   open to others or writable; `.invalidArgument` if it is not exactly 32 bytes; `.notFound`, `.io`.
-    public static func readSystemdCredential(at path: String) throws -> SecretBytes {
+    package static func readSystemdCredential(at path: String) throws -> SecretBytes {
         var bytes = try SafeFile.read(path, what: "key file", maximumSize: size, exactSize: size,
                                       systemdCredential: true)
         defer { bytes.withUnsafeMutableBytes { SecureMemory.wipe($0) } }
@@ -38,7 +38,7 @@ public enum KeyFile {
     /// - Returns: its 32 bytes.
     /// - Throws: `SecureStoreError`: `.unsafePermissions` for a symlink, a non-regular file, a file owned by another
     ///   user or open to group/others; `.invalidArgument` if it is not exactly 32 bytes; `.notFound`, `.io`.
-    public static func read(at path: String) throws -> SecretBytes {
+    package static func read(at path: String) throws -> SecretBytes {
         var bytes = try SafeFile.read(path, what: "key file", maximumSize: size, exactSize: size)
         defer { bytes.withUnsafeMutableBytes { SecureMemory.wipe($0) } }
         return SecretBytes(bytes)
@@ -46,9 +46,9 @@ public enum KeyFile {
 }
 
 /// A passphrase kept in a file (`--passphrase-file`, `CREDSTORE_PASSPHRASE_FILE`), for unattended use.
-public enum PassphraseFile {
+package enum PassphraseFile {
     /// The largest passphrase file accepted.
-    public static let maximumSize = 4096
+    package static let maximumSize = 4096
 
     /// Reads a passphrase file after the same safe-open checks as a key file, dropping one trailing `\n` or `\r\n`
     /// (editors and `echo` add one).
@@ -56,14 +56,14 @@ public enum PassphraseFile {
     /// - Parameter path: the passphrase file.
     /// - Returns: the passphrase bytes (not yet normalised; the store does that).
     /// - Throws: `SecureStoreError`: `.unsafePermissions`, `.notFound`, `.invalidArgument` when over 4096 bytes, `.io`.
-    public static func read(at path: String) throws -> SecretBytes {
+    package static func read(at path: String) throws -> SecretBytes {
         var bytes = try SafeFile.read(path, what: "passphrase file", maximumSize: maximumSize)
         defer { bytes.withUnsafeMutableBytes { SecureMemory.wipe($0) } }
         return trimmingLineEnd(bytes)
     }
 
     /// `bytes` without one trailing `\n` or `\r\n`.
-    public static func trimmingLineEnd(_ bytes: [UInt8]) -> SecretBytes {
+    package static func trimmingLineEnd(_ bytes: [UInt8]) -> SecretBytes {
         var count = bytes.count
         if count > 0, bytes[count - 1] == 0x0a {
             count -= 1

@@ -1,4 +1,5 @@
 import Glibc
+import SystemLayer
 
 /// What a machine-bound key-file slot mixes into its key-encryption key: this machine's id and the user's uid, so a
 /// copied store and key file do not open on another machine or as another user (the DPAPI behaviour).
@@ -24,19 +25,21 @@ struct MachineBinding: Equatable, Sendable {
     /// - Throws: `SecureStoreError.invalidArgument` when the machine id file is missing, unreadable or malformed.
     func material() throws -> SecretBytes {
         let path = machineIDPath
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
-        guard fd >= 0 else {
-            let code = errno
-            throw SecureStoreError(.invalidArgument, path: path, errno: code,
+        let fd: Int32
+        do {
+            fd = try Syscalls.open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
+        } catch {
+            throw SecureStoreError(.invalidArgument, path: path, errno: error.rawValue,
                                    "cannot read the machine id \(path) to bind a key-file slot to this machine: "
-                                   + String(cString: strerror(code)),
+                                   + error.description,
                                    hint: "run 'systemd-machine-id-setup' (or 'dbus-uuidgen --ensure=\(path)') as "
                                        + "root, or do not bind the slot to this machine")
         }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 64)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-        var id = Array(buffer[0..<max(count, 0)])
+        // A failed read leaves nothing read, which the check below reports as a malformed id.
+        let count = (try? buffer.withUnsafeMutableBytes { bytes in try Syscalls.read(fd, bytes) }) ?? 0
+        var id = Array(buffer[0..<count])
         while let last = id.last, last == 0x0a || last == 0x20 { id.removeLast() }
         let hex = Set(Array("0123456789abcdef".utf8))
         guard id.count == 32, id.allSatisfy(hex.contains) else {

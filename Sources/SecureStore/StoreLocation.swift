@@ -1,7 +1,7 @@
 import Glibc
 
 /// Where the encrypted store lives.
-public struct StoreLocation {
+package struct StoreLocation {
     /// The store path: `explicit` (from `--store`), else `CREDSTORE_STORE`, else `$XDG_DATA_HOME/credstore/store`,
     /// else `$HOME/.local/share/credstore/store`.
     ///
@@ -9,7 +9,7 @@ public struct StoreLocation {
     ///   - explicit: the path given on the command line, if any.
     ///   - environment: the process environment.
     /// - Returns: the path (relative paths are kept relative).
-    public static func resolve(explicit: String?, environment: [String: String]) -> String {
+    package static func resolve(explicit: String?, environment: [String: String]) -> String {
         if let explicit, !explicit.isEmpty { return explicit }
         if let fromEnvironment = environment["CREDSTORE_STORE"], !fromEnvironment.isEmpty { return fromEnvironment }
         // The XDG spec says to ignore a relative XDG_DATA_HOME.

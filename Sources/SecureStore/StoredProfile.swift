@@ -3,20 +3,20 @@ import FoundationEssentials
 /// One profile in the encrypted store, holding the fields of the AWS Tools for PowerShell SDK store.
 ///
 /// Only `name` is stored in clear; everything else is encrypted at rest.
-public struct StoredProfile: Equatable, Sendable {
+package struct StoredProfile: Equatable, Sendable {
     /// The profile name, e.g. `default` or `AWS PS Default`. Visible in the store file without unlocking.
-    public var name: String
+    package var name: String
     /// The access key id, e.g. `AKIAIOSFODNN7EXAMPLE`.
-    public var accessKeyID: String
+    package var accessKeyID: String
     /// The secret access key.
-    public var secretAccessKey: SecretBytes
+    package var secretAccessKey: SecretBytes
     /// The session token of temporary credentials.
-    public var sessionToken: SecretBytes?
+    package var sessionToken: SecretBytes?
     /// When temporary credentials expire. Stored with millisecond precision.
-    public var expiration: Date?
+    package var expiration: Date?
     /// Other settings: `region`, `role_arn`, `source_profile`, `mfa_serial`, `external_id`, `credential_process`
     /// or any other string key.
-    public var settings: [String: String]
+    package var settings: [String: String]
 
     /// Creates a profile.
     ///
@@ -27,7 +27,7 @@ public struct StoredProfile: Equatable, Sendable {
     ///   - sessionToken: the session token of temporary credentials, if any.
     ///   - expiration: when temporary credentials expire, if known.
     ///   - settings: any other settings, by key.
-    public init(
+    package init(
         name: String,
         accessKeyID: String,
         secretAccessKey: SecretBytes,
@@ -46,7 +46,7 @@ public struct StoredProfile: Equatable, Sendable {
 
 extension StoredProfile: CustomStringConvertible {
     /// The name and access key id; secrets print as `<redacted>`.
-    public var description: String {
+    package var description: String {
         "StoredProfile(name: \(name), accessKeyID: \(accessKeyID), secretAccessKey: <redacted>"
             + (sessionToken == nil ? "" : ", sessionToken: <redacted>") + ")"
     }

@@ -25,7 +25,7 @@ extension ProfileFile {
     /// - Returns: `false` when the profile already exists (nothing changes).
     /// - Throws: `SharedFileError` `.invalidArgument` for an invalid name.
     @discardableResult
-    public mutating func addProfile(_ name: String) throws -> Bool {
+    package mutating func addProfile(_ name: String) throws -> Bool {
         try validateProfileName(name)
         guard !containsProfile(name) else { return false }
         try performEdit({ document in
@@ -39,7 +39,7 @@ extension ProfileFile {
     ///
     /// - Returns: `false` when there is no such profile.
     @discardableResult
-    public mutating func removeProfile(_ name: String) throws -> Bool {
+    package mutating func removeProfile(_ name: String) throws -> Bool {
         // The spans come from the index before the edit, all taken before the first deletion: deleting a section
         // can drop the blank lines that end the one before it, so that index does not hold in between.
         let spans = index.sectionIndices(in: index.profiles, named: name).map { span(ofSection: $0) }
@@ -57,7 +57,7 @@ extension ProfileFile {
     ///
     /// - Throws: `SharedFileError` `.profileNotFound`, `.profileExists`, or `.invalidArgument` for an invalid name or
     ///   when a shadowed `[default]` holds settings that renaming would merge into `new`.
-    public mutating func renameProfile(_ old: String, to new: String) throws {
+    package mutating func renameProfile(_ old: String, to new: String) throws {
         try validateProfileName(new)
         guard containsProfile(old) else { throw SharedFileError(.profileNotFound(old), path: path) }
         guard old != new else { return }
@@ -93,7 +93,7 @@ extension ProfileFile {
     ///
     /// - Throws: `SharedFileError` `.invalidArgument` for a name, key or value that would corrupt the file or read
     ///   back differently (the value itself is never quoted in the message).
-    public mutating func setValue(_ value: String, forKey key: String, inProfile name: String) throws {
+    package mutating func setValue(_ value: String, forKey key: String, inProfile name: String) throws {
         try validateProfileName(name)
         try validateKey(key, what: "property key")
         try validateValue(value)
@@ -117,7 +117,7 @@ extension ProfileFile {
     ///
     /// - Returns: `false` when the profile or the key does not exist.
     @discardableResult
-    public mutating func removeValue(forKey key: String, inProfile name: String) throws -> Bool {
+    package mutating func removeValue(forKey key: String, inProfile name: String) throws -> Bool {
         let lowerKey = key.lowercased()
         let doomed = properties(matching: lowerKey, inProfile: name, includingShadowed: true)
         guard !doomed.isEmpty else { return false }
@@ -136,7 +136,7 @@ extension ProfileFile {
     /// creating the profile and the key if needed. A plain value of `key` is replaced by the sub-property block.
     ///
     /// - Throws: `SharedFileError` `.invalidArgument` for an invalid name, key, sub-key or value.
-    public mutating func setSubValue(
+    package mutating func setSubValue(
         _ value: String, forKey key: String, subKey: String, inProfile name: String
     ) throws {
         try validateProfileName(name)
@@ -177,7 +177,7 @@ extension ProfileFile {
     ///
     /// - Returns: `false` when there was nothing to remove.
     @discardableResult
-    public mutating func removeSubValue(forKey key: String, subKey: String, inProfile name: String) throws -> Bool {
+    package mutating func removeSubValue(forKey key: String, subKey: String, inProfile name: String) throws -> Bool {
         let lowerKey = key.lowercased()
         let definitions = properties(matching: lowerKey, inProfile: name)
         var doomed: [Int] = []
@@ -425,7 +425,7 @@ extension ProfileFile {
     /// Every value `key` (case-insensitive) has in profile `name`, in file order: the definitions later ones override
     /// and, in a config file, those of a bare `[default]` that `[profile default]` hides. `removeValue` deletes all of
     /// them, so a caller that must not lose a value it did not read (such as `credstore migrate`) checks them all.
-    public func definitions(ofKey key: String, inProfile name: String) -> [ProfileValue] {
+    package func definitions(ofKey key: String, inProfile name: String) -> [ProfileValue] {
         let matches = properties(matching: key.lowercased(), inProfile: name, includingShadowed: true)
         return arena.withUnsafeBufferPointer { buffer in
             matches.map { value(of: $0, layout(ofPropertyLine: $0.line, buffer), buffer) }

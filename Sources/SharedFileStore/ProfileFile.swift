@@ -3,11 +3,11 @@
 /// The document keeps every byte of the input (comments, blank lines, spacing, `\r\n` line ends, a missing final
 /// newline), so `bytes` of an unedited document equals the input. Queries follow the AWS SDKs' profile-file rules;
 /// edits (`ProfileFile+Editing.swift`) rewrite, insert or delete only the lines they must.
-public struct ProfileFile {
+package struct ProfileFile {
     /// Whether this is a credentials or a config file.
-    public let kind: ProfileFileKind
+    package let kind: ProfileFileKind
     /// The file the document was read from (used in error messages), if any.
-    public let path: String?
+    package let path: String?
 
     /// The largest document (input plus the lines edits write): line records hold 32-bit offsets.
     static let maximumByteCount = Int(UInt32.max)
@@ -38,7 +38,7 @@ public struct ProfileFile {
     ///   - kind: `.credentials` or `.config`; decides how `[...]` headers are read.
     ///   - path: The file's path, for error messages.
     /// - Throws: `SharedFileError` with code `.malformedFile`, naming the file and the 1-based line.
-    public init(parsing bytes: [UInt8], kind: ProfileFileKind, path: String? = nil) throws {
+    package init(parsing bytes: [UInt8], kind: ProfileFileKind, path: String? = nil) throws {
         try self.init(parsing: bytes, kind: kind, path: path, byteLimit: Self.maximumByteCount)
     }
 
@@ -110,18 +110,18 @@ public struct ProfileFile {
     /// Parses `text` as a file of the given kind; see `init(parsing:kind:path:)` for bytes.
     ///
     /// - Throws: `SharedFileError` with code `.malformedFile`.
-    public init(parsing text: String, kind: ProfileFileKind, path: String? = nil) throws {
+    package init(parsing text: String, kind: ProfileFileKind, path: String? = nil) throws {
         try self.init(parsing: Array(text.utf8), kind: kind, path: path)
     }
 
     /// An empty document (a file that does not exist yet).
-    public init(kind: ProfileFileKind, path: String? = nil) {
+    package init(kind: ProfileFileKind, path: String? = nil) {
         // An empty input cannot be malformed.
         self = try! ProfileFile(parsing: [UInt8](), kind: kind, path: path)
     }
 
     /// The document's bytes: the input, byte for byte, plus the effect of any edits.
-    public var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         var output = [UInt8]()
         let runs = arenaRuns
         output.reserveCapacity(runs.reduce(0) { $0 + $1.count })
@@ -179,21 +179,21 @@ public struct ProfileFile {
     var inputBytes: ArraySlice<UInt8> { arena[0..<inputCount] }
 
     /// The document as text (it is valid UTF-8: the parser rejects anything else).
-    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    package var text: String { String(decoding: bytes, as: UTF8.self) }
 
     // MARK: - Queries
 
     /// The profiles of the file, in order of first appearance; invalid and ignored sections are not included.
-    public var profileNames: [String] { index.profiles.order }
+    package var profileNames: [String] { index.profiles.order }
 
     /// The `[sso-session NAME]` sections of a config file, in file order.
-    public var ssoSessionNames: [String] { index.ssoSessions.order }
+    package var ssoSessionNames: [String] { index.ssoSessions.order }
 
     /// The `[services NAME]` sections of a config file, in file order.
-    public var servicesNames: [String] { index.services.order }
+    package var servicesNames: [String] { index.services.order }
 
     /// Other `[TYPE NAME]` sections of a config file, as `(type, name)` in file order.
-    public var otherSectionNames: [(type: String, name: String)] {
+    package var otherSectionNames: [(type: String, name: String)] {
         index.others.order.map { key in
             let header = headers[Int(index.sections[index.others[last: key]!].header)]
             if case .other(let type) = header.type { return (type, header.name) }
@@ -202,31 +202,31 @@ public struct ProfileFile {
     }
 
     /// Whether the file defines `name` as a profile.
-    public func containsProfile(_ name: String) -> Bool { index.profiles.contains(name) }
+    package func containsProfile(_ name: String) -> Bool { index.profiles.contains(name) }
 
     /// The merged properties of profile `name` in this file (duplicate sections merged, last value winning, keys
     /// lower-cased), or `nil` when the file has no such profile.
-    public func profile(_ name: String) -> PropertyMap<ProfileValue>? {
+    package func profile(_ name: String) -> PropertyMap<ProfileValue>? {
         properties(of: effectiveSections(ofProfile: name))
     }
 
     /// The value of `key` (case-insensitive) in profile `name`, or `nil`.
-    public func value(forKey key: String, inProfile name: String) -> ProfileValue? {
+    package func value(forKey key: String, inProfile name: String) -> ProfileValue? {
         profile(name)?[key.lowercased()]
     }
 
     /// The merged properties of `[sso-session NAME]`, or `nil`.
-    public func ssoSession(_ name: String) -> PropertyMap<ProfileValue>? {
+    package func ssoSession(_ name: String) -> PropertyMap<ProfileValue>? {
         properties(of: index.sectionIndices(in: index.ssoSessions, named: name))
     }
 
     /// The merged properties of `[services NAME]`, or `nil`.
-    public func services(_ name: String) -> PropertyMap<ProfileValue>? {
+    package func services(_ name: String) -> PropertyMap<ProfileValue>? {
         properties(of: index.sectionIndices(in: index.services, named: name))
     }
 
     /// The merged properties of another `[TYPE NAME]` section, or `nil`.
-    public func otherSection(type: String, name: String) -> PropertyMap<ProfileValue>? {
+    package func otherSection(type: String, name: String) -> PropertyMap<ProfileValue>? {
         properties(of: index.sectionIndices(in: index.others, named: type + " " + name))
     }
 

@@ -4,7 +4,7 @@ extension ProfileFile {
     /// Reads and parses the file at `path`; a missing file gives an empty document (as the SDKs treat it).
     ///
     /// - Throws: `SharedFileError`: `.malformedFile` naming file and line, or a filesystem error with its errno.
-    public static func load(path: String, kind: ProfileFileKind) throws -> ProfileFile {
+    package static func load(path: String, kind: ProfileFileKind) throws -> ProfileFile {
         guard let existing = try FileSystem.readIfPresent(path, reportedAs: path) else {
             return ProfileFile(kind: kind, path: path)
         }
@@ -18,9 +18,9 @@ extension ProfileFile {
 /// `FILE.lock` (next to the real file, after following symlinks) from the read to the rename. If the path is a
 /// symbolic link, the target is replaced and the link is kept. A new file is created 0600 (its directory 0700); an
 /// existing file keeps its mode.
-public enum SharedFileEditor {
+package enum SharedFileEditor {
     /// The longest `lockWaitSeconds` allowed; longer requests are cut to it, so a stuck editor cannot hang us forever.
-    public static let maximumLockWaitSeconds: Double = 60
+    package static let maximumLockWaitSeconds: Double = 60
 
     /// Edits the file at `path` under its lock.
     ///
@@ -34,7 +34,7 @@ public enum SharedFileEditor {
     /// - Returns: What `body` returns.
     /// - Throws: `SharedFileError` (`.locked` after the bounded wait, `.malformedFile` when the current file cannot be
     ///   parsed — it is left untouched —, filesystem errors with errno), or whatever `body` throws.
-    public static func edit<Result>(
+    package static func edit<Result>(
         path: String, kind: ProfileFileKind, lockWaitSeconds: Double = 10,
         _ body: (inout ProfileFile) throws -> Result
     ) throws -> Result {

@@ -3,15 +3,15 @@ import Glibc
 /// Where the shared files are, by the SDKs' rules for Linux and macOS: `AWS_SHARED_CREDENTIALS_FILE` and
 /// `AWS_CONFIG_FILE` (with `~` expanded), else `~/.aws/credentials` and `~/.aws/config`, where `~` is `$HOME`, or the
 /// user database's home directory when `HOME` is unset.
-public struct SharedFileLocations: Equatable, Sendable {
+package struct SharedFileLocations: Equatable, Sendable {
     /// The shared credentials file.
-    public var credentialsPath: String
+    package var credentialsPath: String
     /// The shared config file.
-    public var configPath: String
+    package var configPath: String
     /// The profile selected by `AWS_PROFILE` (`default` when unset or empty).
-    public var selectedProfile: String
+    package var selectedProfile: String
     /// The home directory used for `~`.
-    public var homeDirectory: String
+    package var homeDirectory: String
 
     /// Resolves the locations from an environment.
     ///
@@ -19,7 +19,7 @@ public struct SharedFileLocations: Equatable, Sendable {
     ///   - environment: The variables to read (pass `ProcessInfo.processInfo.environment` for the real ones).
     ///   - fallbackHome: The home directory to use when `HOME` is unset or empty; `nil` asks the user database
     ///     (`getpwuid`) for the current user's.
-    public init(environment: [String: String], fallbackHome: String? = nil) {
+    package init(environment: [String: String], fallbackHome: String? = nil) {
         let home: String
         if let value = environment["HOME"], !value.isEmpty {
             home = value
@@ -50,7 +50,7 @@ public struct SharedFileLocations: Equatable, Sendable {
     }
 
     /// The path of the file of the given kind.
-    public func path(for kind: ProfileFileKind) -> String {
+    package func path(for kind: ProfileFileKind) -> String {
         kind == .credentials ? credentialsPath : configPath
     }
 

@@ -3,14 +3,14 @@
 /// A profile in both files has the union of their properties, the credentials file winning for the same key. Missing
 /// files count as empty. `[sso-session]` and `[services]` sections (config only) are kept apart from profiles.
 /// Profiles are merged on demand, so looking up one profile in a large file builds strings for that profile only.
-public struct SharedProfiles {
+package struct SharedProfiles {
     /// The parsed credentials file (empty when it does not exist).
-    public let credentials: ProfileFile
+    package let credentials: ProfileFile
     /// The parsed config file (empty when it does not exist).
-    public let config: ProfileFile
+    package let config: ProfileFile
 
     /// A merged view of two parsed documents.
-    public init(credentials: ProfileFile, config: ProfileFile) {
+    package init(credentials: ProfileFile, config: ProfileFile) {
         self.credentials = credentials
         self.config = config
     }
@@ -21,7 +21,7 @@ public struct SharedProfiles {
     ///   - credentialsPath: The shared credentials file, or `nil` for none.
     ///   - configPath: The shared config file, or `nil` for none.
     /// - Throws: `SharedFileError`: `.malformedFile` naming file and line, or a filesystem error with its errno.
-    public init(credentialsPath: String?, configPath: String?) throws {
+    package init(credentialsPath: String?, configPath: String?) throws {
         credentials = try credentialsPath.map { try ProfileFile.load(path: $0, kind: .credentials) }
             ?? ProfileFile(kind: .credentials)
         config = try configPath.map { try ProfileFile.load(path: $0, kind: .config) } ?? ProfileFile(kind: .config)
@@ -30,12 +30,12 @@ public struct SharedProfiles {
     /// Reads the files `locations` names (`AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONFIG_FILE`, else `~/.aws/…`).
     ///
     /// - Throws: `SharedFileError`, as `init(credentialsPath:configPath:)`.
-    public init(locations: SharedFileLocations) throws {
+    package init(locations: SharedFileLocations) throws {
         try self.init(credentialsPath: locations.credentialsPath, configPath: locations.configPath)
     }
 
     /// Every profile name: those of the credentials file in file order, then those only in the config file.
-    public var profileNames: [String] {
+    package var profileNames: [String] {
         var seen = Set(credentials.profileNames)
         var names = credentials.profileNames
         for name in config.profileNames where seen.insert(name).inserted { names.append(name) }
@@ -44,7 +44,7 @@ public struct SharedProfiles {
 
     /// The merged profile `name`, with the files it came from (credentials file first), or `nil` when neither file
     /// defines it.
-    public func profile(_ name: String) -> ProfileSection? {
+    package func profile(_ name: String) -> ProfileSection? {
         let fromConfig = config.profile(name)
         let fromCredentials = credentials.profile(name)
         guard fromConfig != nil || fromCredentials != nil else { return nil }
@@ -59,10 +59,10 @@ public struct SharedProfiles {
     }
 
     /// Every merged profile, in `profileNames` order.
-    public var profiles: [ProfileSection] { profileNames.compactMap { profile($0) } }
+    package var profiles: [ProfileSection] { profileNames.compactMap { profile($0) } }
 
     /// The `[sso-session NAME]` sections of the config file, in file order.
-    public var ssoSessions: [ProfileSection] {
+    package var ssoSessions: [ProfileSection] {
         config.ssoSessionNames.compactMap { name in
             config.ssoSession(name).map {
                 ProfileSection(name: name, properties: $0, sources: [ProfileSource(kind: .config, path: config.path)])
@@ -71,7 +71,7 @@ public struct SharedProfiles {
     }
 
     /// The `[services NAME]` sections of the config file, in file order.
-    public var services: [ProfileSection] {
+    package var services: [ProfileSection] {
         config.servicesNames.compactMap { name in
             config.services(name).map {
                 ProfileSection(name: name, properties: $0, sources: [ProfileSource(kind: .config, path: config.path)])

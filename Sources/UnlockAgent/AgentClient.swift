@@ -1,18 +1,19 @@
 import Glibc
 import SecureStore
+import SystemLayer
 
 /// Talks to the unlock agent of the current user.
-public struct AgentClient: Sendable {
+package struct AgentClient: Sendable {
     /// Where the agent listens.
-    public let location: AgentLocation
+    package let location: AgentLocation
 
     /// The client of the agent `environment` points at (through `XDG_RUNTIME_DIR`).
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         location = AgentLocation(environment: environment)
     }
 
     /// The client of the agent at `location`.
-    public init(location: AgentLocation) {
+    package init(location: AgentLocation) {
         self.location = location
     }
 
@@ -21,7 +22,7 @@ public struct AgentClient: Sendable {
     ///
     /// - Throws: `UnlockAgentError` when the agent directory is unsafe, the agent is not ours (`foreign-agent`), it
     ///   died mid-request (`connection-lost`), or it broke the protocol (`protocol-violation`).
-    public func send(_ request: AgentRequest) throws -> AgentReply? {
+    package func send(_ request: AgentRequest) throws -> AgentReply? {
         guard try location.check() else { return nil }
         guard let socket = try AgentSocket.connect(to: location.socketPath) else { return nil }
         // Never hand a key to, or take one from, a process of another user that managed to bind our path.
@@ -52,14 +53,14 @@ public struct AgentClient: Sendable {
     }
 
     /// The agent's state, or `nil` when none is running.
-    public func status() throws -> AgentReply.AgentState? {
+    package func status() throws -> AgentReply.AgentState? {
         try send(.status)?.state
     }
 
     /// Opens the store at `path` with a key the agent holds; `nil` when there is no agent, it holds no key for this
     /// store, or anything about the agent fails: the caller then goes on with its other secret sources. A key that no
     /// longer opens the store (the data key was rotated, or another store now sits at the path) is forgotten.
-    public func openStore(at path: String) -> EncryptedStore? {
+    package func openStore(at path: String) -> EncryptedStore? {
         guard let canonical = Self.canonicalPath(path),
               let reply = try? send(.get(storePath: canonical)), reply.status == .ok, let key = reply.key
         else { return nil }
@@ -74,7 +75,7 @@ public struct AgentClient: Sendable {
     }
 
     /// The absolute, symlink-free path the agent files a store's key under; `nil` when `path` does not resolve.
-    public static func canonicalPath(_ path: String) -> String? {
+    package static func canonicalPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)
@@ -90,7 +91,7 @@ public struct AgentClient: Sendable {
     /// - Returns: the agent's state.
     /// - Throws: `UnlockAgentError`: `spawn-failed`, `agent-did-not-start` (no listener within 5 seconds), or what
     ///   `send` throws.
-    public func ensureRunning(arguments: [String], executable: String? = nil) throws -> AgentReply.AgentState {
+    package func ensureRunning(arguments: [String], executable: String? = nil) throws -> AgentReply.AgentState {
         if let state = try status() { return state }
         try spawnAgent(arguments: arguments, executable: executable)
         for _ in 0..<100 {
@@ -108,41 +109,13 @@ public struct AgentClient: Sendable {
         }
         // Inherited descriptors must not reach the daemon: a parent waiting for end of file on a pipe or socket it
         // gave us (a test harness, `$(credstore unlock)`) would otherwise wait for as long as the agent lives.
-        Self.markInheritedDescriptorsCloseOnExec()
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        let setSession: Int16 = 0x80  // POSIX_SPAWN_SETSID (glibc), not imported into Swift
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        posix_spawnattr_setflags(&attributes, setSession | Int16(POSIX_SPAWN_SETSIGMASK))
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in [0, 1, 2] {
-            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
-        }
-        var argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, &argv, environ)
-        guard result == 0 else {
-            throw UnlockAgentError(.spawnFailed, path: executable, errno: result,
-                                   "cannot start the unlock agent (\(executable)): "
-                                       + String(cString: strerror(result)))
-        }
-    }
-
-    /// Sets `FD_CLOEXEC` on every descriptor above 2 listed in /proc/self/fd.
-    private static func markInheritedDescriptorsCloseOnExec() {
-        guard let directory = opendir("/proc/self/fd") else { return }
-        defer { closedir(directory) }
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if let fd = Int32(name), fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        do {
+            _ = try Spawn.spawn(executable, arguments: [executable] + arguments, environment: nil,
+                                standardInput: .null, standardOutput: .null, standardError: .null, newSession: true,
+                                closingInheritedDescriptors: true)
+        } catch {
+            throw UnlockAgentError(.spawnFailed, path: executable, errno: error.rawValue,
+                                   "cannot start the unlock agent (\(executable)): \(error)")
         }
     }
 }

@@ -2,10 +2,10 @@ import Glibc
 
 /// Process-wide protections for the agent: no core dumps, not dumpable (so same-uid processes cannot ptrace it or read
 /// `/proc/PID/mem` without CAP_SYS_PTRACE).
-public enum AgentHardening {
+package enum AgentHardening {
     /// Applies both; returns whether the process is now non-dumpable.
     @discardableResult
-    public static func apply() -> Bool {
+    package static func apply() -> Bool {
         var none = rlimit(rlim_cur: 0, rlim_max: 0)
         _ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &none)
         // prctl is variadic in C and not callable from Swift; on Linux's ABIs, integer arguments are passed the same

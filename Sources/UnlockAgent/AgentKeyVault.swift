@@ -4,9 +4,9 @@ import SecureStore
 /// The agent's key memory: one anonymous page, locked into RAM with `mlock` where the limit allows (so keys are never
 /// swapped out) and excluded from core dumps (`MADV_DONTDUMP`), holding up to `capacity` 32-byte data keys. A key is
 /// wiped with `OPENSSL_cleanse` (through `SecretBytes.wipe`) the moment it is forgotten.
-public final class AgentKeyVault {
+package final class AgentKeyVault {
     /// How many stores' keys the agent holds at most.
-    public static let capacity = 64
+    package static let capacity = 64
 
     private let region: UnsafeMutableRawBufferPointer
     private var used = [Bool](repeating: false, count: capacity)

@@ -2,19 +2,19 @@ import Glibc
 
 /// Where the unlock agent listens: `$XDG_RUNTIME_DIR/credstore/agent.sock`, else `/tmp/credstore-UID/agent.sock`.
 /// The directory must be a real directory (not a symlink), owned by the user, with no group/other permissions.
-public struct AgentLocation: Equatable, Sendable {
+package struct AgentLocation: Equatable, Sendable {
     /// The agent's private directory.
-    public var directory: String
+    package var directory: String
     /// Whether `directory` is the /tmp fallback (XDG_RUNTIME_DIR unset), which another user could have pre-created.
-    public var isFallback: Bool
+    package var isFallback: Bool
 
     /// The agent's Unix socket.
-    public var socketPath: String { directory + "/agent.sock" }
+    package var socketPath: String { directory + "/agent.sock" }
     /// The file the running agent holds an exclusive `flock` on: one agent per directory.
-    public var lockPath: String { directory + "/agent.lock" }
+    package var lockPath: String { directory + "/agent.lock" }
 
     /// The location for `environment` (only `XDG_RUNTIME_DIR` is read).
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         if let runtime = environment["XDG_RUNTIME_DIR"], runtime.hasPrefix("/") {
             directory = (runtime.hasSuffix("/") ? String(runtime.dropLast()) : runtime) + "/credstore"
             isFallback = false

@@ -43,7 +43,7 @@ enum AgentProtocol {
 }
 
 /// What a client asks the agent.
-public enum AgentRequest: Sendable {
+package enum AgentRequest: Sendable {
     /// Report the agent's process id, how many keys it holds and has served, and its memory protections.
     case status
     /// Hold `key` for the store at the canonical path `storePath` for `timeoutSeconds`.
@@ -109,9 +109,9 @@ public enum AgentRequest: Sendable {
 }
 
 /// The agent's answer to one request.
-public struct AgentReply: Sendable {
+package struct AgentReply: Sendable {
     /// The outcome of a request, as the reply's status byte.
-    public enum Status: UInt8, Sendable {
+    package enum Status: UInt8, Sendable {
         /// The request was served.
         case ok = 0
         /// The agent holds no key for that store.
@@ -129,27 +129,27 @@ public struct AgentReply: Sendable {
     }
 
     /// What the agent says about itself (`status`).
-    public struct AgentState: Equatable, Sendable {
+    package struct AgentState: Equatable, Sendable {
         /// The agent's process id.
-        public var processID: Int32
+        package var processID: Int32
         /// How many stores' keys it holds now.
-        public var keysHeld: Int
+        package var keysHeld: Int
         /// How many keys it has handed out (`get` requests served) since it started.
-        public var keysServed: Int
+        package var keysServed: Int
         /// Whether its key memory is locked into RAM (`mlock`).
-        public var memoryLocked: Bool
+        package var memoryLocked: Bool
         /// Whether it is non-dumpable (no core dumps, no ptrace by same-uid processes).
-        public var dumpingDisabled: Bool
+        package var dumpingDisabled: Bool
     }
 
     /// The outcome.
-    public internal(set) var status: Status
+    package internal(set) var status: Status
     /// The key, for a successful `get`.
-    public internal(set) var key: SecretBytes?
+    package internal(set) var key: SecretBytes?
     /// The agent's state, for a successful `status`.
-    public internal(set) var state: AgentState?
+    package internal(set) var state: AgentState?
     /// How many keys were forgotten, for a successful `lock`.
-    public internal(set) var forgotten: Int?
+    package internal(set) var forgotten: Int?
 
     init(_ status: Status, key: SecretBytes? = nil, state: AgentState? = nil, forgotten: Int? = nil) {
         self.status = status
@@ -277,14 +277,14 @@ struct AgentReader {
 }
 
 /// `--timeout` values: `90`, `90s`, `15m`, `2h`, `1d`, bounded to 1 second … 7 days.
-public enum AgentTimeout {
+package enum AgentTimeout {
     /// The timeouts the agent accepts, in seconds: 1 second to 7 days.
-    public static let bounds = 1...(7 * 24 * 3600)
+    package static let bounds = 1...(7 * 24 * 3600)
     /// The timeout when none is given: 15 minutes.
-    public static let defaultSeconds = 15 * 60
+    package static let defaultSeconds = 15 * 60
 
     /// The number of seconds `text` means, or `nil` when it is not a duration within bounds.
-    public static func seconds(_ text: String) -> Int? {
+    package static func seconds(_ text: String) -> Int? {
         var digits = Substring(text)
         let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
         var unit = 1
@@ -299,7 +299,7 @@ public enum AgentTimeout {
     }
 
     /// `900` as `15m`, for messages.
-    public static func describe(_ seconds: Int) -> String {
+    package static func describe(_ seconds: Int) -> String {
         if seconds % 86400 == 0 { return "\(seconds / 86400)d" }
         if seconds % 3600 == 0 { return "\(seconds / 3600)h" }
         if seconds % 60 == 0 { return "\(seconds / 60)m" }

@@ -1,5 +1,6 @@
 import Glibc
 import SecureStore
+import SystemLayer
 
 /// Written by the signal handler, read by the agent's poll loop (the self-pipe trick: a handler may only `write`).
 nonisolated(unsafe) private var agentSignalPipe: Int32 = -1
@@ -7,18 +8,18 @@ nonisolated(unsafe) private var agentSignalPipe: Int32 = -1
 /// The unlock agent: holds data keys, per canonical store path, for a bounded time, and hands them only to processes
 /// of its own uid over a Unix socket. One request per connection, served one at a time (each bounded by a 2-second
 /// socket timeout), so there is no shared state between threads.
-public final class AgentServer {
+package final class AgentServer {
     /// How long an on-demand agent waits for its first key before it exits.
-    public static let onDemandGraceSeconds: Int64 = 60
+    package static let onDemandGraceSeconds: Int64 = 60
     /// How long one connection may take to send its request or read the reply.
     static let connectionTimeoutSeconds = 2
 
     /// Where the agent listens.
-    public let location: AgentLocation
+    package let location: AgentLocation
     /// Exit when the last key is forgotten (or none arrived within the grace period): the `unlock`-started agent.
-    public let exitWhenEmpty: Bool
+    package let exitWhenEmpty: Bool
     /// Whether the process is non-dumpable (reported by `status`).
-    public var dumpingDisabled = false
+    package var dumpingDisabled = false
 
     private let vault: AgentKeyVault
     private let clock: any AgentClock
@@ -37,7 +38,7 @@ public final class AgentServer {
     ///   - exitWhenEmpty: exit when the last key is forgotten, or when none arrived within `onDemandGraceSeconds`.
     ///   - clock: the clock that times keys out (the boot-time clock unless a test passes its own).
     /// - Throws: `UnlockAgentError` (`key-memory-unavailable`) when the locked key memory cannot be allocated.
-    public init(location: AgentLocation, exitWhenEmpty: Bool, clock: any AgentClock = BootTimeClock()) throws {
+    package init(location: AgentLocation, exitWhenEmpty: Bool, clock: any AgentClock = BootTimeClock()) throws {
         self.location = location
         self.exitWhenEmpty = exitWhenEmpty
         self.clock = clock
@@ -54,11 +55,11 @@ public final class AgentServer {
     ///
     /// - Throws: `UnlockAgentError`: `agent-already-running` when another agent is running for this user; a code
     ///   for an unsafe directory or a socket in the way; `socket-failure` when a system call fails.
-    public func start() throws {
+    package func start() throws {
         try location.prepare()
         lockFD = open(location.lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard lockFD >= 0 else { throw UnlockAgentError.system("open the agent lock", location.lockPath) }
-        guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
+        guard (try? Syscalls.flock(lockFD, LOCK_EX | LOCK_NB)) != nil else {
             close(lockFD)
             lockFD = -1
             throw UnlockAgentError(.agentAlreadyRunning, path: location.socketPath,
@@ -99,7 +100,7 @@ public final class AgentServer {
     }
 
     /// Makes SIGTERM, SIGINT and SIGHUP stop the loop (which then wipes every key and removes the socket).
-    public func stopOnSignals() {
+    package func stopOnSignals() {
         agentSignalPipe = wake[1]
         let handler: @convention(c) (Int32) -> Void = { _ in
             var byte: UInt8 = 1
@@ -110,13 +111,13 @@ public final class AgentServer {
     }
 
     /// Asks a running loop to stop, from any thread (tests; the signal handler does the same).
-    public func requestStop() {
+    package func requestStop() {
         var byte: UInt8 = 1
         _ = write(wake[1], &byte, 1)
     }
 
     /// Serves until stopped, then wipes every key and removes the socket.
-    public func run() {
+    package func run() {
         defer { shutDown() }
         while true {
             expire()
@@ -125,8 +126,7 @@ public final class AgentServer {
             }
             var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: wake[0], events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, 2, pollTimeoutMilliseconds())
-            if ready < 0 && errno != EINTR { return }
+            guard (try? Syscalls.poll(&fds, milliseconds: pollTimeoutMilliseconds())) != nil else { return }
             if fds[1].revents != 0 { return }
             if fds[0].revents & Int16(POLLIN) != 0 { acceptOne() }
         }

@@ -1,5 +1,6 @@
 import Glibc
 import SecureStore
+import SystemLayer
 
 /// A connected Unix stream socket with frame I/O, time-limited so that neither side can stall the other.
 final class AgentSocket {
@@ -75,14 +76,15 @@ final class AgentSocket {
         }
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes {
-                Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            do {
+                offset += try bytes.withUnsafeBytes { buffer in
+                    try Syscalls.retryingInterrupts {
+                        Glibc.send(fd, buffer.baseAddress! + offset, buffer.count - offset, Int32(MSG_NOSIGNAL))
+                    }
+                }
+            } catch {
+                throw AgentIOFailure.broken((error as? Errno)?.rawValue ?? EIO)
             }
-            if sent < 0 {
-                if errno == EINTR { continue }
-                throw AgentIOFailure.broken(errno)
-            }
-            offset += sent
         }
     }
 
@@ -98,10 +100,13 @@ final class AgentSocket {
         var bytes = [UInt8](repeating: 0, count: count)
         var total = 0
         while total < count {
-            let got = bytes.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress! + total, count - total, 0) }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw AgentIOFailure.broken(errno)
+            let got: Int
+            do {
+                got = try bytes.withUnsafeMutableBytes { buffer in
+                    try Syscalls.retryingInterrupts { Glibc.recv(fd, buffer.baseAddress! + total, count - total, 0) }
+                }
+            } catch {
+                throw AgentIOFailure.broken((error as? Errno)?.rawValue ?? EIO)
             }
             if got == 0 { throw AgentIOFailure.closed }
             total += got

@@ -1,5 +1,6 @@
 import Glibc
 import SecureStore
+import SystemLayer
 
 /// A passphrase handed over on an inherited file descriptor (`--passphrase-fd N`): read to end of file, one trailing
 /// newline dropped, every buffer wiped.
@@ -16,12 +17,14 @@ enum PassphraseDescriptor {
         defer { buffer.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
         var total = 0
         while total < buffer.count {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + total, $0.count - total) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let number = errno
-                throw UnlockAgentError(.descriptorUnreadable, errno: number, "cannot read the passphrase from file "
-                                           + "descriptor \(fd): \(String(cString: strerror(number)))")
+            let count: Int
+            do {
+                count = try buffer.withUnsafeMutableBytes { bytes in
+                    try Syscalls.read(fd, UnsafeMutableRawBufferPointer(rebasing: bytes[total...]))
+                }
+            } catch {
+                throw UnlockAgentError(.descriptorUnreadable, errno: (error as? Errno)?.rawValue ?? EIO,
+                                       "cannot read the passphrase from file descriptor \(fd): \(error)")
             }
             if count == 0 { break }
             total += count

@@ -13,25 +13,25 @@ import SecureStore
 /// `CREDSTORE_KEY_FILE`); the systemd credential `$CREDENTIALS_DIRECTORY/credstore.key`; the passphrase file
 /// (`passphraseFile`, else `CREDSTORE_PASSPHRASE_FILE`); the passphrase descriptor; the prompt. With none of them it
 /// fails at once (`no-secret-source`) instead of waiting for input.
-public struct StoreUnlocker {
+package struct StoreUnlocker {
     /// The store file: the path given, else `CREDSTORE_STORE`, else `$XDG_DATA_HOME/credstore/store`, else
     /// `~/.local/share/credstore/store`.
-    public let storePath: String
+    package let storePath: String
     /// The key file: the path given, else `CREDSTORE_KEY_FILE`.
-    public let keyFile: String?
+    package let keyFile: String?
     /// The passphrase file: the path given, else `CREDSTORE_PASSPHRASE_FILE`.
-    public let passphraseFile: String?
+    package let passphraseFile: String?
     /// An open descriptor to read the passphrase from, up to end of file.
-    public let passphraseDescriptor: Int32?
+    package let passphraseDescriptor: Int32?
     /// A file holding a new passphrase (for `PassphraseNeed.replacement`).
-    public var newPassphraseFile: String?
+    package var newPassphraseFile: String?
     /// An open descriptor to read a new passphrase from (for `PassphraseNeed.replacement`).
-    public var newPassphraseDescriptor: Int32?
+    package var newPassphraseDescriptor: Int32?
     /// The environment the paths above and the agent's socket are looked up in.
-    public let environment: [String: String]
+    package let environment: [String: String]
     /// Asks for a passphrase with the text it is given (e.g. on a terminal, without echo); `nil` when there is nobody
     /// to ask. Called only when no other source is at hand.
-    public var prompt: ((String) throws -> SecretBytes)?
+    package var prompt: ((String) throws -> SecretBytes)?
 
     /// The unlock rules for one store.
     ///
@@ -42,7 +42,7 @@ public struct StoreUnlocker {
     ///   - passphraseDescriptor: an open descriptor holding the passphrase.
     ///   - environment: the process environment (or a chosen one); secrets are never read from it, only paths.
     ///   - prompt: asks for a passphrase when nothing else is at hand; `nil` when there is nobody to ask.
-    public init(storePath: String? = nil, keyFile: String? = nil, passphraseFile: String? = nil,
+    package init(storePath: String? = nil, keyFile: String? = nil, passphraseFile: String? = nil,
                 passphraseDescriptor: Int32? = nil, environment: [String: String],
                 prompt: ((String) throws -> SecretBytes)? = nil) {
         self.storePath = StoreLocation.resolve(explicit: storePath, environment: environment)
@@ -54,7 +54,7 @@ public struct StoreUnlocker {
     }
 
     /// The systemd credential `$CREDENTIALS_DIRECTORY/credstore.key`, when it exists.
-    public var systemdCredential: String? {
+    package var systemdCredential: String? {
         guard let directory = Self.given(environment["CREDENTIALS_DIRECTORY"]) else { return nil }
         let path = directory + "/credstore.key"
         return EncryptedStore.exists(at: path) ? path : nil
@@ -64,7 +64,7 @@ public struct StoreUnlocker {
     ///
     /// - Throws: `SecureStoreError` when there is no store (before any secret is asked for), the secret is wrong or
     ///   a file is unsafe; `UnlockAgentError` when no secret source is at hand or a passphrase cannot be read.
-    public func open() throws -> EncryptedStore {
+    package func open() throws -> EncryptedStore {
         if !EncryptedStore.exists(at: storePath) {
             // Fail before asking for a secret that could not open anything.
             _ = try EncryptedStore.profileNames(at: storePath)
@@ -77,7 +77,7 @@ public struct StoreUnlocker {
     /// Opens the store like `open()`, creating it first when there is none: with the key file (generated, mode 0600,
     /// when it does not exist yet), else with a passphrase (a prompted one is asked twice). A key file generated for
     /// a store that then cannot be created is removed again.
-    public func openOrCreate() throws -> EncryptedStore {
+    package func openOrCreate() throws -> EncryptedStore {
         guard !EncryptedStore.exists(at: storePath) else { return try open() }
         let secret: UnlockSecret
         var generatedKey: String?
@@ -98,14 +98,14 @@ public struct StoreUnlocker {
 
     /// The secret that unlocks the store, without asking the agent: the key file, the systemd credential, else
     /// `passphrase(.unlock)`.
-    public func secret() throws -> UnlockSecret {
+    package func secret() throws -> UnlockSecret {
         if let keyFile { return .keyFile(try KeyFile.read(at: keyFile)) }
         if let systemdCredential { return .keyFile(try KeyFile.readSystemdCredential(at: systemdCredential)) }
         return .passphrase(try passphrase(.unlock))
     }
 
     /// What a passphrase is asked for; it decides the sources, the prompt and the error when none is at hand.
-    public enum PassphraseNeed: Sendable {
+    package enum PassphraseNeed: Sendable {
         /// The passphrase that opens the store (the last steps of the unlock order).
         case unlock
         /// The passphrase of a store being created by `openOrCreate()` without a key file (a prompt asks twice).
@@ -123,7 +123,7 @@ public struct StoreUnlocker {
     /// file, else its descriptor), else the prompt (asking twice for a new passphrase), else an `UnlockAgentError`
     /// that names the store (`no-secret-source`, `no-initial-passphrase`, `no-current-passphrase`,
     /// `no-new-passphrase`). The only place this rule is written.
-    public func passphrase(_ need: PassphraseNeed) throws -> SecretBytes {
+    package func passphrase(_ need: PassphraseNeed) throws -> SecretBytes {
         if let supplied = try suppliedPassphrase(replacement: need == .replacement) { return supplied }
         guard let prompt else { throw noSource(need) }
         let asksTwice: Bool
@@ -149,7 +149,7 @@ public struct StoreUnlocker {
 
     /// The key file at `path`, generated (mode 0600) when there is none yet. The caller removes a generated file
     /// again when the store it was for cannot be created.
-    public static func readOrGenerateKeyFile(at path: String) throws -> (secret: SecretBytes, generated: Bool) {
+    package static func readOrGenerateKeyFile(at path: String) throws -> (secret: SecretBytes, generated: Bool) {
         if EncryptedStore.exists(at: path) { return (try KeyFile.read(at: path), false) }
         return (try KeyFile.generate(at: path), true)
     }

@@ -112,7 +112,10 @@ enum CLI {
         process.standardInput = stdin == nil ? FileHandle(forReadingAtPath: "/dev/null") : inPipe
         try process.run()
         if let stdin {
-            inPipe.fileHandleForWriting.write(stdin)
+            // A child may exit (or close its stdin) before reading all of it: the write then fails with EPIPE, which
+            // must neither kill the test process with SIGPIPE nor trap; the child's own result is what tests check.
+            _ = ignoreSIGPIPE
+            try? inPipe.fileHandleForWriting.write(contentsOf: stdin)
             try inPipe.fileHandleForWriting.close()
         }
         // Drain both pipes concurrently so a chatty child cannot block on a full pipe.
@@ -136,6 +139,9 @@ enum CLI {
             pid: process.processIdentifier
         )
     }
+
+    /// Ignores SIGPIPE in the test process, once, so that writing to a child that has gone returns EPIPE.
+    private static let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
     /// Finds a program on PATH (for peers like `python3` and `aws`).
     static func which(_ name: String) -> URL? {

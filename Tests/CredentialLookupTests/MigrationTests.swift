@@ -1,4 +1,6 @@
 import Foundation
+import SecureStore
+import SharedFileStore
 import XCTest
 @testable import CredentialLookup
 

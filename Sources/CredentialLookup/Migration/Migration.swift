@@ -1,3 +1,6 @@
+import SecureStore
+import SharedFileStore
+
 /// Moves plaintext profiles of the shared credentials and config files into the encrypted store, and optionally
 /// removes their plaintext secrets and points the config file at the store (`credstore migrate`).
 ///
@@ -12,22 +15,22 @@
 /// Stopped anywhere, every secret is still in the store or in a plaintext file, and running it again finishes the
 /// job. A plaintext secret is removed only when every definition of it in the file (overridden and hidden ones too)
 /// equals the store's verified copy.
-public struct Migration {
+package struct Migration {
     /// What to migrate, and which changes are allowed.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// The profiles to migrate, or `nil` for every profile of the shared files. A name that is in neither file
         /// makes the run change nothing (`MigrationReport.notFound`).
-        public var profiles: [String]?
+        package var profiles: [String]?
         /// Whether a different key pair the store holds under the same name may be replaced.
-        public var overwrite: Bool
+        package var overwrite: Bool
         /// Whether the migrated secrets are removed from the plaintext files once the store verifiably holds them.
-        public var removePlaintext: Bool
+        package var removePlaintext: Bool
         /// Whether to only report what would happen, changing nothing.
-        public var dryRun: Bool
+        package var dryRun: Bool
 
         /// Options; by default every profile is imported, nothing is overwritten and the plaintext files stay as
         /// they are.
-        public init(profiles: [String]? = nil, overwrite: Bool = false, removePlaintext: Bool = false,
+        package init(profiles: [String]? = nil, overwrite: Bool = false, removePlaintext: Bool = false,
                     dryRun: Bool = false) {
             self.profiles = profiles
             self.overwrite = overwrite
@@ -38,15 +41,15 @@ public struct Migration {
 
     /// How the config file is pointed at the store: the `credential_process` command line written for each migrated
     /// profile. The caller spells it (this library does not know how its executable is invoked).
-    public struct ConfigRewiring {
+    package struct ConfigRewiring {
         /// The `credential_process` value for a profile name.
-        public var command: (String) -> String
+        package var command: (String) -> String
         /// Whether an existing, different `credential_process` of a profile (`existing`, `profile`) is an earlier
         /// command of the caller's that may be replaced; any other is kept.
-        public var replaces: (_ existing: String, _ profile: String) -> Bool
+        package var replaces: (_ existing: String, _ profile: String) -> Bool
 
         /// A rewiring that writes `command(profile)` and replaces only the existing commands `replaces` accepts.
-        public init(command: @escaping (String) -> String,
+        package init(command: @escaping (String) -> String,
                     replaces: @escaping (_ existing: String, _ profile: String) -> Bool = { _, _ in false }) {
             self.command = command
             self.replaces = replaces
@@ -55,7 +58,7 @@ public struct Migration {
 
     /// A named step of `run()`, in the order reached. A run that stops at one of them leaves a state from which no
     /// secret is lost and a rerun completes the migration.
-    public enum FaultPoint: Hashable, Sendable, CustomStringConvertible {
+    package enum FaultPoint: Hashable, Sendable, CustomStringConvertible {
         /// Before the store write of the n-th profile that needs one (counting from 0).
         case beforeStoreWrite(Int)
         /// After the store write of the n-th profile that needs one.
@@ -68,7 +71,7 @@ public struct Migration {
         case credentialsWritten
 
         /// The stable name, e.g. `before-store-write-0` or `config-written`.
-        public var description: String {
+        package var description: String {
             switch self {
             case .beforeStoreWrite(let index): return "before-store-write-\(index)"
             case .afterStoreWrite(let index): return "after-store-write-\(index)"
@@ -80,15 +83,15 @@ public struct Migration {
     }
 
     /// The shared credentials file to migrate from, or `nil` for none (only a config file).
-    public var credentialsPath: String?
+    package var credentialsPath: String?
     /// The shared config file to migrate from (and to rewire).
-    public var configPath: String
+    package var configPath: String
     /// The encrypted store's path.
-    public var storePath: String
+    package var storePath: String
     /// What to migrate, and which changes are allowed.
-    public var options: Options
+    package var options: Options
     /// How to point the config file at the store, or `nil` to leave `credential_process` alone.
-    public var rewiring: ConfigRewiring?
+    package var rewiring: ConfigRewiring?
     /// Opens the store, creating it when missing; called at most once, and only when the store must be read or
     /// written (profile names are read without it).
     private let openStore: () throws -> EncryptedStore
@@ -97,7 +100,7 @@ public struct Migration {
     /// Test seam (DEBUG builds only): called at each `FaultPoint` of a run that is not a dry run. Throwing stops the
     /// run there with that error, as a crash at that instant would; the hook may also change the store or the files,
     /// standing in for another process.
-    public var faultHook: ((FaultPoint) throws -> Void)?
+    package var faultHook: ((FaultPoint) throws -> Void)?
     #endif
 
     /// A migration that opens the store with `openStore` when it needs to.
@@ -109,7 +112,7 @@ public struct Migration {
     ///   - options: What to migrate, and which changes are allowed.
     ///   - rewiring: How to point the config file at the store, or `nil` to leave it alone.
     ///   - openStore: Opens the store at `storePath`, creating it when missing.
-    public init(credentialsPath: String?, configPath: String, storePath: String, options: Options = Options(),
+    package init(credentialsPath: String?, configPath: String, storePath: String, options: Options = Options(),
                 rewiring: ConfigRewiring? = nil, openStore: @escaping () throws -> EncryptedStore) {
         self.credentialsPath = credentialsPath
         self.configPath = configPath
@@ -127,7 +130,7 @@ public struct Migration {
     ///   - store: The open store.
     ///   - options: What to migrate, and which changes are allowed.
     ///   - rewiring: How to point the config file at the store, or `nil` to leave it alone.
-    public init(credentialsPath: String?, configPath: String, store: EncryptedStore, options: Options = Options(),
+    package init(credentialsPath: String?, configPath: String, store: EncryptedStore, options: Options = Options(),
                 rewiring: ConfigRewiring? = nil) {
         self.init(credentialsPath: credentialsPath, configPath: configPath, storePath: store.path, options: options,
                   rewiring: rewiring, openStore: { store })
@@ -142,7 +145,7 @@ public struct Migration {
     ///   was written (the plaintext files are unchanged); `SecureStoreError` from opening, reading or writing the
     ///   store; `SharedFileError` from reading or editing the shared files. Whatever happened before the error stays
     ///   done, and no secret is lost.
-    public func run() throws -> MigrationReport {
+    package func run() throws -> MigrationReport {
         let shared = try SharedProfiles(credentialsPath: credentialsPath, configPath: configPath)
         let storedNames: Set<String> = EncryptedStore.exists(at: storePath)
             ? Set(try EncryptedStore.profileNames(at: storePath)) : []

@@ -1,3 +1,6 @@
+import SecureStore
+import SharedFileStore
+
 /// What happened to a profile's plaintext secrets in one file.
 enum PlaintextRemoval: Equatable, Sendable {
     /// The keys listed were removed (their values equal the store's copy).

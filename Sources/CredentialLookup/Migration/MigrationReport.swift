@@ -1,7 +1,10 @@
+import SecureStore
+import SharedFileStore
+
 /// What a `Migration` does, or in a dry run would do, with one profile of the shared files.
-public struct ProfileMigration: Sendable {
+package struct ProfileMigration: Sendable {
     /// The outcome for one profile.
-    public enum Status: String, Sendable, CaseIterable {
+    package enum Status: String, Sendable, CaseIterable {
         /// The profile's keys go into the store (it had no profile of that name, or the same keys with other
         /// settings).
         case migrated
@@ -18,50 +21,50 @@ public struct ProfileMigration: Sendable {
     }
 
     /// The profile name.
-    public var name: String
+    package var name: String
     /// The outcome.
-    public var status: Status
+    package var status: Status
     /// Why the profile was skipped, conflicts or needs no write; `nil` for a plain import.
-    public var reason: String?
+    package var reason: String?
     /// What the store must hold for this profile afterwards; `nil` when the store is not to be changed or checked.
-    public var imported: StoredProfile?
+    package var imported: StoredProfile?
     /// Whether the store has to be written for this profile (`imported` differs from the store's copy).
-    public var needsStoreWrite: Bool
+    package var needsStoreWrite: Bool
     /// The files the profile was read from (credentials file first).
-    public var sources: [ProfileSource]
+    package var sources: [ProfileSource]
     /// The secret keys removed (in a dry run: that would be removed) from each plaintext file, in the order the
     /// files were edited (config first).
-    public var removedPlaintext: [PlaintextKeys] = []
+    package var removedPlaintext: [PlaintextKeys] = []
     /// The secret keys left in a plaintext file because a definition differs from the store's copy, or the store
     /// has no copy to compare with: nothing is removed that the store does not hold.
-    public var keptPlaintext: [PlaintextKeys] = []
+    package var keptPlaintext: [PlaintextKeys] = []
     /// What happened to the profile's `credential_process` in the config file; `nil` when the config was not to be
     /// rewired, or the profile is not eligible.
-    public var rewiring: Rewiring?
+    package var rewiring: Rewiring?
 
     /// Whether the plaintext files may be changed for this profile (secrets removed, `credential_process` added):
     /// only when the store holds, or will hold, this profile's keys.
-    public var allowsPlaintextChanges: Bool {
+    package var allowsPlaintextChanges: Bool {
         status == .migrated || status == .alreadyMigrated || status == .overwritten
     }
 }
 
 /// Secret keys of a profile in one plaintext file.
-public struct PlaintextKeys: Equatable, Sendable {
+package struct PlaintextKeys: Equatable, Sendable {
     /// The file's path.
-    public var path: String
+    package var path: String
     /// The keys (`aws_access_key_id`, `aws_secret_access_key`, `aws_session_token`, `aws_security_token`).
-    public var keys: [String]
+    package var keys: [String]
 
     /// Keys of a profile in the file at `path`.
-    public init(path: String, keys: [String]) {
+    package init(path: String, keys: [String]) {
         self.path = path
         self.keys = keys
     }
 }
 
 /// What happened to a profile's `credential_process` in the config file.
-public enum Rewiring: String, Equatable, Sendable {
+package enum Rewiring: String, Equatable, Sendable {
     /// `credential_process` was added (or replaced an older command that `ConfigRewiring.replaces` accepted).
     case added
     /// The profile already had exactly this `credential_process`.
@@ -71,26 +74,26 @@ public enum Rewiring: String, Equatable, Sendable {
 }
 
 /// The outcome of `Migration.run()`: one entry per profile, in file order (or in the order asked for).
-public struct MigrationReport: Sendable {
+package struct MigrationReport: Sendable {
     /// The encrypted store's path.
-    public var storePath: String
+    package var storePath: String
     /// Whether this was a dry run (nothing was changed; the entries say what would happen).
-    public var dryRun: Bool
+    package var dryRun: Bool
     /// One entry per profile.
-    public var profiles: [ProfileMigration]
+    package var profiles: [ProfileMigration]
 
     /// The profiles asked for by name that are in none of the files; when there are any, nothing was changed.
-    public var notFound: [String] { profiles.filter { $0.status == .notFound }.map(\.name) }
+    package var notFound: [String] { profiles.filter { $0.status == .notFound }.map(\.name) }
     /// The profiles left alone because the store holds a different key pair under their name.
-    public var conflicting: [String] { profiles.filter { $0.status == .conflicting }.map(\.name) }
+    package var conflicting: [String] { profiles.filter { $0.status == .conflicting }.map(\.name) }
     /// The profiles (sorted by name) that still have plaintext secrets because a value differs from the store's.
-    public var keptPlaintext: [String] { profiles.filter { !$0.keptPlaintext.isEmpty }.map(\.name).sorted() }
+    package var keptPlaintext: [String] { profiles.filter { !$0.keptPlaintext.isEmpty }.map(\.name).sorted() }
     /// The number of profiles whose keys were written to the store (`migrated` or `overwritten`).
-    public var migratedCount: Int {
+    package var migratedCount: Int {
         profiles.filter { $0.status == .migrated || $0.status == .overwritten }.count
     }
     /// Whether any plaintext secret was removed (so old copies may survive in backups and free disk blocks).
-    public var removedAnyPlaintext: Bool { profiles.contains { !$0.removedPlaintext.isEmpty } }
+    package var removedAnyPlaintext: Bool { profiles.contains { !$0.removedPlaintext.isEmpty } }
 
     /// Records per-profile removal outcomes for the file at `path`.
     mutating func record(_ outcomes: [String: PlaintextRemoval], path: String) {

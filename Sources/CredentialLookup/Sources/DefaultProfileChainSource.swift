@@ -1,14 +1,14 @@
 extension SearchStep {
     /// The default profile chain: `default` in the store, `default` in the shared credentials file,
     /// `AWS PS Default` in the store.
-    public static let defaultProfile = SearchStep(rawValue: "defaultProfile")
+    package static let defaultProfile = SearchStep(rawValue: "defaultProfile")
 }
 
 /// The default profile chain (by default `default` in the encrypted store, `default` in the shared credentials
 /// file, `AWS PS Default` in the encrypted store). A link whose store type has no catalog is skipped.
-public struct DefaultProfileChainSource: CredentialSource {
+package struct DefaultProfileChainSource: CredentialSource {
     /// `.defaultProfile`.
-    public static let step = SearchStep.defaultProfile
+    package static let step = SearchStep.defaultProfile
 
     private let catalogs: ProfileCatalogs
     private let profiles: ProfileCredentials
@@ -19,19 +19,19 @@ public struct DefaultProfileChainSource: CredentialSource {
     ///   - catalogs: The catalogs and the chain to follow.
     ///   - environment: The environment a `credential_process` program runs in.
     ///   - options: Timeouts.
-    public init(catalogs: ProfileCatalogs, environment: [String: String], options: LookupOptions = LookupOptions()) {
+    package init(catalogs: ProfileCatalogs, environment: [String: String], options: LookupOptions = LookupOptions()) {
         self.catalogs = catalogs
         self.profiles = ProfileCredentials(environment: environment, options: options)
     }
 
     /// The source over the lookup's catalogs and default chain; always part of the search.
-    public static func make(for context: SourceContext) -> DefaultProfileChainSource? {
+    package static func make(for context: SourceContext) -> DefaultProfileChainSource? {
         DefaultProfileChainSource(catalogs: context.catalogs, environment: context.environment,
                                   options: context.options)
     }
 
     /// Follows the chain; the first link with credentials wins.
-    public func resolve(_ request: LookupRequest) throws -> SourceResult {
+    package func resolve(_ request: LookupRequest) throws -> SourceResult {
         let reader = CatalogReader(catalogs.searchOrder)
         let search = ProfileSearch(credentials: profiles)
         var searched: [String] = []

@@ -1,30 +1,32 @@
+import SecureStore
+
 extension SearchStep {
     /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`.
-    public static let environment = SearchStep(rawValue: "environment")
+    package static let environment = SearchStep(rawValue: "environment")
 }
 
 /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and the optional `AWS_SESSION_TOKEN` (or, when that is unset or empty,
 /// the legacy `AWS_SECURITY_TOKEN`). Empty values count as unset; only one of the pair set is an error.
-public struct EnvironmentCredentialSource: CredentialSource {
+package struct EnvironmentCredentialSource: CredentialSource {
     /// `.environment`.
-    public static let step = SearchStep.environment
+    package static let step = SearchStep.environment
 
     private let environment: [String: String]
 
     /// Creates the source.
     ///
     /// - Parameter environment: The environment to read, normally the process's.
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         self.environment = environment
     }
 
     /// The source over the lookup's environment; always part of the search.
-    public static func make(for context: SourceContext) -> EnvironmentCredentialSource? {
+    package static func make(for context: SourceContext) -> EnvironmentCredentialSource? {
         EnvironmentCredentialSource(environment: context.environment)
     }
 
     /// Reads the key pair from the environment.
-    public func resolve(_ request: LookupRequest) throws -> SourceResult {
+    package func resolve(_ request: LookupRequest) throws -> SourceResult {
         func value(_ name: String) -> String? {
             guard let value = environment[name], !value.isEmpty else { return nil }
             return value

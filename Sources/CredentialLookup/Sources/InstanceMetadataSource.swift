@@ -1,6 +1,6 @@
 extension SearchStep {
     /// IMDSv2 instance-role credentials.
-    public static let instanceMetadata = SearchStep(rawValue: "instanceMetadata")
+    package static let instanceMetadata = SearchStep(rawValue: "instanceMetadata")
 }
 
 /// Instance-role credentials from the EC2 instance metadata service, IMDSv2 only (session token first).
@@ -9,13 +9,13 @@ extension SearchStep {
 /// `http://[fd00:ec2::254]` when `AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6`, else `http://169.254.169.254`.
 /// An endpoint that does not answer, refuses a token or has no role is "not here"; one that answers with broken
 /// credentials stops the search.
-public struct InstanceMetadataSource: CredentialSource {
+package struct InstanceMetadataSource: CredentialSource {
     /// `.instanceMetadata`.
-    public static let step = SearchStep.instanceMetadata
+    package static let step = SearchStep.instanceMetadata
     /// The IMDS endpoint on EC2 (IPv4).
-    public static let defaultEndpoint = "http://169.254.169.254"
+    package static let defaultEndpoint = "http://169.254.169.254"
     /// The IMDS endpoint on EC2 (IPv6).
-    public static let defaultIPv6Endpoint = "http://[fd00:ec2::254]"
+    package static let defaultIPv6Endpoint = "http://[fd00:ec2::254]"
     /// The session-token lifetime requested, in seconds (the maximum IMDS allows).
     static let tokenLifetime = 21_600
 
@@ -27,14 +27,14 @@ public struct InstanceMetadataSource: CredentialSource {
     /// - Parameters:
     ///   - environment: The environment holding the `AWS_EC2_METADATA_*` and `AWS_METADATA_SERVICE_TIMEOUT` settings.
     ///   - options: `instanceMetadataTimeout` bounds the whole exchange.
-    public init(environment: [String: String], options: LookupOptions = LookupOptions()) {
+    package init(environment: [String: String], options: LookupOptions = LookupOptions()) {
         self.environment = environment
         self.options = options
     }
 
     /// The source over the lookup's environment; always part of the search (it checks `AWS_EC2_METADATA_DISABLED`
     /// itself, so that the places searched say it was disabled).
-    public static func make(for context: SourceContext) -> InstanceMetadataSource? {
+    package static func make(for context: SourceContext) -> InstanceMetadataSource? {
         InstanceMetadataSource(environment: context.environment, options: context.options)
     }
 
@@ -48,7 +48,7 @@ public struct InstanceMetadataSource: CredentialSource {
     }
 
     /// Asks the metadata service for the instance role's credentials.
-    public func resolve(_ request: LookupRequest) throws -> SourceResult {
+    package func resolve(_ request: LookupRequest) throws -> SourceResult {
         if environment["AWS_EC2_METADATA_DISABLED"]?.trimmingWhitespace().lowercased() == "true" {
             return .notHere(searched: ["instance metadata service (disabled by AWS_EC2_METADATA_DISABLED)"])
         }

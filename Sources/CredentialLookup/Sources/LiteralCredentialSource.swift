@@ -1,23 +1,23 @@
 extension SearchStep {
     /// Credentials given literally to the command.
-    public static let literal = SearchStep(rawValue: "literal")
+    package static let literal = SearchStep(rawValue: "literal")
 }
 
 /// Credentials given literally to the command (discouraged). Found whenever the request carries them.
-public struct LiteralCredentialSource: CredentialSource {
+package struct LiteralCredentialSource: CredentialSource {
     /// `.literal`.
-    public static let step = SearchStep.literal
+    package static let step = SearchStep.literal
 
     /// Creates the source.
-    public init() {}
+    package init() {}
 
     /// The source when the request carries literal credentials; left out otherwise.
-    public static func make(for context: SourceContext) -> LiteralCredentialSource? {
+    package static func make(for context: SourceContext) -> LiteralCredentialSource? {
         context.request.literalCredentials == nil ? nil : LiteralCredentialSource()
     }
 
     /// Returns the request's literal credentials, with a note that the command line is visible to other processes.
-    public func resolve(_ request: LookupRequest) throws -> SourceResult {
+    package func resolve(_ request: LookupRequest) throws -> SourceResult {
         guard let credentials = request.literalCredentials else { return .notHere(searched: []) }
         return .found(Resolution(
             credentials: credentials, origin: CredentialOrigin(step: Self.step, storeType: .literal),

@@ -1,23 +1,23 @@
 extension SearchStep {
     /// Credentials passed in through the library API.
-    public static let programmatic = SearchStep(rawValue: "programmatic")
+    package static let programmatic = SearchStep(rawValue: "programmatic")
 }
 
 /// Credentials passed in through the library API (`LookupRequest.programmaticCredentials`).
-public struct ProgrammaticCredentialSource: CredentialSource {
+package struct ProgrammaticCredentialSource: CredentialSource {
     /// `.programmatic`.
-    public static let step = SearchStep.programmatic
+    package static let step = SearchStep.programmatic
 
     /// Creates the source.
-    public init() {}
+    package init() {}
 
     /// The source when the request carries programmatic credentials; left out otherwise.
-    public static func make(for context: SourceContext) -> ProgrammaticCredentialSource? {
+    package static func make(for context: SourceContext) -> ProgrammaticCredentialSource? {
         context.request.programmaticCredentials == nil ? nil : ProgrammaticCredentialSource()
     }
 
     /// Returns the request's programmatic credentials when it has them.
-    public func resolve(_ request: LookupRequest) throws -> SourceResult {
+    package func resolve(_ request: LookupRequest) throws -> SourceResult {
         guard let credentials = request.programmaticCredentials else { return .notHere(searched: []) }
         return .found(Resolution(credentials: credentials,
                                  origin: CredentialOrigin(step: Self.step, storeType: .programmatic)))

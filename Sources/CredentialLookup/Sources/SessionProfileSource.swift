@@ -1,16 +1,16 @@
 extension SearchStep {
     /// The session profile, `AWS_PROFILE`.
-    public static let sessionProfile = SearchStep(rawValue: "sessionProfile")
+    package static let sessionProfile = SearchStep(rawValue: "sessionProfile")
 }
 
 /// The session profile named by `AWS_PROFILE`, searched like a `--profile` name. A session profile that does
 /// not exist is an error, as in the AWS CLI.
-public struct SessionProfileSource: CredentialSource {
+package struct SessionProfileSource: CredentialSource {
     /// `.sessionProfile`.
-    public static let step = SearchStep.sessionProfile
+    package static let step = SearchStep.sessionProfile
 
     /// The variable that names the session profile.
-    public static let variable = "AWS_PROFILE"
+    package static let variable = "AWS_PROFILE"
 
     private let catalogs: ProfileCatalogs
     private let environment: [String: String]
@@ -22,19 +22,19 @@ public struct SessionProfileSource: CredentialSource {
     ///   - catalogs: The catalogs to search.
     ///   - environment: The environment to read `AWS_PROFILE` from, and to run `credential_process` in.
     ///   - options: Timeouts.
-    public init(catalogs: ProfileCatalogs, environment: [String: String], options: LookupOptions = LookupOptions()) {
+    package init(catalogs: ProfileCatalogs, environment: [String: String], options: LookupOptions = LookupOptions()) {
         self.catalogs = catalogs
         self.environment = environment
         self.profiles = ProfileCredentials(environment: environment, options: options)
     }
 
     /// The source over the lookup's environment and catalogs; always part of the search.
-    public static func make(for context: SourceContext) -> SessionProfileSource? {
+    package static func make(for context: SourceContext) -> SessionProfileSource? {
         SessionProfileSource(catalogs: context.catalogs, environment: context.environment, options: context.options)
     }
 
     /// Looks up the `AWS_PROFILE` profile; not here when the variable is unset or empty.
-    public func resolve(_ request: LookupRequest) throws -> SourceResult {
+    package func resolve(_ request: LookupRequest) throws -> SourceResult {
         guard let name = environment[Self.variable]?.trimmingWhitespace(), !name.isEmpty else {
             return .notHere(searched: [])
         }

@@ -1,14 +1,14 @@
 extension SearchStep {
     /// A profile name and/or location given to the command.
-    public static let specifiedProfile = SearchStep(rawValue: "specifiedProfile")
+    package static let specifiedProfile = SearchStep(rawValue: "specifiedProfile")
 }
 
 /// The profile name and/or location given to the command. Name only: every catalog in search order;
 /// location only: that file's `default`; both: that profile in that file. Not found is an error, never a
 /// fall-through to later steps.
-public struct SpecifiedProfileSource: CredentialSource {
+package struct SpecifiedProfileSource: CredentialSource {
     /// `.specifiedProfile`.
-    public static let step = SearchStep.specifiedProfile
+    package static let step = SearchStep.specifiedProfile
 
     private let catalogs: ProfileCatalogs
     private let profiles: ProfileCredentials
@@ -19,13 +19,13 @@ public struct SpecifiedProfileSource: CredentialSource {
     ///   - catalogs: The catalogs to search and the opener for `--profile-location`.
     ///   - environment: The environment a `credential_process` program runs in.
     ///   - options: Timeouts.
-    public init(catalogs: ProfileCatalogs, environment: [String: String], options: LookupOptions = LookupOptions()) {
+    package init(catalogs: ProfileCatalogs, environment: [String: String], options: LookupOptions = LookupOptions()) {
         self.catalogs = catalogs
         self.profiles = ProfileCredentials(environment: environment, options: options)
     }
 
     /// The source when the request names a profile or a location; left out otherwise.
-    public static func make(for context: SourceContext) -> SpecifiedProfileSource? {
+    package static func make(for context: SourceContext) -> SpecifiedProfileSource? {
         let request = context.request
         guard request.profileName != nil || request.profileLocation != nil else { return nil }
         return SpecifiedProfileSource(catalogs: context.catalogs, environment: context.environment,
@@ -33,7 +33,7 @@ public struct SpecifiedProfileSource: CredentialSource {
     }
 
     /// Looks up the request's profile; not applicable (not here) when the request names neither profile nor location.
-    public func resolve(_ request: LookupRequest) throws -> SourceResult {
+    package func resolve(_ request: LookupRequest) throws -> SourceResult {
         if let location = request.profileLocation {
             return resolve(location: location, profileName: request.profileName)
         }

@@ -1,6 +1,6 @@
 /// A secret that unlocks the store through one of its key slots. Each slot kind says which of these it accepts
 /// (`KeySlotKind.accepts`); the store tries every slot whose kind does.
-public enum UnlockSecret: Sendable {
+package enum UnlockSecret: Sendable {
     /// A passphrase (UTF-8; normalised to Unicode NFC before use; must not be empty).
     case passphrase(SecretBytes)
     /// The 32 bytes of a key file (see `KeyFile.read(at:)`).
@@ -12,7 +12,7 @@ public enum UnlockSecret: Sendable {
 
 /// What the caller hands in for a slot kind that unlocks with something other than a passphrase or key file (for
 /// example the TPM device to use, or credentials for a key service obtained outside the store).
-public protocol UnlockMaterial: Sendable {
+package protocol UnlockMaterial: Sendable {
     /// The error when no slot of the store at `path` opens with this material (none of its kind, or none that
     /// unwraps), naming what was tried.
     func noSlotOpens(storeAt path: String) -> SecureStoreError

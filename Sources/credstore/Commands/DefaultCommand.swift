@@ -1,5 +1,6 @@
 import ArgumentParser
 import CredentialLookup
+import SecureStore
 
 /// `credstore default`: makes a profile's credentials the default (the `Initialize-AWSDefaultConfiguration` of
 /// credstore).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CredentialLookup
 import Glibc
+import SecureStore
 import UnlockAgent
 
 /// `credstore init`: creates the encrypted store with a passphrase slot and/or a key-file slot.

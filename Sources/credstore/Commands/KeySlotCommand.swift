@@ -1,6 +1,7 @@
 import ArgumentParser
 import CredentialLookup
 import Glibc
+import SecureStore
 import UnlockAgent
 
 /// `credstore keyslot list|add|remove`: manages the key slots that unlock the store.

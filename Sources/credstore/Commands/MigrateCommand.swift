@@ -2,6 +2,7 @@ import ArgumentParser
 import CredentialLookup
 import FoundationEssentials
 import Glibc
+import SharedFileStore
 
 /// `credstore migrate`: moves plaintext profiles of ~/.aws/credentials (and ~/.aws/config) into the encrypted store,
 /// optionally removing the plaintext secrets and pointing the config file at `credstore export`.

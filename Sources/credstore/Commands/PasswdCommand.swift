@@ -1,5 +1,6 @@
 import ArgumentParser
 import CredentialLookup
+import SecureStore
 import UnlockAgent
 
 /// `credstore passwd`: changes the passphrase of one passphrase slot.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CredentialLookup
+import SharedFileStore
 
 /// `credstore remove`: deletes a profile (the `Remove-AWSCredentialProfile` of credstore).
 struct RemoveCommand: ParsableCommand {

@@ -2,6 +2,8 @@ import ArgumentParser
 import CredentialLookup
 import FoundationEssentials
 import Glibc
+import SecureStore
+import SharedFileStore
 
 /// `credstore set`: stores a key pair under a profile name (the `Set-AWSCredential -StoreAs` of credstore).
 struct SetCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import CredentialLookup
 import FoundationEssentials
 import Glibc
+import SharedFileStore
 
 /// `credstore shared-profiles`: the merged view of ~/.aws/credentials and ~/.aws/config that the AWS SDKs would see.
 struct SharedProfilesCommand: ParsableCommand {

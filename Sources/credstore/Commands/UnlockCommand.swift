@@ -1,6 +1,7 @@
 import ArgumentParser
 import CredentialLookup
 import Glibc
+import SecureStore
 import UnlockAgent
 
 /// `credstore unlock`: unlocks the store once and hands its key to the unlock agent for a while.

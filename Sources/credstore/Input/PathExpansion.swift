@@ -2,6 +2,7 @@ import ArgumentParser
 import CredentialLookup
 import FoundationEssentials
 import Glibc
+import SharedFileStore
 
 /// `~` expansion for paths the user typed (the shell does not expand `--opt=~/x`).
 enum PathExpansion {

@@ -1,5 +1,6 @@
 import CredentialLookup
 import Glibc
+import SystemLayer
 
 /// Reads the secrets of a key pair for `set`: from the terminal without echo, or from stdin when stdin is not a
 /// terminal (one value per line), never from argv (`set --secret-key` is refused).
@@ -36,11 +37,13 @@ enum SecretInput {
         defer { buffer.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
         var total = 0
         while total < buffer.count {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress! + total, $0.count - total) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw CLIFailure("cannot read standard input: \(String(cString: strerror(errno)))",
-                                 exitCode: .ioError)
+            let count: Int
+            do {
+                count = try buffer.withUnsafeMutableBytes { bytes in
+                    try Syscalls.read(0, UnsafeMutableRawBufferPointer(rebasing: bytes[total...]))
+                }
+            } catch {
+                throw CLIFailure("cannot read standard input: \(error)", exitCode: .ioError)
             }
             if count == 0 { break }
             total += count

@@ -1,5 +1,6 @@
 import CredentialLookup
 import Glibc
+import SystemLayer
 
 /// The controlling terminal as a source of secrets (files and inherited descriptors are `StoreUnlocker`'s). Never
 /// argv, never the environment's values.
@@ -45,8 +46,7 @@ enum SecretSources {
         var count = 0
         var byte: UInt8 = 0
         while true {
-            let got = Glibc.read(fd, &byte, 1)
-            if got < 0 && errno == EINTR { continue }
+            let got = (try? Syscalls.retryingInterrupts { Glibc.read(fd, &byte, 1) }) ?? -1
             if got <= 0 || byte == 0x0a { break }
             if count < line.count { line[count] = byte }
             count += 1

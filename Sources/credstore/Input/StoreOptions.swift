@@ -1,6 +1,7 @@
 import ArgumentParser
 import CredentialLookup
 import FoundationEssentials
+import SecureStore
 import UnlockAgent
 
 /// The options every command that touches the encrypted store shares: where the store is, and where the secret that

@@ -1,4 +1,5 @@
 import Glibc
+import SystemLayer
 
 /// A JSON value for `--json` output: written by hand so the output is stable (sorted keys, no `\/` escapes).
 indirect enum JSONValue {
@@ -87,20 +88,10 @@ enum Output {
     }
 }
 
-/// Unbuffered, EINTR-safe writes of a whole string to a file descriptor.
+/// Unbuffered writes of a whole string to a file descriptor (interrupted writes are retried by SystemLayer).
 enum FileDescriptorWriter {
     static func write(_ text: String, to descriptor: Int32) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-            }
-            if written <= 0 {
-                if written < 0 && errno == EINTR { continue }
-                return
-            }
-            offset += written
-        }
+        let bytes = Array(text.utf8)
+        _ = try? bytes.withUnsafeBytes { buffer in try Syscalls.writeAll(descriptor, buffer) }
     }
 }
