@@ -40,12 +40,17 @@ let package = Package(
         ),
         // The child process of tests that kill or crash it (not a test, so never counted as a pass).
         .executableTarget(name: "TestChild", dependencies: ["SecureStore", "SharedFileStore"], path: "Tests/TestChild"),
-        .testTarget(name: "SystemLayerTests", dependencies: ["SystemLayer"]),
-        .testTarget(name: "SecureStoreTests", dependencies: ["SecureStore", "SystemLayer", "TestChild"]),
-        .testTarget(name: "SharedFileStoreTests", dependencies: ["SharedFileStore", "SystemLayer", "TestChild"]),
+        // What the test targets share: temporary HOME and directories, the example keys, a process runner, the
+        // conformance-suite paths and the MissingPeer skip (a library target: test targets cannot share files).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SystemLayerTests", dependencies: ["SystemLayer", "TestSupport"]),
+        .testTarget(name: "SecureStoreTests",
+                    dependencies: ["SecureStore", "SystemLayer", "TestChild", "TestSupport"]),
+        .testTarget(name: "SharedFileStoreTests",
+                    dependencies: ["SharedFileStore", "SystemLayer", "TestChild", "TestSupport"]),
         .testTarget(name: "CredentialLookupTests",
-                    dependencies: ["CredentialLookup", "SecureStore", "SharedFileStore"]),
-        .testTarget(name: "UnlockAgentTests", dependencies: ["UnlockAgent", "SecureStore"]),
-        .testTarget(name: "CLITests", dependencies: ["credstore", "UnlockAgent"]),
+                    dependencies: ["CredentialLookup", "SecureStore", "SharedFileStore", "TestSupport"]),
+        .testTarget(name: "UnlockAgentTests", dependencies: ["UnlockAgent", "SecureStore", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["credstore", "UnlockAgent", "TestSupport"]),
     ]
 )

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 
 /// What the built binary links: start-up cost of every `credential_process` call depends on it.

@@ -1,59 +1,9 @@
 import Foundation
+import TestSupport
 import XCTest
 
-/// Runs the built `credstore` binary in a throwaway HOME, so end-to-end tests never see the real `~/.aws` or store.
-final class TemporaryHome {
-    /// The temporary HOME directory; removed by `deinit`.
-    let url: URL
-    var path: String { url.path }
-
-    init() throws {
-        let base = URL(fileURLWithPath: NSTemporaryDirectory(), isDirectory: true)
-        url = base.appendingPathComponent("credstore-test-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-
-    /// The environment a child sees: PATH, HOME and XDG dirs inside the temporary HOME, and nothing from AWS_* or
-    /// CREDSTORE_* of the parent.
-    var environment: [String: String] {
-        [
-            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-            "HOME": path,
-            "XDG_DATA_HOME": path + "/.local/share",
-            "XDG_CONFIG_HOME": path + "/.config",
-            "XDG_RUNTIME_DIR": path + "/run",
-            "LANG": "C.UTF-8",
-            "AWS_EC2_METADATA_DISABLED": "true",
-        ]
-    }
-
-    /// Writes `contents` to `relativePath` under HOME, creating parent directories.
-    @discardableResult
-    func write(_ contents: String, to relativePath: String) throws -> String {
-        let file = url.appendingPathComponent(relativePath)
-        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(contents.utf8).write(to: file)
-        return file.path
-    }
-
-    /// Reads `relativePath` under HOME as UTF-8.
-    func read(_ relativePath: String) throws -> String {
-        String(decoding: try Data(contentsOf: url.appendingPathComponent(relativePath)), as: UTF8.self)
-    }
-}
-
-/// What a run of the binary produced.
-struct CLIResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    /// Whether the process exited or was killed by a signal (then `status` is the signal number).
-    var reason: Process.TerminationReason = .exit
-    /// The PID it ran as.
-    var pid: Int32 = 0
-}
+/// What a run of the binary (or a peer) produced.
+typealias CLIResult = ProcessResult
 
 /// Locates and runs the `credstore` executable built next to this test bundle.
 enum CLI {
@@ -99,59 +49,12 @@ enum CLI {
         stdin: Data? = nil,
         currentDirectory: String? = nil
     ) throws -> CLIResult {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = environment
-        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-        let outPipe = Pipe()
-        let errPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        let inPipe = Pipe()
-        process.standardInput = stdin == nil ? FileHandle(forReadingAtPath: "/dev/null") : inPipe
-        try process.run()
-        if let stdin {
-            // A child may exit (or close its stdin) before reading all of it: the write then fails with EPIPE, which
-            // must neither kill the test process with SIGPIPE nor trap; the child's own result is what tests check.
-            _ = ignoreSIGPIPE
-            try? inPipe.fileHandleForWriting.write(contentsOf: stdin)
-            try inPipe.fileHandleForWriting.close()
-        }
-        // Drain both pipes concurrently so a chatty child cannot block on a full pipe.
-        final class Box: @unchecked Sendable { var data = Data() }
-        let errBox = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errBox.data = errPipe.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        let errData = errBox.data
-        process.waitUntilExit()
-        return CLIResult(
-            status: process.terminationStatus,
-            stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self),
-            reason: process.terminationReason,
-            pid: process.processIdentifier
-        )
+        try ProcessRunner.run(executable, arguments, environment: environment, stdin: stdin,
+                              currentDirectory: currentDirectory)
     }
-
-    /// Ignores SIGPIPE in the test process, once, so that writing to a child that has gone returns EPIPE.
-    private static let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
     /// Finds a program on PATH (for peers like `python3` and `aws`).
-    static func which(_ name: String) -> URL? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
-    }
+    static func which(_ name: String) -> URL? { ProcessRunner.which(name) }
 }
 
 final class CLIBasicsTests: XCTestCase {

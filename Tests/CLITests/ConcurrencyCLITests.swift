@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// 16 processes × 50 edits each through the real binary, to the encrypted store (key-file slot) and to a shared

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// SIGKILL of the real `credstore` binary at random moments of `set` and `remove`, on the encrypted store (key-file

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// A save that is not flushed before its rename can leave an empty or half-written file after a power cut, and no

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `credstore exec`: the child's environment, exit status and signals passed through, a real `execve`, and the

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Damaged and hostile store files through the real binary: flipped bytes, truncations, appended garbage, a FIFO,

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// A canary secret through every input path — stdin for `set` (secret and session token), a passphrase file, a key

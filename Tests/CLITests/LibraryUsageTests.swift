@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The README's "Using credstore from Swift" example, compiled and run as a library user would: its first ```swift

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// End-to-end tests of set / list / get / remove / default and the search order, running the built binary in a

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// A temporary HOME whose encrypted store is unlocked by a key file (`CREDSTORE_KEY_FILE`), so no command ever needs

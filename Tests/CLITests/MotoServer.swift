@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// A real `moto` server on 127.0.0.1, started for one test case and stopped by PID afterwards.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Through the binary: a 0600 store or key file owned by another user is refused with exit 77 (unsafe permissions)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `credstore list --names` and the `--profile` shell completion built on it (the package's bash/zsh/fish scripts

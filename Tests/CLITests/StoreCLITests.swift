@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// End-to-end tests of `credstore init`, `passwd` and `keyslot`, run without a controlling terminal (`setsid`) so a

@@ -1,6 +1,7 @@
 import Foundation
 import SecureStore
 import SharedFileStore
+import TestSupport
 import XCTest
 @testable import CredentialLookup
 

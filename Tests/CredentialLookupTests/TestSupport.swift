@@ -1,14 +1,15 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import CredentialLookup
 
 /// The AWS documentation example keys; the only keys tests use.
 enum Example {
-    static let accessKeyID = "AKIAIOSFODNN7EXAMPLE"
-    static let secretText = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    static let accessKeyID = ExampleKeys.accessKeyID
+    static let secretText = ExampleKeys.secretAccessKey
     static var secret: SecretBytes { SecretBytes(utf8: secretText) }
-    static let otherKeyID = "AKIAI44QH8DHBEXAMPLE"
-    static let otherSecretText = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"
+    static let otherKeyID = ExampleKeys.otherAccessKeyID
+    static let otherSecretText = ExampleKeys.otherSecretAccessKey
     static var otherSecret: SecretBytes { SecretBytes(utf8: otherSecretText) }
 }
 
@@ -92,30 +93,8 @@ struct Fixture {
     }
 }
 
-/// A temporary directory, removed when the value goes away.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "credstore-lookup-test-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    /// Writes an executable `/bin/sh` script and returns its path.
-    @discardableResult
-    func script(_ name: String, _ body: String) throws -> String {
-        let file = path + "/" + name
-        try Data(("#!/bin/sh\n" + body + "\n").utf8).write(to: URL(fileURLWithPath: file))
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file)
-        return file
-    }
-}
-
-/// The package root, derived from this file's path (`<root>/Tests/CredentialLookupTests/TestSupport.swift`).
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
+/// The package root.
+let packageRoot = TestPaths.packageRoot.path
 
 extension XCTestCase {
     /// Asserts that `text` contains none of the example secrets.

@@ -1,27 +1,13 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import SecureStore
-
-/// A private temporary directory, removed when the value goes away.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "securestore-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { path + "/" + name }
-}
 
 enum Fixtures {
     /// scrypt at 2^10: about 1 ms, and a floor that still rejects a downgrade below it. Test-only, via @testable.
     static let cheap = ScryptPolicy(writeLogN: 10, minimumLogN: 10, maximumLogN: 20)
-    static let accessKeyID = "AKIAIOSFODNN7EXAMPLE"
-    static let secretAccessKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    static let accessKeyID = ExampleKeys.accessKeyID
+    static let secretAccessKey = ExampleKeys.secretAccessKey
     static let passphrase = SecretBytes(utf8: "correct horse battery staple")
 
     static func profile(_ name: String, settings: [String: String] = [:]) -> StoredProfile {
@@ -72,17 +58,9 @@ enum Fixtures {
         }
     }
 
-    /// The conformance directory `<package root>/../shared/conformance`, or a `MissingPeer` error (a skip outside
-    /// CI).
+    /// The conformance directory `<package root>/../shared/conformance/<relative>`, or a `MissingPeer` error (a skip
+    /// outside CI).
     static func conformance(_ relative: String) throws -> URL {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let directory = root.deletingLastPathComponent().appendingPathComponent("shared/conformance")
-        guard FileManager.default.fileExists(atPath: directory.path) else {
-            throw MissingPeer.error("the \(relative) conformance vectors", needs: directory.path + " (not found)",
-                                    remedy: "check out the shared conformance suites next to the repository "
-                                        + "(../shared/conformance; Scripts/bootstrap cannot install them)")
-        }
-        return directory.appendingPathComponent(relative)
+        try TestPaths.requireConformance(relative, area: "the \(relative) conformance vectors")
     }
 }

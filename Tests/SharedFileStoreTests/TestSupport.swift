@@ -1,52 +1,14 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import SharedFileStore
 
-/// Paths the tests share: the package root (from this file's path) and the public conformance suites next to it.
-enum TestPaths {
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static var conformance: URL {
-        packageRoot.deletingLastPathComponent().appendingPathComponent("shared/conformance/profile")
-    }
+extension TestPaths {
+    /// The profile-file conformance suite, `<package root>/../shared/conformance/profile`.
+    static var conformance: URL { conformanceRoot.appendingPathComponent("profile") }
 
     /// The profile conformance directory, or a `MissingPeer` error (a skip outside CI) that says it is missing.
     static func requireConformance() throws -> URL {
-        guard FileManager.default.fileExists(atPath: conformance.path) else {
-            throw MissingPeer.error("the profile-file conformance suite", needs: conformance.path + " (not found)",
-                                    remedy: "check out the shared conformance suites next to the repository "
-                                        + "(../shared/conformance; Scripts/bootstrap cannot install them)")
-        }
-        return conformance
-    }
-}
-
-/// A temporary directory removed when the value goes away.
-final class TemporaryDirectory {
-    let url: URL
-    var path: String { url.path }
-
-    init() throws {
-        url = URL(fileURLWithPath: NSTemporaryDirectory(), isDirectory: true)
-            .appendingPathComponent("sharedfile-test-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-
-    func file(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-    @discardableResult
-    func write(_ text: String, to name: String) throws -> String {
-        let path = file(name)
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        return path
-    }
-
-    func read(_ name: String) throws -> String {
-        String(decoding: try Data(contentsOf: URL(fileURLWithPath: file(name))), as: UTF8.self)
+        try requireConformance("profile", area: "the profile-file conformance suite")
     }
 }

@@ -1,26 +1,12 @@
 import Foundation
 import SystemLayer
+import TestSupport
 
-/// A temporary directory removed when the value goes away.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "/systemlayer-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
+extension TemporaryDirectory {
     /// Writes `bytes` to `name` with exactly `mode`.
     @discardableResult
     func write(_ bytes: [UInt8], to name: String, mode: Int) throws -> String {
-        let file = file(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: file))
-        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file)
-        return file
+        try write(bytes, to: name, mode: mode_t(mode))
     }
 
     func bytes(_ name: String) -> [UInt8]? {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import SecureStore
 @testable import UnlockAgent
@@ -50,7 +51,7 @@ final class StoreUnlockerTests: XCTestCase {
 
     func testTheKeyFileBeatsThePassphraseFileAndThePrompt() throws {
         let (key, bytes) = try keyFileStore()
-        let passphraseFile = try home.write("not the secret\n", to: "passphrase")
+        let passphraseFile = try home.write("not the secret\n", to: "passphrase", mode: 0o600)
         let prompt = Prompt(["typed"])
         let unlocker = StoreUnlocker(keyFile: key, passphraseFile: passphraseFile, environment: home.environment,
                                      prompt: prompt.ask)
@@ -74,7 +75,7 @@ final class StoreUnlockerTests: XCTestCase {
         let credentials = home.path + "/credentials"
         try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: false)
         try FileManager.default.copyItem(atPath: key, toPath: credentials + "/credstore.key")
-        let passphraseFile = try home.write("from the file\n", to: "passphrase")
+        let passphraseFile = try home.write("from the file\n", to: "passphrase", mode: 0o600)
         var pipe: [Int32] = [-1, -1]
         XCTAssertEqual(Glibc.pipe(&pipe), 0)
         _ = "from the descriptor\n".withCString { Glibc.write(pipe[1], $0, strlen($0)) }
@@ -121,8 +122,8 @@ final class StoreUnlockerTests: XCTestCase {
             XCTAssertEqual((error as? UnlockAgentError)?.code, .passphrasesDiffer)
         }
         // The new passphrase comes from its own sources, never from the current passphrase's.
-        let current = try home.write("current\n", to: "current")
-        let new = try home.write("replacement\n", to: "new")
+        let current = try home.write("current\n", to: "current", mode: 0o600)
+        let new = try home.write("replacement\n", to: "new", mode: 0o600)
         var both = StoreUnlocker(passphraseFile: current, environment: home.environment)
         both.newPassphraseFile = new
         XCTAssertEqual(try both.passphrase(.current), SecretBytes(utf8: "current"))
@@ -187,7 +188,7 @@ final class StoreUnlockerTests: XCTestCase {
         XCTAssertNoThrow(try StoreUnlocker(keyFile: key, environment: home.environment).open())
 
         // A store path that cannot be created (its parent is a file): the key generated for it is removed again.
-        let blocked = try home.write("", to: "blocked")
+        let blocked = try home.write("", to: "blocked", mode: 0o600)
         let orphan = home.path + "/orphan.key"
         XCTAssertThrowsError(try StoreUnlocker(storePath: blocked + "/store", keyFile: orphan,
                                                environment: home.environment).openOrCreate())

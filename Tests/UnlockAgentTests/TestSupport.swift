@@ -1,36 +1,7 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import UnlockAgent
-
-/// A temporary HOME for one test, removed afterwards: the runtime directory (the agent's socket) and every store and
-/// key file of a test live under it, never under the real HOME.
-final class TemporaryHome {
-    /// The temporary HOME directory; removed by `deinit`.
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "credstore-agent-test-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    /// HOME, XDG data and runtime directories inside the temporary HOME, and nothing from CREDSTORE_* or systemd.
-    var environment: [String: String] {
-        ["HOME": path, "XDG_DATA_HOME": path + "/.local/share", "XDG_RUNTIME_DIR": path + "/run"]
-    }
-
-    /// Writes `contents` to `relativePath` with mode 0600, creating parent directories; returns the full path.
-    @discardableResult
-    func write(_ contents: String, to relativePath: String) throws -> String {
-        let file = path + "/" + relativePath
-        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        try Data(contents.utf8).write(to: URL(fileURLWithPath: file))
-        chmod(file, 0o600)
-        return file
-    }
-}
 
 /// A clock that moves only when the test says so, so key timeouts are tested without sleeping.
 final class TestClock: AgentClock, @unchecked Sendable {
