@@ -61,17 +61,18 @@ public final class CredentialSearch {
                   options: options)
     }
 
-    /// A search that opens the store with `unlocker` (the CLI builds one from its options) and reads the
-    /// unlocker's environment.
-    package init(unlocker: StoreUnlocker, options: LookupOptions = LookupOptions()) {
+    /// A search that opens the store with `unlocker` (the CLI builds one from its options) and reads `environment`
+    /// (the unlocker's when `nil`).
+    package init(unlocker: StoreUnlocker, environment: [String: String]? = nil,
+                 options: LookupOptions = LookupOptions()) {
         // A passphrase descriptor must not reach what a lookup starts (`exec`'s command, a credential_process): they
         // could seek back and read it. Standard input/output/error are left alone.
         if let fd = unlocker.passphraseDescriptor, fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         self.unlocker = unlocker
         self.options = options
-        environment = unlocker.environment
+        self.environment = environment ?? unlocker.environment
         storeCatalog = EncryptedStoreCatalog(path: unlocker.storePath, unlock: { try unlocker.open() })
-        locations = SharedFileLocations(environment: environment)
+        locations = SharedFileLocations(environment: self.environment)
         catalogs = ProfileCatalogs.standard(store: storeCatalog, locations: locations)
     }
 

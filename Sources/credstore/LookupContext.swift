@@ -1,4 +1,5 @@
 import CredentialLookup
+import FoundationEssentials
 
 /// Everything a lookup needs, built once per command: the library's front door (`CredentialSearch`), with the store
 /// opened by these options' unlock rules. The CLI and a Swift program using the library open the store the same way.
@@ -8,6 +9,8 @@ extension CredentialSearch {
     /// The search for a command's store options: the agent, the key file, the systemd credential, the passphrase
     /// file or descriptor, then a prompt on the controlling terminal, if there is one.
     convenience init(store: StoreOptions) {
-        self.init(unlocker: store.unlocker())
+        // The environment as it is now, not the options' snapshot: `export` and `exec` add the profile they resolve
+        // (CredentialProcessLoopGuard, with setenv) for the credential_process programs the lookup may start.
+        self.init(unlocker: store.unlocker(), environment: ProcessInfo.processInfo.environment)
     }
 }
