@@ -2,12 +2,8 @@ import Glibc
 import SecureStore
 
 /// The unlock rules, in one value: where the secret that opens (or creates) an encrypted store comes from, and in
-/// which order. The `credstore` CLI builds one from its options; a Swift program opens a store the same way:
-///
-/// ```swift
-/// let unlocker = StoreUnlocker(keyFile: "/etc/myjob/store.key", environment: environment)
-/// let store = try unlocker.open()
-/// ```
+/// which order. The `credstore` CLI builds one from its options; a Swift program gets the same rules through
+/// CredentialLookup's front door, `CredentialSearch`, which builds one from its parameters.
 ///
 /// The order, first match wins: the unlock agent (when it holds this store's key); the key file (`keyFile`, else
 /// `CREDSTORE_KEY_FILE`); the systemd credential `$CREDENTIALS_DIRECTORY/credstore.key`; the passphrase file
