@@ -1,5 +1,6 @@
 // libFuzzer harness for the credential_process JSON reply parser (CredentialLookup), compiled by Scripts/fuzz
-// together with the reply parser's sources and Sources/SecureStore (for SecretBytes), linked with libcrypto.
+// together with the reply parser's sources, against SecureStore (for SecretBytes) and SharedFileStore built as
+// modules of their own, linked with libcrypto.
 // No input may crash or hang; an accepted reply must have a non-empty key pair, and an error message must never
 // quote the reply.
 
