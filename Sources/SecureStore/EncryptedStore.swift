@@ -260,7 +260,14 @@ public final class EncryptedStore {
         }
         try mutate { current in
             if let index = current.records.index(of: profile.name) {
-                current.records.replace(at: index, with: profile)
+                // Names and setting keys compare by canonical equivalence, and an existing one keeps the bytes it
+                // was first stored with (FORMAT.md, *Records*): `café` in NFD updates the NFC `café`, no rename.
+                var kept = profile
+                kept.name = current.records.names[index]
+                if let stored = try? current.records.profile(at: index) {
+                    kept.settings = Self.keepingStoredKeys(of: stored.settings, in: profile.settings)
+                }
+                current.records.replace(at: index, with: kept)
             } else {
                 guard current.records.count < StoreFormat.maximumRecords else {
                     throw SecureStoreError(.invalidArgument, path: path, "the store \(path) is full",
@@ -270,6 +277,18 @@ public final class EncryptedStore {
             }
             current.resealRecords = true
         }
+    }
+
+    /// `settings` with each key that is canonically equivalent to a key of `stored` spelled as in `stored`.
+    private static func keepingStoredKeys(
+        of stored: [String: String], in settings: [String: String]
+    ) -> [String: String] {
+        var result: [String: String] = [:]
+        for (key, value) in settings {
+            // Dictionary lookup is by canonical equivalence; the key it finds has the stored bytes.
+            result[stored.index(forKey: key).map { stored[$0].key } ?? key] = value
+        }
+        return result
     }
 
     /// Removes the profile called `name`.
