@@ -230,7 +230,8 @@ public final class EncryptedStore {
 
     /// The profile called `name`, or `nil`. Only this profile's record is decrypted, once.
     ///
-    /// - Parameter name: the exact (case-sensitive) profile name.
+    /// - Parameter name: the profile name: case-sensitive, compared by Unicode canonical equivalence (NFC and NFD
+    ///   spellings of one name are the same name; FORMAT.md, *Records*).
     /// - Throws: `SecureStoreError.corrupt` if its record does not verify or decode (the file authenticator verified,
     ///   so only a writer holding the data key could have made such a record).
     public func profile(named name: String) throws -> StoredProfile? {
@@ -240,7 +241,8 @@ public final class EncryptedStore {
 
     // MARK: - Changing profiles
 
-    /// Inserts `profile`, or replaces the profile of the same name in place.
+    /// Inserts `profile`, or replaces the profile of the same name in place. Names and setting keys compare by
+    /// canonical equivalence; a replaced profile keeps the stored bytes of its name and of equivalent setting keys.
     ///
     /// - Parameter profile: the profile to store.
     /// - Throws: `SecureStoreError`: `.invalidArgument` for a bad name, empty access key id or secret; `.locked`,
@@ -304,7 +306,8 @@ public final class EncryptedStore {
         }
     }
 
-    /// Renames the profile `name` to `newName`, keeping its position.
+    /// Renames the profile `name` to `newName`, keeping its position. A `newName` canonically equivalent to `name`
+    /// changes nothing (the stored bytes stay).
     ///
     /// - Throws: `SecureStoreError`: `.profileNotFound`, `.alreadyExists` if `newName` is taken, `.invalidArgument`
     ///   for a bad name; the open and write errors.
