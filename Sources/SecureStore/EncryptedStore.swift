@@ -230,7 +230,8 @@ public final class EncryptedStore {
 
     /// The profile called `name`, or `nil`. Only this profile's record is decrypted, once.
     ///
-    /// - Parameter name: the exact (case-sensitive) profile name.
+    /// - Parameter name: the profile name: case-sensitive, compared by Unicode canonical equivalence (NFC and NFD
+    ///   spellings of one name are the same name; FORMAT.md, *Records*).
     /// - Throws: `SecureStoreError.corrupt` if its record does not verify or decode (the file authenticator verified,
     ///   so only a writer holding the data key could have made such a record).
     public func profile(named name: String) throws -> StoredProfile? {
@@ -240,7 +241,8 @@ public final class EncryptedStore {
 
     // MARK: - Changing profiles
 
-    /// Inserts `profile`, or replaces the profile of the same name in place.
+    /// Inserts `profile`, or replaces the profile of the same name in place. Names and setting keys compare by
+    /// canonical equivalence; a replaced profile keeps the stored bytes of its name and of equivalent setting keys.
     ///
     /// - Parameter profile: the profile to store.
     /// - Throws: `SecureStoreError`: `.invalidArgument` for a bad name, empty access key id or secret; `.locked`,
@@ -260,7 +262,14 @@ public final class EncryptedStore {
         }
         try mutate { current in
             if let index = current.records.index(of: profile.name) {
-                current.records.replace(at: index, with: profile)
+                // Names and setting keys compare by canonical equivalence, and an existing one keeps the bytes it
+                // was first stored with (FORMAT.md, *Records*): `café` in NFD updates the NFC `café`, no rename.
+                var kept = profile
+                kept.name = current.records.names[index]
+                if let stored = try? current.records.profile(at: index) {
+                    kept.settings = Self.keepingStoredKeys(of: stored.settings, in: profile.settings)
+                }
+                current.records.replace(at: index, with: kept)
             } else {
                 guard current.records.count < StoreFormat.maximumRecords else {
                     throw SecureStoreError(.invalidArgument, path: path, "the store \(path) is full",
@@ -270,6 +279,18 @@ public final class EncryptedStore {
             }
             current.resealRecords = true
         }
+    }
+
+    /// `settings` with each key that is canonically equivalent to a key of `stored` spelled as in `stored`.
+    private static func keepingStoredKeys(
+        of stored: [String: String], in settings: [String: String]
+    ) -> [String: String] {
+        var result: [String: String] = [:]
+        for (key, value) in settings {
+            // Dictionary lookup is by canonical equivalence; the key it finds has the stored bytes.
+            result[stored.index(forKey: key).map { stored[$0].key } ?? key] = value
+        }
+        return result
     }
 
     /// Removes the profile called `name`.
@@ -285,7 +306,8 @@ public final class EncryptedStore {
         }
     }
 
-    /// Renames the profile `name` to `newName`, keeping its position.
+    /// Renames the profile `name` to `newName`, keeping its position. A `newName` canonically equivalent to `name`
+    /// changes nothing (the stored bytes stay).
     ///
     /// - Throws: `SecureStoreError`: `.profileNotFound`, `.alreadyExists` if `newName` is taken, `.invalidArgument`
     ///   for a bad name; the open and write errors.
