@@ -45,6 +45,10 @@ final class FormatRulesTests: XCTestCase {
                 reached = JSONValue.array(profiles).comparable
             } catch let error as SecureStoreError {
                 reached = error.code.rawValue
+                if vector.name.hasPrefix("unknown-slot-kind") {
+                    // The message names the kind, so a store from a newer credstore is recognisable as such.
+                    XCTAssertTrue(error.message.contains("key slot of kind"), "\(vector.name): \(error.message)")
+                }
             }
             XCTAssertEqual(reached, Self.expected(vector.outcome), vector.name)
         }
