@@ -86,6 +86,7 @@ struct RekeyCommand: ParsableCommand {
                                  hint: "give the key file of each slot with --slot-key-file PATH")
             }
         }
+        Self.installTestKillPoint(environment: storeOptions.environment)
         try store.rotateDataKey(otherSecrets: others, droppingSlots: Set(unopened))
         // The agent's copy of the old key no longer authenticates the file (it can neither read nor write it);
         // forgetting it also removes the copy from the agent's memory.
@@ -96,6 +97,23 @@ struct RekeyCommand: ParsableCommand {
         Output.print("Re-keyed \(path): a new data key, \(count) profile\(count == 1 ? "" : "s") re-encrypted"
                      + (unopened.isEmpty ? "" : ", key slot\(unopened.count == 1 ? "" : "s") \(dropped) dropped")
                      + ". Copies of the store made before keep their old key and contents.")
+    }
+
+    /// Test seam (debug builds only): `CREDSTORE_TEST_REKEY_KILL_AT=STEP#N` kills this process with SIGKILL at the
+    /// N-th `AtomicWriteStep` named STEP (e.g. `rename#1`) from here on, as a crash or power cut at that instant would.
+    private static func installTestKillPoint(environment: [String: String]) {
+        #if DEBUG
+        guard let spec = environment["CREDSTORE_TEST_REKEY_KILL_AT"], let mark = spec.firstIndex(of: "#"),
+              let wanted = Int(spec[spec.index(after: mark)...]) else { return }
+        let name = String(spec[..<mark])
+        var seen = 0
+        AtomicWriteFaultInjection.fault = { step in
+            guard "\(step)" == name else { return nil }
+            seen += 1
+            if seen == wanted { kill(getpid(), SIGKILL) }
+            return nil
+        }
+        #endif
     }
 
     /// Asks `question` on the controlling terminal (with echo); true only for an answer starting with y or Y.
