@@ -123,6 +123,7 @@ final class RekeyCLITests: XCTestCase {
         let original = try Data(contentsOf: URL(fileURLWithPath: storePath))
         let leaked = try dataKey(ofCopy: storePath, passphrase: oldPassphrase)
         let steps = ["createTemporary", "write", "fsync", "close", "rename"]
+        var killed = 0
         for step in steps {
             for occurrence in 1...2 {
                 try original.write(to: URL(fileURLWithPath: storePath))
@@ -133,6 +134,7 @@ final class RekeyCLITests: XCTestCase {
                 // Under `setsid -w` a killed child shows as setsid's complaint and the signal number as status.
                 if result.reason == .uncaughtSignal || result.stderr.contains("did not exit normally") {
                     XCTAssertEqual(result.status, SIGKILL, point)
+                    killed += 1
                     XCTAssertEqual(now, original, "\(point): the old store, byte for byte")
                     XCTAssertTrue(opens(storePath, withDataKey: leaked), point)
                 } else {
@@ -144,6 +146,7 @@ final class RekeyCLITests: XCTestCase {
                 XCTAssertEqual(try secretOf("default", ["--key-file", keyFile]), Self.secret, point)
             }
         }
+        XCTAssertGreaterThanOrEqual(killed, steps.count, "every step's first occurrence was reached and killed")
     }
 
     /// An unlock agent holding the old data key: rekey makes it forget that key, and the old key neither opens nor
