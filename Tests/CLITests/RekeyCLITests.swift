@@ -64,6 +64,18 @@ final class RekeyCLITests: XCTestCase {
         (try? EncryptedStore.open(at: path, agentDataKey: key)) != nil
     }
 
+    func testHelpSaysWhenARekeyIsNeeded() throws {
+        let rekey = try run(["rekey", "--help"])
+        XCTAssertTrue(rekey.stdout.contains("OVERVIEW: ") && rekey.stdout.contains("--drop-unopened-slots"))
+        for command in [["passwd"], ["keyslot", "remove"], ["keyslot"]] {
+            let help = try run(command + ["--help"])
+            // Help text is wrapped: compare with every run of whitespace as one space.
+            let words = help.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+            XCTAssertTrue(words.contains("run 'credstore rekey'") || words.contains("Run 'credstore rekey'"),
+                          "\(command): \(help.stdout)")
+        }
+    }
+
     func testRekeyCutsOffAPassphraseThatLeakedBeforePasswd() throws {
         try makeStore()
         let copy = home.path + "/stolen-copy"
