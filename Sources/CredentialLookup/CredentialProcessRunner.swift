@@ -193,7 +193,8 @@ package struct CredentialProcessRunner {
         return access(path, X_OK) == 0
     }
 
-    /// The program's stderr as one bounded line: valid UTF-8, control characters escaped (`TerminalText`), lines joined with " | ".
+    /// The program's stderr as one bounded line: valid UTF-8, control characters escaped (`TerminalText`), lines
+    /// joined with " | ".
     static func trim(_ bytes: [UInt8]) -> String {
         let text = String(decoding: bytes, as: UTF8.self)
         let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" })

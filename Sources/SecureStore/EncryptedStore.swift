@@ -434,7 +434,8 @@ public final class EncryptedStore {
     ///
     /// - Throws: `SecureStoreError` when a slot's parameters are out of bounds.
     public func slotsNotOpened(by secrets: [UnlockSecret]) throws -> [Int] {
-        let matches = try secretsBySlot(image, dataKey: dataKey, candidates: (unlockSecret.map { [$0] } ?? []) + secrets)
+        let candidates = (unlockSecret.map { [$0] } ?? []) + secrets
+        let matches = try secretsBySlot(image, dataKey: dataKey, candidates: candidates)
         return matches.indices.filter { matches[$0] == nil }
     }
 

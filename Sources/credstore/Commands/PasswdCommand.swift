@@ -11,9 +11,9 @@ struct PasswdCommand: ParsableCommand {
             Asks for the current passphrase and the new one (twice), on the terminal without echo, or reads them \
             from --passphrase-file/--passphrase-fd and --new-passphrase-file/--new-passphrase-fd. Only the slot \
             that the current passphrase opens is re-wrapped; profiles are not re-encrypted and other slots (key \
-            files, other passphrases) keep working. A key file cannot stand in for the current passphrase here. The data \
-            key stays the same: if the old passphrase may have leaked, run 'credstore rekey' afterwards, or a copy \
-            of the store taken earlier plus the old passphrase still decrypts every later save.
+            files, other passphrases) keep working. A key file cannot stand in for the current passphrase here. \
+            The data key stays the same: if the old passphrase may have leaked, run 'credstore rekey' afterwards, \
+            or a copy of the store taken earlier plus the old passphrase still decrypts every later save.
             """
     )
 

@@ -116,7 +116,11 @@ enum FileDescriptorWriter {
         var text = text
         var failure: Errno?
         text.withUTF8 { bytes in
-            do { try Syscalls.writeAll(descriptor, UnsafeRawBufferPointer(bytes)) } catch { failure = error as? Errno ?? Errno(rawValue: EIO) }
+            do {
+                try Syscalls.writeAll(descriptor, UnsafeRawBufferPointer(bytes))
+            } catch {
+                failure = error as? Errno ?? Errno(rawValue: EIO)
+            }
         }
         if let failure { throw failure }
     }
