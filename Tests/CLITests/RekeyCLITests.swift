@@ -128,6 +128,83 @@ final class RekeyCLITests: XCTestCase {
         XCTAssertEqual(try secretOf("work", ["--key-file", keyFile]), Self.secret)
     }
 
+    /// Runs credstore on a new pseudo-terminal (its controlling terminal) through python3's `pty`, answering each
+    /// prompt in `dialogue` (the text awaited, the line to type) once it appears; returns the exit status and what the
+    /// terminal showed.
+    private func runOnTerminal(_ arguments: [String], _ dialogue: [(String, String)]) throws -> (Int32, String) {
+        guard let python = CLI.which("python3") else {
+            throw MissingPeer.error("the rekey terminal dialogue test", needs: "python3 (not found on PATH)",
+                                    remedy: "install python3")
+        }
+        let driver = #"""
+            import json, os, pty, sys, time
+            argv, dialogue = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(argv[0], argv)
+            seen, transcript, deadline = b"", b"", time.time() + 60
+            def read_until(text):
+                global seen, transcript
+                while text.encode() not in seen:
+                    if time.time() > deadline: raise SystemExit("timed out waiting for " + repr(text))
+                    try: chunk = os.read(fd, 4096)
+                    except OSError: chunk = b""
+                    if not chunk: raise SystemExit("ended before " + repr(text) + ": " + seen.decode(errors="replace"))
+                    seen += chunk
+                    transcript += chunk
+            for wait, answer in dialogue:
+                read_until(wait)
+                seen = seen[seen.index(wait.encode()) + len(wait):]
+                time.sleep(0.2)  # the prompt flushes pending input (TCSAFLUSH) after printing: type after it
+                os.write(fd, answer.encode() + b"\n")
+            out = b""
+            while True:
+                try: chunk = os.read(fd, 4096)
+                except OSError: break
+                if not chunk: break
+                out += chunk
+            _, status = os.waitpid(pid, 0)
+            sys.stdout.write((transcript + out).decode(errors="replace"))
+            sys.exit(os.waitstatus_to_exitcode(status))
+            """#
+        let argv = try String(decoding: JSONSerialization.data(withJSONObject: [CLI.executable.path] + arguments),
+                              as: UTF8.self)
+        let lines = try String(decoding: JSONSerialization.data(withJSONObject: dialogue.map { [$0.0, $0.1] }),
+                               as: UTF8.self)
+        let result = try CLI.runProcess(python, ["-c", driver, argv, lines], environment: home.environment)
+        XCTAssertFalse(result.stdout.contains(Self.secret))
+        return (result.status, result.stdout + result.stderr)
+    }
+
+    func testOnATerminalPassphraseSlotsAreAskedForAndADropIsConfirmed() throws {
+        try makeStore()
+        let other = try home.write("another passphrase\n", to: "secrets/other")
+        chmod(other, 0o600)
+        try run(["keyslot", "add", "--key-file", keyFile, "--new-passphrase-file", other])
+        // Slots: 0 the old passphrase, 1 the key file, 2 another passphrase.
+        let before = try Data(contentsOf: URL(fileURLWithPath: storePath))
+        let prompt0 = "Passphrase of key slot 0"
+        let prompt2 = "Passphrase of key slot 2"
+        let (cancelled, shown) = try runOnTerminal(["rekey", "--key-file", keyFile], [
+            (prompt0, "an old passphrase that leaked"), (prompt2, ""), ("[y/N]", "n"),
+        ])
+        XCTAssertEqual(cancelled, 1, shown)
+        XCTAssertTrue(shown.contains("key slot 2 (passphrase)") && shown.contains("nothing was changed"), shown)
+        XCTAssertFalse(shown.contains("an old passphrase that leaked"), "no echo")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: storePath)), before)
+
+        let leaked = try dataKey(ofCopy: storePath, passphrase: oldPassphrase)
+        let (status, output) = try runOnTerminal(["rekey", "--key-file", keyFile], [
+            (prompt0, "an old passphrase that leaked"), (prompt2, "a wrong one"), ("[y/N]", "y"),
+        ])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("That passphrase does not open key slot 2"), output)
+        XCTAssertTrue(output.contains("key slot 2 (passphrase) dropped"), output)
+        XCTAssertEqual(try EncryptedStore.slots(at: storePath).map(\.kind), [.passphrase, .keyFile])
+        XCTAssertFalse(opens(storePath, withDataKey: leaked))
+        XCTAssertEqual(try secretOf("work", ["--passphrase-file", oldPassphrase]), Self.secret)
+    }
+
     /// Killed (SIGKILL through SystemLayer's debug-build fault injection) at each step of its one atomic write, a
     /// rekey leaves the old file, byte for byte; where the kill point is never reached, the rekey is complete.
     func testRekeyKilledMidWayLeavesTheOldStore() throws {

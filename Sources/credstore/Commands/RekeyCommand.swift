@@ -57,15 +57,19 @@ struct RekeyCommand: ParsableCommand {
             slots.first(where: { $0.index == index })?.kind.rawValue ?? "unknown"
         }
         if !unopened.isEmpty, SecretSources.hasTerminal {
-            for index in unopened where kind(index) == KeySlotInfo.Kind.passphrase.rawValue {
+            var pending = unopened.filter { kind($0) == KeySlotInfo.Kind.passphrase.rawValue }
+            while !pending.isEmpty {
+                let index = pending.removeFirst()
                 let passphrase = try SecretSources.promptPassphrase(
                     "Passphrase of key slot \(index) of \(path) (empty to drop the slot): ")
                 guard !passphrase.isEmpty else { continue }
                 let candidate = UnlockSecret.passphrase(passphrase)
-                if try store.slotsNotOpened(by: others + [candidate]).contains(index) {
+                let notOpened = try store.slotsNotOpened(by: others + [candidate])
+                if notOpened.contains(index) {
                     StandardError.write("That passphrase does not open key slot \(index).\n")
                 } else {
                     others.append(candidate)
+                    pending.removeAll { !notOpened.contains($0) }  // it may open later slots too: not asked again
                 }
             }
             unopened = try store.slotsNotOpened(by: others)
