@@ -115,11 +115,14 @@ final class StoreUnlockerTests: XCTestCase {
         XCTAssertEqual(try StoreUnlocker(environment: home.environment, prompt: twice.ask).passphrase(.replacement),
                        SecretBytes(utf8: "new one"))
         XCTAssertEqual(twice.asked, ["New passphrase for \(storePath): ", "Repeat to confirm: "])
-        let differing = Prompt(["new one", "another"])
+        // Two different answers are asked for again, up to three times (issue 14, item 8), then refused.
+        let differing = Prompt(["new one", "another", "new one", "another", "new one", "another"])
         XCTAssertThrowsError(try StoreUnlocker(environment: home.environment, prompt: differing.ask)
             .passphrase(.replacement)) { error in
             XCTAssertEqual((error as? UnlockAgentError)?.code, .passphrasesDiffer)
         }
+        XCTAssertEqual(differing.asked.count, 6)
+        XCTAssertEqual(differing.asked[2], "The two passphrases differ; try again.\nNew passphrase for \(storePath): ")
         // The new passphrase comes from its own sources, never from the current passphrase's.
         let current = try home.write("current\n", to: "current")
         let new = try home.write("replacement\n", to: "new")
