@@ -11,8 +11,9 @@ import SecureStore
 ///
 /// The order, first match wins: the unlock agent (when it holds this store's key); the key file (`keyFile`, else
 /// `CREDSTORE_KEY_FILE`); the systemd credential `$CREDENTIALS_DIRECTORY/credstore.key`; the passphrase file
-/// (`passphraseFile`, else `CREDSTORE_PASSPHRASE_FILE`); the passphrase descriptor; the prompt. With none of them it
-/// fails at once (`no-secret-source`) instead of waiting for input.
+/// (`passphraseFile`, else `CREDSTORE_PASSPHRASE_FILE`); the passphrase descriptor; the prompt (up to
+/// `promptAttempts` tries). With none of them it fails at once (`no-secret-source`) instead of waiting for input, and
+/// a store without a passphrase slot is never prompted for (`no-key-file`).
 public struct StoreUnlocker {
     /// The store file: the path given, else `CREDSTORE_STORE`, else `$XDG_DATA_HOME/credstore/store`, else
     /// `~/.local/share/credstore/store`.
@@ -86,8 +87,10 @@ public struct StoreUnlocker {
         var notice = ""
         for attempt in 1... {
             do {
-                return try EncryptedStore.open(at: storePath, with: .passphrase(try passphrase(.unlock, notice: notice)))
-            } catch let error as SecureStoreError where error.code == .wrongPassphrase && attempt < Self.promptAttempts {
+                let typed = try passphrase(.unlock, notice: notice)
+                return try EncryptedStore.open(at: storePath, with: .passphrase(typed))
+            } catch let error as SecureStoreError
+                        where error.code == .wrongPassphrase && attempt < Self.promptAttempts {
                 notice = "That passphrase does not open the store; try again.\n"
             }
         }
@@ -151,9 +154,9 @@ public struct StoreUnlocker {
     /// that names the store (`no-secret-source`, `no-initial-passphrase`, `no-current-passphrase`,
     /// `no-new-passphrase`). The only place this rule is written.
     ///
-    /// A store that has no passphrase slot is never asked a passphrase for: `.unlock` then fails at once with
-    /// `no-key-file`. A new passphrase is asked for again (up to `promptAttempts` times) when its confirmation
-    /// differs or a short one is not confirmed.
+    /// A store that has no passphrase slot (read from its slot list, without unlocking) is never asked a passphrase
+    /// for: `.unlock` then fails at once with `no-key-file` (`no-secret-source`, saying so, when there is no prompt). A new passphrase is asked for again (up to
+    /// `promptAttempts` times) when its confirmation differs or a short one is not confirmed.
     public func passphrase(_ need: PassphraseNeed) throws -> SecretBytes {
         try passphrase(need, notice: "")
     }
@@ -161,12 +164,12 @@ public struct StoreUnlocker {
     /// `passphrase(_:)`, with `notice` shown before the (first) prompt.
     private func passphrase(_ need: PassphraseNeed, notice: String) throws -> SecretBytes {
         if let supplied = try suppliedPassphrase(replacement: need == .replacement) { return supplied }
-        if need == .unlock, let slots = try? EncryptedStore.slots(at: storePath), !slots.isEmpty,
-           !slots.contains(where: { $0.kind == .passphrase }) {
+        let keyFileOnly = need == .unlock && hasNoPassphraseSlot
+        guard let prompt else { throw noSource(need, keyFileOnly: keyFileOnly) }
+        if keyFileOnly {
             throw UnlockAgentError(.noKeyFile, path: storePath, "the store \(storePath) has no passphrase slot: only "
                                         + "a key file opens it, and none was given")
         }
-        guard let prompt else { throw noSource(need) }
         switch need {
         case .unlock: return try prompt(notice + "Passphrase for \(storePath): ")
         case .current: return try prompt(notice + "Current passphrase for \(storePath): ")
@@ -179,7 +182,8 @@ public struct StoreUnlocker {
         var notice = notice
         for _ in 1...Self.promptAttempts {
             let first = try prompt(notice + "New passphrase for \(storePath): ")
-            let length = first.unsafeUTF8String()?.count ?? first.count
+            // Characters as UTF-8 lead bytes, counted in place: the passphrase is never copied into a String.
+            let length = first.withUnsafeBytes { bytes in bytes.filter { $0 & 0xC0 != 0x80 }.count }
             if !first.isEmpty, length < Self.recommendedPassphraseLength, let confirm,
                !(try confirm("That passphrase has only \(length) characters; \(Self.recommendedPassphraseLength) or "
                                 + "more are recommended. Use it anyway?")) {
@@ -209,11 +213,18 @@ public struct StoreUnlocker {
         return nil
     }
 
-    private func noSource(_ need: PassphraseNeed) -> UnlockAgentError {
+    /// Whether the store exists and none of its slots is a passphrase slot (read without unlocking).
+    private var hasNoPassphraseSlot: Bool {
+        guard let slots = try? EncryptedStore.slots(at: storePath), !slots.isEmpty else { return false }
+        return !slots.contains { $0.kind == .passphrase }
+    }
+
+    private func noSource(_ need: PassphraseNeed, keyFileOnly: Bool = false) -> UnlockAgentError {
         switch need {
         case .unlock, .creation:
             return UnlockAgentError(.noSecretSource, path: storePath, "the store \(storePath) needs a passphrase or "
-                                        + "key file, and none is available (no terminal)")
+                                        + "key file, and none is available (no terminal)"
+                                        + (keyFileOnly ? "; it has no passphrase slot: only a key file opens it" : ""))
         case .initialSlot:
             return UnlockAgentError(.noInitialPassphrase, path: storePath, "a passphrase is needed for the new store "
                                         + "\(storePath), and there is no terminal to ask on")

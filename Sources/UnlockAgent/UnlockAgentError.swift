@@ -53,7 +53,7 @@ public struct UnlockAgentError: Error, CustomStringConvertible, Sendable {
         case noCurrentPassphrase = "no-current-passphrase"
         /// A new passphrase is needed and none is at hand (no new-passphrase file or descriptor, no prompt).
         case noNewPassphrase = "no-new-passphrase"
-        /// A passphrase asked twice was not typed the same both times.
+        /// A new passphrase asked twice was not typed the same both times, in every try the prompt allows.
         case passphrasesDiffer = "passphrases-differ"
         /// A passphrase descriptor could not be read; `errno` says why.
         case descriptorUnreadable = "descriptor-unreadable"

@@ -133,8 +133,8 @@ final class NewcomerPromptCLITests: XCTestCase {
 
         // A key that has another copy (here in the shared credentials file) is replaced without a question; so is
         // any key with --force.
-        try home.write("[backup]\naws_access_key_id = \(Self.otherKeyID)\naws_secret_access_key = \(Self.otherSecret)\n",
-                       to: ".aws/credentials")
+        try home.write("[backup]\naws_access_key_id = \(Self.otherKeyID)\n"
+                       + "aws_secret_access_key = \(Self.otherSecret)\n", to: ".aws/credentials")
         try run(["set", "--profile", "third", "--access-key", Self.keyID], stdin: Self.secret + "\n")
         XCTAssertEqual(try run(["default", "--profile", "third"]).status, 0)
         try run(["set", "--profile", "fourth", "--access-key", "AKIAIOSFODNN4EXAMPLE"], stdin: Self.secret + "x\n")

@@ -18,14 +18,24 @@ final class TerminalSession {
         let pty = try PTYFunctions()
         master = pty.openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard master >= 0, pty.grantpt(master) == 0, pty.unlockpt(master) == 0, let name = pty.ptsname(master) else {
-            throw XCTSkip("no pseudo-terminal available: \(String(cString: strerror(errno)))")
+            throw MissingPeer.error("the pseudo-terminal prompt tests",
+                                    needs: "a pseudo-terminal (/dev/ptmx: \(String(cString: strerror(errno))))",
+                                    remedy: "mount devpts (containers: run with a /dev/pts)")
         }
         let slave = open(String(cString: name), O_RDWR | O_NOCTTY)
-        guard slave >= 0 else { throw XCTSkip("cannot open the pseudo-terminal's slave side") }
+        guard slave >= 0 else {
+            throw MissingPeer.error("the pseudo-terminal prompt tests", needs: "an openable /dev/pts slave",
+                                    remedy: "mount devpts (containers: run with a /dev/pts)")
+        }
         defer { close(slave) }  // the child holds its own copies; the parent's would keep the terminal open
         let handle = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
         // `setsid --ctty` starts a new session and makes its stdin (the slave) the controlling terminal.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        let setsid = "/usr/bin/setsid"
+        guard FileManager.default.isExecutableFile(atPath: setsid) else {
+            throw MissingPeer.error("the pseudo-terminal prompt tests", needs: "\(setsid) (util-linux)",
+                                    remedy: "install util-linux")
+        }
+        process.executableURL = URL(fileURLWithPath: setsid)
         process.arguments = ["--ctty", "--wait", CLI.executable.path] + arguments
         process.environment = environment
         process.standardInput = handle
@@ -109,7 +119,8 @@ private struct PTYFunctions {
     init() throws {
         func symbol<T>(_ name: String, as type: T.Type) throws -> T {
             guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else {
-                throw XCTSkip("\(name) is not available")
+                throw MissingPeer.error("the pseudo-terminal prompt tests", needs: "glibc's \(name)",
+                                        remedy: "run on glibc")
             }
             return unsafeBitCast(address, to: type)
         }

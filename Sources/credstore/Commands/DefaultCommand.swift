@@ -46,7 +46,8 @@ struct DefaultCommand: ParsableCommand {
         let credentials = resolution.credentials
         if let replaced, replaced.accessKeyID != credentials.accessKeyID
             || replaced.secretAccessKey != credentials.secretAccessKey {
-            let copies = try KeyCopies(store: EncryptedStoreCatalog(store: handle), sharedCatalogs: context.sharedCatalogs)
+            let copies = try KeyCopies(store: EncryptedStoreCatalog(store: handle),
+                                       sharedCatalogs: context.sharedCatalogs)
             let place = ProfilePlace(storeType: .secureStore, location: handle.path, name: "default")
             if copies.isLastCopy(accessKeyID: replaced.accessKeyID, secretAccessKey: replaced.secretAccessKey,
                                  leaving: [place]) {
