@@ -159,12 +159,26 @@ final class NewcomerPromptCLITests: XCTestCase {
         XCTAssertEqual(declined.finish(), 1, declined.transcript)
         XCTAssertEqual(try storedKeyID("solo"), Self.keyID, "still there")
 
+        // Removed after a yes; the config's credential_process line that exports it is offered for removal too.
         let accepted = try TerminalSession(["remove", "--profile", "solo"], environment: keyFileEnvironment)
         accepted.expect("Remove it? [y/N] ")
         accepted.send("yes")
+        accepted.expect("Profile 'solo' in \(home.path)/.aws/config runs 'credstore export --profile solo' as its "
+                        + "credential_process, which now fails. Remove that credential_process line? [y/N] ")
+        accepted.send("y")
         XCTAssertEqual(accepted.finish(), 0, accepted.transcript)
-        XCTAssertTrue(accepted.transcript.contains("warning: profile 'solo' in \(home.path)/.aws/config runs "
-                                                   + "'credstore export --profile solo'"), accepted.transcript)
+        XCTAssertNil(try storedKeyID("solo"))
+        XCTAssertEqual(try home.read(".aws/config"), "[profile solo]\n[profile other]\nregion = eu-west-1\n")
+
+        // Without a terminal (--force), the line is reported and left alone.
+        try run(["set", "--profile", "solo", "--access-key", Self.keyID], stdin: Self.secret + "\n")
+        let config = "[profile solo]\ncredential_process = credstore export --profile=solo\n"
+        try home.write(config, to: ".aws/config")
+        let forced = try run(["remove", "--profile", "solo", "--force"])
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertTrue(forced.stderr.contains("warning: profile 'solo' in \(home.path)/.aws/config runs "
+                                             + "'credstore export --profile solo'"), forced.stderr)
+        XCTAssertEqual(try home.read(".aws/config"), config)
 
         // A key with another copy is removed without a question.
         try run(["set", "--profile", "a", "--access-key", Self.keyID], stdin: Self.secret + "\n")

@@ -79,7 +79,7 @@ struct RemoveCommand: ParsableCommand {
                 }
             }
         }
-        if targets.contains(where: { $0.type == .secureStore }) { reportExportReferences(context: context) }
+        if targets.contains(where: { $0.type == .secureStore }) { try handleExportReferences(context: context) }
         if json {
             Output.printJSON(["ProfileName": .string(profile), "Removed": .array(targets.map {
                 .object(["StoreTypeName": .string($0.type.rawValue), "ProfileLocation": .string($0.location)])
@@ -120,15 +120,24 @@ struct RemoveCommand: ParsableCommand {
                 + "anyway")
     }
 
-    /// Reports the shared config file's profiles whose credential_process runs `credstore export` for the removed
-    /// store profile: they fail from now on, several errors deep in the AWS tool that runs them.
-    private func reportExportReferences(context: LookupContext) {
+    /// The shared config file's profiles whose credential_process runs `credstore export` for the removed store
+    /// profile fail from now on, several errors deep in the AWS tool that runs them: on a terminal, offers to remove
+    /// that credential_process line; otherwise (or when declined) reports it.
+    private func handleExportReferences(context: LookupContext) throws {
         let config = SharedFileCatalog(path: context.locations.configPath, kind: .config)
         for name in ExportReferences.profiles(exporting: profile, in: config) {
-            StandardError.write("warning: profile '\(name)' in \(config.location) runs 'credstore export --profile "
-                + "\(profile)' as its credential_process, which now fails\n"
-                + "hint: remove that profile (credstore remove --profile \(name) --profile-location "
-                + "\(config.location)) or its credential_process line\n")
+            let line = "profile '\(name)' in \(config.location) runs 'credstore export --profile \(profile)' as its "
+                + "credential_process, which now fails"
+            if SecretSources.hasTerminal, TerminalQuestions.confirm(line.prefix(1).uppercased() + line.dropFirst()
+                                                                    + ". Remove that credential_process line?") {
+                _ = try SharedFileEditor.edit(path: config.location, kind: .config) { file in
+                    try file.removeValue(forKey: "credential_process", inProfile: name)
+                }
+                Output.print("Removed the credential_process line of profile '\(name)' from \(config.location).")
+                continue
+            }
+            StandardError.write("warning: \(line)\nhint: remove that line, or the profile (credstore remove --profile "
+                + "\(name) --profile-location \(config.location))\n")
         }
     }
 }
