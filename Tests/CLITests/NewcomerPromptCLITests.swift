@@ -180,12 +180,17 @@ final class NewcomerPromptCLITests: XCTestCase {
                                              + "'credstore export --profile solo'"), forced.stderr)
         XCTAssertEqual(try home.read(".aws/config"), config)
 
-        // A key with another copy is removed without a question.
+        // A key with another copy is removed without a question, from the store or from a shared file (the store,
+        // opened here by its key file, holds the other copy).
         try run(["set", "--profile", "a", "--access-key", Self.keyID], stdin: Self.secret + "\n")
         try run(["set", "--profile", "b", "--access-key", Self.keyID], stdin: Self.secret + "\n")
         let removed = try run(["remove", "--profile", "a"])
         XCTAssertEqual(removed.status, 0, removed.stderr)
         XCTAssertFalse(removed.stderr.contains("warning:"), removed.stderr)
+        try home.write("[plain]\naws_access_key_id = \(Self.keyID)\naws_secret_access_key = \(Self.secret)\n",
+                       to: ".aws/credentials")
+        let plain = try run(["remove", "--profile", "plain", "--profile-location", home.path + "/.aws/credentials"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
     }
 
     // MARK: - Item 7: slips caught at `set`

@@ -95,11 +95,18 @@ struct RemoveCommand: ParsableCommand {
     /// without a terminal the removal is refused).
     private func confirmLosingLastCopies(_ targets: [(type: StoreType, location: String)],
                                          context: LookupContext) throws {
-        // The store is read only when a store profile is removed (unlocking it anyway), so removing a plaintext
-        // profile never prompts for a passphrase; a copy in the store then goes unseen, and the question is asked.
-        let storeTargeted = targets.contains { $0.type == .secureStore }
-        let copies = try KeyCopies(store: storeTargeted ? context.storeCatalog : nil,
-                                   sharedCatalogs: context.sharedCatalogs)
+        // Removing a plaintext profile never prompts for a passphrase just to look for copies: the store is read
+        // then only when it opens without a prompt (agent, key file); otherwise its copies go unseen and the
+        // question is asked.
+        var storeCatalog: EncryptedStoreCatalog?
+        if targets.contains(where: { $0.type == .secureStore }) {
+            storeCatalog = context.storeCatalog
+        } else if EncryptedStore.exists(at: context.storeCatalog.location) {
+            var unprompted = store.unlocker()
+            unprompted.prompt = nil
+            storeCatalog = (try? unprompted.open()).map { EncryptedStoreCatalog(store: $0) }
+        }
+        let copies = try KeyCopies(store: storeCatalog, sharedCatalogs: context.sharedCatalogs)
         let leaving = Set(targets.map { ProfilePlace(storeType: $0.type, location: $0.location, name: profile) })
         var lost: [String] = []
         for place in leaving {

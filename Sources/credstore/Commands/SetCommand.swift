@@ -101,8 +101,8 @@ struct SetCommand: ParsableCommand {
     private func askedAccessKeyID() throws -> String {
         let typed = accessKey == nil
         guard let given = accessKey ?? TerminalQuestions.ask("Access key id: ") else {
-            throw CLIFailure("--access-key is missing, and there is no terminal to ask for the access key id on; "
-                                + "nothing was stored",
+            throw CLIFailure("--access-key is missing, and no access key id could be asked for (no terminal, or "
+                                + "end of input); nothing was stored",
                              hint: "pass --access-key ID (the id is not secret; the secret access key is read from "
                                 + "standard input)", exitCode: .usage)
         }
