@@ -49,6 +49,7 @@ struct StoreOptions: ParsableArguments {
         var unlocker = StoreUnlocker(storePath: store, keyFile: keyFile, passphraseFile: passphraseFile,
                                      passphraseDescriptor: passphraseFD, environment: environment,
                                      prompt: SecretSources.hasTerminal ? SecretSources.promptPassphrase : nil)
+        unlocker.confirm = SecretSources.hasTerminal ? TerminalQuestions.confirm : nil
         unlocker.newPassphraseFile = newPassphrase?.newPassphraseFile
         unlocker.newPassphraseDescriptor = newPassphrase?.newPassphraseFD
         return unlocker
