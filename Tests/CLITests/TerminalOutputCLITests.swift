@@ -109,11 +109,17 @@ final class TerminalOutputCLITests: XCTestCase {
 
     func testAnAccessKeyGivenOnTheCommandLineIsEscapedWhereverItIsShown() throws {
         let keyFile = home.path + "/store.key"
+        // `set` refuses a key id of that shape (issue 14): its refusal must not print the value raw either.
         let set = try CLI.run(["set", "--profile", "x", "--access-key", "AKIA\(Self.hostile)", "--key-file", keyFile],
                               environment: home.environment, stdin: Self.secret + "\n")
+        XCTAssertEqual(set.status, 64, set.stderr)
         assertNoRawControl(set.stdout + set.stderr, "set --access-key")
-        for arguments in [["get", "--profile", "x"], ["list"], ["default", "--profile", "x"]] {
-            let result = try CLI.run(arguments + ["--key-file", keyFile], environment: home.environment)
+        // A key id that reached a profile anyway (a shared file written by another tool) is escaped wherever shown.
+        _ = try home.write("[x]\naws_access_key_id = AKIA\(Self.hostile)\naws_secret_access_key = \(Self.secret)\n",
+                           to: ".aws/credentials")
+        for arguments in [["get", "--profile", "x"], ["list"], ["shared-profiles"]] {
+            let result = try CLI.run(arguments, environment: home.environment)
+            XCTAssertTrue((result.stdout + result.stderr).contains("\\u{1B}"), "\(arguments): \(result.stdout)")
             assertNoRawControl(result.stdout + result.stderr, "\(arguments)")
         }
     }

@@ -12,7 +12,7 @@ enum TerminalQuestions {
         let fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        FileDescriptorWriter.write(prompt, to: fd)
+        try? FileDescriptorWriter.write(prompt, to: fd)  // a prompt that cannot be shown gets no answer either
         var line: [UInt8] = []
         var byte: UInt8 = 0
         while true {
