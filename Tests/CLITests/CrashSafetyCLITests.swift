@@ -166,7 +166,7 @@ final class CrashSafetyCLITests: XCTestCase {
         return false
     }
 
-    /// Ctrl-C, Ctrl-\\, SIGTERM and SIGHUP while `init` asks for a passphrase without echo, on a pseudo-terminal that
+    /// Ctrl-C, Ctrl-\, SIGTERM and SIGHUP while `init` asks for a passphrase without echo, on a pseudo-terminal that
     /// is the command's controlling terminal: the command dies of the signal, and the terminal has its echo back.
     func testSignalsAtANoEchoPromptGiveTheTerminalItsEchoBack() throws {
         let setsid = URL(fileURLWithPath: "/usr/bin/setsid")

@@ -64,7 +64,7 @@ enum SecretSources {
 }
 
 /// The terminal a no-echo prompt has silenced, and the signal handlers that give it its echo back: Ctrl-C (SIGINT),
-/// Ctrl-\\ (SIGQUIT), SIGTERM and SIGHUP at the prompt restore the terminal's settings, then end the process with the
+/// Ctrl-\ (SIGQUIT), SIGTERM and SIGHUP at the prompt restore the terminal's settings, then end the process with the
 /// signal's default action, as they would have without a prompt.
 private enum SilencedTerminal {
     /// The signals that end a prompt.
