@@ -27,6 +27,7 @@ struct CredStore: ParsableCommand {
         // Every command gets this, since nearly all of them can read a secret; it costs a few microseconds.
         ProcessHardening.disableCoreDumps()
         ProcessHardening.installCrashHandlers()
+        StandardDescriptors.reserve()
         do {
             // The commands that run before every AWS call skip ArgumentParser's reflection when their command line is
             // a plain one (see DirectParser); everything else, help and every error included, goes through it.
