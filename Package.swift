@@ -35,6 +35,7 @@ let package = Package(
                 "SharedFileStore",
                 "SystemLayer",
                 "UnlockAgent",
+                "SystemLayer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

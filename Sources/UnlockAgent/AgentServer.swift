@@ -124,6 +124,7 @@ package final class AgentServer {
             if exitWhenEmpty, entries.isEmpty, hadKey || clock.now - startedAt >= Self.onDemandGraceSeconds {
                 return
             }
+            StackScrubber.scrub()  // no copy of a key served or forgotten stays on the stack while the agent waits
             var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: wake[0], events: Int16(POLLIN), revents: 0)]
             guard (try? Syscalls.poll(&fds, milliseconds: pollTimeoutMilliseconds())) != nil else { return }

@@ -75,3 +75,10 @@ final class CLIBasicsTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("error:"), result.stderr)
     }
 }
+
+extension TerminalSession {
+    /// Starts the built `credstore ARGS…` on a pseudo-terminal of its own.
+    convenience init(_ arguments: [String], environment: [String: String]) throws {
+        try self.init(executable: CLI.executable.path, arguments, environment: environment)
+    }
+}

@@ -16,11 +16,10 @@ final class TerminalPromptCLITests: XCTestCase {
         XCTAssertEqual(stored.status, 0, stored.stderr)
 
         // No key file, passphrase file or descriptor: only the terminal can unlock the store.
-        let terminal = try PseudoTerminal(CLI.executable.path, ["get", "--profile", "prod", "--json"],
-                                          environment: home.environment)
-        XCTAssertTrue(terminal.waitFor("Passphrase for "), "no prompt on the terminal: \(terminal.transcript)")
-        terminal.type(passphrase + "\n")
-        XCTAssertEqual(terminal.wait(), 0, terminal.transcript)
+        let terminal = try TerminalSession(["get", "--profile", "prod", "--json"], environment: home.environment)
+        terminal.expect("Passphrase for ")
+        terminal.send(passphrase)
+        XCTAssertEqual(terminal.finish(), 0, terminal.transcript)
         XCTAssertTrue(terminal.transcript.contains(ExampleKeys.accessKeyID), terminal.transcript)
         XCTAssertFalse(terminal.transcript.contains(passphrase), "the passphrase was echoed")
         XCTAssertFalse(terminal.transcript.contains(ExampleKeys.secretAccessKey), "the secret was printed")

@@ -30,7 +30,7 @@ struct LockCommand: ParsableCommand {
             target = canonical
         }
         guard let reply = try client.send(.lock(storePath: target)) else {
-            print("No unlock agent is running; nothing to forget.")
+            Output.print("No unlock agent is running; nothing to forget.")
             return
         }
         guard reply.status == .ok else {
@@ -38,6 +38,6 @@ struct LockCommand: ParsableCommand {
                              hint: "stop it with 'credstore agent --stop'", exitCode: .ioError)
         }
         let count = reply.forgotten ?? 0
-        print("The unlock agent forgot \(count) key\(count == 1 ? "" : "s").")
+        Output.print("The unlock agent forgot \(count) key\(count == 1 ? "" : "s").")
     }
 }

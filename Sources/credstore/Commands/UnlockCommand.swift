@@ -46,7 +46,7 @@ struct UnlockCommand: ParsableCommand {
                                          timeoutSeconds: UInt32(seconds)))
         switch reply?.status {
         case .ok?:
-            print("Unlocked \(canonical) for \(AgentTimeout.describe(seconds)) (agent socket "
+            Output.print("Unlocked \(canonical) for \(AgentTimeout.describe(seconds)) (agent socket "
                   + "\(client.location.socketPath)). Run 'credstore lock' to lock it sooner.")
         case .full?:
             throw CLIFailure("the unlock agent already holds keys for \(AgentKeyVault.capacity) stores",
