@@ -21,6 +21,7 @@ struct CredStore: ParsableCommand {
 
     /// Runs the command line and maps every error to an `error:` / `hint:` pair on stderr and a stable exit code.
     static func main() {
+        Warnings.install()
         do {
             // The commands that run before every AWS call skip ArgumentParser's reflection when their command line is
             // a plain one (see DirectParser); everything else, help and every error included, goes through it.
