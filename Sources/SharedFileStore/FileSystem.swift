@@ -87,7 +87,7 @@ enum FileSystem {
             throw SharedFileError(.unsafeFile(.directoryForeignOwner(directory: file.directory, uid: uid)),
                                   path: reported)
         case .writableByOthers(let mode):
-            throw SharedFileError(.unsafeFile(.directoryWritableByOthers(directory: file.directory, mode: mode & 0o7777)),
+            throw SharedFileError(.unsafeFile(.directoryWritableByOthers(directory: file.directory, mode: mode)),
                                   path: reported)
         }
     }
