@@ -48,6 +48,8 @@ public enum SharedFileEditor {
     ) throws -> Result {
         let file = try FileSystem.atomicFile(path, reportedAs: path)
         try FileSystem.createDirectory(of: file, reportedAs: path)
+        // A credentials file is for secrets: its directory is checked before even the lock file is created there.
+        if kind == .credentials { try FileSystem.checkSafeForSecrets(file, existing: nil, reportedAs: path) }
         let wait = min(max(lockWaitSeconds.isNaN ? 0 : lockWaitSeconds, 0), maximumLockWaitSeconds)
         let lock = try FileSystem.lock(file, waitSeconds: wait, reportedAs: path)
         defer { lock.release() }

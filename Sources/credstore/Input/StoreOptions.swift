@@ -54,6 +54,18 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens and unlocks the store by the unlock rules; with `create`, a missing store is created first.
+    /// Opens the store when that needs nobody to type a secret: with a key file, the systemd credential, a
+    /// passphrase file or descriptor (the agent first, as always), else through a running agent that holds its
+    /// key; `nil` when none of them is at hand. Lookups call it to verify the store's names before falling through.
+    func openStoreWithoutAsking() throws -> EncryptedStore? {
+        let unlocker = unlocker()
+        if unlocker.keyFile != nil || unlocker.systemdCredential != nil || unlocker.passphraseFile != nil
+            || unlocker.passphraseDescriptor != nil {
+            return try unlocker.open()
+        }
+        return AgentClient(environment: environment).openStore(at: unlocker.storePath)
+    }
+
     /// A store that is created says so on stderr (`note: creating a new store at P`): a store that vanished (moved
     /// aside by someone who could write its directory, deleted, a changed CREDSTORE_STORE) is never replaced by an
     /// empty one silently.
