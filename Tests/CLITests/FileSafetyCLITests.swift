@@ -146,14 +146,14 @@ final class FileSafetyCLITests: XCTestCase {
         let home = try KeyFileHome()
         let first = try home.run(["set", "--profile", "prod", "--access-key", Self.keyID], stdin: Self.secret + "\n")
         XCTAssertEqual(first.status, 0, first.stderr)
-        XCTAssertTrue(first.stderr.contains("creating a new store at \(home.storePath)"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("created a new store at \(home.storePath)"), first.stderr)
         let second = try home.run(["set", "--profile", "b", "--access-key", Self.keyID], stdin: Self.secret + "\n")
-        XCTAssertFalse(second.stderr.contains("creating"), second.stderr)
+        XCTAssertFalse(second.stderr.contains("created"), second.stderr)
         // Moved aside: the next set says it starts over instead of doing so silently.
         XCTAssertEqual(rename(home.storePath, home.storePath + ".moved"), 0)
         let third = try home.run(["set", "--profile", "c", "--access-key", Self.keyID], stdin: Self.secret + "\n")
         XCTAssertEqual(third.status, 0, third.stderr)
-        XCTAssertTrue(third.stderr.contains("creating a new store at \(home.storePath)"), third.stderr)
+        XCTAssertTrue(third.stderr.contains("created a new store at \(home.storePath)"), third.stderr)
     }
 
     // MARK: - Item 14

@@ -66,16 +66,16 @@ struct StoreOptions: ParsableArguments {
         return AgentClient(environment: environment).openStore(at: unlocker.storePath)
     }
 
-    /// A store that is created says so on stderr (`note: creating a new store at P`): a store that vanished (moved
+    /// A store that is created says so on stderr (`note: created a new store at P`): a store that vanished (moved
     /// aside by someone who could write its directory, deleted, a changed CREDSTORE_STORE) is never replaced by an
     /// empty one silently.
     func openStore(create: Bool = false) throws -> EncryptedStore {
         let unlocker = unlocker()
         guard create else { return try unlocker.open() }
-        if !EncryptedStore.exists(at: unlocker.storePath) {
-            StandardError.write("note: creating a new store at \(unlocker.storePath)\n")
-        }
-        return try unlocker.openOrCreate()
+        let existed = EncryptedStore.exists(at: unlocker.storePath)
+        let store = try unlocker.openOrCreate()
+        if !existed { StandardError.write("note: created a new store at \(unlocker.storePath)\n") }
+        return store
     }
 }
 
