@@ -103,7 +103,7 @@ final class FileSafetySharedFileTests: XCTestCase {
         let file = try ProfileFile.load(path: path, kind: .credentials)
         XCTAssertEqual(file.profileNames, ["default"], "it is still read")
         XCTAssertEqual(warnings, [.readableByOthers(path: path, mode: 0o644)])
-        XCTAssertFalse(warnings[0].message.contains("wJalr"))
+        XCTAssertFalse(warnings.first?.message.contains("wJalr") ?? false)
     }
 
     // MARK: - Item 4: read like the store
