@@ -42,7 +42,8 @@ final class FileSafetyCLITests: XCTestCase {
                           "\(name): \(result.stderr)")
             assertNoSecret(result, name)
             XCTAssertEqual(try String(contentsOfFile: planted, encoding: .utf8), Self.credentials, name)
-            let temporaries = try FileManager.default.contentsOfDirectory(atPath: shared).filter { $0.contains(".tmp-") }
+            let temporaries = try FileManager.default.contentsOfDirectory(atPath: shared)
+                .filter { $0.contains(".tmp-") }
             XCTAssertEqual(temporaries, [], name)
         }
         // A symbolic link to it (~/.aws/credentials -> planted): the same refusal.

@@ -53,7 +53,9 @@ final class FileSafetySharedFileTests: XCTestCase {
         let config = try directory.write("[profile a]\nregion = x\n", to: "config")
         chmod(config, 0o644)
         expectRefused(config, "a 0644 config given a secret", kind: .config)
-        try SharedFileEditor.edit(path: config, kind: .config) { try $0.setValue("y", forKey: "region", inProfile: "a") }
+        try SharedFileEditor.edit(path: config, kind: .config) {
+            try $0.setValue("y", forKey: "region", inProfile: "a")
+        }
         XCTAssertEqual(try directory.read("config"), "[profile a]\nregion = y\n")
         // The private file itself is edited as always.
         let private0600 = try directory.write(Self.secretLine, to: "private")
