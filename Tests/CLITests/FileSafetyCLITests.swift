@@ -164,6 +164,9 @@ final class FileSafetyCLITests: XCTestCase {
     func testARenamedRecordIsCaughtBeforeFallingThroughWhenAKeyIsAtHand() throws {
         let home = try KeyFileHome()
         try home.setProfile("prod", keyID: Self.keyID, secret: Self.secret)
+        // A running agent that holds the store's key is a secret at hand too.
+        XCTAssertEqual(try home.run(["unlock"]).status, 0)
+        defer { _ = try? home.run(["lock"]) }  // the on-demand agent exits once it holds nothing
         try home.home.write("[prod]\naws_access_key_id = AKIAPLANTEDEXAMPLE00\naws_secret_access_key = x\n",
                             to: ".aws/credentials")
         let script = """
@@ -180,14 +183,20 @@ final class FileSafetyCLITests: XCTestCase {
         XCTAssertEqual(python.status, 0, python.stderr)
         let listed = try home.run(["list"])
         XCTAssertTrue(listed.stdout.contains("prox"), "the rename took: \(listed.stdout)")
+        var environment = home.home.environment
+        environment["CREDSTORE_KEY_FILE"] = nil
+        let throughAgent = try CLI.run(["get", "--profile", "prod"], environment: environment)
+        // The agent's key no longer authenticates the file (rotated or altered: it cannot tell): refused, forgotten.
+        XCTAssertEqual(throughAgent.status, 80, "agent only: \(throughAgent.stdout) \(throughAgent.stderr)")
+        XCTAssertTrue(throughAgent.stderr.contains("altered"), throughAgent.stderr)
+        XCTAssertFalse(throughAgent.stdout.contains("AKIAPLANTED"))
+        // With the key file: the authenticator fails (exit 81, corrupt).
         for arguments in [["get", "--profile", "prod"], ["export", "--profile", "prod"]] {
             let result = try home.run(arguments)
             XCTAssertEqual(result.status, 81, "\(arguments[0]): \(result.stdout) \(result.stderr)")
             XCTAssertFalse(result.stdout.contains("AKIAPLANTED"), arguments[0])
         }
         // No secret at hand (no key file, agent or passphrase file): the names are taken as they are (SECURITY.md).
-        var environment = home.home.environment
-        environment["CREDSTORE_KEY_FILE"] = nil
         let blind = try CLI.run(["get", "--profile", "prod"], environment: environment)
         XCTAssertEqual(blind.status, 0, blind.stderr)
         XCTAssertTrue(blind.stdout.contains("AKIAPLANTED"))

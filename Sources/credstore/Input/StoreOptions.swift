@@ -63,7 +63,20 @@ struct StoreOptions: ParsableArguments {
             || unlocker.passphraseDescriptor != nil {
             return try unlocker.open()
         }
-        return AgentClient(environment: environment).openStore(at: unlocker.storePath)
+        // Only the agent: ask it directly, as `AgentClient.openStore` would, but let the failure stop the lookup
+        // (that method hides every failure, so the normal chain can report it). A key that does not authenticate the
+        // file means its data key was rotated or the file was altered, which the agent's key cannot tell apart: the
+        // key is forgotten and the lookup fails rather than fall through (the next command has no key at hand).
+        let client = AgentClient(environment: environment)
+        guard let canonical = AgentClient.canonicalPath(unlocker.storePath),
+              let reply = try? client.send(.get(storePath: canonical)), reply.status == .ok, let key = reply.key
+        else { return nil }
+        do {
+            return try EncryptedStore.open(at: unlocker.storePath, agentDataKey: key)
+        } catch let error as SecureStoreError where error.code == .wrongKeyFile {
+            _ = try? client.send(.lock(storePath: canonical))
+            throw error
+        }
     }
 
     /// A store that is created says so on stderr (`note: created a new store at P`): a store that vanished (moved
