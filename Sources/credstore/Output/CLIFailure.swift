@@ -1,3 +1,4 @@
+import CredentialLookup
 import Glibc
 import SystemLayer
 
@@ -36,5 +37,21 @@ enum StandardError {
     /// what happened).
     static func write(_ text: String) {
         try? FileDescriptorWriter.write(text, to: 2)
+    }
+}
+
+/// The warnings of a run (`warning: …` lines on stderr), each said once however often its cause is met.
+enum Warnings {
+    nonisolated(unsafe) private static var said: Set<String> = []
+
+    /// Writes `warning: message` unless this run already did.
+    static func say(_ message: String) {
+        guard said.insert(message).inserted else { return }
+        StandardError.write("warning: \(message)\n")
+    }
+
+    /// Routes the libraries' warnings here; call once at start-up (the CLI reads its files on one thread).
+    static func install() {
+        SharedFileWarnings.handler = { say($0.message) }
     }
 }
