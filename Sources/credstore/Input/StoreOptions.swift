@@ -89,7 +89,7 @@ struct StoreOptions: ParsableArguments {
         guard create else { return try unlocker.open() }
         let existed = EncryptedStore.exists(at: unlocker.storePath)
         let store = try unlocker.openOrCreate()
-        if !existed { StandardError.write("note: created a new store at \(unlocker.storePath)\n") }
+        if !existed { StandardError.line("note: created a new store at \(unlocker.storePath)") }
         return store
     }
 }
