@@ -30,7 +30,7 @@ final class FileSafetyCLITests: XCTestCase {
         let viaEnvironment = ["AWS_SHARED_CREDENTIALS_FILE": planted]
         let commands: [(String, [String], [String: String])] = [
             ("set --profile-location", set, [:]),
-            ("remove via AWS_SHARED_CREDENTIALS_FILE", ["remove", "--profile", "prod"], viaEnvironment),
+            ("remove via AWS_SHARED_CREDENTIALS_FILE", ["remove", "--profile", "prod", "--force"], viaEnvironment),
             ("migrate --remove-plaintext", ["migrate", "--remove-plaintext", "--profile", "prod"], viaEnvironment),
         ]
         for (name, arguments, environment) in commands {
