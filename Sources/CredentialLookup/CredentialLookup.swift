@@ -71,7 +71,10 @@ public final class CredentialSearch {
         self.unlocker = unlocker
         self.options = options
         self.environment = environment ?? unlocker.environment
-        storeCatalog = EncryptedStoreCatalog(path: unlocker.storePath, unlock: { try unlocker.open() })
+        // Names the store does not list are believed only after a secret at hand without asking anyone has
+        // verified the file (EncryptedStoreCatalog, SECURITY.md).
+        storeCatalog = EncryptedStoreCatalog(path: unlocker.storePath, unlock: { try unlocker.open() },
+                                             verify: { try unlocker.openWithoutAsking() })
         locations = SharedFileLocations(environment: self.environment)
         catalogs = ProfileCatalogs.standard(store: storeCatalog, locations: locations)
     }

@@ -100,6 +100,29 @@ package struct StoreUnlocker {
             && prompt != nil
     }
 
+    /// Opens the store when that needs nobody to type a secret: with a key file, the systemd credential, a
+    /// passphrase file or descriptor (the agent first, as always), else through a running agent that holds its
+    /// key; `nil` when none of them is at hand. Lookups call it to verify the store's names before falling through.
+    package func openWithoutAsking() throws -> EncryptedStore? {
+        if keyFile != nil || systemdCredential != nil || passphraseFile != nil || passphraseDescriptor != nil {
+            return try open()
+        }
+        // Only the agent: ask it directly, as `AgentClient.openStore` would, but let the failure stop the lookup
+        // (that method hides every failure, so the normal chain can report it). A key that does not authenticate the
+        // file means its data key was rotated or the file was altered, which the agent's key cannot tell apart: the
+        // key is forgotten and the lookup fails rather than fall through (the next command has no key at hand).
+        let client = AgentClient(environment: environment)
+        guard let canonical = AgentClient.canonicalPath(storePath),
+              let reply = try? client.send(.get(storePath: canonical)), reply.status == .ok, let key = reply.key
+        else { return nil }
+        do {
+            return try EncryptedStore.open(at: storePath, agentDataKey: key)
+        } catch let error as SecureStoreError where error.code == .wrongKeyFile {
+            _ = try? client.send(.lock(storePath: canonical))
+            throw error
+        }
+    }
+
     /// Opens the store like `open()`, creating it first when there is none: with the key file (generated, mode 0600,
     /// when it does not exist yet), else with a passphrase (a prompted one is asked twice). A key file generated for
     /// a store that then cannot be created is removed again.

@@ -21,19 +21,20 @@ package final class TemporaryDirectory {
     /// The path of `name` (which may contain slashes) inside the directory.
     package func file(_ name: String) -> String { url.appendingPathComponent(name).path }
 
-    /// Writes `text` to `name`, creating parent directories; with `mode`, sets exactly that mode. Returns the path.
+    /// Writes `text` to `name`, creating parent directories, with exactly `mode` (private unless asked: as the AWS
+    /// CLI creates its files, and credstore refuses to write a secret into a file others can read). Returns the path.
     @discardableResult
-    package func write(_ text: String, to name: String, mode: mode_t? = nil) throws -> String {
+    package func write(_ text: String, to name: String, mode: mode_t = 0o600) throws -> String {
         try write(Array(text.utf8), to: name, mode: mode)
     }
 
-    /// Writes `bytes` to `name`, creating parent directories; with `mode`, sets exactly that mode. Returns the path.
+    /// Writes `bytes` to `name`, creating parent directories, with exactly `mode`. Returns the path.
     @discardableResult
-    package func write(_ bytes: [UInt8], to name: String, mode: mode_t? = nil) throws -> String {
+    package func write(_ bytes: [UInt8], to name: String, mode: mode_t = 0o600) throws -> String {
         let file = url.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(bytes).write(to: file)
-        if let mode { try FileManager.default.setAttributes([.posixPermissions: Int(mode)], ofItemAtPath: file.path) }
+        try FileManager.default.setAttributes([.posixPermissions: Int(mode)], ofItemAtPath: file.path)
         return file.path
     }
 
@@ -78,10 +79,10 @@ package final class TemporaryHome {
         ]
     }
 
-    /// Writes `contents` to `relativePath` under HOME, creating parent directories; with `mode`, sets exactly that
-    /// mode (0600 for a key or passphrase file). Returns the full path.
+    /// Writes `contents` to `relativePath` under HOME, creating parent directories, with exactly `mode` (private
+    /// unless asked, as the AWS CLI creates its files). Returns the full path.
     @discardableResult
-    package func write(_ contents: String, to relativePath: String, mode: mode_t? = nil) throws -> String {
+    package func write(_ contents: String, to relativePath: String, mode: mode_t = 0o600) throws -> String {
         try directory.write(contents, to: relativePath, mode: mode)
     }
 

@@ -57,8 +57,16 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens and unlocks the store by the unlock rules; with `create`, a missing store is created first.
+    /// A store that is created says so on stderr (`note: created a new store at P`): a store that vanished (moved
+    /// aside by someone who could write its directory, deleted, a changed CREDSTORE_STORE) is never replaced by an
+    /// empty one silently.
     func openStore(create: Bool = false) throws -> EncryptedStore {
-        create ? try unlocker().openOrCreate() : try unlocker().open()
+        let unlocker = unlocker()
+        guard create else { return try unlocker.open() }
+        let existed = EncryptedStore.exists(at: unlocker.storePath)
+        let store = try unlocker.openOrCreate()
+        if !existed { StandardError.line("note: created a new store at \(unlocker.storePath)") }
+        return store
     }
 }
 
