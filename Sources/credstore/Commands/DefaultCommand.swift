@@ -16,7 +16,8 @@ struct DefaultCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(name: .customLong("profile"), help: ArgumentHelp("The profile to make the default.", valueName: "name"))
+    @Option(name: [.customShort("p"), .customLong("profile")],
+            help: ArgumentHelp("The profile to make the default.", valueName: "name"))
     var profile: String
 
     @Option(name: .customLong("region"), help: ArgumentHelp(
