@@ -30,6 +30,7 @@ let package = Package(
             dependencies: [
                 "CredentialLookup",
                 "UnlockAgent",
+                "SystemLayer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

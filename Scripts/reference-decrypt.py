@@ -4,8 +4,15 @@
 It uses only Python's standard library and the `cryptography` package, and exists to prove that FORMAT.md is
 complete: a test runs it on stores the Swift code wrote. It prints the profiles as JSON on stdout.
 
-Secrets are never taken from argv: the key file is read from a path, the passphrase from a file (one trailing newline
-is removed) or a file descriptor.
+Secrets are never taken from argv: the key file is read from a path, the passphrase from a file or a file descriptor
+(one trailing LF or CRLF is removed from either). Key and passphrase files get credstore's checks (FORMAT.md, *Secrets
+kept in files*: no symlink, a regular file you own, no group/other permission bit); the store file does not, so a
+copy can be inspected anywhere.
+
+It applies every reader rule of FORMAT.md: an unknown slot kind is corrupt; scrypt bounds are checked only for the
+passphrase slots tried, in order; names are 1-256 bytes of UTF-8 without control characters (Unicode Cc, C1 included)
+and unique by canonical equivalence, as are setting keys; settings may come in any order; a secret or session token
+need not be UTF-8 (it is then printed in hex, as `secret_access_key_hex` / `session_token_hex`).
 
 A key file opens key-file slots (kind 2) and machine-bound key-file slots (kind 3). A bound slot mixes in the machine
 id (`--machine-id-file`, default /etc/machine-id) and the uid (`--uid`, default this process's effective uid); neither
@@ -15,9 +22,11 @@ is a secret, and giving another machine's values is how a store bound there is o
                          [--machine-id-file PATH] [--uid N] [--minimum-log-n 17] [--trace]
 """
 import argparse
+import errno
 import hashlib
 import json
 import os
+import stat
 import struct
 import sys
 import unicodedata
@@ -37,6 +46,11 @@ LABEL_RECORD_KEY = b"credstore/v1 records"
 LABEL_RECORD_AAD = b"credstore/v1 record"
 LABEL_AUTHENTICATOR = b"credstore/v1 file authenticator"
 MAXIMUM_LOG_N = 20
+MAXIMUM_FILE_SIZE = 16 << 20
+MAXIMUM_RECORDS = 65536
+MAXIMUM_NAME_BYTES = 256
+MAXIMUM_SEALED = 1 << 20
+MAXIMUM_PASSPHRASE = 4096
 KIND_PASSPHRASE, KIND_KEY_FILE, KIND_BOUND_KEY_FILE = 1, 2, 3
 # Which slot kinds each kind of secret is tried against, in slot order.
 SLOT_KINDS = {KIND_PASSPHRASE: (KIND_PASSPHRASE,), KIND_KEY_FILE: (KIND_KEY_FILE, KIND_BOUND_KEY_FILE)}
@@ -77,7 +91,26 @@ def hkdf(key, salt, info):
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt or None, info=info).derive(key)
 
 
+def is_control(character):
+    """FORMAT.md, *Conventions*: Unicode general category Cc (C0, DEL and C1), nothing else."""
+    return unicodedata.category(character) == "Cc"
+
+
+def canonical(text):
+    """The key two canonically equivalent strings share (FORMAT.md, *Conventions*)."""
+    return unicodedata.normalize("NFC", text)
+
+
+def utf8(raw, what):
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise StoreError(f"corrupt: {what} is not UTF-8") from None
+
+
 def parse(data):
+    if len(data) > MAXIMUM_FILE_SIZE:
+        raise StoreError("corrupt: larger than 16 MiB")
     if len(data) < 10 or data[:8] != MAGIC:
         raise StoreError("corrupt: not a credstore store")
     if len(data) < 42:
@@ -117,10 +150,21 @@ def parse(data):
                                "nonce": nonce, "wrapped": wrapped})
     store["save_salt"] = reader.take(32)
     record_count = reader.u32()
+    if record_count > MAXIMUM_RECORDS:
+        raise StoreError("corrupt: record count")
+    seen = set()
     for _ in range(record_count):
-        name = reader.take(reader.u16()).decode("utf-8")
+        name = utf8(reader.take(reader.u16()), "a record name")
+        if not 1 <= len(name.encode("utf-8")) <= MAXIMUM_NAME_BYTES or any(is_control(c) for c in name):
+            raise StoreError("corrupt: a record name breaks the name rules")
+        if canonical(name) in seen:
+            raise StoreError("corrupt: two record names are canonically equivalent")
+        seen.add(canonical(name))
         nonce = reader.take(12)
-        sealed = reader.take(reader.u32())
+        sealed_length = reader.u32()
+        if not 16 <= sealed_length <= MAXIMUM_SEALED:
+            raise StoreError("corrupt: sealed record length")
+        sealed = reader.take(sealed_length)
         store["records"].append({"name": name, "nonce": nonce, "sealed": sealed})
     store["authenticated"] = body[:reader.offset]
     store["auth_nonce"], store["auth_tag"] = reader.take(12), reader.take(16)
@@ -181,25 +225,55 @@ def unwrap(store, secret_kind, secret, minimum_log_n, show, binding=None):
     raise StoreError("wrong key file" + (f" (machine-bound slots skipped: {skipped})" if skipped else ""))
 
 
-def decode_record(plaintext):
+def put_bytes(profile, key, value):
+    """Types 2 and 3 are bytes (FORMAT.md): text when they are UTF-8, else hex under `<key>_hex`."""
+    try:
+        profile[key] = value.decode("utf-8")
+    except UnicodeDecodeError:
+        profile[key + "_hex"] = value.hex()
+
+
+def decode_record(plaintext, index):
     reader = Reader(plaintext)
     profile = {"settings": {}}
+    setting_keys = set()
+    last_type = 0
     while reader.offset < len(plaintext):
         field_type, length = reader.u8(), reader.u32()
         value = reader.take(length)
+        if not (field_type > last_type or field_type == last_type == 5):
+            raise StoreError(f"corrupt: record {index} has a field out of order")
+        last_type = field_type
         if field_type == 1:
-            profile["access_key_id"] = value.decode("utf-8")
+            profile["access_key_id"] = utf8(value, f"the access key id of record {index}")
+            if not value:
+                raise StoreError(f"corrupt: record {index} has an empty access key id")
         elif field_type == 2:
-            profile["secret_access_key"] = value.decode("utf-8")
+            if not value:
+                raise StoreError(f"corrupt: record {index} has an empty secret access key")
+            put_bytes(profile, "secret_access_key", value)
         elif field_type == 3:
-            profile["session_token"] = value.decode("utf-8")
+            put_bytes(profile, "session_token", value)  # empty is valid: the same as no session token
         elif field_type == 4:
+            if length != 8:
+                raise StoreError(f"corrupt: record {index} has an expiration of {length} bytes")
             profile["expiration_ms"] = struct.unpack(">q", value)[0]
         elif field_type == 5:
+            if length < 2:
+                raise StoreError(f"corrupt: record {index} has a truncated setting")
             key_length = struct.unpack(">H", value[:2])[0]
-            profile["settings"][value[2:2 + key_length].decode("utf-8")] = value[2 + key_length:].decode("utf-8")
+            if key_length == 0 or 2 + key_length > length:
+                raise StoreError(f"corrupt: record {index} has a setting key of a bad length")
+            key = utf8(value[2:2 + key_length], f"a setting key of record {index}")
+            if canonical(key) in setting_keys:
+                raise StoreError(f"corrupt: record {index} has two canonically equivalent setting keys")
+            setting_keys.add(canonical(key))
+            # Any order: "written sorted" binds writers only.
+            profile["settings"][key] = utf8(value[2 + key_length:], f"a setting value of record {index}")
         else:
-            raise StoreError("corrupt: unknown field")
+            raise StoreError(f"corrupt: record {index} has an unknown field type {field_type}")
+    if "access_key_id" not in profile or not ("secret_access_key" in profile or "secret_access_key_hex" in profile):
+        raise StoreError(f"corrupt: record {index} lacks a required field")
     return profile
 
 
@@ -226,10 +300,45 @@ def decrypt(data, secret_kind, secret, minimum_log_n=17, show=False, binding=Non
         except InvalidTag:
             raise StoreError(f"corrupt: record {index} does not verify") from None
         trace(show, f"record {index} plaintext", plaintext)
-        profile = decode_record(plaintext)
+        profile = decode_record(plaintext, index)
         profile["name"] = record["name"]
         profiles.append(profile)
     return profiles
+
+
+def read_secret_file(path, what, maximum):
+    """FORMAT.md, *Secrets kept in files*: no symlink (last component), a regular file owned by the effective uid with
+    no group/other permission bit, at most `maximum` bytes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as error:
+        raise SystemExit(f"error: cannot open the {what} {path}: {error.strerror}"
+                         + (" (a symbolic link is refused)" if error.errno == errno.ELOOP else ""))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise SystemExit(f"error: the {what} {path} is not a regular file")
+        if info.st_uid != os.geteuid():
+            raise SystemExit(f"error: the {what} {path} is owned by uid {info.st_uid}, not by you")
+        if info.st_mode & 0o077:
+            raise SystemExit(f"error: the {what} {path} has mode {info.st_mode & 0o777:o}: group or others may "
+                             "access it")
+        data = handle.read(maximum + 1)
+    if len(data) > maximum:
+        raise SystemExit(f"error: the {what} {path} is larger than {maximum} bytes")
+    return data
+
+
+def passphrase_from(raw):
+    """One trailing LF or CRLF removed (once), then UTF-8, non-empty, NFC (FORMAT.md)."""
+    raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1] if raw.endswith(b"\n") else raw
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SystemExit("error: the passphrase is not UTF-8") from None
+    if not text:
+        raise SystemExit("error: the passphrase is empty")
+    return unicodedata.normalize("NFC", text).encode("utf-8")
 
 
 def main():
@@ -249,19 +358,18 @@ def main():
     with open(args.store, "rb") as handle:
         data = handle.read()
     if args.key_file:
-        with open(args.key_file, "rb") as handle:
-            secret_kind, secret = KIND_KEY_FILE, handle.read()
+        secret_kind, secret = KIND_KEY_FILE, read_secret_file(args.key_file, "key file", 32)
         if len(secret) != 32:
             raise SystemExit("error: a key file holds exactly 32 bytes")
     else:
         if args.passphrase_file:
-            with open(args.passphrase_file, "rb") as handle:
-                raw = handle.read()
+            raw = read_secret_file(args.passphrase_file, "passphrase file", MAXIMUM_PASSPHRASE)
         else:
             with os.fdopen(args.passphrase_fd, "rb") as handle:
-                raw = handle.read()
-        raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1] if raw.endswith(b"\n") else raw
-        secret_kind, secret = KIND_PASSPHRASE, unicodedata.normalize("NFC", raw.decode("utf-8")).encode("utf-8")
+                raw = handle.read(MAXIMUM_PASSPHRASE + 1)
+            if len(raw) > MAXIMUM_PASSPHRASE:
+                raise SystemExit(f"error: the passphrase is longer than {MAXIMUM_PASSPHRASE} bytes")
+        secret_kind, secret = KIND_PASSPHRASE, passphrase_from(raw)
     if not 0 <= args.uid <= 0xFFFFFFFF:
         raise SystemExit("error: --uid must be between 0 and 4294967295")
     try:

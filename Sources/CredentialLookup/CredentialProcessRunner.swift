@@ -193,15 +193,12 @@ package struct CredentialProcessRunner {
         return access(path, X_OK) == 0
     }
 
-    /// The program's stderr as one bounded line: valid UTF-8, control characters replaced, lines joined with " | ".
+    /// The program's stderr as one bounded line: valid UTF-8, control characters escaped (`TerminalText`), lines
+    /// joined with " | ".
     static func trim(_ bytes: [UInt8]) -> String {
         let text = String(decoding: bytes, as: UTF8.self)
         let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
-            .map { line in
-                String(String.UnicodeScalarView(line.unicodeScalars.map { scalar in
-                    scalar.value < 0x20 || scalar.value == 0x7F ? " " : scalar
-                })).trimmingWhitespace()
-            }
+            .map { line in TerminalText.escaped(String(line).trimmingWhitespace()) }
             .filter { !$0.isEmpty }
         var joined = lines.joined(separator: " | ")
         if bytes.count >= stderrLimit || joined.count > 1000 {

@@ -237,7 +237,8 @@ public final class EncryptedStore {
 
     /// The profile called `name`, or `nil`. Only this profile's record is decrypted, once.
     ///
-    /// - Parameter name: the exact (case-sensitive) profile name.
+    /// - Parameter name: the profile name: case-sensitive, compared by Unicode canonical equivalence (NFC and NFD
+    ///   spellings of one name are the same name; FORMAT.md, *Records*).
     /// - Throws: `SecureStoreError.corrupt` if its record does not verify or decode (the file authenticator verified,
     ///   so only a writer holding the data key could have made such a record).
     public func profile(named name: String) throws -> StoredProfile? {
@@ -247,7 +248,8 @@ public final class EncryptedStore {
 
     // MARK: - Changing profiles
 
-    /// Inserts `profile`, or replaces the profile of the same name in place.
+    /// Inserts `profile`, or replaces the profile of the same name in place. Names and setting keys compare by
+    /// canonical equivalence; a replaced profile keeps the stored bytes of its name and of equivalent setting keys.
     ///
     /// - Parameter profile: the profile to store.
     /// - Throws: `SecureStoreError`: `.invalidArgument` for a bad name, empty access key id or secret; `.locked`,
@@ -267,7 +269,14 @@ public final class EncryptedStore {
         }
         try mutate { current in
             if let index = current.records.index(of: profile.name) {
-                current.records.replace(at: index, with: profile)
+                // Names and setting keys compare by canonical equivalence, and an existing one keeps the bytes it
+                // was first stored with (FORMAT.md, *Records*): `café` in NFD updates the NFC `café`, no rename.
+                var kept = profile
+                kept.name = current.records.names[index]
+                if let stored = try? current.records.profile(at: index) {
+                    kept.settings = Self.keepingStoredKeys(of: stored.settings, in: profile.settings)
+                }
+                current.records.replace(at: index, with: kept)
             } else {
                 guard current.records.count < StoreFormat.maximumRecords else {
                     throw SecureStoreError(.invalidArgument, path: path, "the store \(path) is full",
@@ -277,6 +286,18 @@ public final class EncryptedStore {
             }
             current.resealRecords = true
         }
+    }
+
+    /// `settings` with each key that is canonically equivalent to a key of `stored` spelled as in `stored`.
+    private static func keepingStoredKeys(
+        of stored: [String: String], in settings: [String: String]
+    ) -> [String: String] {
+        var result: [String: String] = [:]
+        for (key, value) in settings {
+            // Dictionary lookup is by canonical equivalence; the key it finds has the stored bytes.
+            result[stored.index(forKey: key).map { stored[$0].key } ?? key] = value
+        }
+        return result
     }
 
     /// Removes the profile called `name`.
@@ -292,7 +313,8 @@ public final class EncryptedStore {
         }
     }
 
-    /// Renames the profile `name` to `newName`, keeping its position.
+    /// Renames the profile `name` to `newName`, keeping its position. A `newName` canonically equivalent to `name`
+    /// changes nothing (the stored bytes stay).
     ///
     /// - Throws: `SecureStoreError`: `.profileNotFound`, `.alreadyExists` if `newName` is taken, `.invalidArgument`
     ///   for a bad name; the open and write errors.
@@ -388,43 +410,77 @@ public final class EncryptedStore {
 
     /// Replaces the data key and re-encrypts every record and re-wraps every slot under the new one.
     ///
-    /// Every slot must be re-wrapped, which needs its secret: the secret this store was opened with covers its own
-    /// slot; pass the secrets of the other slots in `otherSecrets` (or remove those slots first).
+    /// Every slot kept must be re-wrapped, which needs its secret: the secret this store was opened with covers its
+    /// own slot; pass the secrets of the other slots in `otherSecrets`, or name the slots to drop in `droppingSlots`
+    /// (as `slotsNotOpened(by:)` found them). The slots without a secret must be exactly `droppingSlots`, so a slot
+    /// another process added meanwhile is never dropped unasked; at least one slot always stays. One atomic write:
+    /// a failure or a crash leaves the old file, old key and old slots, as they were.
     ///
-    /// - Throws: `SecureStoreError.invalidArgument` naming a slot with no secret given; the open and write errors.
-    public func rotateDataKey(otherSecrets: [UnlockSecret] = []) throws {
+    /// - Throws: `SecureStoreError.invalidArgument` naming a slot with no secret given, when the slots without a
+    ///   secret are not `droppingSlots`, or when no slot would stay; the open and write errors.
+    public func rotateDataKey(otherSecrets: [UnlockSecret] = [], droppingSlots: Set<Int> = []) throws {
         let candidates = (unlockSecret.map { [$0] } ?? []) + otherSecrets
         try mutate { current in
-            var secretsBySlot: [UnlockSecret] = []
-            for (index, slot) in current.image.slots.enumerated() {
-                var match: UnlockSecret?
-                for candidate in candidates where match == nil {
-                    if let unlockedSlot, slot == unlockedSlot, let unlockSecret, candidate.isSame(as: unlockSecret) {
-                        match = candidate
-                    } else if let key = try slot.unwrap(candidate, in: context(current.image, slotIndex: index)),
-                              key == current.dataKey {
-                        match = candidate
-                    }
-                }
-                guard let match else {
+            let matches = try secretsBySlot(current.image, dataKey: current.dataKey, candidates: candidates)
+            let unopened = Set(matches.indices.filter { matches[$0] == nil })
+            if unopened != droppingSlots {
+                guard let index = unopened.subtracting(droppingSlots).min() else {
                     throw SecureStoreError(.invalidArgument, path: path,
-                                           "cannot re-wrap key slot \(index) (\(slot.kind.name.rawValue)) of \(path) "
-                                           + "without its secret; nothing was changed",
-                                           hint: "give that slot's secret too, or remove the slot first")
+                                           "the key slots of \(path) changed while it was being re-keyed; nothing "
+                                           + "was changed", hint: "run the command again")
                 }
-                secretsBySlot.append(match)
+                let slot = current.image.slots[index]
+                throw SecureStoreError(.invalidArgument, path: path,
+                                       "cannot re-wrap key slot \(index) (\(slot.kind.name.rawValue)) of \(path) "
+                                       + "without its secret; nothing was changed",
+                                       hint: "give that slot's secret too, or remove the slot first")
             }
+            guard unopened.count < matches.count else {
+                throw SecureStoreError(.invalidArgument, path: path,
+                                       "re-keying \(path) would drop every key slot; nothing was changed",
+                                       hint: "give the secret of at least one slot")
+            }
+            let kept = matches.indices.compactMap { index in matches[index].map { (index, $0) } }
             let newKey = try Random.secret(StoreFormat.dataKeySize)
-            // Each slot keeps its kind (a bound slot stays bound), with fresh parameters.
-            current.image.slots = try secretsBySlot.enumerated().map { index, secret in
-                try KeySlot.make(current.image.slots[index].kind, for: secret, dataKey: newKey,
-                                 in: context(current.image, slotIndex: index))
+            // Each slot keeps its kind (a bound slot stays bound), with fresh parameters, at its new index.
+            let oldSlots = current.image.slots
+            current.image.slots = []
+            for (newIndex, (oldIndex, secret)) in kept.enumerated() {
+                current.image.slots.append(try KeySlot.make(oldSlots[oldIndex].kind, for: secret, dataKey: newKey,
+                                                            in: context(current.image, slotIndex: newIndex)))
             }
-            if let unlockSecret, let index = secretsBySlot.firstIndex(where: { $0.isSame(as: unlockSecret) }) {
+            if let unlockSecret, let index = kept.firstIndex(where: { $0.1.isSame(as: unlockSecret) }) {
                 current.unlockedSlot = current.image.slots[index]
             }
             current.dataKey = newKey
             current.resealRecords = true
+        }
+    }
+
+    /// The indices of the key slots that neither `secrets` nor the secret this store was opened with opens, in
+    /// order (for `rotateDataKey(otherSecrets:droppingSlots:)`). Runs each passphrase slot's KDF once per secret
+    /// tried.
+    ///
+    /// - Throws: `SecureStoreError` when a slot's parameters are out of bounds.
+    public func slotsNotOpened(by secrets: [UnlockSecret]) throws -> [Int] {
+        let candidates = (unlockSecret.map { [$0] } ?? []) + secrets
+        let matches = try secretsBySlot(image, dataKey: dataKey, candidates: candidates)
+        return matches.indices.filter { matches[$0] == nil }
+    }
+
+    /// For each slot of `image`, the first of `candidates` that opens it to `dataKey`, or `nil`.
+    private func secretsBySlot(_ image: StoreImage, dataKey: SecretBytes,
+                               candidates: [UnlockSecret]) throws -> [UnlockSecret?] {
+        try image.slots.enumerated().map { index, slot in
+            for candidate in candidates {
+                if let unlockedSlot, slot == unlockedSlot, let unlockSecret, candidate.isSame(as: unlockSecret) {
+                    return candidate
+                }
+                if let key = try slot.unwrap(candidate, in: context(image, slotIndex: index)), key == dataKey {
+                    return candidate
+                }
+            }
+            return nil
         }
     }
 

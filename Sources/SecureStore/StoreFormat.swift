@@ -84,6 +84,11 @@ struct StoreImage {
             }
         } catch let error as SecureStoreError {
             throw error
+        } catch let unknown as KeySlot.UnknownKind {
+            // FORMAT.md: an unknown slot kind makes the file corrupt. Say which kind, because the likely cause is a
+            // store that a newer credstore gave a slot of a kind this one does not know.
+            throw SecureStoreError.corrupt(path, "it has a key slot of kind \(unknown.kind), which this credstore "
+                                           + "does not know (a newer credstore may have added it)")
         } catch {
             throw SecureStoreError.corrupt(path, "its structure is invalid")
         }

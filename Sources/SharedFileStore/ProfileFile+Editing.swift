@@ -1,3 +1,5 @@
+import SystemLayer
+
 // Edits of a `ProfileFile`. Each edit changes only the lines it must (a one-key change is a one-line diff), writes
 // new lines with the file's own line ending, and is checked: every new line must classify as the parser would read
 // it, the index must rebuild, and the result must read back as intended; otherwise the document is left unchanged and
@@ -261,11 +263,7 @@ extension ProfileFile {
     }
 
     private func quoted(_ text: String) -> String {
-        var result = "'"
-        for scalar in text.unicodeScalars.prefix(80) {
-            result += scalar.value < 0x20 || scalar.value == 0x7F ? scalar.escaped(asASCII: true) : String(scalar)
-        }
-        return result + "'"
+        "'" + TerminalText.escaped(String(String.UnicodeScalarView(text.unicodeScalars.prefix(80)))) + "'"
     }
 
     // MARK: - Line surgery

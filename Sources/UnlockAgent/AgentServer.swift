@@ -123,6 +123,7 @@ public final class AgentServer {
             if exitWhenEmpty, entries.isEmpty, hadKey || clock.now - startedAt >= Self.onDemandGraceSeconds {
                 return
             }
+            StackScrubber.scrub()  // no copy of a key served or forgotten stays on the stack while the agent waits
             var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: wake[0], events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, 2, pollTimeoutMilliseconds())

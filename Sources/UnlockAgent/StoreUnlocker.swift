@@ -11,8 +11,9 @@ import SecureStore
 ///
 /// The order, first match wins: the unlock agent (when it holds this store's key); the key file (`keyFile`, else
 /// `CREDSTORE_KEY_FILE`); the systemd credential `$CREDENTIALS_DIRECTORY/credstore.key`; the passphrase file
-/// (`passphraseFile`, else `CREDSTORE_PASSPHRASE_FILE`); the passphrase descriptor; the prompt. With none of them it
-/// fails at once (`no-secret-source`) instead of waiting for input.
+/// (`passphraseFile`, else `CREDSTORE_PASSPHRASE_FILE`); the passphrase descriptor; the prompt (up to
+/// `promptAttempts` tries). With none of them it fails at once (`no-secret-source`) instead of waiting for input, and
+/// a store without a passphrase slot is never prompted for (`no-key-file`).
 public struct StoreUnlocker {
     /// The store file: the path given, else `CREDSTORE_STORE`, else `$XDG_DATA_HOME/credstore/store`, else
     /// `~/.local/share/credstore/store`.
@@ -32,6 +33,15 @@ public struct StoreUnlocker {
     /// Asks for a passphrase with the text it is given (e.g. on a terminal, without echo); `nil` when there is nobody
     /// to ask. Called only when no other source is at hand.
     public var prompt: ((String) throws -> SecretBytes)?
+    /// Asks a yes/no question (e.g. on a terminal); `nil` when there is nobody to ask. Used to confirm a short new
+    /// passphrase.
+    public var confirm: ((String) throws -> Bool)?
+
+    /// How often the prompt asks for a passphrase before giving up: a wrong passphrase, or a new one whose
+    /// confirmation differs, is asked for again rather than ending the command (and losing what was typed before).
+    public static let promptAttempts = 3
+    /// New passphrases shorter than this (in characters) are confirmed with `confirm` before they are used.
+    public static let recommendedPassphraseLength = 12
 
     /// The unlock rules for one store.
     ///
@@ -71,7 +81,27 @@ public struct StoreUnlocker {
         }
         // The unlock agent first (no secret, no KDF); any problem with it falls through to the other sources.
         if let store = AgentClient(environment: environment).openStore(at: storePath) { return store }
-        return try EncryptedStore.open(at: storePath, with: try secret())
+        guard asksPromptToUnlock else { return try EncryptedStore.open(at: storePath, with: try secret()) }
+        // Only the prompt is left: a mistyped passphrase is asked for again (and whatever the command read before,
+        // such as a pasted secret, is not thrown away).
+        var notice = ""
+        for attempt in 1... {
+            do {
+                let typed = try passphrase(.unlock, notice: notice)
+                return try EncryptedStore.open(at: storePath, with: .passphrase(typed))
+            } catch let error as SecureStoreError
+                        where error.code == .wrongPassphrase && attempt < Self.promptAttempts {
+                notice = "That passphrase does not open the store; try again.\n"
+            }
+        }
+        fatalError("unreachable: the last attempt returns or throws")
+    }
+
+    /// Whether `secret()` would come down to the prompt: no key file, systemd credential, passphrase file or
+    /// descriptor, and a prompt at hand.
+    private var asksPromptToUnlock: Bool {
+        keyFile == nil && systemdCredential == nil && passphraseFile == nil && passphraseDescriptor == nil
+            && prompt != nil
     }
 
     /// Opens the store like `open()`, creating it first when there is none: with the key file (generated, mode 0600,
@@ -123,28 +153,48 @@ public struct StoreUnlocker {
     /// file, else its descriptor), else the prompt (asking twice for a new passphrase), else an `UnlockAgentError`
     /// that names the store (`no-secret-source`, `no-initial-passphrase`, `no-current-passphrase`,
     /// `no-new-passphrase`). The only place this rule is written.
+    ///
+    /// A store that has no passphrase slot (read from its slot list, without unlocking) is never asked a passphrase
+    /// for: `.unlock` then fails at once with `no-key-file` (`no-secret-source`, saying so, when there is no prompt). A new passphrase is asked for again (up to
+    /// `promptAttempts` times) when its confirmation differs or a short one is not confirmed.
     public func passphrase(_ need: PassphraseNeed) throws -> SecretBytes {
+        try passphrase(need, notice: "")
+    }
+
+    /// `passphrase(_:)`, with `notice` shown before the (first) prompt.
+    private func passphrase(_ need: PassphraseNeed, notice: String) throws -> SecretBytes {
         if let supplied = try suppliedPassphrase(replacement: need == .replacement) { return supplied }
-        guard let prompt else { throw noSource(need) }
-        let asksTwice: Bool
-        let first: SecretBytes
+        let keyFileOnly = need == .unlock && hasNoPassphraseSlot
+        guard let prompt else { throw noSource(need, keyFileOnly: keyFileOnly) }
+        if keyFileOnly {
+            throw UnlockAgentError(.noKeyFile, path: storePath, "the store \(storePath) has no passphrase slot: only "
+                                        + "a key file opens it, and none was given")
+        }
         switch need {
-        case .unlock:
-            asksTwice = false
-            first = try prompt("Passphrase for \(storePath): ")
-        case .current:
-            asksTwice = false
-            first = try prompt("Current passphrase for \(storePath): ")
-        case .creation, .initialSlot, .replacement:
-            asksTwice = true
-            first = try prompt("New passphrase for \(storePath): ")
+        case .unlock: return try prompt(notice + "Passphrase for \(storePath): ")
+        case .current: return try prompt(notice + "Current passphrase for \(storePath): ")
+        case .creation, .initialSlot, .replacement: return try newPassphrase(prompt, notice: notice)
         }
-        if asksTwice {
-            guard try prompt("Repeat to confirm: ") == first else {
-                throw UnlockAgentError(.passphrasesDiffer, path: storePath, "the two passphrases differ")
+    }
+
+    /// A new passphrase from the prompt: asked twice, and again when the two differ or a short one is not confirmed.
+    private func newPassphrase(_ prompt: (String) throws -> SecretBytes, notice: String) throws -> SecretBytes {
+        var notice = notice
+        for _ in 1...Self.promptAttempts {
+            let first = try prompt(notice + "New passphrase for \(storePath): ")
+            // Characters as UTF-8 lead bytes, counted in place: the passphrase is never copied into a String.
+            let length = first.withUnsafeBytes { bytes in bytes.filter { $0 & 0xC0 != 0x80 }.count }
+            if !first.isEmpty, length < Self.recommendedPassphraseLength, let confirm,
+               !(try confirm("That passphrase has only \(length) characters; \(Self.recommendedPassphraseLength) or "
+                                + "more are recommended. Use it anyway?")) {
+                notice = ""
+                continue
             }
+            if try prompt("Repeat to confirm: ") == first { return first }
+            notice = "The two passphrases differ; try again.\n"
         }
-        return first
+        throw UnlockAgentError(.passphrasesDiffer, path: storePath,
+                               "no passphrase was confirmed in \(Self.promptAttempts) tries")
     }
 
     /// The key file at `path`, generated (mode 0600) when there is none yet. The caller removes a generated file
@@ -163,11 +213,18 @@ public struct StoreUnlocker {
         return nil
     }
 
-    private func noSource(_ need: PassphraseNeed) -> UnlockAgentError {
+    /// Whether the store exists and none of its slots is a passphrase slot (read without unlocking).
+    private var hasNoPassphraseSlot: Bool {
+        guard let slots = try? EncryptedStore.slots(at: storePath), !slots.isEmpty else { return false }
+        return !slots.contains { $0.kind == .passphrase }
+    }
+
+    private func noSource(_ need: PassphraseNeed, keyFileOnly: Bool = false) -> UnlockAgentError {
         switch need {
         case .unlock, .creation:
             return UnlockAgentError(.noSecretSource, path: storePath, "the store \(storePath) needs a passphrase or "
-                                        + "key file, and none is available (no terminal)")
+                                        + "key file, and none is available (no terminal)"
+                                        + (keyFileOnly ? "; it has no passphrase slot: only a key file opens it" : ""))
         case .initialSlot:
             return UnlockAgentError(.noInitialPassphrase, path: storePath, "a passphrase is needed for the new store "
                                         + "\(storePath), and there is no terminal to ask on")

@@ -44,13 +44,16 @@ public struct UnlockAgentError: Error, CustomStringConvertible, Sendable {
         /// A store must be unlocked (or created) and no secret source is at hand: no agent key, key file, systemd
         /// credential, passphrase file or descriptor, and no prompt.
         case noSecretSource = "no-secret-source"
+        /// The store has no passphrase slot (only a key file opens it), and no key file is at hand: nothing is
+        /// prompted for.
+        case noKeyFile = "no-key-file"
         /// A new store's passphrase slot needs a passphrase and none is at hand (no file, descriptor or prompt).
         case noInitialPassphrase = "no-initial-passphrase"
         /// Changing a passphrase needs the current one and none is at hand (no file, descriptor or prompt).
         case noCurrentPassphrase = "no-current-passphrase"
         /// A new passphrase is needed and none is at hand (no new-passphrase file or descriptor, no prompt).
         case noNewPassphrase = "no-new-passphrase"
-        /// A passphrase asked twice was not typed the same both times.
+        /// A new passphrase asked twice was not typed the same both times, in every try the prompt allows.
         case passphrasesDiffer = "passphrases-differ"
         /// A passphrase descriptor could not be read; `errno` says why.
         case descriptorUnreadable = "descriptor-unreadable"

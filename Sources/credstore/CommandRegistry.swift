@@ -15,6 +15,7 @@ enum CommandRegistry {
         SharedProfilesCommand.self,
         PasswdCommand.self,
         KeySlotCommand.self,
+        RekeyCommand.self,
         UnlockCommand.self,
         LockCommand.self,
         AgentCommand.self,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CredentialLookup
 import Glibc
+import SystemLayer
 
 /// The `credstore` command: an encrypted, per-user store for AWS-style access keys.
 @main
@@ -21,6 +22,12 @@ struct CredStore: ParsableCommand {
 
     /// Runs the command line and maps every error to an `error:` / `hint:` pair on stderr and a stable exit code.
     static func main() {
+        // Before anything is parsed or read: no core dump, no ptrace by same-uid processes, and a crash that prints
+        // a fixed line (not the Swift runtime's report, which shows memory at every register) and never exits 0.
+        // Every command gets this, since nearly all of them can read a secret; it costs a few microseconds.
+        ProcessHardening.disableCoreDumps()
+        ProcessHardening.installCrashHandlers()
+        StandardDescriptors.reserve()
         do {
             // The commands that run before every AWS call skip ArgumentParser's reflection when their command line is
             // a plain one (see DirectParser); everything else, help and every error included, goes through it.

@@ -54,7 +54,7 @@ final class AWSCLIInteropTests: XCTestCase {
         assertSignatureRejected(try viaExec(moto, home, profile: "signed"), "credstore exec -- aws")
 
         // Gone from the store: the config's credential_process would call export again; the user gets a clear error.
-        XCTAssertEqual(try home.run(["remove", "--profile", "signed"]).status, 0)
+        XCTAssertEqual(try home.run(["remove", "--profile", "signed", "--force"]).status, 0)
         let looped = try aws(moto, home, ["sts", "get-caller-identity", "--profile", "signed"])
         XCTAssertNotEqual(looped.status, 0)
         XCTAssertTrue(looped.stderr.contains("credential_process loop: profile 'signed' is not in the encrypted store"),

@@ -159,7 +159,8 @@ final class AgentCLITests: XCTestCase {
             .directoryNotCreated: 74, .directoryNotInspectable: 74, .notADirectory: 77, .directoryNotOwned: 77,
             .fallbackDirectoryNotOwned: 77, .directoryNotPrivate: 77, .foreignAgent: 77, .connectionLost: 74,
             .protocolViolation: 74, .agentDidNotStart: 1, .spawnFailed: 1, .keyMemoryUnavailable: 1,
-            .noSecretSource: 83, .noInitialPassphrase: 83, .noCurrentPassphrase: 83, .noNewPassphrase: 83,
+            .noSecretSource: 83, .noKeyFile: 83, .noInitialPassphrase: 83, .noCurrentPassphrase: 83,
+            .noNewPassphrase: 83,
             .passphrasesDiffer: 65, .descriptorUnreadable: 74, .passphraseTooLong: 65,
         ]
         XCTAssertEqual(Set(expected.keys), Set(UnlockAgentError.Code.allCases), "a code without an expected exit code")

@@ -14,6 +14,12 @@ final class ExecCLITests: XCTestCase {
         try CLI.runProcess(CLI.executable, ["exec"] + arguments, environment: home.environment.merging(extra) { $1 })
     }
 
+    /// `exec` in a plain temporary home, with `stdin` on a pipe.
+    private func exec(_ home: TemporaryHome, _ arguments: [String], stdin: String) throws -> CLIResult {
+        try CLI.runProcess(CLI.executable, ["exec"] + arguments, environment: home.environment,
+                           stdin: Data(stdin.utf8))
+    }
+
     private func variables(_ output: String) -> [String: String] {
         var result: [String: String] = [:]
         for line in output.split(separator: "\n") {
@@ -42,6 +48,60 @@ final class ExecCLITests: XCTestCase {
         let result = try CLI.runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", script], environment: environment)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stdout, "closed\n")
+    }
+
+    /// `--passphrase-fd 0`: the command gets /dev/null as stdin, so it can neither reopen a passphrase file
+    /// (/proc/self/fd/0, at offset 0) nor read a passphrase left unread in a pipe (the key file opened the store).
+    func testAPassphraseOnStandardInputDoesNotReachTheCommand() throws {
+        let home = try TemporaryHome()
+        let passphrase = "correct horse battery staple"
+        let file = try home.write(passphrase + "\n", to: "passphrase")
+        XCTAssertEqual(chmod(file, 0o600), 0)
+        let keyFile = home.path + "/store.key"
+        for arguments in [["init", "--passphrase-file", file],
+                          ["keyslot", "add", "--passphrase-file", file, "--new-key-file", keyFile]] {
+            let result = try CLI.run(arguments, environment: home.environment)
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        let stored = try CLI.run(["set", "--key-file", keyFile, "--profile", "p", "--access-key", keyID],
+                                 environment: home.environment, stdin: secret + "\n")
+        XCTAssertEqual(stored.status, 0, stored.stderr)
+        var environment = home.environment
+        environment["PP"] = file
+        environment["CS"] = CLI.executable.path
+        let script = #"exec "$CS" exec --passphrase-fd 0 --profile p -- sh -c 'cat /proc/self/fd/0; cat' < "$PP""#
+        let fromFile = try CLI.runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", script], environment: environment)
+        XCTAssertEqual(fromFile.status, 0, fromFile.stderr)
+        XCTAssertFalse(fromFile.stdout.contains("horse"), "the command read the passphrase file")
+        XCTAssertTrue(fromFile.stdout.isEmpty, "the command read \(fromFile.stdout.utf8.count) bytes")
+
+        let fromPipe = try exec(home, ["--key-file", keyFile, "--passphrase-fd", "0", "--profile", "p", "--", "cat"],
+                                stdin: passphrase + "\n")
+        XCTAssertEqual(fromPipe.status, 0, fromPipe.stderr)
+        XCTAssertFalse(fromPipe.stdout.contains("horse"), "the command read the unread passphrase from the pipe")
+    }
+
+    /// A command that exists but is not executable is "Permission denied", exit 126, as in a shell; on PATH, such a
+    /// file does not hide an executable one later in the search.
+    func testANonExecutableCommandIsPermissionDenied() throws {
+        let home = try KeyFileHome()
+        try home.setProfile("p", keyID: keyID, secret: secret)
+        let passwd = try exec(home, ["--profile", "p", "--", "/etc/passwd"])
+        XCTAssertEqual(passwd.status, 126, passwd.stderr)
+        XCTAssertTrue(passwd.stderr.contains("cannot run '/etc/passwd': Permission denied"), passwd.stderr)
+
+        let plain = try home.home.write("echo plain\n", to: "first/tool")
+        XCTAssertEqual(chmod(plain, 0o644), 0)
+        let runnable = try home.home.write("#!/bin/sh\necho ran\n", to: "second/tool")
+        XCTAssertEqual(chmod(runnable, 0o755), 0)
+        let first = home.path + "/first", second = home.path + "/second"
+        let found = try exec(home, ["--profile", "p", "--", "tool"], environment: ["PATH": first + ":" + second])
+        XCTAssertEqual(found.status, 0, found.stderr)
+        XCTAssertEqual(found.stdout, "ran\n")
+        let denied = try exec(home, ["--profile", "p", "--", "tool"], environment: ["PATH": first + ":/nonexistent"])
+        XCTAssertEqual(denied.status, 126, denied.stderr)
+        XCTAssertTrue(denied.stderr.contains("cannot run 'tool': Permission denied"), denied.stderr)
+        XCTAssertFalse(denied.stderr.contains(secret))
     }
 
     func testChildGetsTheCredentialsAndNoneOfTheSecretSourceVariables() throws {

@@ -308,7 +308,7 @@ final class MigrateCLITests: XCTestCase {
         let home = try KeyFileHome()
         try fixture.write(to: home)
         XCTAssertEqual(try home.run(["migrate", "--remove-plaintext", "--rewire-config"]).status, 0)
-        XCTAssertEqual(try home.run(["remove", "--profile", "ci"]).status, 0)
+        XCTAssertEqual(try home.run(["remove", "--profile", "ci", "--force"]).status, 0)
         let started = Date()
         for command in [["export", "--profile", "ci"], ["exec", "--profile", "ci", "--", "true"]] {
             let result = try home.run(command)

@@ -162,8 +162,10 @@ final class NewcomerCLITests: XCTestCase {
                        ["list", "--json"], ["get", "--profile", "p", "--json"], ["lock", "--json"],
                        ["export", "--profile", "p", "--format", "json"], ["migrate", "--dry-run", "--json"]]
         outputs.insert(["unlock", "--json"], at: 0)
+        outputs += [["set", "--profile", "q", "--access-key", Self.keyID, "--json"],
+                    ["default", "--profile", "q", "--json"], ["remove", "--profile", "q", "--force", "--json"]]
         for arguments in outputs {
-            let result = try home.run(arguments)
+            let result = try home.run(arguments, stdin: arguments[0] == "set" ? Self.secret + "\n" : nil)
             XCTAssertEqual(result.status, 0, "\(arguments): \(result.stderr)")
             for name in Set(memberNames(try json(result.stdout))) {
                 XCTAssertTrue(body.contains("\"\(name)\"") || body.contains("`\(name)`"),

@@ -80,7 +80,8 @@ final class CredentialProcessTests: XCTestCase {
         let error = try XCTUnwrap(fixture.lookupError(LookupRequest(profileName: "helen")))
         XCTAssertEqual(error.code, .credentialProcessFailed)
         XCTAssertEqual(error.processExitStatus, 2)
-        XCTAssertEqual(error.processStandardError, "token for helen has expired; | run  [31mawscreds login")
+        // The escape character is shown escaped (`TerminalText`, the one escaping of issue 13 item 12), not raw.
+        XCTAssertEqual(error.processStandardError, #"token for helen has expired; | run \u{1B}[31mawscreds login"#)
         XCTAssertTrue(error.message.contains("exited with status 2"), error.message)
         XCTAssertTrue(error.message.contains("profile 'helen'"), error.message)
         XCTAssertTrue(error.message.contains(fixture.configFile.location), error.message)

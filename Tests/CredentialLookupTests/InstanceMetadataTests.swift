@@ -122,6 +122,18 @@ final class InstanceMetadataTests: XCTestCase {
         XCTAssertTrue(error.message.contains("'Failure'"), error.message)
     }
 
+    /// A Code the server chose is escaped in the message (it may hold terminal escapes), and a reply that is valid
+    /// JSON is not called "not valid JSON".
+    func testAHostileCodeIsEscapedAndNotCalledInvalidJSON() throws {
+        let server = try MetadataServer(["--code", "\u{1B}]0;PWNED\u{07}\u{1B}[2J"])
+        defer { server.stop() }
+        let error = try XCTUnwrap(fixture(endpoint: server.endpoint).lookupError())
+        XCTAssertEqual(error.code, .instanceMetadataFailed)
+        XCTAssertFalse(error.message.contains("not valid JSON"), error.message)
+        XCTAssertTrue(error.message.contains(#"'\u{1B}]0;PWNED\u{07}\u{1B}[2J', not 'Success'"#), error.message)
+        XCTAssertFalse(error.description.unicodeScalars.contains { $0.value < 0x20 }, error.description)
+    }
+
     func testDisabledMeansNoRequestAtAll() throws {
         let server = try MetadataServer()
         defer { server.stop() }

@@ -99,7 +99,7 @@ final class ReferenceDecryptorTests: XCTestCase {
 
         for passphrase in ["first passphrase\n", "zweite Passphrase mit Umlaut a\u{0308}"] {  // NFD must work too
             let passphraseFile = directory.file("passphrase")
-            try Data(passphrase.utf8).write(to: URL(fileURLWithPath: passphraseFile))
+            try Fixtures.write(Array(passphrase.utf8), to: passphraseFile)  // 0600: the reference checks the mode
             let result = try runDecryptor(["--store", storePath, "--passphrase-file", passphraseFile,
                                            "--minimum-log-n", "10"])
             XCTAssertEqual(result.status, 0, result.stderr)
@@ -125,7 +125,7 @@ final class ReferenceDecryptorTests: XCTestCase {
         try store.set(Fixtures.profile("default", settings: ["region": "us-east-1"]))
         try store.rotateDataKey()
         let passphraseFile = directory.file("passphrase")
-        try Data("standard cost".utf8).write(to: URL(fileURLWithPath: passphraseFile))
+        try Fixtures.write(Array("standard cost".utf8), to: passphraseFile)  // 0600: the reference checks the mode
         try store.addSlot(.passphrase(SecretBytes(utf8: "standard cost")))
         XCTAssertEqual(try EncryptedStore.slots(at: storePath).last?.scryptLogN, 17)
         let result = try runDecryptor(["--store", storePath, "--passphrase-file", passphraseFile])

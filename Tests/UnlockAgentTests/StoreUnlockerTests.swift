@@ -115,11 +115,14 @@ final class StoreUnlockerTests: XCTestCase {
         XCTAssertEqual(try StoreUnlocker(environment: home.environment, prompt: twice.ask).passphrase(.replacement),
                        SecretBytes(utf8: "new one"))
         XCTAssertEqual(twice.asked, ["New passphrase for \(storePath): ", "Repeat to confirm: "])
-        let differing = Prompt(["new one", "another"])
+        // Two different answers are asked for again, up to three times (issue 14, item 8), then refused.
+        let differing = Prompt(["new one", "another", "new one", "another", "new one", "another"])
         XCTAssertThrowsError(try StoreUnlocker(environment: home.environment, prompt: differing.ask)
             .passphrase(.replacement)) { error in
             XCTAssertEqual((error as? UnlockAgentError)?.code, .passphrasesDiffer)
         }
+        XCTAssertEqual(differing.asked.count, 6)
+        XCTAssertEqual(differing.asked[2], "The two passphrases differ; try again.\nNew passphrase for \(storePath): ")
         // The new passphrase comes from its own sources, never from the current passphrase's.
         let current = try home.write("current\n", to: "current")
         let new = try home.write("replacement\n", to: "new")
@@ -192,5 +195,51 @@ final class StoreUnlockerTests: XCTestCase {
         XCTAssertThrowsError(try StoreUnlocker(storePath: blocked + "/store", keyFile: orphan,
                                                environment: home.environment).openOrCreate())
         XCTAssertFalse(FileManager.default.fileExists(atPath: orphan), "a key to no store was left behind")
+    }
+
+    /// Issue 14, item 3: the slot list decides before any prompt; a store with a passphrase slot still fails with
+    /// no-secret-source when nobody can be asked, and a mistyped passphrase is asked for again.
+    func testAPassphraseStoreIsPromptedUpToThreeTimesAndAKeyFileOnlyStoreNever() throws {
+        let passphrase = SecretBytes(utf8: "correct horse battery staple")
+        _ = try EncryptedStore.create(at: storePath, secrets: [.passphrase(passphrase)])
+        XCTAssertThrowsError(try StoreUnlocker(environment: home.environment).open()) { error in
+            XCTAssertEqual((error as? UnlockAgentError)?.code, .noSecretSource)
+        }
+        let retried = Prompt(["wrong", "correct horse battery staple"])
+        _ = try StoreUnlocker(environment: home.environment, prompt: retried.ask).open()
+        XCTAssertEqual(retried.asked, [
+            "Passphrase for \(storePath): ",
+            "That passphrase does not open the store; try again.\nPassphrase for \(storePath): ",
+        ])
+        let wrong = Prompt(["a", "b", "c", "never asked"])
+        XCTAssertThrowsError(try StoreUnlocker(environment: home.environment, prompt: wrong.ask).open()) { error in
+            XCTAssertEqual((error as? SecureStoreError)?.code, .wrongPassphrase)
+        }
+        XCTAssertEqual(wrong.asked.count, 3)
+
+        unlink(storePath)
+        _ = try keyFileStore()
+        let never = Prompt(["typed"])
+        XCTAssertThrowsError(try StoreUnlocker(environment: home.environment, prompt: never.ask).open()) { error in
+            XCTAssertEqual((error as? UnlockAgentError)?.code, .noKeyFile)
+        }
+        XCTAssertEqual(never.asked, [], "no prompt for a store without a passphrase slot")
+    }
+
+    /// Issue 14, item 8: a short new passphrase is confirmed first; declining asks for another.
+    func testAShortNewPassphraseIsConfirmedFirst() throws {
+        let prompt = Prompt(["abc", "a long enough passphrase", "a long enough passphrase"])
+        var questions: [String] = []
+        var unlocker = StoreUnlocker(environment: home.environment, prompt: prompt.ask)
+        unlocker.confirm = { questions.append($0); return false }
+        XCTAssertEqual(try unlocker.passphrase(.initialSlot), SecretBytes(utf8: "a long enough passphrase"))
+        XCTAssertEqual(questions.count, 1)
+        XCTAssertTrue(questions[0].contains("only 3 characters"), questions[0])
+        XCTAssertEqual(prompt.asked, ["New passphrase for \(storePath): ", "New passphrase for \(storePath): ",
+                                      "Repeat to confirm: "])
+        let accepted = Prompt(["abc", "abc"])
+        unlocker.prompt = accepted.ask
+        unlocker.confirm = { _ in true }
+        XCTAssertEqual(try unlocker.passphrase(.initialSlot), SecretBytes(utf8: "abc"))
     }
 }

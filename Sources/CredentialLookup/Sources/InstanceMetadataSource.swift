@@ -1,3 +1,5 @@
+import SystemLayer
+
 extension SearchStep {
     /// IMDSv2 instance-role credentials.
     public static let instanceMetadata = SearchStep(rawValue: "instanceMetadata")
@@ -127,9 +129,12 @@ public struct InstanceMetadataSource: CredentialSource {
             let credentials = try credentialsResponse.body.withUnsafeBytes { bytes -> Credentials in
                 let object = try SecretJSONObject.parse(bytes)
                 if case .string(let code)? = object["Code"], code.unsafeUTF8String() != "Success" {
-                    // The code is a status word, not a secret.
-                    throw JSONSyntaxError(reason: "the reply's Code is '\(code.unsafeUTF8String() ?? "?")', "
-                        + "not 'Success'")
+                    // The code is a status word, not a secret, but the server chose it: escaped (`TerminalText`).
+                    // The reply is valid JSON, so this is not a syntax error.
+                    let shown = TerminalText.escaped(String(code.unsafeUTF8String()?.prefix(200) ?? "?"))
+                    throw CredentialLookupError(.instanceMetadataFailed(
+                        endpoint: url, reason: "the credentials of role '\(role)' were refused: the reply's Code is "
+                            + "'\(shown)', not 'Success'"))
                 }
                 return try CredentialProcessReply.credentials(from: object, tokenKey: "Token") { reason in
                     CredentialLookupError(.instanceMetadataFailed(endpoint: url, reason: reason))

@@ -42,12 +42,17 @@ struct KeySlot: Equatable {
     }
 
     /// Parses one slot body of kind byte `kind`; a kind not among `kinds` is malformed.
+    /// A slot whose kind byte no kind in the list claims: the file is corrupt (FORMAT.md), and the message names the kind.
+    struct UnknownKind: Error {
+        /// The kind byte found.
+        var kind: UInt8
+    }
+
     static func decode(
         kind: UInt8, flags: UInt8, body: UnsafeRawBufferPointer, kinds: [any KeySlotKind.Type]
     ) throws -> KeySlot {
-        guard flags == 0, let slotKind = KeySlotKinds.kind(byte: kind, among: kinds) else {
-            throw ByteReader.Truncated()
-        }
+        guard flags == 0 else { throw ByteReader.Truncated() }
+        guard let slotKind = KeySlotKinds.kind(byte: kind, among: kinds) else { throw UnknownKind(kind: kind) }
         var reader = ByteReader(body)
         let parameters = try slotKind.init(parsing: &reader)
         let nonce = try reader.take(AESGCM.nonceSize)

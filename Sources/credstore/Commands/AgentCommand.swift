@@ -68,7 +68,7 @@ struct AgentCommand: ParsableCommand {
             ])
             return
         }
-        print("""
+        Output.print("""
             Unlock agent: pid \(state.processID), socket \(client.location.socketPath)
             Keys held: \(state.keysHeld); keys served: \(state.keysServed)
             Memory locked: \(state.memoryLocked ? "yes" : "no (RLIMIT_MEMLOCK too low)"); \
@@ -78,7 +78,7 @@ struct AgentCommand: ParsableCommand {
 
     private func stopAgent(_ client: AgentClient) throws {
         guard let state = try client.status() else {
-            print("No unlock agent is running; nothing to stop.")
+            Output.print("No unlock agent is running; nothing to stop.")
             return
         }
         _ = try client.send(.lock(storePath: nil))
@@ -87,6 +87,6 @@ struct AgentCommand: ParsableCommand {
                              + String(cString: strerror(errno)),
                              hint: "its keys were forgotten; stop it with 'kill \(state.processID)'")
         }
-        print("Stopped the unlock agent (pid \(state.processID)); it forgot every key.")
+        Output.print("Stopped the unlock agent (pid \(state.processID)); it forgot every key.")
     }
 }

@@ -10,7 +10,9 @@ struct DefaultCommand: ParsableCommand {
         discussion: """
             Looks up --profile NAME (the encrypted store, then the shared files), copies its credentials and region \
             to the profile 'default' of the encrypted store, and says which existing 'default' it replaces. Tools \
-            that use the default profile then get these credentials.
+            that use the default profile then get these credentials. When the replaced 'default' holds a key pair \
+            that exists nowhere else (no other profile of the store or the shared files has it), it is replaced \
+            only after a yes on the terminal, or with --force.
             """
     )
 
@@ -23,6 +25,10 @@ struct DefaultCommand: ParsableCommand {
     @Option(name: .customLong("region"), help: ArgumentHelp(
         "The default region; otherwise the profile's region is kept.", valueName: "region"))
     var region: String?
+
+    @Flag(name: .customLong("force"), help: ArgumentHelp(
+        "Replace the default profile even when its key pair exists nowhere else (it is then lost)."))
+    var force = false
 
     @Flag(name: .customLong("json"), help: "Print the result as JSON.")
     var json = false
@@ -39,13 +45,30 @@ struct DefaultCommand: ParsableCommand {
         var settings: [String: String] = [:]
         if let region = region ?? resolution.region { settings["region"] = region }
         let credentials = resolution.credentials
+        if let replaced, replaced.accessKeyID != credentials.accessKeyID
+            || replaced.secretAccessKey != credentials.secretAccessKey {
+            let copies = try KeyCopies(store: EncryptedStoreCatalog(store: handle),
+                                       sharedCatalogs: context.sharedCatalogs)
+            let place = ProfilePlace(storeType: .secureStore, location: handle.path, name: "default")
+            if copies.isLastCopy(accessKeyID: replaced.accessKeyID, secretAccessKey: replaced.secretAccessKey,
+                                 leaving: [place]) {
+                try TerminalQuestions.requireConsent(
+                    "The default profile in \(handle.path) holds access key \(replaced.accessKeyID), which exists "
+                        + "nowhere else; replacing it loses that key. Replace it?",
+                    force: force,
+                    refusal: "the default profile in \(handle.path) holds access key \(replaced.accessKeyID), which "
+                        + "exists nowhere else; replacing it would lose that key, so nothing was changed",
+                    hint: "save it under another name first (credstore export --profile default shows it; then "
+                        + "credstore set --profile NAME), or pass --force to replace it anyway")
+            }
+        }
         try handle.set(StoredProfile(name: "default", accessKeyID: credentials.accessKeyID,
                                      secretAccessKey: credentials.secretAccessKey,
                                      sessionToken: credentials.sessionToken, expiration: credentials.expiration,
                                      settings: settings))
         if json {
             Output.printJSON([
-                "ProfileName": .string("default"), "From": .string(resolution.origin.description),
+                "ProfileName": .string("default"), "Source": SourceJSON.object(resolution.origin),
                 "AccessKeyId": .string(credentials.accessKeyID),
                 "Region": settings["region"].map { .string($0) } ?? .null,
                 "ReplacedAccessKeyId": replaced.map { .string($0.accessKeyID) } ?? .null,

@@ -2,6 +2,7 @@ import ArgumentParser
 import CredentialLookup
 import FoundationEssentials
 import Glibc
+import SystemLayer
 
 /// `credstore exec`: runs a command with a profile's credentials in its environment (like aws-vault exec).
 struct ExecCommand: ParsableCommand {
@@ -23,7 +24,8 @@ struct ExecCommand: ParsableCommand {
             AWS_PROFILE and credstore's secret-source variables (CREDSTORE_KEY_FILE, CREDSTORE_PASSPHRASE_FILE, \
             CREDENTIALS_DIRECTORY), and replaces itself with the command, so signals and the exit status are the \
             command's own. Running inside another 'credstore exec' for a different profile is refused unless \
-            --allow-nested is given.
+            --allow-nested is given. With --passphrase-fd 0 (or 1 or 2), the command gets /dev/null in place of \
+            that descriptor (unless it is a terminal), so it cannot read the passphrase again.
 
             Example: credstore exec --profile prod -- aws sts get-caller-identity
             """
@@ -66,11 +68,32 @@ struct ExecCommand: ParsableCommand {
             child["AWS_DEFAULT_REGION"] = region
         }
         child[Self.nestingVariable] = resolution.origin.profileName ?? wanted
+        if let fd = store.passphraseFD, (0...2).contains(fd) { try Self.withholdPassphraseDescriptor(fd) }
         try Self.replaceProcess(with: arguments, environment: child)
     }
 
-    /// `execve` after a PATH search in the child's PATH: the command replaces credstore, keeping its PID, so
-    /// signals and the exit status pass through.
+    /// Puts `/dev/null` in place of a passphrase descriptor the command would otherwise inherit (0, 1 or 2; higher
+    /// ones are close-on-exec): from a file it could seek back or reopen `/proc/self/fd/N` and read the passphrase,
+    /// and from a pipe it could read a passphrase that was never consumed (the agent or a key file opened the store).
+    /// A terminal is left alone: what was typed cannot be read again.
+    static func withholdPassphraseDescriptor(_ fd: Int32) throws {
+        guard isatty(fd) != 1 else { return }
+        do {
+            let null = try Syscalls.open("/dev/null", O_RDWR | O_CLOEXEC)
+            defer { try? Syscalls.close(null) }
+            _ = try Syscalls.retryingInterrupts { dup2(null, fd) }
+        } catch {
+            throw CLIFailure("cannot replace the passphrase descriptor \(fd) before running the command: "
+                                 + String(cString: strerror(error.rawValue)),
+                             hint: "pass the passphrase with --passphrase-file or on a descriptor above 2",
+                             exitCode: .ioError)
+        }
+    }
+
+    /// `execve` after a PATH search in the child's PATH, as `execvp` searches: the command replaces credstore,
+    /// keeping its PID, so signals and the exit status pass through. A candidate that exists but cannot be run
+    /// (`EACCES`: not executable, a directory) does not end the search, but is what is reported when nothing runs:
+    /// "Permission denied", exit 126; nothing found at all is exit 127.
     static func replaceProcess(with arguments: [String], environment: [String: String]) throws -> Never {
         let program = arguments[0]
         var candidates: [String] = []
@@ -84,16 +107,25 @@ struct ExecCommand: ParsableCommand {
         }
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        var failure = ENOENT
-        for candidate in candidates where access(candidate, X_OK) == 0 {
+        ProcessHardening.restoreCoreLimitForExec()  // the command runs under the user's own core-file limit
+        // As execvp: these mean "not here", and the search goes on; any other error ends it with that error.
+        let notHere = [ENOENT, ENOTDIR, ESTALE, ENODEV, ETIMEDOUT]
+        var lastError = ENOENT
+        var sawPermissionDenied = false
+        for candidate in candidates {
             execve(candidate, argv, envp)
-            failure = errno
+            lastError = errno
+            if lastError == EACCES { sawPermissionDenied = true }
+            guard lastError == EACCES || notHere.contains(lastError) else { break }
         }
+        let failure = sawPermissionDenied && notHere.contains(lastError) ? EACCES : lastError
+        ProcessHardening.disableCoreDumps()
         // Still here: nothing could be run. Wipe the copies of the secrets before reporting.
         for pointer in envp { if let pointer { memset(pointer, 0, strlen(pointer)); free(pointer) } }
         for pointer in argv { free(pointer) }
         throw CLIFailure("cannot run '\(program)': \(String(cString: strerror(failure)))",
-                         hint: failure == ENOENT ? "check the command name and PATH" : nil,
+                         hint: failure == ENOENT ? "check the command name and PATH"
+                             : failure == EACCES ? "check that '\(program)' is an executable file (chmod +x)" : nil,
                          exitCode: ExitStatus(rawValue: failure == ENOENT ? 127 : 126))
     }
 }

@@ -51,8 +51,8 @@ struct ExportCommand: ParsableCommand {
             ]
             if let token = exported.sessionToken { members.append(("SessionToken", .string(token))) }
             if let expiration = exported.expiration { members.append(("Expiration", .string(expiration))) }
-            Output.print("{" + members.map { JSONValue.quote($0.0) + ": " + $0.1.serialized() }
-                .joined(separator: ", ") + "}")
+            Output.write("{" + members.map { JSONValue.quote($0.0) + ": " + $0.1.serialized() }
+                .joined(separator: ", ") + "}\n")
         case .env:
             var lines = [
                 "export AWS_ACCESS_KEY_ID=\(ShellQuoting.quote(exported.accessKeyID))",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CredentialLookup
 import Glibc
+import SystemLayer
 
 /// `credstore get`: resolves credentials with the documented search order and says where they came from.
 struct GetCommand: ParsableCommand {
@@ -29,11 +30,19 @@ struct GetCommand: ParsableCommand {
 
     func run() throws {
         let resolution = try LookupContext(store: store).resolve(profile.request)
-        for note in resolution.notes { StandardError.write("note: \(note)\n") }
+        for note in resolution.notes { StandardError.write("note: \(TerminalText.escaped(note))\n") }
         let credentials = resolution.credentials
-        let secret = showSecret ? credentials.secretAccessKey.unsafeUTF8String() ?? "<not UTF-8>" : "<redacted>"
-        let token: String? = credentials.sessionToken.map {
-            showSecret ? $0.unsafeUTF8String() ?? "<not UTF-8>" : "<redacted>"
+        let secret: String
+        let token: String?
+        if showSecret {
+            // A secret that is not text is refused as `export` refuses it (exit 65): a placeholder printed in its
+            // place would be taken for the secret by whatever reads this output.
+            let exported = try ExportedCredentials(resolution)
+            secret = exported.secretAccessKey
+            token = exported.sessionToken
+        } else {
+            secret = "<redacted>"
+            token = credentials.sessionToken.map { _ in "<redacted>" }
         }
         let origin = resolution.origin
         if json {
@@ -59,7 +68,10 @@ struct GetCommand: ParsableCommand {
             "\(region) (from \(resolution.regionSource?.description ?? "unknown"))"
         } ?? "(none)"))
         let width = lines.map(\.0.count).max() ?? 0
-        Output.write(lines.map { $0.0 + ":" + String(repeating: " ", count: width - $0.0.count + 2) + $0.1 + "\n" }
-            .joined())
+        // Values come from files, servers and the command line: escaped (`TerminalText`), as in every human-readable
+        // output. The secret is shown as stored; one with control characters is escaped here too.
+        Output.write(lines.map { label, value in
+            label + ":" + String(repeating: " ", count: width - label.count + 2) + TerminalText.escaped(value) + "\n"
+        }.joined())
     }
 }

@@ -74,6 +74,6 @@ struct InitCommand: ParsableCommand {
             if let generatedKey { unlink(generatedKey) }
             throw error
         }
-        print("Created the encrypted store \(path) with slots: \(description.joined(separator: ", ")).")
+        Output.print("Created the encrypted store \(path) with slots: \(description.joined(separator: ", ")).")
     }
 }

@@ -10,7 +10,9 @@ struct KeySlotCommand: ParsableCommand {
         abstract: "List, add or remove the passphrases and key files that unlock the store.",
         discussion: """
             A store has 1 to 8 key slots, each opening it with a passphrase or a key file. Removing a slot does not \
-            change the data key: a copy of the store taken earlier still opens with the removed secret.
+            change the data key: a copy of the store taken earlier still opens with the removed secret, and yields the \
+            key that decrypts every later save. Run 'credstore rekey' after removing a slot whose secret may have \
+            leaked.
             """,
         subcommands: [List.self, Add.self, Remove.self]
     )
@@ -127,10 +129,10 @@ struct KeySlotCommand: ParsableCommand {
                 }
                 let notes = (existed ? [] : ["generated"]) + (bindToMachine ? ["bound to this machine and user"] : [])
                 let detail = notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")"
-                print("Added a key-file slot for \(newKeyFile)\(detail) to \(store.path).")
+                Output.print("Added a key-file slot for \(newKeyFile)\(detail) to \(store.path).")
             } else {
                 try store.addSlot(.passphrase(try unlocker.passphrase(.replacement)))
-                print("Added a passphrase slot to \(store.path).")
+                Output.print("Added a passphrase slot to \(store.path).")
             }
         }
     }
@@ -139,7 +141,12 @@ struct KeySlotCommand: ParsableCommand {
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "remove",
-            abstract: "Remove a key slot (never the last one).")
+            abstract: "Remove a key slot (never the last one).",
+            discussion: """
+                The data key stays the same: a copy of the store taken earlier still opens with the removed \
+                secret and yields the key of every later save. If that secret may have leaked, run 'credstore \
+                rekey' afterwards.
+                """)
 
         @OptionGroup var storeOptions: StoreOptions
         @Argument(help: "The slot number, as 'credstore keyslot list' shows it.") var slot: Int
@@ -147,7 +154,7 @@ struct KeySlotCommand: ParsableCommand {
         func run() throws {
             let store = try storeOptions.openStore()
             try store.removeSlot(at: slot)
-            print("Removed key slot \(slot) from \(store.path).")
+            Output.print("Removed key slot \(slot) from \(store.path).")
         }
     }
 }

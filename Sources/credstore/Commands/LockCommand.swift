@@ -38,7 +38,7 @@ struct LockCommand: ParsableCommand {
                                   "Store": target.map { .string($0) } ?? .null])
                 return
             }
-            print("No unlock agent is running; nothing to forget.")
+            Output.print("No unlock agent is running; nothing to forget.")
             return
         }
         guard reply.status == .ok else {
@@ -51,6 +51,6 @@ struct LockCommand: ParsableCommand {
                               "Store": target.map { .string($0) } ?? .null])
             return
         }
-        print("The unlock agent forgot \(count) key\(count == 1 ? "" : "s").")
+        Output.print("The unlock agent forgot \(count) key\(count == 1 ? "" : "s").")
     }
 }

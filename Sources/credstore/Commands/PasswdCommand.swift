@@ -11,7 +11,9 @@ struct PasswdCommand: ParsableCommand {
             Asks for the current passphrase and the new one (twice), on the terminal without echo, or reads them \
             from --passphrase-file/--passphrase-fd and --new-passphrase-file/--new-passphrase-fd. Only the slot \
             that the current passphrase opens is re-wrapped; profiles are not re-encrypted and other slots (key \
-            files, other passphrases) keep working. A key file cannot stand in for the current passphrase here.
+            files, other passphrases) keep working. A key file cannot stand in for the current passphrase here. \
+            The data key stays the same: if the old passphrase may have leaked, run 'credstore rekey' afterwards, \
+            or a copy of the store taken earlier plus the old passphrase still decrypts every later save.
             """
     )
 
@@ -26,6 +28,6 @@ struct PasswdCommand: ParsableCommand {
         let store = try EncryptedStore.open(at: path, with: .passphrase(current))
         let new = try unlocker.passphrase(.replacement)
         try store.changePassphrase(from: current, to: new)
-        print("Changed the passphrase of \(path).")
+        Output.print("Changed the passphrase of \(path).")
     }
 }

@@ -10,7 +10,9 @@ struct RemoveCommand: ParsableCommand {
             Removes the copy of the profile that the search order would pick: the encrypted store's, else the \
             shared credentials file's, else the shared config file's. --profile-location removes it from that file \
             only; --all-stores removes every copy. Shared files keep their comments and other profiles. Removing a \
-            profile that does not exist is an error (exit 66).
+            profile that does not exist is an error (exit 66). A key pair that exists nowhere else is removed only \
+            after a yes on the terminal, or with --force. Profiles of the shared config file whose \
+            credential_process runs 'credstore export' for a removed store profile are reported.
             """
     )
 
@@ -26,6 +28,10 @@ struct RemoveCommand: ParsableCommand {
 
     @Flag(name: .customLong("all-stores"), help: "Remove the profile from every store that has it.")
     var allStores = false
+
+    @Flag(name: .customLong("force"), help: ArgumentHelp(
+        "Remove the profile even when its key pair exists nowhere else (it is then lost)."))
+    var force = false
 
     @Flag(name: .customLong("json"), help: "Print what was removed as JSON.")
     var json = false
@@ -58,6 +64,7 @@ struct RemoveCommand: ParsableCommand {
             throw CLIFailure("profile '\(profile)' was not found; searched: " + places.joined(separator: ", "),
                              hint: "check the name with 'credstore list'", exitCode: .notFound)
         }
+        try confirmLosingLastCopies(targets, context: context)
         for target in targets {
             if target.type == .secureStore {
                 try context.storeCatalog.unlockedStore().remove(named: profile)
@@ -73,6 +80,7 @@ struct RemoveCommand: ParsableCommand {
                 }
             }
         }
+        if targets.contains(where: { $0.type == .secureStore }) { try handleExportReferences(context: context) }
         if json {
             Output.printJSON(["ProfileName": .string(profile), "Removed": .array(targets.map {
                 .object(["StoreTypeName": .string($0.type.rawValue), "ProfileLocation": .string($0.location)])
@@ -81,6 +89,63 @@ struct RemoveCommand: ParsableCommand {
             for target in targets {
                 Output.print("Removed profile '\(profile)' from the \(target.type.displayName) (\(target.location)).")
             }
+        }
+    }
+
+    /// Asks before removing a key pair that no profile outside `targets` holds (`--force` skips the question;
+    /// without a terminal the removal is refused).
+    private func confirmLosingLastCopies(_ targets: [(type: StoreType, location: String)],
+                                         context: LookupContext) throws {
+        // Removing a plaintext profile never prompts for a passphrase just to look for copies: the store is read
+        // then only when it opens without a prompt (agent, key file); otherwise its copies go unseen and the
+        // question is asked.
+        var storeCatalog: EncryptedStoreCatalog?
+        if targets.contains(where: { $0.type == .secureStore }) {
+            storeCatalog = context.storeCatalog
+        } else if EncryptedStore.exists(at: context.storeCatalog.location) {
+            var unprompted = store.unlocker()
+            unprompted.prompt = nil
+            storeCatalog = (try? unprompted.open()).map { EncryptedStoreCatalog(store: $0) }
+        }
+        let copies = try KeyCopies(store: storeCatalog, sharedCatalogs: context.sharedCatalogs)
+        let leaving = Set(targets.map { ProfilePlace(storeType: $0.type, location: $0.location, name: profile) })
+        var lost: [String] = []
+        for place in leaving {
+            guard let pair = copies.keyPair(at: place), !lost.contains(pair.accessKeyID) else { continue }
+            if copies.isLastCopy(accessKeyID: pair.accessKeyID, secretAccessKey: pair.secretAccessKey,
+                                 leaving: leaving) {
+                lost.append(pair.accessKeyID)
+            }
+        }
+        guard !lost.isEmpty else { return }
+        let keys = "access key " + lost.joined(separator: ", ")
+        try TerminalQuestions.requireConsent(
+            "Profile '\(profile)' holds \(keys), which exists nowhere else; removing it loses that key. Remove it?",
+            force: force,
+            refusal: "profile '\(profile)' holds \(keys), which exists nowhere else; removing it would lose that key, "
+                + "so nothing was removed",
+            hint: "save it under another name first (credstore set --profile NAME), or pass --force to remove it "
+                + "anyway")
+    }
+
+    /// The shared config file's profiles whose credential_process runs `credstore export` for the removed store
+    /// profile fail from now on, several errors deep in the AWS tool that runs them: on a terminal, offers to remove
+    /// that credential_process line; otherwise (or when declined) reports it.
+    private func handleExportReferences(context: LookupContext) throws {
+        let config = SharedFileCatalog(path: context.locations.configPath, kind: .config)
+        for name in ExportReferences.profiles(exporting: profile, in: config) {
+            let line = "profile '\(name)' in \(config.location) runs 'credstore export --profile \(profile)' as its "
+                + "credential_process, which now fails"
+            if SecretSources.hasTerminal, TerminalQuestions.confirm(line.prefix(1).uppercased() + line.dropFirst()
+                                                                    + ". Remove that credential_process line?") {
+                _ = try SharedFileEditor.edit(path: config.location, kind: .config) { file in
+                    try file.removeValue(forKey: "credential_process", inProfile: name)
+                }
+                Output.print("Removed the credential_process line of profile '\(name)' from \(config.location).")
+                continue
+            }
+            StandardError.write("warning: \(line)\nhint: remove that line, or the profile (credstore remove --profile "
+                + "\(name) --profile-location \(config.location))\n")
         }
     }
 }

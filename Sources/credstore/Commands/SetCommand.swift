@@ -26,8 +26,9 @@ struct SetCommand: ParsableCommand {
         "The profile name. Use 'default' for the default profile.", valueName: "name"))
     var profile: String
 
-    @Option(name: .customLong("access-key"), help: ArgumentHelp("The access key id.", valueName: "id"))
-    var accessKey: String
+    @Option(name: .customLong("access-key"), help: ArgumentHelp(
+        "The access key id (AKIA… or ASIA…); asked for on the terminal when left out.", valueName: "id"))
+    var accessKey: String?
 
     @Option(name: .customLong("region"), help: ArgumentHelp("The profile's region.", valueName: "region"))
     var region: String?
@@ -61,10 +62,13 @@ struct SetCommand: ParsableCommand {
                     + "\(profile) --access-key ID, or run the command on a terminal to be prompted without echo",
                 exitCode: .usage)
         }
-        let accessKeyID = String(accessKey.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-        guard !accessKeyID.isEmpty else {
-            throw CLIFailure("the access key id is empty", hint: "pass --access-key ID", exitCode: .usage)
+        if let problem = ProfileNameProblem(profile) {
+            throw CLIFailure("the profile name \(JSONValue.quote(profile)) \(problem): no shared credentials or config "
+                                + "file could hold it; nothing was stored",
+                             hint: "choose a name of letters, digits and - _ . @ (spaces only inside)",
+                             exitCode: .usage)
         }
+        let accessKeyID = try askedAccessKeyID()
         let expirationDate = try expiration.map { text -> Date in
             guard let date = RFC3339.parse(Array(text.utf8)) else {
                 throw CLIFailure("--expiration '\(text)' is not an RFC 3339 time",
@@ -72,13 +76,17 @@ struct SetCommand: ParsableCommand {
             }
             return date
         }
+        // On a terminal the passphrase is asked (and checked) before the secret, so a mistyped passphrase cannot
+        // throw away a pasted secret; piped secrets are read first, so a failed read creates no store.
+        let interactive = profileLocation == nil && isatty(0) == 1
+        let openedFirst = interactive ? try store.openStore(create: true) : nil
         let (secret, token) = try readSecrets()
         if let location = profileLocation.map(PathExpansion.expand) {
             try writeSharedFile(location, accessKeyID: accessKeyID, secret: secret, token: token)
             report(storeType: .sharedCredentialsFile, location: location, accessKeyID: accessKeyID, replaced: nil)
             return
         }
-        let handle = try store.openStore(create: true)
+        let handle = try openedFirst ?? store.openStore(create: true)
         let existing = try handle.profile(named: profile)
         var settings = existing?.settings ?? [:]
         if let region { settings["region"] = region }
@@ -86,6 +94,37 @@ struct SetCommand: ParsableCommand {
                                      sessionToken: token, expiration: expirationDate, settings: settings))
         report(storeType: .secureStore, location: handle.path, accessKeyID: accessKeyID,
                replaced: existing?.accessKeyID)
+    }
+
+    /// The access key id: `--access-key`, else asked on the terminal (with echo: it is not secret). A value that
+    /// cannot be an id is refused, and one shaped like a secret access key is never repeated in the message.
+    private func askedAccessKeyID() throws -> String {
+        let typed = accessKey == nil
+        guard let given = accessKey ?? TerminalQuestions.ask("Access key id: ") else {
+            throw CLIFailure("--access-key is missing, and no access key id could be asked for (no terminal, or "
+                                + "end of input); nothing was stored",
+                             hint: "pass --access-key ID (the id is not secret; the secret access key is read from "
+                                + "standard input)", exitCode: .usage)
+        }
+        let id = String(given.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        guard !id.isEmpty else {
+            throw CLIFailure("the access key id is empty", hint: "pass --access-key ID", exitCode: .usage)
+        }
+        switch AccessKeyIDShape(id) {
+        case .keyID:
+            return id
+        case .looksLikeSecret:
+            throw CLIFailure(
+                "the access key id given looks like a secret access key (40 characters, not AKIA… or ASIA…); "
+                    + "nothing was stored" + (typed ? "" : ", but the value is now in your shell history"),
+                hint: (typed ? "" : "remove it from the shell history (bash: history -d N) and consider rotating "
+                    + "the key; ") + "pass the access key id to --access-key and type the secret at the prompt or "
+                    + "pipe it on standard input", exitCode: .usage)
+        case .notAKeyID:
+            throw CLIFailure("the access key id given is not shaped like one (16 to 128 upper-case letters and "
+                                + "digits, e.g. AKIA… or ASIA…); nothing was stored",
+                             hint: "copy the access key id exactly as AWS issued it", exitCode: .usage)
+        }
     }
 
     private func readSecrets() throws -> (SecretBytes, SecretBytes?) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import CredentialLookup
 import FoundationEssentials
 import Glibc
+import SystemLayer
 
 /// `credstore shared-profiles`: the merged view of ~/.aws/credentials and ~/.aws/config that the AWS SDKs would see.
 struct SharedProfilesCommand: ParsableCommand {
@@ -92,20 +93,23 @@ struct SharedProfilesCommand: ParsableCommand {
         let all = profiles.profiles
         let sessions = profiles.ssoSessions
         guard !all.isEmpty || !sessions.isEmpty else {
-            return "No profiles in \(profiles.credentials.path ?? "-") or \(profiles.config.path ?? "-").\n"
+            return TerminalText.escaped("No profiles in \(profiles.credentials.path ?? "-") or "
+                + "\(profiles.config.path ?? "-").") + "\n"
         }
         var output = ""
+        // Names, keys and values come from the files: every one escaped (`TerminalText`) before it is printed.
+        let escaped = TerminalText.escaped
         func describe(_ title: String, _ section: ProfileSection) {
             let sources = section.sources.map { "\($0.kind.rawValue): \($0.path ?? "-")" }.joined(separator: ", ")
-            output += "\(title) \(section.name)  (\(sources))\n"
+            output += "\(title) \(escaped(section.name))  (\(escaped(sources)))\n"
             var rows: [(String, String)] = []
             for (key, value) in section.properties {
                 switch value {
                 case .string(let text):
-                    rows.append((key, shown(key, text).replacing("\n", with: "\\n")))
+                    rows.append((escaped(key), escaped(shown(key, text))))
                 case .subProperties(let map):
                     for (subKey, text) in map {
-                        rows.append(("\(key).\(subKey)", shown(subKey, shown(key, text))))
+                        rows.append((escaped("\(key).\(subKey)"), escaped(shown(subKey, shown(key, text)))))
                     }
                 }
             }

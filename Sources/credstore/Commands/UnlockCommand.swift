@@ -53,7 +53,7 @@ struct UnlockCommand: ParsableCommand {
                                   "Socket": .string(client.location.socketPath)])
                 return
             }
-            print("Unlocked \(canonical) for \(AgentTimeout.describe(seconds)) (agent socket "
+            Output.print("Unlocked \(canonical) for \(AgentTimeout.describe(seconds)) (agent socket "
                   + "\(client.location.socketPath)). Run 'credstore lock' to lock it sooner.")
         case .full?:
             throw CLIFailure("the unlock agent already holds keys for \(AgentKeyVault.capacity) stores",

@@ -27,6 +27,8 @@ enum SecretSources {
         var original = termios()
         let isTerminal = tcgetattr(fd, &original) == 0
         if isTerminal {
+            // Handlers first, then echo off: a signal at any moment of the prompt finds the terminal restorable.
+            SilencedTerminal.enter(fd: fd, settings: original)
             var silent = original
             silent.c_lflag &= ~tcflag_t(ECHO)
             silent.c_lflag |= tcflag_t(ICANON)
@@ -37,6 +39,7 @@ enum SecretSources {
                 var restore = original
                 _ = tcsetattr(fd, TCSAFLUSH, &restore)
                 _ = Glibc.write(fd, "\n", 1)
+                SilencedTerminal.leave()
             }
         }
         _ = Array(prompt.utf8).withUnsafeBytes { Glibc.write(fd, $0.baseAddress!, $0.count) }
@@ -58,4 +61,51 @@ enum SecretSources {
         if count > 0, line[count - 1] == 0x0d { count -= 1 }
         return SecretBytes(line[0..<count])
     }
+}
+
+/// The terminal a no-echo prompt has silenced, and the signal handlers that give it its echo back: Ctrl-C (SIGINT),
+/// Ctrl-\ (SIGQUIT), SIGTERM and SIGHUP at the prompt restore the terminal's settings, then end the process with the
+/// signal's default action, as they would have without a prompt.
+private enum SilencedTerminal {
+    /// The signals that end a prompt.
+    static let signals = [SIGINT, SIGQUIT, SIGTERM, SIGHUP]
+
+    /// The silenced terminal and its settings before the prompt, read by the handler. Written only while the
+    /// handlers are not installed (the process is single-threaded while it prompts).
+    nonisolated(unsafe) static var fd: Int32 = -1
+    nonisolated(unsafe) static var settings = termios()
+    nonisolated(unsafe) static var previous: [sigaction] = Array(repeating: sigaction(), count: signals.count)
+
+    /// Records the terminal and installs the handlers (remembering the ones they replace).
+    static func enter(fd: Int32, settings: termios) {
+        Self.fd = fd
+        Self.settings = settings
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = restoreTerminalAndDie
+        sigfillset(&action.sa_mask)
+        for (index, signalNumber) in signals.enumerated() { sigaction(signalNumber, &action, &previous[index]) }
+    }
+
+    /// Puts back the handlers `enter` replaced.
+    static func leave() {
+        for (index, signalNumber) in signals.enumerated() { sigaction(signalNumber, &previous[index], nil) }
+        fd = -1
+    }
+}
+
+/// Restores the silenced terminal, ends the prompt's line, and dies of `signalNumber` with its default action.
+/// Async-signal-safe: `tcsetattr`, `write`, `signal`, `sigprocmask` and `raise` only.
+private func restoreTerminalAndDie(_ signalNumber: Int32) {
+    if SilencedTerminal.fd >= 0 {
+        var settings = SilencedTerminal.settings
+        _ = tcsetattr(SilencedTerminal.fd, TCSANOW, &settings)
+        _ = write(SilencedTerminal.fd, "\n", 1)
+    }
+    signal(signalNumber, SIG_DFL)
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, signalNumber)
+    sigprocmask(SIG_UNBLOCK, &unblock, nil)
+    raise(signalNumber)
+    _exit(128 + signalNumber)
 }

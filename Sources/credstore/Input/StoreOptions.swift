@@ -17,12 +17,13 @@ struct StoreOptions: ParsableArguments {
     var keyFile: String?
 
     @Option(name: .customLong("passphrase-file"), help: ArgumentHelp(
-        "A file holding the passphrase; one trailing newline is ignored (also CREDSTORE_PASSPHRASE_FILE). It must "
-            + "be mode 0600 and yours.", valueName: "path"))
+        "A file holding the passphrase; one trailing newline (LF or CRLF) is ignored (also "
+            + "CREDSTORE_PASSPHRASE_FILE). It must be mode 0600 and yours.", valueName: "path"))
     var passphraseFile: String?
 
     @Option(name: .customLong("passphrase-fd"), help: ArgumentHelp(
-        "An open file descriptor to read the passphrase from, up to end of file.", valueName: "n"))
+        "An open file descriptor to read the passphrase from, up to end of file; one trailing newline (LF or CRLF) "
+            + "is ignored.", valueName: "n"))
     var passphraseFD: Int32?
 
     /// The hint shown when no secret source is available.
@@ -49,6 +50,7 @@ struct StoreOptions: ParsableArguments {
         var unlocker = StoreUnlocker(storePath: store, keyFile: keyFile, passphraseFile: passphraseFile,
                                      passphraseDescriptor: passphraseFD, environment: environment,
                                      prompt: SecretSources.hasTerminal ? SecretSources.promptPassphrase : nil)
+        unlocker.confirm = SecretSources.hasTerminal ? TerminalQuestions.confirm : nil
         unlocker.newPassphraseFile = newPassphrase?.newPassphraseFile
         unlocker.newPassphraseDescriptor = newPassphrase?.newPassphraseFD
         return unlocker
@@ -63,11 +65,13 @@ struct StoreOptions: ParsableArguments {
 /// Options naming a new passphrase for `passwd` and `keyslot add`, so they can run without a terminal.
 struct NewPassphraseOptions: ParsableArguments {
     @Option(name: .customLong("new-passphrase-file"), help: ArgumentHelp(
-        "A file holding the new passphrase (mode 0600); otherwise it is asked twice on the terminal.",
+        "A file holding the new passphrase (mode 0600; one trailing newline, LF or CRLF, is ignored); otherwise it "
+            + "is asked twice on the terminal.",
         valueName: "path"))
     var newPassphraseFile: String?
 
     @Option(name: .customLong("new-passphrase-fd"), help: ArgumentHelp(
-        "An open file descriptor to read the new passphrase from.", valueName: "n"))
+        "An open file descriptor to read the new passphrase from, up to end of file; one trailing newline (LF or "
+            + "CRLF) is ignored.", valueName: "n"))
     var newPassphraseFD: Int32?
 }

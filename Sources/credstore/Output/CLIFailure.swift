@@ -1,4 +1,5 @@
 import Glibc
+import SystemLayer
 
 /// A failure the CLI reports as an `error:` line, an optional `hint:` line and a stable exit code.
 ///
@@ -21,16 +22,19 @@ struct CLIFailure: Error {
         self = failure
     }
 
-    /// Writes `error: …` and `hint: …` to stderr.
+    /// Writes `error: …` and `hint: …` to stderr, every control character escaped (`TerminalText`): messages
+    /// quote paths, names and values from files, servers and the command line.
     func report() {
-        StandardError.write("error: \(message)\n")
-        if let hint { StandardError.write("hint: \(hint)\n") }
+        StandardError.write("error: \(TerminalText.escaped(message))\n")
+        if let hint { StandardError.write("hint: \(TerminalText.escaped(hint))\n") }
     }
 }
 
 /// Unbuffered writes to stderr (no `print`, so nothing is left sitting in a buffer at `exec` or `exit`).
 enum StandardError {
+    /// Writes `text` as is; a failure is ignored (there is nowhere left to report it, and the exit code still says
+    /// what happened).
     static func write(_ text: String) {
-        FileDescriptorWriter.write(text, to: 2)
+        try? FileDescriptorWriter.write(text, to: 2)
     }
 }

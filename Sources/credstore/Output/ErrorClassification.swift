@@ -135,6 +135,9 @@ enum ErrorClassification {
         case .agentDidNotStart: return Row(.failure, hint: "run 'credstore agent' in a terminal to see why")
         case .spawnFailed, .keyMemoryUnavailable: return Row(.failure)
         case .noSecretSource: return Row(.noSecretSource, hint: StoreOptions.secretOptionsHint)
+        case .noKeyFile:
+            return Row(.noSecretSource, hint: "pass --key-file PATH, set CREDSTORE_KEY_FILE, or provide "
+                + "$CREDENTIALS_DIRECTORY/credstore.key")
         case .noInitialPassphrase:
             return Row(.noSecretSource,
                        hint: "pass --passphrase-file PATH or --passphrase-fd N, or use --key-file PATH --no-passphrase")

@@ -1,4 +1,5 @@
 import Glibc
+import SystemLayer
 
 /// A JSON value for `--json` output: written by hand so the output is stable (sorted keys, no `\/` escapes).
 indirect enum JSONValue {
@@ -53,25 +54,35 @@ indirect enum JSONValue {
     }
 }
 
-/// Writes command output to stdout, unbuffered, so nothing is lost at `exec` or `exit`.
+/// All command output goes through here: to stdout, unbuffered (nothing is lost at `exec` or `exit`), every write
+/// checked. A write that fails (a full disk, a closed stdout, a reader gone) ends the command with exit 74 and a
+/// message on stderr: a script must never take an empty or cut-off `export` for success.
 enum Output {
-    /// Writes `text` and a newline to stdout.
+    /// Writes human-readable `text` and a newline to stdout, each of its lines with every control character escaped
+    /// (`TerminalText`): such text may quote names and values from files, servers or the command line.
     static func print(_ text: String) {
-        write(text + "\n")
+        write(text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { TerminalText.escaped(String($0)) }.joined(separator: "\n") + "\n")
     }
 
-    /// Writes a JSON object and a newline to stdout.
+    /// Writes a JSON object and a newline to stdout (JSON escaping applies; no terminal escaping).
     static func printJSON(_ members: [String: JSONValue]) {
         write(JSONValue.object(members).serialized() + "\n")
     }
 
-    /// Writes `text` to stdout as is.
+    /// Writes `text` to stdout as is: for machine formats with their own quoting, and for text already escaped.
     static func write(_ text: String) {
-        FileDescriptorWriter.write(text, to: 1)
+        do {
+            try FileDescriptorWriter.write(text, to: 1)
+        } catch {
+            failed(error)
+        }
     }
 
-    /// Renders rows as a plain-text table with a header, columns padded to the widest cell.
+    /// Renders rows as a plain-text table with a header, columns padded to the widest cell. Every cell is escaped
+    /// (`TerminalText`) before it is measured.
     static func table(header: [String], rows: [[String]]) -> String {
+        let rows = rows.map { $0.map(TerminalText.escaped) }
         var widths = header.map(\.count)
         for row in rows {
             for (index, cell) in row.enumerated() where index < widths.count {
@@ -85,22 +96,46 @@ enum Output {
         }
         return ([line(header)] + rows.map(line)).joined(separator: "\n") + "\n"
     }
+
+    /// Ends the command after a failed write to stdout: exit 74, with a message on stderr if stderr still works.
+    private static func failed(_ error: Errno) -> Never {
+        CLIFailure("could not write the output to standard output: \(error)",
+                   hint: "check where standard output goes (a full disk, a closed descriptor or a reader that exited); "
+                       + "any change the command made before its output is kept",
+                   exitCode: .ioError).report()
+        Glibc.exit(ExitStatus.ioError.rawValue)
+    }
 }
 
-/// Unbuffered, EINTR-safe writes of a whole string to a file descriptor.
+/// Unbuffered, EINTR-safe writes of a whole string to a file descriptor (SystemLayer's `Syscalls.write`).
 enum FileDescriptorWriter {
-    static func write(_ text: String, to descriptor: Int32) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+    /// Writes all of `text` to `descriptor`.
+    ///
+    /// - Throws: `Errno` when a write fails (`EPIPE`, `ENOSPC`, `EBADF`, …).
+    static func write(_ text: String, to descriptor: Int32) throws(Errno) {
+        var text = text
+        var failure: Errno?
+        text.withUTF8 { bytes in
+            do {
+                try Syscalls.writeAll(descriptor, UnsafeRawBufferPointer(bytes))
+            } catch {
+                failure = error as? Errno ?? Errno(rawValue: EIO)
             }
-            if written <= 0 {
-                if written < 0 && errno == EINTR { continue }
-                return
-            }
-            offset += written
+        }
+        if let failure { throw failure }
+    }
+}
+
+/// Keeps descriptors 0, 1 and 2 taken for the whole run.
+enum StandardDescriptors {
+    /// Puts `/dev/null` on any of descriptors 0–2 that is closed (`credstore export >&-`), opened for the other
+    /// direction, so that no file the command opens later (the store, its lock, a temporary file) becomes its
+    /// stdout or stderr, and a write to a closed stdout still fails (`EBADF`, exit 74) instead of vanishing.
+    static func reserve() {
+        for descriptor: Int32 in 0...2 where fcntl(descriptor, F_GETFD) == -1 && errno == EBADF {
+            // open(2) returns the lowest free descriptor, which is this one (the lower ones are open by now).
+            let opened = open("/dev/null", (descriptor == 0 ? O_WRONLY : O_RDONLY) | O_CLOEXEC)
+            if opened >= 0 && opened != descriptor { close(opened) }
         }
     }
 }

@@ -1,0 +1,74 @@
+/// Where a profile lives: its store (or file) and its name there.
+public struct ProfilePlace: Hashable, Sendable {
+    /// The kind of store.
+    public var storeType: StoreType
+    /// The store or file path.
+    public var location: String
+    /// The profile name.
+    public var name: String
+
+    /// A profile `name` in the store or file at `location`.
+    public init(storeType: StoreType, location: String, name: String) {
+        self.storeType = storeType
+        self.location = location
+        self.name = name
+    }
+}
+
+/// Every static key pair credstore can see: the encrypted store's profiles and the shared files'. `credstore default`
+/// and `remove` ask it whether a key pair they are about to overwrite or delete exists anywhere else, because the
+/// secret access key of a key pair cannot be fetched again from AWS: the last copy lost is a key lost.
+public struct KeyCopies {
+    private var pairs: [(place: ProfilePlace, accessKeyID: String, secret: SecretBytes)] = []
+
+    /// Reads the key pairs of `store` (already unlocked, or `nil`) and `sharedCatalogs`. A shared file that cannot
+    /// be read counts as holding nothing: a copy credstore cannot read is not one it can promise.
+    public init(store: EncryptedStoreCatalog?, sharedCatalogs: [SharedFileCatalog]) throws {
+        if let store {
+            for name in try store.profileNames() { try add(store, name: name) }
+        }
+        for catalog in sharedCatalogs {
+            guard let names = try? catalog.profileNames() else { continue }
+            for name in names { try? add(catalog, name: name) }
+        }
+    }
+
+    private mutating func add(_ catalog: some ProfileCatalog, name: String) throws {
+        guard let entry = try catalog.profile(named: name), let id = entry.accessKeyID,
+              let secret = entry.secretAccessKey, !secret.isEmpty else { return }
+        pairs.append((ProfilePlace(storeType: catalog.storeType, location: catalog.location, name: name), id, secret))
+    }
+
+    /// The key pair of the profile at `place`, if it holds one.
+    public func keyPair(at place: ProfilePlace) -> (accessKeyID: String, secretAccessKey: SecretBytes)? {
+        pairs.first { $0.place == place }.map { ($0.accessKeyID, $0.secret) }
+    }
+
+    /// Whether the key pair (`accessKeyID` with `secretAccessKey`) is held by no profile outside `leaving`: deleting
+    /// or overwriting those places would then destroy the last copy.
+    public func isLastCopy(accessKeyID: String, secretAccessKey: SecretBytes, leaving: Set<ProfilePlace>) -> Bool {
+        !pairs.contains { !leaving.contains($0.place) && $0.accessKeyID == accessKeyID && $0.secret == secretAccessKey }
+    }
+}
+
+/// The profiles of a shared config file whose `credential_process` runs `credstore export` for a given store
+/// profile: they stop working when that profile is removed from the store.
+public enum ExportReferences {
+    /// The names of the profiles in `catalog` whose `credential_process` runs a program named `credstore` with
+    /// `export` and `--profile NAME` (or `--profile=NAME`). An unreadable file yields none.
+    public static func profiles(exporting name: String, in catalog: SharedFileCatalog) -> [String] {
+        guard let names = try? catalog.profileNames() else { return [] }
+        return names.filter { profileName in
+            guard let entry = try? catalog.profile(named: profileName),
+                  let command = entry.settings["credential_process"],
+                  let arguments = try? CommandLineSplitter.split(command),
+                  let program = arguments.first, program.split(separator: "/").last == "credstore",
+                  arguments.contains("export") else { return false }
+            for (index, argument) in arguments.enumerated() {
+                if argument == "--profile=" + name { return true }
+                if argument == "--profile", index + 1 < arguments.count, arguments[index + 1] == name { return true }
+            }
+            return false
+        }
+    }
+}
