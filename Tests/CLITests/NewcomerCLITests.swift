@@ -106,7 +106,8 @@ final class NewcomerCLITests: XCTestCase {
         var names: [String: [String]] = [:]
         for arguments in [["keyslot", "list", "--json"], ["agent", "--status", "--json"], ["list", "--json"],
                           ["get", "--profile", "p", "--json"], ["export", "--profile", "p", "--format", "json"],
-                          ["migrate", "--dry-run", "--json"], ["keyslot", "list", "--json", "--key-file", home.keyPath]] {
+                          ["migrate", "--dry-run", "--json"],
+                          ["keyslot", "list", "--json", "--key-file", home.keyPath]] {
             let result = try home.run(arguments)
             XCTAssertEqual(result.status, 0, "\(arguments): \(result.stderr)")
             names[arguments.joined(separator: " ")] = memberNames(try json(result.stdout))

@@ -79,7 +79,7 @@ struct KeySlotCommand: ParsableCommand {
             }
         }
 
-        /// A parameter name as a JSON member name: PascalCase like every other JSON key of credstore (`logN` → `LogN`).
+        /// A parameter name as a JSON member name: PascalCase like every other JSON key (`logN` → `LogN`).
         static func pascalCase(_ name: String) -> String {
             name.prefix(1).uppercased() + name.dropFirst()
         }
