@@ -155,3 +155,74 @@ final class RecipeCLITests: XCTestCase {
         }
     }
 }
+
+/// Issue 14, "done when": README's *Using it* session works as shown. Each `$ ` line of its console block runs in
+/// `/bin/sh` in a temporary HOME (the `export` lines carry over), with `credstore` found on PATH as the built binary;
+/// the output must match the block line by line (`/home/me` is the HOME, `…` stands for any text). The prompt line
+/// (no terminal here: the secret is piped on stdin, as the block says) and the `aws` call (it needs AWS) are skipped.
+final class ReadmeSessionTests: XCTestCase {
+    func testUsingItRunsAsShown() throws {
+        let home = try TemporaryHome()
+        let bin = home.path + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: bin + "/credstore", withDestinationPath: CLI.executable.path)
+        // What the listing in the block shows was there before: a plaintext [prod] (the same key pair) and [default].
+        try home.write("""
+            [prod]
+            aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+            aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+            [default]
+            aws_access_key_id = AKIAI44QH8DHBEXAMPLE
+            aws_secret_access_key = je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY
+
+            """, to: ".aws/credentials")
+
+        let readme = try String(contentsOf: NewcomerCLITests.repository.appendingPathComponent("README.md"),
+                                encoding: .utf8)
+        let section = try XCTUnwrap(readme.components(separatedBy: "\n## ").first { $0.hasPrefix("Using it") })
+        let block = try XCTUnwrap(section.components(separatedBy: "```console\n").dropFirst().first?
+            .components(separatedBy: "\n```").first)
+        var steps: [(command: String, expected: [String])] = []
+        for line in block.components(separatedBy: "\n") {
+            if line.hasPrefix("$ ") {
+                steps.append((String(line.dropFirst(2)), []))
+            } else if !steps.isEmpty {
+                steps[steps.count - 1].expected.append(line)
+            }
+        }
+        XCTAssertGreaterThan(steps.count, 10)
+
+        var exports: [String] = []
+        var lastStatus: Int32 = 0
+        for (command, expected) in steps {
+            if command.hasPrefix("export ") {
+                exports.append(command)
+                continue
+            }
+            if command == "echo $?" {
+                XCTAssertEqual(expected, [String(lastStatus)], "the status README shows")
+                continue
+            }
+            if command.contains(" -- aws ") { continue }
+            let script = (exports + [command]).joined(separator: "\n")
+            let result = try CLI.runProcess(
+                URL(fileURLWithPath: "/usr/bin/setsid"), ["-w", "/bin/sh", "-c", script],
+                environment: home.environment.merging(["PATH": bin + ":/usr/bin:/bin"]) { $1 },
+                stdin: Data("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n".utf8))
+            lastStatus = result.status
+            let shown = expected.filter { !$0.contains("# typed without echo") }
+            let actual = (result.stdout + result.stderr).split(separator: "\n", omittingEmptySubsequences: false)
+                .map(String.init).filter { !$0.isEmpty }
+            XCTAssertEqual(actual.count, shown.count, "$ \(command)\n\(actual.joined(separator: "\n"))")
+            for (want, got) in zip(shown, actual) {
+                let pieces = want.components(separatedBy: "…").map { piece in
+                    piece.components(separatedBy: "/home/me").map(NSRegularExpression.escapedPattern(for:))
+                        .joined(separator: NSRegularExpression.escapedPattern(for: home.path))
+                }
+                let pattern = "^" + pieces.joined(separator: ".*") + "$"
+                XCTAssertNotNil(got.range(of: pattern, options: .regularExpression),
+                                "$ \(command)\n  README: \(want)\n  actual: \(got)")
+            }
+        }
+    }
+}
