@@ -44,12 +44,22 @@ public final class SharedFileCatalog: ProfileCatalog {
     /// The profile names of the file, in file order.
     public func profileNames() throws -> [String] { try file().profileNames }
 
+    /// The keys whose values are handed to programs (in the environment, where a NUL byte ends the value, or printed,
+    /// where it does not): a NUL byte in one is refused rather than handed over two different ways.
+    static let credentialKeys: Set<String> = ["aws_access_key_id", "aws_secret_access_key", "aws_session_token"]
+
     /// The profile `name`, or `nil` when the file does not define it.
+    ///
+    /// - Throws: `SharedFileError` (`.malformedFile`) when a credential value holds a NUL byte.
     public func profile(named name: String) throws -> ProfileEntry? {
         guard let properties = try file().profile(name) else { return nil }
         var flat: [String: String] = [:]
         for (key, value) in properties {
-            if let string = value.stringValue { flat[key] = string }
+            guard let string = value.stringValue else { continue }
+            if Self.credentialKeys.contains(key), string.utf8.contains(0) {
+                throw SharedFileError.credentialWithNUL(key: key, profile: name, path: location)
+            }
+            flat[key] = string
         }
         return ProfileEntry(name: name, properties: flat)
     }

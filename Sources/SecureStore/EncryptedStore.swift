@@ -142,6 +142,7 @@ public final class EncryptedStore {
         }
         guard !exists(at: path) else { throw alreadyExists(path) }
         try SafeFile.makeDirectory(SafeFile.directoryOf(path))
+        try SafeFile.checkStoreDirectory(of: path)
         let lock = try StoreLock(path + ".lock", storePath: path, timeout: lockTimeout)
         guard !exists(at: path) else { throw alreadyExists(path) }
         let dataKey = try Random.secret(StoreFormat.dataKeySize)
@@ -524,7 +525,8 @@ public final class EncryptedStore {
     }
 
     private static func readFile(_ path: String) throws -> [UInt8] {
-        try SafeFile.read(path, what: "store", maximumSize: StoreFormat.maximumFileSize)
+        try SafeFile.checkStoreDirectory(of: path)
+        return try SafeFile.read(path, what: "store", maximumSize: StoreFormat.maximumFileSize)
     }
 
     /// Reads and parses the file without unlocking it, remembering the result for an `open` that may follow.
@@ -643,6 +645,7 @@ public final class EncryptedStore {
             current.records = current.records.resealed(in: current.image, recordKey: recordKey)
         }
         let bytes = try current.image.encode(dataKey: current.dataKey, path: path)
+        try SafeFile.checkStoreDirectory(of: path)
         try SafeFile.replace(path, with: bytes, previous: freshBytes, what: "store")
         image = current.image
         dataKey = current.dataKey

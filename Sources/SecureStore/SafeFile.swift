@@ -93,6 +93,30 @@ enum SafeFile {
         }
     }
 
+    /// Refuses a store whose directory another user could write (OpenSSH's StrictModes rule for `~/.ssh`): whoever
+    /// can write it can move the store aside and have the next save start a fresh one, or swap in a store of theirs.
+    /// The directory must be ours or root's, and not writable by group or others unless it has the sticky bit.
+    static func checkStoreDirectory(of path: String) throws {
+        let directory = directoryOf(path)
+        switch FilePolicy.directoryViolation(at: directory) {
+        case nil:
+            return
+        case .notADirectory:
+            throw SecureStoreError(.io, path: directory, errno: ENOTDIR, "\(directory) is not a directory",
+                                   hint: "move the file out of the way or choose another store path")
+        case .foreignOwner(let owner):
+            throw SecureStoreError(.unsafePermissions, path: directory,
+                                   "the store's directory \(directory) is owned by uid \(owner), not by you "
+                                   + "(uid \(geteuid())) or root",
+                                   hint: "keep the store in a directory of your own")
+        case .writableByOthers(let mode):
+            throw SecureStoreError(.unsafePermissions, path: directory,
+                                   "the store's directory \(directory) has mode \(String(mode, radix: 8)): others may "
+                                   + "write it, and so move the store aside or replace it",
+                                   hint: "run 'chmod go-w \(directory)', or keep the store in a directory of your own")
+        }
+    }
+
     /// Whether anything (even a dangling symlink) exists at `path`.
     static func exists(_ path: String) -> Bool {
         (try? Syscalls.lstat(path)) != nil

@@ -17,11 +17,19 @@ enum FileSystem {
         }
     }
 
-    /// Reads a whole file; `nil` when it does not exist.
+    /// The largest shared file read: 64 MiB, some 250,000 profiles. The document format itself holds up to 4 GiB - 1
+    /// (`ProfileFile.maximumByteCount`), but the AWS tools take seconds per 100,000 profiles (botocore: 20 s), so
+    /// nothing real comes near this; the cap bounds what a planted or mistyped path (a huge file, a 2 GiB line) can
+    /// make credstore allocate, and keeps every line far below the 2 GiB that 32-bit line offsets hold.
+    static let maximumFileSize = 64 << 20
+
+    /// Reads a whole file; `nil` when it does not exist. Opened the way the store is (no blocking on a FIFO, no
+    /// controlling terminal), checked with `fstat` before any read: a regular file of at most `maximumFileSize`
+    /// bytes (read no further than that), else `.notRegularFile` / `.tooLarge`.
     static func readIfPresent(_ path: String, reportedAs reported: String) throws -> ExistingFile? {
         let descriptor: Int32
         do {
-            descriptor = try Syscalls.open(path, FilePolicy.sharedFile.readFlags)
+            descriptor = try Syscalls.open(path, FilePolicy.sharedFile.readFlags | O_NOCTTY | O_NONBLOCK)
         } catch {
             if error == .noSuchFile { return nil }
             throw SharedFileError(.system(operation: "opening the file", errno: error.rawValue), path: reported)
@@ -34,15 +42,53 @@ enum FileSystem {
             throw SharedFileError(.system(operation: "reading the file's status", errno: error.rawValue),
                                   path: reported)
         }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            throw SharedFileError(.system(operation: "reading the file", errno: EISDIR), path: reported)
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw SharedFileError(.notRegularFile(type: "a directory"), path: reported)
+        case S_IFIFO: throw SharedFileError(.notRegularFile(type: "a FIFO (named pipe)"), path: reported)
+        case S_IFCHR, S_IFBLK: throw SharedFileError(.notRegularFile(type: "a device"), path: reported)
+        case S_IFSOCK: throw SharedFileError(.notRegularFile(type: "a socket"), path: reported)
+        default: throw SharedFileError(.notRegularFile(type: "not a file"), path: reported)
         }
-        // One allocation of the size fstat reports, plus room to notice a file that grew meanwhile (then it grows).
+        let size = max(Int(info.st_size), 0)
+        guard size <= maximumFileSize else {
+            throw SharedFileError(.tooLarge(limit: maximumFileSize), path: reported)
+        }
+        // One allocation of the size fstat reports, plus room to notice a file that grew meanwhile (then it grows,
+        // up to one byte past the cap).
         do {
-            let bytes = try Syscalls.readToEnd(descriptor, capacity: max(Int(info.st_size), 0) + 4096)
+            let bytes = try Syscalls.readToEnd(descriptor, capacity: size + 4096, limit: maximumFileSize)
+            guard bytes.count <= maximumFileSize else {
+                throw SharedFileError(.tooLarge(limit: maximumFileSize), path: reported)
+            }
             return ExistingFile(bytes: bytes, attributes: FileAttributes(info))
-        } catch {
+        } catch let error as Errno {
             throw SharedFileError(.system(operation: "reading the file", errno: error.rawValue), path: reported)
+        }
+    }
+
+    /// Refuses to write a secret into `file` unless only the user can read it: the existing file (`existing`, as
+    /// read under the lock) must be ours with no group/other bits, and its directory ours or root's and not writable
+    /// by others unless sticky. A new file is created 0600, so only its directory matters.
+    static func checkSafeForSecrets(_ file: AtomicFile, existing: ExistingFile?, reportedAs reported: String) throws {
+        if let attributes = existing?.attributes {
+            guard attributes.owner == geteuid() else {
+                throw SharedFileError(.unsafeFile(.foreignOwner(uid: attributes.owner)), path: reported)
+            }
+            guard attributes.mode & 0o077 == 0 else {
+                throw SharedFileError(.unsafeFile(.accessibleByOthers(mode: attributes.mode & 0o777)), path: reported)
+            }
+        }
+        switch FilePolicy.directoryViolation(at: file.directory) {
+        case nil: break
+        case .notADirectory:
+            throw SharedFileError(.unsafeFile(.directoryNotADirectory(directory: file.directory)), path: reported)
+        case .foreignOwner(let uid):
+            throw SharedFileError(.unsafeFile(.directoryForeignOwner(directory: file.directory, uid: uid)),
+                                  path: reported)
+        case .writableByOthers(let mode):
+            throw SharedFileError(.unsafeFile(.directoryWritableByOthers(directory: file.directory, mode: mode)),
+                                  path: reported)
         }
     }
 

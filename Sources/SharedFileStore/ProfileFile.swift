@@ -175,6 +175,29 @@ public struct ProfileFile {
         }
     }
 
+    /// The properties whose value is a secret: a file holding one of them must be readable by its user only.
+    static let secretKeys: [[UInt8]] = [Array("aws_secret_access_key".utf8), Array("aws_session_token".utf8)]
+
+    /// Whether any line of the document (in any section, overridden ones too) sets `aws_secret_access_key` or
+    /// `aws_session_token`: one pass over the line table, reading only the first bytes of property lines.
+    var holdsSecret: Bool {
+        arena.withUnsafeBufferPointer { buffer in
+            for line in lines {
+                guard case .property = line.kind else { continue }
+                for key in Self.secretKeys where line.length > key.count {
+                    var matches = true
+                    for offset in 0..<key.count where ASCII.lowercased(buffer[line.start + offset]) != key[offset] {
+                        matches = false
+                        break
+                    }
+                    let next = buffer[line.start + key.count]
+                    if matches && (next == ASCII.equals || ASCII.isTrimmable(next)) { return true }
+                }
+            }
+            return false
+        }
+    }
+
     /// The bytes the document was parsed from, before any edit (the arena only ever grows after them).
     var inputBytes: ArraySlice<UInt8> { arena[0..<inputCount] }
 

@@ -133,6 +133,9 @@ struct SyntaxProblem: Error {
 /// The line grammar of the shared files; its strict UTF-8 check is `package` so that CredentialLookup's JSON reader
 /// applies the same rule.
 package enum LineClassifier {
+    /// The longest line: offsets within a line are `Int32`.
+    static let maximumLineLength = Int(Int32.max)
+
     /// Classifies the line `bytes[start ..< start + length]` (no line terminator). `lineNumber` is 1-based.
     ///
     /// - Parameter checkUTF8: `false` when the caller already knows the bytes are ASCII.
@@ -140,6 +143,12 @@ package enum LineClassifier {
         _ bytes: UnsafeBufferPointer<UInt8>, start: Int, length: Int, lineNumber: Int, kind fileKind: ProfileFileKind,
         headers: inout [SectionHeader], checkUTF8: Bool = true
     ) throws -> LineKind {
+        // Offsets within a line are 32-bit (`PropertyLine`, `SectionHeader`): a longer line is refused, never
+        // trapped on. (`FileSystem.maximumFileSize` keeps files read from disk far below this.)
+        guard length <= maximumLineLength else {
+            throw SyntaxProblem(line: lineNumber, message: "the line is \(length) bytes long, more than the "
+                                    + "\(maximumLineLength) a line may have")
+        }
         let end = start + length
         var first = start
         while first < end && ASCII.isTrimmable(bytes[first]) { first += 1 }

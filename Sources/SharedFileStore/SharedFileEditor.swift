@@ -1,12 +1,17 @@
 import SystemLayer
 
 extension ProfileFile {
-    /// Reads and parses the file at `path`; a missing file gives an empty document (as the SDKs treat it).
+    /// Reads and parses the file at `path`; a missing file gives an empty document (as the SDKs treat it). A
+    /// credentials file that group or others may read is still read (the AWS tools read it too), but
+    /// `SharedFileWarnings.handler` is told.
     ///
     /// - Throws: `SharedFileError`: `.malformedFile` naming file and line, or a filesystem error with its errno.
     public static func load(path: String, kind: ProfileFileKind) throws -> ProfileFile {
         guard let existing = try FileSystem.readIfPresent(path, reportedAs: path) else {
             return ProfileFile(kind: kind, path: path)
+        }
+        if kind == .credentials, existing.attributes.mode & 0o044 != 0 {
+            SharedFileWarnings.handler?(.readableByOthers(path: path, mode: existing.attributes.mode & 0o777))
         }
         return try ProfileFile(parsing: existing.bytes, kind: kind, path: path)
     }
@@ -17,7 +22,8 @@ extension ProfileFile {
 /// Concurrent editors (threads or processes) never lose each other's changes: each holds an exclusive lock on
 /// `FILE.lock` (next to the real file, after following symlinks) from the read to the rename. If the path is a
 /// symbolic link, the target is replaced and the link is kept. A new file is created 0600 (its directory 0700); an
-/// existing file keeps its mode.
+/// existing file keeps its mode. A result that holds a secret (`aws_secret_access_key`, `aws_session_token`) is
+/// written only into a file nobody else can read or replace (`.unsafePermissions` otherwise, nothing written).
 public enum SharedFileEditor {
     /// The longest `lockWaitSeconds` allowed; longer requests are cut to it, so a stuck editor cannot hang us forever.
     public static let maximumLockWaitSeconds: Double = 60
@@ -33,13 +39,17 @@ public enum SharedFileEditor {
     ///     content, which is what a failed save puts back. If it throws, nothing is written.
     /// - Returns: What `body` returns.
     /// - Throws: `SharedFileError` (`.locked` after the bounded wait, `.malformedFile` when the current file cannot be
-    ///   parsed — it is left untouched —, filesystem errors with errno), or whatever `body` throws.
+    ///   parsed — it is left untouched —, `.unsafePermissions` when the result holds a secret and the file or its
+    ///   directory is open to others, `.notRegularFile`, `.fileTooLarge`, filesystem errors with errno), or whatever
+    ///   `body` throws.
     public static func edit<Result>(
         path: String, kind: ProfileFileKind, lockWaitSeconds: Double = 10,
         _ body: (inout ProfileFile) throws -> Result
     ) throws -> Result {
         let file = try FileSystem.atomicFile(path, reportedAs: path)
         try FileSystem.createDirectory(of: file, reportedAs: path)
+        // A credentials file is for secrets: its directory is checked before even the lock file is created there.
+        if kind == .credentials { try FileSystem.checkSafeForSecrets(file, existing: nil, reportedAs: path) }
         let wait = min(max(lockWaitSeconds.isNaN ? 0 : lockWaitSeconds, 0), maximumLockWaitSeconds)
         let lock = try FileSystem.lock(file, waitSeconds: wait, reportedAs: path)
         defer { lock.release() }
@@ -52,6 +62,9 @@ public enum SharedFileEditor {
         let result = try body(&document)
         precondition(document.parseID == parseID, "SharedFileEditor.edit: the body assigned another document")
         if !document.isUnchangedFromInput {
+            if document.holdsSecret {
+                try FileSystem.checkSafeForSecrets(file, existing: existing, reportedAs: path)
+            }
             try FileSystem.replace(file, with: FileContent(buffer: document.arena, runs: document.arenaRuns),
                                    existing: existing, previous: { Array(document.inputBytes) }, reportedAs: path)
         }

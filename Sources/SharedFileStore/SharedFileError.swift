@@ -25,6 +25,12 @@ public struct SharedFileError: Error, CustomStringConvertible, Equatable, Sendab
         case ioError = "io-error"
         /// The file (or the file with an edit's new lines) is over 4 GiB - 1 bytes, more than a document can hold.
         case fileTooLarge = "file-too-large"
+        /// The path names something other than a regular file (a directory, a device such as `/dev/zero`, a FIFO).
+        case notRegularFile = "not-a-regular-file"
+        /// A secret would be written into a file (or a directory) that someone other than the user could read,
+        /// replace or own: the file has group/other permission bits or another owner, or its directory is another
+        /// user's or writable by others without the sticky bit. Nothing was written.
+        case unsafePermissions = "unsafe-permissions"
 
         /// The stable name, e.g. `malformed-file`.
         public var description: String { rawValue }
@@ -39,6 +45,18 @@ public struct SharedFileError: Error, CustomStringConvertible, Equatable, Sendab
         case locked(lockPath: String, seconds: Double)
         case system(operation: String, errno: Int32)
         case tooLarge(limit: Int)
+        case notRegularFile(type: String)
+        case unsafeFile(UnsafeFile)
+        case secretWithNUL(key: String, profile: String)
+    }
+
+    /// Why a file may not receive a secret.
+    enum UnsafeFile: Equatable, Sendable {
+        case accessibleByOthers(mode: mode_t)
+        case foreignOwner(uid: uid_t)
+        case directoryForeignOwner(directory: String, uid: uid_t)
+        case directoryWritableByOthers(directory: String, mode: mode_t)
+        case directoryNotADirectory(directory: String)
     }
 
     let kind: Kind
@@ -59,9 +77,18 @@ public struct SharedFileError: Error, CustomStringConvertible, Equatable, Sendab
         case .profileExists: return .profileExists
         case .locked: return .locked
         case .tooLarge: return .fileTooLarge
+        case .notRegularFile: return .notRegularFile
+        case .unsafeFile: return .unsafePermissions
+        case .secretWithNUL: return .malformedFile
         case .system(_, let number):
             return number == EACCES || number == EPERM ? .permissionDenied : .ioError
         }
+    }
+
+    /// A credential value of a profile (`key`) holds a NUL byte: the environment of a program cannot carry it, and
+    /// printing it would hand a different value than the file holds.
+    public static func credentialWithNUL(key: String, profile: String, path: String?) -> SharedFileError {
+        SharedFileError(.secretWithNUL(key: key, profile: profile), path: path)
     }
 
     /// The 1-based line of a malformed file, if the error is about one line.
@@ -99,6 +126,27 @@ public struct SharedFileError: Error, CustomStringConvertible, Equatable, Sendab
         case .tooLarge(let limit):
             return "\(fileName) is too large: credstore reads and edits shared files of at most \(limit) bytes, "
                 + "including the lines an edit rewrites"
+        case .notRegularFile(let type):
+            return "\(fileName) is \(type), not a regular file"
+        case .secretWithNUL(let key, let profile):
+            return "\(fileName): the \(key) of profile '\(profile)' holds a NUL byte, which no program can be handed"
+        case .unsafeFile(let reason):
+            switch reason {
+            case .accessibleByOthers(let mode):
+                return "\(fileName) has mode \(String(mode, radix: 8)): group or others may access it, so no secret "
+                    + "is written into it; nothing was written"
+            case .foreignOwner(let uid):
+                return "\(fileName) is owned by uid \(uid), not by you (uid \(geteuid())), so no secret is written "
+                    + "into it; nothing was written"
+            case .directoryForeignOwner(let directory, let uid):
+                return "the directory \(directory) of \(fileName) is owned by uid \(uid), not by you or root, so no "
+                    + "secret is written into it; nothing was written"
+            case .directoryWritableByOthers(let directory, let mode):
+                return "the directory \(directory) of \(fileName) has mode \(String(mode, radix: 8)): others may "
+                    + "write it (and it has no sticky bit), so no secret is written into it; nothing was written"
+            case .directoryNotADirectory(let directory):
+                return "\(directory), the directory of \(fileName), is not a directory; nothing was written"
+            }
         case .system(let operation, let number):
             return "\(fileName): \(operation) failed: \(String(cString: strerror(number))) (errno \(number))"
         }
@@ -125,6 +173,26 @@ public struct SharedFileError: Error, CustomStringConvertible, Equatable, Sendab
         case .tooLarge:
             return "Split \(fileName) into smaller files (AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE each name "
                 + "one), or remove profiles it no longer needs."
+        case .notRegularFile:
+            return "Point at the credentials or config file itself."
+        case .secretWithNUL:
+            return "Fix that value in \(fileName): a credential never holds a NUL byte."
+        case .unsafeFile(let reason):
+            switch reason {
+            case .accessibleByOthers:
+                return "Run 'chmod 600 \(fileName)' if nobody else could have read it; otherwise treat its secrets "
+                    + "as exposed and rotate them."
+            case .foreignOwner:
+                return "Use a file of your own (another user planted or owns this one), or have root run "
+                    + "'chown \(geteuid()) \(fileName)' after checking its content."
+            case .directoryForeignOwner(let directory, _):
+                return "Keep the file in a directory of your own, or have root run 'chown \(geteuid()) \(directory)'."
+            case .directoryWritableByOthers(let directory, _):
+                return "Run 'chmod go-w \(directory)' (or 'chmod +t' for a shared directory), or keep the file in a "
+                    + "directory of your own."
+            case .directoryNotADirectory:
+                return "Check the path."
+            }
         case .system(_, let number):
             if number == EACCES || number == EPERM {
                 return "Check the ownership and permissions of \(fileName) and its directory."

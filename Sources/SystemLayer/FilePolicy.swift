@@ -94,6 +94,34 @@ package struct FilePolicy: Sendable {
         }
     }
 
+    /// Why a directory may not hold a file with a secret (a store, a shared credentials file), by the rule OpenSSH's
+    /// StrictModes applies to `~/.ssh`: whoever can write the directory can rename, replace or plant files in it.
+    package enum DirectoryViolation: Equatable, Sendable {
+        /// Not a directory at all.
+        case notADirectory
+        /// Owned by this other user (not by us, not by root).
+        case foreignOwner(uid_t)
+        /// Group or others may write it and it has no sticky bit (the mode is given).
+        case writableByOthers(mode_t)
+    }
+
+    /// Whether the directory described by `info` (from `stat`) may hold a private file: owned by the effective user
+    /// or by root, and not writable by group or others unless it has the sticky bit (as `/tmp`: there nobody can
+    /// rename or remove another user's file).
+    package static func directoryViolation(of info: stat) -> DirectoryViolation? {
+        guard info.st_mode & S_IFMT == S_IFDIR else { return .notADirectory }
+        guard info.st_uid == geteuid() || info.st_uid == 0 else { return .foreignOwner(info.st_uid) }
+        if info.st_mode & 0o022 != 0 && info.st_mode & S_ISVTX == 0 { return .writableByOthers(info.st_mode & 0o7777) }
+        return nil
+    }
+
+    /// `directoryViolation(of:)` for the directory at `path` (following symbolic links, as opening a file in it
+    /// does); `nil` as well when it cannot be inspected (the open or write that follows reports that).
+    package static func directoryViolation(at path: String) -> DirectoryViolation? {
+        guard let info = try? Syscalls.stat(path) else { return nil }
+        return directoryViolation(of: info)
+    }
+
     private static func privateViolation(_ info: stat) -> Violation? {
         guard info.st_mode & S_IFMT == S_IFREG else { return .notRegularFile }
         guard info.st_uid == geteuid() else { return .foreignOwner(info.st_uid) }

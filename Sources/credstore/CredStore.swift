@@ -28,6 +28,7 @@ struct CredStore: ParsableCommand {
         ProcessHardening.disableCoreDumps()
         ProcessHardening.installCrashHandlers()
         StandardDescriptors.reserve()
+        Warnings.install()
         do {
             // The commands that run before every AWS call skip ArgumentParser's reflection when their command line is
             // a plain one (see DirectParser); everything else, help and every error included, goes through it.

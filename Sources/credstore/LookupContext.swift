@@ -16,7 +16,8 @@ struct LookupContext {
         // could seek back and read it. Standard input/output/error are left alone.
         if let fd = store.passphraseFD, fd > 2 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         environment = ProcessInfo.processInfo.environment
-        storeCatalog = EncryptedStoreCatalog(path: store.storePath(), unlock: { try store.openStore() })
+        storeCatalog = EncryptedStoreCatalog(path: store.storePath(), unlock: { try store.openStore() },
+                                             verify: { try store.openStoreWithoutAsking() })
         locations = SharedFileLocations(environment: environment)
         catalogs = ProfileCatalogs.standard(store: storeCatalog, locations: locations)
     }

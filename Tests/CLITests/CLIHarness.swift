@@ -35,6 +35,8 @@ final class TemporaryHome {
         let file = url.appendingPathComponent(relativePath)
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(contents.utf8).write(to: file)
+        // Private, as the AWS CLI creates its files: credstore refuses to write a secret into a file others can read.
+        chmod(file.path, 0o600)
         return file.path
     }
 

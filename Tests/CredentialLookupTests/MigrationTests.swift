@@ -71,6 +71,8 @@ final class MigrationTests: XCTestCase {
             try FileManager.default.createDirectory(atPath: directory.path + "/aws", withIntermediateDirectories: true)
             try Data(credentials.utf8).write(to: URL(fileURLWithPath: credentialsPath))
             try Data(config.utf8).write(to: URL(fileURLWithPath: configPath))
+            chmod(credentialsPath, 0o600)  // private, as the AWS CLI creates them
+            chmod(configPath, 0o600)
         }
 
         /// Opens the store, creating it when missing (as `credstore migrate` does).

@@ -43,6 +43,7 @@ final class TemporaryDirectory {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        chmod(path, 0o600)  // as the AWS CLI creates them: a secret is never written into a file others can read
         return path
     }
 

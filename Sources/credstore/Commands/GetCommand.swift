@@ -30,7 +30,7 @@ struct GetCommand: ParsableCommand {
 
     func run() throws {
         let resolution = try LookupContext(store: store).resolve(profile.request)
-        for note in resolution.notes { StandardError.write("note: \(TerminalText.escaped(note))\n") }
+        for note in resolution.notes { StandardError.line("note: \(note)") }
         let credentials = resolution.credentials
         let secret: String
         let token: String?

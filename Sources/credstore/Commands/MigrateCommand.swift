@@ -81,8 +81,10 @@ struct MigrateCommand: ParsableCommand {
             }
         }
         let storePath = store.storePath()
-        // `--store` is written into credential_process only when the store is not the one found by default.
-        let namedStore = store.store != nil || environment["CREDSTORE_STORE"] != nil ? storePath : nil
+        // `--store` is written into credential_process only when the store is not the one found by default, and
+        // always absolute: the AWS tools run it from any directory.
+        let namedStore = store.store != nil || environment["CREDSTORE_STORE"] != nil
+            ? PathExpansion.absolute(storePath) : nil
         let rewiring = rewireConfig ? Migration.ConfigRewiring(
             command: { ExportCommandLine.command(executable: ExportCommandLine.executablePath(), profile: $0,
                                                  store: namedStore) },
@@ -95,11 +97,26 @@ struct MigrateCommand: ParsableCommand {
                       options: options, rewiring: rewiring, openStore: openStore),
             environment: environment)
 
+        // Removing plaintext replaces a file by rename: its other hard links keep the old content, secrets included.
+        var linked: [String: stat] = [:]
+        for path in [credentialsPath, configPath].compactMap({ $0 }) {
+            var info = stat()
+            if stat(path, &info) == 0 && info.st_nlink > 1 { linked[path] = info }
+        }
         let report = try migration.run()
         if rewireConfig {
             for warning in Self.rewiringWarnings(executable: ExportCommandLine.executablePath(), storePath: storePath,
                                                  environment: environment) {
-                StandardError.write("warning: \(warning)\n")
+                Warnings.say(warning)
+            }
+        }
+        if removePlaintext && !dryRun {
+            let cleaned = Set(report.profiles.flatMap(\.removedPlaintext).map(\.path))
+            for path in cleaned.sorted() {
+                guard let info = linked[path] else { continue }
+                Warnings.say("\(path) had \(info.st_nlink) hard links: the secrets were removed from this name only; "
+                             + "the other links (find them with 'find / -xdev -inum \(info.st_ino)') still hold them "
+                             + "in plaintext")
             }
         }
         guard report.notFound.isEmpty else {

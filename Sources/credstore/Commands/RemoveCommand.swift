@@ -144,8 +144,9 @@ struct RemoveCommand: ParsableCommand {
                 Output.print("Removed the credential_process line of profile '\(name)' from \(config.location).")
                 continue
             }
-            StandardError.write("warning: \(line)\nhint: remove that line, or the profile (credstore remove --profile "
-                + "\(name) --profile-location \(config.location))\n")
+            StandardError.line("warning: \(line)")
+            StandardError.line("hint: remove that line, or the profile (credstore remove --profile \(name) "
+                + "--profile-location \(config.location))")
         }
     }
 }

@@ -10,4 +10,14 @@ enum PathExpansion {
         let home = ProcessInfo.processInfo.environment["HOME"] ?? SharedFileLocations(environment: [:]).homeDirectory
         return home + path.dropFirst()
     }
+
+    /// `path` made absolute against the working directory (`.` and `..` components are left for the kernel): a
+    /// path written into a config file is read by other programs, from other directories.
+    static func absolute(_ path: String) -> String {
+        let expanded = expand(path)
+        guard !expanded.hasPrefix("/"), let directory = getcwd(nil, 0) else { return expanded }
+        defer { free(directory) }
+        let base = String(cString: directory)
+        return (base.hasSuffix("/") ? base : base + "/") + expanded
+    }
 }

@@ -57,8 +57,41 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens and unlocks the store by the unlock rules; with `create`, a missing store is created first.
+    /// Opens the store when that needs nobody to type a secret: with a key file, the systemd credential, a
+    /// passphrase file or descriptor (the agent first, as always), else through a running agent that holds its
+    /// key; `nil` when none of them is at hand. Lookups call it to verify the store's names before falling through.
+    func openStoreWithoutAsking() throws -> EncryptedStore? {
+        let unlocker = unlocker()
+        if unlocker.keyFile != nil || unlocker.systemdCredential != nil || unlocker.passphraseFile != nil
+            || unlocker.passphraseDescriptor != nil {
+            return try unlocker.open()
+        }
+        // Only the agent: ask it directly, as `AgentClient.openStore` would, but let the failure stop the lookup
+        // (that method hides every failure, so the normal chain can report it). A key that does not authenticate the
+        // file means its data key was rotated or the file was altered, which the agent's key cannot tell apart: the
+        // key is forgotten and the lookup fails rather than fall through (the next command has no key at hand).
+        let client = AgentClient(environment: environment)
+        guard let canonical = AgentClient.canonicalPath(unlocker.storePath),
+              let reply = try? client.send(.get(storePath: canonical)), reply.status == .ok, let key = reply.key
+        else { return nil }
+        do {
+            return try EncryptedStore.open(at: unlocker.storePath, agentDataKey: key)
+        } catch let error as SecureStoreError where error.code == .wrongKeyFile {
+            _ = try? client.send(.lock(storePath: canonical))
+            throw error
+        }
+    }
+
+    /// A store that is created says so on stderr (`note: created a new store at P`): a store that vanished (moved
+    /// aside by someone who could write its directory, deleted, a changed CREDSTORE_STORE) is never replaced by an
+    /// empty one silently.
     func openStore(create: Bool = false) throws -> EncryptedStore {
-        create ? try unlocker().openOrCreate() : try unlocker().open()
+        let unlocker = unlocker()
+        guard create else { return try unlocker.open() }
+        let existed = EncryptedStore.exists(at: unlocker.storePath)
+        let store = try unlocker.openOrCreate()
+        if !existed { StandardError.line("note: created a new store at \(unlocker.storePath)") }
+        return store
     }
 }
 

@@ -72,6 +72,8 @@ enum ErrorClassification {
         case .permissionDenied: return Row(.unsafePermissions)
         case .ioError: return Row(.ioError)
         case .profileExists: return Row(.failure)
+        case .notRegularFile: return Row(.invalidInput)
+        case .unsafePermissions: return Row(.unsafePermissions)
         }
     }
 
