@@ -46,6 +46,13 @@ package final class EncryptedStore {
 
     private var lockPath: String { path + ".lock" }
 
+    /// The index (as `slots(at:)` numbers them) of the slot the store was opened with; `nil` when it was opened
+    /// without a slot (with a data key from the unlock agent). `keyslot list --key-file` uses it to say which slot
+    /// a key file opens, since the store does not record key file paths.
+    package var unlockedSlotIndex: Int? {
+        unlockedSlot.flatMap { image.slots.firstIndex(of: $0) }
+    }
+
     // MARK: - Without unlocking
 
     /// Whether anything exists at `path` (a store, or something in its way).

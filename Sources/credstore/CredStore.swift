@@ -32,7 +32,14 @@ struct CredStore: ParsableCommand {
         do {
             // The commands that run before every AWS call skip ArgumentParser's reflection when their command line is
             // a plain one (see DirectParser); everything else, help and every error included, goes through it.
-            var command = try DirectParser.command(for: Array(CommandLine.arguments.dropFirst())) ?? parseAsRoot()
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            if let command = DirectParser.command(for: arguments) {
+                var command = command
+                try command.run()
+                return
+            }
+            if let failure = CommandLineCheck.failure(for: arguments) { throw failure }
+            var command = try parseAsRoot()
             try command.run()
         } catch let failure as CLIFailure {
             failure.report()
@@ -46,8 +53,17 @@ struct CredStore: ParsableCommand {
             if code.isSuccess {
                 exit(withError: error)  // --help and --version print to stdout and exit 0.
             }
+            // ArgumentParser's own messages (validation errors included) get the same `error:` form as ours.
+            var text = message(for: error)
+            for prefix in ["Error: ", "error: "] where text.hasPrefix(prefix) {
+                text = String(text.dropFirst(prefix.count))
+            }
+            if let failure = CommandLineCheck.execHint(for: Array(CommandLine.arguments.dropFirst()), message: text) {
+                failure.report()
+                Glibc.exit(failure.exitCode.rawValue)
+            }
             let failure = CLIFailure(
-                message(for: error),
+                text,
                 hint: "Run 'credstore help' or 'credstore <command> --help' for usage.",
                 exitCode: ExitStatus(rawValue: code.rawValue)
             )

@@ -6,8 +6,8 @@ import ArgumentParser
 /// ArgumentParser discovers a command's options by reflection (`Mirror`, generic metadata, protocol-conformance scans
 /// of the whole binary) on every run: ~2.5 ms of a ~7 ms lookup, more than the lookup itself. This parser accepts only
 /// a strict subset of what ArgumentParser accepts: the subcommand name first, then the command's long options, each
-/// at most once, as `--name value` or `--name=value`, and its flags (for `exec`, then `--` and the command to run,
-/// which is taken as it is). Values are converted with the same
+/// at most once, as `--name value` or `--name=value` (and `-p value` for `--profile`), and its flags (for `exec`,
+/// then `--` and the command to run, which is taken as it is). Values are converted with the same
 /// `ExpressibleByArgument` initializers ArgumentParser uses, and stored through the property wrappers' own setters.
 /// Anything else — help, `--version`, short or unknown options, a repeated option, a value that looks like an option
 /// or is empty, a value the type rejects, a failed `validate()` — returns `nil`, and the caller parses with
@@ -72,8 +72,11 @@ struct DirectArguments {
                 afterTerminator = Array(remaining)
                 return
             }
-            guard token.hasPrefix("--") else { throw NotDirect() }
-            var name = String(token.dropFirst(2))
+            // `-p` is the one short option these commands have (`--profile`); `-pNAME` and `-p=NAME` are left to
+            // ArgumentParser.
+            let isShortProfile = token == "-p" && spec.options.contains("profile")
+            guard token.hasPrefix("--") || isShortProfile else { throw NotDirect() }
+            var name = isShortProfile ? "profile" : String(token.dropFirst(2))
             var inlineValue: String?
             if let equals = name.firstIndex(of: "=") {
                 inlineValue = String(name[name.index(after: equals)...])

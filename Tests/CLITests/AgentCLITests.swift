@@ -63,8 +63,8 @@ final class AgentCLITests: XCTestCase {
         XCTAssertEqual(unlocked.status, 0, unlocked.stderr)
         XCTAssertTrue(unlocked.stdout.contains("for 5m"), unlocked.stdout)
         var state = try agentState()
-        XCTAssertEqual(state["keysHeld"] as? Int, 1)
-        XCTAssertEqual(state["dumpingDisabled"] as? Bool, true)
+        XCTAssertEqual(state["KeysHeld"] as? Int, 1)
+        XCTAssertEqual(state["DumpingDisabled"] as? Bool, true)
         let runtime = home.path + "/run/credstore"
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: runtime)[.posixPermissions] as? Int, 0o700)
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: runtime + "/agent.sock")[.posixPermissions]
@@ -81,7 +81,7 @@ final class AgentCLITests: XCTestCase {
         }
         let perCommand = Date().timeIntervalSince(start) / 8
         state = try agentState()
-        XCTAssertEqual(state["keysServed"] as? Int, 8)
+        XCTAssertEqual(state["KeysServed"] as? Int, 8)
 
         // The credential_process path: a passphrase-only store, exported repeatedly with no secret source at all.
         let stored = try run(["set", "--profile", "prod", "--access-key", "AKIAIOSFODNN7EXAMPLE"],
@@ -93,7 +93,7 @@ final class AgentCLITests: XCTestCase {
             XCTAssertTrue(exported.stdout.hasPrefix("{\"Version\": 1, \"AccessKeyId\": \"AKIAIOSFODNN7EXAMPLE\""))
         }
         state = try agentState()
-        XCTAssertEqual(state["keysServed"] as? Int, 19, "set and every export unlock through the agent")
+        XCTAssertEqual(state["KeysServed"] as? Int, 19, "set and every export unlock through the agent")
         print("agent e2e: unlock with passphrase \(String(format: "%.3f", unlockTime)) s; "
               + "each command through the agent \(String(format: "%.3f", perCommand)) s")
 
@@ -110,7 +110,7 @@ final class AgentCLITests: XCTestCase {
         let key = home.path + "/key"
         XCTAssertEqual(try run(["init", "--key-file", key, "--no-passphrase"]).status, 0)
         XCTAssertEqual(try run(["unlock", "--key-file", key]).status, 0)
-        let pid = try XCTUnwrap(try agentState()["pid"] as? Int)
+        let pid = try XCTUnwrap(try agentState()["ProcessId"] as? Int)
         XCTAssertEqual(kill(pid_t(pid), SIGTERM), 0)
         XCTAssertTrue(waitUntil { kill(pid_t(pid), 0) != 0 }, "the agent ignored SIGTERM")
         XCTAssertFalse(FileManager.default.fileExists(atPath: home.path + "/run/credstore/agent.sock"))
@@ -121,7 +121,7 @@ final class AgentCLITests: XCTestCase {
         let key = home.path + "/key"
         XCTAssertEqual(try run(["init", "--key-file", key, "--no-passphrase"]).status, 0)
         XCTAssertEqual(try run(["unlock", "--key-file", key]).status, 0)
-        let pid = pid_t(try XCTUnwrap(try agentState()["pid"] as? Int))
+        let pid = pid_t(try XCTUnwrap(try agentState()["ProcessId"] as? Int))
         let client = AgentClient(environment: home.environment)
 
         // Freeze the agent, start a request (the kernel queues the connection), then kill it mid-request.
@@ -149,7 +149,7 @@ final class AgentCLITests: XCTestCase {
         // A new unlock starts a new agent on the same path.
         let again = try run(["unlock", "--key-file", key])
         XCTAssertEqual(again.status, 0, again.stderr)
-        XCTAssertNotEqual(try agentState()["pid"] as? Int, Int(pid))
+        XCTAssertNotEqual(try agentState()["ProcessId"] as? Int, Int(pid))
         XCTAssertNotNil(client.openStore(at: storePath))
     }
 

@@ -62,7 +62,7 @@ final class ConcurrencyCLITests: XCTestCase {
             ["AWS_SHARED_CREDENTIALS_FILE": shared]) { $1 })
         XCTAssertEqual(list.status, 0, list.stderr)
         let object = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any]
-        let rows = object?["profiles"] as? [[String: Any]] ?? []
+        let rows = object?["Profiles"] as? [[String: Any]] ?? []
         let inStore = Set(rows.filter { $0["StoreTypeName"] as? String == "SecureStore" }
             .compactMap { $0["ProfileName"] as? String })
         let inFile = Set(rows.filter { $0["StoreTypeName"] as? String == "SharedCredentialsFile" }

@@ -73,6 +73,18 @@ final class DirectParserTests: XCTestCase {
         XCTAssertGreaterThan(checked, 150)
     }
 
+    /// `-p NAME` (issue 14: short for `--profile`) takes the fast path too, and builds ArgumentParser's command.
+    func testShortProfileMatchesArgumentParser() throws {
+        for arguments in [["get", "-p", "p9"], ["export", "--format", "json", "-p", "AWS PS Default"],
+                          ["exec", "-p", "p9", "--region", "eu-west-1", "--", "env"]] {
+            let direct = try XCTUnwrap(DirectParser.command(for: arguments), "\(arguments)")
+            XCTAssertEqual(dumped(direct), dumped(try CredStore.parseAsRoot(arguments)), "\(arguments)")
+        }
+        for arguments in [["get", "-p=p9"], ["get", "-pp9"], ["get", "-p", "p", "--profile", "q"]] {
+            XCTAssertNil(DirectParser.command(for: arguments), "\(arguments)")
+        }
+    }
+
     /// Every option the direct parser knows must be one ArgumentParser accepts for that command (a renamed option
     /// would otherwise keep working on the fast path only).
     func testEveryDirectNameIsAnArgumentParserName() throws {

@@ -70,7 +70,12 @@ final class ExportCLITests: XCTestCase {
         XCTAssertTrue(object["SecretAccessKey"] as? String == secret)
         XCTAssertTrue(object["SessionToken"] is NSNull)
         XCTAssertEqual(object["Region"] as? String, "eu-north-1")
-        XCTAssertTrue((object["Source"] as? String)?.contains(home.storePath) == true)
+        // One shape of Source everywhere: the object `get --json` prints (issue 14 item 11).
+        let source = try XCTUnwrap(object["Source"] as? [String: Any], "Source is an object, as in get --json")
+        XCTAssertEqual(source["ProfileLocation"] as? String, home.storePath)
+        XCTAssertEqual(source["StoreTypeName"] as? String, "SecureStore")
+        XCTAssertEqual(source["Step"] as? String, "specifiedProfile")
+        XCTAssertTrue((source["Description"] as? String)?.contains(home.storePath) == true)
     }
 
     func testErrorsGoToStderrWithoutSecretsAndExitNonZero() throws {

@@ -161,7 +161,7 @@ final class LookupCLITests: XCTestCase {
         locked.removeValue(forKey: "CREDSTORE_KEY_FILE")
         let list = try credstore(["list", "--json"], env: locked)
         XCTAssertEqual(list.status, 0, list.stderr)
-        let profiles = try XCTUnwrap(try json(list.stdout)["profiles"] as? [[String: Any]])
+        let profiles = try XCTUnwrap(try json(list.stdout)["Profiles"] as? [[String: Any]])
         let rows = profiles.map {
             "\($0["ProfileName"]!)|\($0["StoreTypeName"]!)|\($0["Selected"] as? Bool == true)"
         }

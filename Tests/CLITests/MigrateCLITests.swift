@@ -55,7 +55,7 @@ final class KeyFileHome {
             return nil
         }
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        XCTAssertEqual((object["Source"] as? String)?.contains("encrypted store"), true)
+        XCTAssertEqual((object["Source"] as? [String: Any])?["StoreTypeName"] as? String, "SecureStore")
         return (try XCTUnwrap(object["AccessKeyId"] as? String), try XCTUnwrap(object["SecretAccessKey"] as? String),
                 object["SessionToken"] as? String, object["Region"] as? String)
     }

@@ -46,7 +46,7 @@ final class StoreCLITests: XCTestCase {
         let result = try run(["keyslot", "list", "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let slots = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
-        return slots.compactMap { $0["kind"] as? String }
+        return slots.compactMap { $0["Kind"] as? String }
     }
 
     func testKeyFileOnlyInitAndKeySlotLifecycle() throws {
@@ -106,9 +106,9 @@ final class StoreCLITests: XCTestCase {
         XCTAssertEqual(json.status, 0, json.stderr)
         let slots = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [NSDictionary])
         XCTAssertEqual(slots, [
-            ["index": 0, "kind": "passphrase", "kdf": "scrypt", "logN": 17, "r": 8, "p": 1],
-            ["index": 1, "kind": "key-file", "kdf": "hkdf-sha256", "boundToMachine": false],
-            ["index": 2, "kind": "key-file", "kdf": "hkdf-sha256", "boundToMachine": true],
+            ["Index": 0, "Kind": "passphrase", "Kdf": "scrypt", "LogN": 17, "R": 8, "P": 1],
+            ["Index": 1, "Kind": "key-file", "Kdf": "hkdf-sha256", "BoundToMachine": false],
+            ["Index": 2, "Kind": "key-file", "Kdf": "hkdf-sha256", "BoundToMachine": true],
         ] as [NSDictionary])
     }
 

@@ -53,7 +53,7 @@ struct AgentCommand: ParsableCommand {
     private func printStatus(_ client: AgentClient) throws {
         guard let state = try client.status() else {
             if json {
-                Output.write(#"{"running":false,"socket":"\#(client.location.socketPath)"}"# + "\n")
+                Output.printJSON(["Running": .bool(false), "Socket": .string(client.location.socketPath)])
                 return
             }
             throw CLIFailure("no unlock agent is running at \(client.location.socketPath)",
@@ -61,10 +61,10 @@ struct AgentCommand: ParsableCommand {
         }
         if json {
             Output.printJSON([
-                "running": .bool(true), "socket": .string(client.location.socketPath),
-                "pid": .number(Int(state.processID)), "keysHeld": .number(state.keysHeld),
-                "keysServed": .number(state.keysServed), "memoryLocked": .bool(state.memoryLocked),
-                "dumpingDisabled": .bool(state.dumpingDisabled),
+                "Running": .bool(true), "Socket": .string(client.location.socketPath),
+                "ProcessId": .number(Int(state.processID)), "KeysHeld": .number(state.keysHeld),
+                "KeysServed": .number(state.keysServed), "MemoryLocked": .bool(state.memoryLocked),
+                "DumpingDisabled": .bool(state.dumpingDisabled),
             ])
             return
         }

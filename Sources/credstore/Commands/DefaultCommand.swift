@@ -19,7 +19,8 @@ struct DefaultCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(name: .customLong("profile"), help: ArgumentHelp("The profile to make the default.", valueName: "name"))
+    @Option(name: [.customShort("p"), .customLong("profile")],
+            help: ArgumentHelp("The profile to make the default.", valueName: "name"))
     var profile: String
 
     @Option(name: .customLong("region"), help: ArgumentHelp(
@@ -68,7 +69,7 @@ struct DefaultCommand: ParsableCommand {
                                      settings: settings))
         if json {
             Output.printJSON([
-                "ProfileName": .string("default"), "From": .string(resolution.origin.description),
+                "ProfileName": .string("default"), "Source": SourceJSON.object(resolution.origin),
                 "AccessKeyId": .string(credentials.accessKeyID),
                 "Region": settings["region"].map { .string($0) } ?? .null,
                 "ReplacedAccessKeyId": replaced.map { .string($0.accessKeyID) } ?? .null,

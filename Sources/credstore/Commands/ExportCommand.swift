@@ -75,7 +75,7 @@ struct ExportCommand: ParsableCommand {
                 "SessionToken": exported.sessionToken.map { .string($0) } ?? .null,
                 "Expiration": exported.expiration.map { .string($0) } ?? .null,
                 "Region": exported.region.map { .string($0) } ?? .null,
-                "Source": .string(resolution.origin.description),
+                "Source": SourceJSON.object(resolution.origin),
             ])
         }
     }

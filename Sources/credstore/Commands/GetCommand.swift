@@ -46,19 +46,12 @@ struct GetCommand: ParsableCommand {
         }
         let origin = resolution.origin
         if json {
-            var source: [String: JSONValue] = [
-                "Step": .string(origin.step.name),
-                "StoreTypeName": .string(origin.storeType.rawValue),
-                "ProfileLocation": origin.location.map { .string($0) } ?? .null,
-                "ProfileName": origin.profileName.map { .string($0) } ?? .null,
-            ]
-            if let holder = origin.profileStoreType { source["ProfileStoreTypeName"] = .string(holder.rawValue) }
             Output.printJSON([
                 "AccessKeyId": .string(credentials.accessKeyID),
                 "SecretAccessKey": .string(secret),
                 "SessionToken": token.map { .string($0) } ?? .null,
                 "Expiration": credentials.expiration.map { .string(RFC3339.format($0)) } ?? .null,
-                "Source": .object(source),
+                "Source": SourceJSON.object(origin),
                 "Region": resolution.region.map { .string($0) } ?? .null,
                 "RegionSource": resolution.regionSource.map { .string($0.description) } ?? .null,
             ])

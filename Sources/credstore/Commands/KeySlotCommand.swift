@@ -30,30 +30,59 @@ struct KeySlotCommand: ParsableCommand {
         @Flag(help: "Print the slots as a JSON array.") var json = false
 
         func run() throws {
-            let slots = try EncryptedStore.slots(at: storeOptions.storePath())
+            let path = storeOptions.storePath()
+            let slots = try EncryptedStore.slots(at: path)
+            // The store does not record key file paths (FORMAT.md); with --key-file, open the store with that file
+            // alone (no agent, no other source) and mark the slot it opened.
+            var opened: Int?
+            var keyFileOpensNothing = false
+            if let keyFile = storeOptions.keyFile.map(PathExpansion.expand) {
+                do {
+                    opened = try EncryptedStore.open(at: path, with: .keyFile(try KeyFile.read(at: keyFile)))
+                        .unlockedSlotIndex
+                } catch let error as SecureStoreError where error.code == .wrongKeyFile {
+                    keyFileOpensNothing = true
+                }
+            }
             if json {
                 let objects: [JSONValue] = slots.map { slot in
                     var object: [String: JSONValue] = [
-                        "index": .number(slot.index), "kind": .string(slot.kind.rawValue),
+                        "Index": .number(slot.index), "Kind": .string(slot.kind.rawValue),
                     ]
                     for parameter in slot.parameters {
+                        let name = Self.pascalCase(parameter.name)
                         switch parameter.value {
-                        case let .text(text): object[parameter.name] = .string(text)
-                        case let .integer(number): object[parameter.name] = .number(number)
-                        case let .flag(flag): object[parameter.name] = .bool(flag)
+                        case let .text(text): object[name] = .string(text)
+                        case let .integer(number): object[name] = .number(number)
+                        case let .flag(flag): object[name] = .bool(flag)
                         }
                     }
+                    if storeOptions.keyFile != nil { object["OpenedByKeyFile"] = .bool(slot.index == opened) }
                     return .object(object)
                 }
                 Output.write(JSONValue.array(objects).serialized() + "\n")
-                return
+            } else {
+                let marked = storeOptions.keyFile != nil
+                Output.write(Output.table(
+                    header: (marked ? [""] : []) + ["SLOT", "KIND", "KDF"],
+                    rows: slots.map { slot in
+                        (marked ? [slot.index == opened ? "*" : ""] : [])
+                            + [String(slot.index), slot.kind.rawValue, slot.summary]
+                    }))
+                if let keyFile = storeOptions.keyFile, let opened {
+                    Output.print("* the key file \(keyFile) opens slot \(opened).")
+                }
             }
-            Output.print("SLOT  KIND        KDF")
-            for slot in slots {
-                let kind = slot.kind.rawValue + String(repeating: " ", count: max(0, 10 - slot.kind.rawValue.count))
-                let index = String(slot.index) + String(repeating: " ", count: max(0, 4 - String(slot.index).count))
-                Output.print("\(index)  \(kind)  \(slot.summary)")
+            if keyFileOpensNothing, let keyFile = storeOptions.keyFile {
+                throw CLIFailure("the key file \(keyFile) opens none of the key slots of \(path)",
+                                 hint: "each key-file slot opens with one file; try the other key files you have",
+                                 exitCode: .wrongSecret)
             }
+        }
+
+        /// A parameter name as a JSON member name: PascalCase like every other JSON key (`logN` → `LogN`).
+        static func pascalCase(_ name: String) -> String {
+            name.prefix(1).uppercased() + name.dropFirst()
         }
     }
 

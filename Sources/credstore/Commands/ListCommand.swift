@@ -11,6 +11,13 @@ struct ListCommand: ParsableCommand {
             location. A name present in several stores is listed once per store; the copy that the search order \
             would pick for --profile NAME is marked with '*' (JSON: "Selected": true). Listing never needs the \
             passphrase: profile names are stored in the clear.
+
+            Kind says what a profile holds: keys (an access key pair), session (a key pair with a session token), \
+            role (role_arn: credstore reports it as not supported yet), sso (SSO settings: not supported yet), \
+            process (credential_process) or settings (no credentials, e.g. a region only). Profiles of the \
+            encrypted store always hold a key pair and are listed as keys (whether one has a session token is \
+            known only after unlocking). Sections of the shared files with no properties at all (what \
+            'migrate --remove-plaintext' leaves behind) are not profiles and are not listed.
             """
     )
 
@@ -41,9 +48,10 @@ struct ListCommand: ParsableCommand {
                 .object([
                     "ProfileName": .string(row.name), "StoreTypeName": .string(row.type.rawValue),
                     "ProfileLocation": .string(row.location), "Selected": .bool(selected[index]),
+                    "Kind": .string(row.kind.rawValue),
                 ])
             }
-            Output.printJSON(["profiles": .array(profiles)])
+            Output.printJSON(["Profiles": .array(profiles)])
             return
         }
         guard !rows.isEmpty else {
@@ -51,21 +59,57 @@ struct ListCommand: ParsableCommand {
             return
         }
         Output.write(Output.table(
-            header: ["", "ProfileName", "StoreTypeName", "ProfileLocation"],
+            header: ["", "ProfileName", "Kind", "StoreTypeName", "ProfileLocation"],
             rows: rows.enumerated().map { index, row in
-                [selected[index] ? "*" : "", row.name, row.type.rawValue, row.location]
+                [selected[index] ? "*" : "", row.name, row.kind.rawValue, row.type.rawValue, row.location]
             }))
     }
 
+    /// What a listed profile holds (the `Kind` column).
+    enum Kind: String {
+        case keys, session, role, sso, process, settings
+
+        /// The kind of a shared-file profile, in the order the AWS SDKs prefer its credentials (a role or SSO
+        /// profile is that, whatever else it holds); `nil` for a section with no properties at all.
+        init?(_ entry: ProfileEntry) {
+            let settings = entry.settings
+            if settings["role_arn"] != nil {
+                self = .role
+            } else if settings["sso_session"] != nil || settings["sso_start_url"] != nil
+                        || settings["sso_account_id"] != nil {
+                self = .sso
+            } else if entry.accessKeyID != nil || entry.secretAccessKey != nil {
+                self = entry.sessionToken == nil ? .keys : .session
+            } else if settings["credential_process"] != nil {
+                self = .process
+            } else if settings.isEmpty && entry.sessionToken == nil {
+                return nil
+            } else {
+                self = .settings
+            }
+        }
+    }
+
+    /// One listed profile.
+    private struct Row {
+        var name: String
+        var kind: Kind
+        var type: StoreType
+        var location: String
+    }
+
     /// Every profile of every store in search order: the encrypted store (names are stored in the clear, so nothing
-    /// is unlocked), then the shared credentials and config files.
-    private static func rows(in context: LookupContext) throws -> [(name: String, type: StoreType, location: String)] {
-        var rows: [(name: String, type: StoreType, location: String)] = []
+    /// is unlocked; every stored profile holds a key pair), then the shared credentials and config files.
+    private static func rows(in context: LookupContext) throws -> [Row] {
+        var rows: [Row] = []
         for name in try context.storeCatalog.profileNames() {
-            rows.append((name, .secureStore, context.storeCatalog.location))
+            rows.append(Row(name: name, kind: .keys, type: .secureStore, location: context.storeCatalog.location))
         }
         for catalog in context.sharedCatalogs {
-            for name in try catalog.profileNames() { rows.append((name, catalog.storeType, catalog.location)) }
+            for name in try catalog.profileNames() {
+                guard let entry = try catalog.profile(named: name), let kind = Kind(entry) else { continue }
+                rows.append(Row(name: name, kind: kind, type: catalog.storeType, location: catalog.location))
+            }
         }
         return rows
     }

@@ -19,6 +19,9 @@ struct LockCommand: ParsableCommand {
         "Forget only the key of this store file.", valueName: "path"))
     var store: String?
 
+    @Flag(name: .customLong("json"), help: "Print the result as JSON.")
+    var json = false
+
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let client = AgentClient(environment: environment)
@@ -30,6 +33,11 @@ struct LockCommand: ParsableCommand {
             target = canonical
         }
         guard let reply = try client.send(.lock(storePath: target)) else {
+            if json {
+                Output.printJSON(["AgentRunning": .bool(false), "KeysForgotten": .number(0),
+                                  "Store": target.map { .string($0) } ?? .null])
+                return
+            }
             Output.print("No unlock agent is running; nothing to forget.")
             return
         }
@@ -38,6 +46,11 @@ struct LockCommand: ParsableCommand {
                              hint: "stop it with 'credstore agent --stop'", exitCode: .ioError)
         }
         let count = reply.forgotten ?? 0
+        if json {
+            Output.printJSON(["AgentRunning": .bool(true), "KeysForgotten": .number(count),
+                              "Store": target.map { .string($0) } ?? .null])
+            return
+        }
         Output.print("The unlock agent forgot \(count) key\(count == 1 ? "" : "s").")
     }
 }

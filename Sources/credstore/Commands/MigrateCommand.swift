@@ -2,6 +2,7 @@ import ArgumentParser
 import CredentialLookup
 import FoundationEssentials
 import Glibc
+import SecureStore
 import SharedFileStore
 
 /// `credstore migrate`: moves plaintext profiles of ~/.aws/credentials (and ~/.aws/config) into the encrypted store,
@@ -40,7 +41,7 @@ struct MigrateCommand: ParsableCommand {
             + "named 'config' is read as the config file instead).", valueName: "path"))
     var from: String?
 
-    @Option(name: .customLong("profile"), help: ArgumentHelp(
+    @Option(name: [.customShort("p"), .customLong("profile")], help: ArgumentHelp(
         "Migrate only this profile; repeat for several. Without it, every profile with keys is migrated.",
         valueName: "name"))
     var profiles: [String] = []
@@ -105,6 +106,12 @@ struct MigrateCommand: ParsableCommand {
             if stat(path, &info) == 0 && info.st_nlink > 1 { linked[path] = info }
         }
         let report = try migration.run()
+        if rewireConfig {
+            for warning in Self.rewiringWarnings(executable: ExportCommandLine.executablePath(), storePath: storePath,
+                                                 environment: environment) {
+                Warnings.say(warning)
+            }
+        }
         if removePlaintext && !dryRun {
             let cleaned = Set(report.profiles.flatMap(\.removedPlaintext).map(\.path))
             for path in cleaned.sorted() {
@@ -123,6 +130,29 @@ struct MigrateCommand: ParsableCommand {
         try summarize(report, configPath: configPath)
     }
 
+    // MARK: - Warnings
+
+    /// Warnings for a `--rewire-config` that will not work well later: a credential_process that runs a binary in a
+    /// build or temporary directory (gone after a clean or a reboot), and a store that only a passphrase opens
+    /// (every AWS call would then ask for it, and tools without a terminal fail with exit 83).
+    static func rewiringWarnings(executable: String, storePath: String, environment: [String: String]) -> [String] {
+        var warnings: [String] = []
+        if ExportCommandLine.isTransient(executable, environment: environment) {
+            warnings.append("credential_process runs \(executable), in a build or temporary directory that may "
+                            + "disappear; install credstore (e.g. 'sudo install -m 0755 BINARY /usr/bin/credstore') "
+                            + "and run '/usr/bin/credstore migrate --rewire-config' again: it updates the lines")
+        }
+        if let slots = try? EncryptedStore.slots(at: storePath), !slots.isEmpty,
+           slots.allSatisfy({ $0.kind == .passphrase }) {
+            warnings.append("the store \(storePath) opens only with a passphrase: every AWS call through "
+                            + "credential_process will ask for it (about 0.5 s of scrypt each), and tools without a "
+                            + "terminal will fail (exit 83); add a key file with 'credstore keyslot add "
+                            + "--new-key-file ~/.config/credstore/key' and set CREDSTORE_KEY_FILE for them, or run "
+                            + "'credstore unlock' once per session (the unlock agent then serves the key)")
+        }
+        return warnings
+    }
+
     // MARK: - Summary
 
     private func summarize(_ report: MigrationReport, configPath: String) throws {
@@ -132,6 +162,10 @@ struct MigrateCommand: ParsableCommand {
         func detail(_ entry: ProfileMigration) -> String {
             var parts: [String] = []
             if let reason = entry.reason { parts.append(reason) }
+            if dryRun, entry.status == .migrated || entry.status == .overwritten, let imported = entry.imported {
+                parts.append("access key \(imported.accessKeyID) would be "
+                             + (entry.status == .overwritten ? "written over the store's copy" : "imported"))
+            }
             for removal in entry.removedPlaintext {
                 parts.append("\(removal.keys.joined(separator: ", ")) \(would)removed from \(removal.path)")
             }
@@ -145,6 +179,15 @@ struct MigrateCommand: ParsableCommand {
             case .unchanged?, nil: break
             }
             return parts.joined(separator: "; ")
+        }
+        /// The STATUS column: in a dry run nothing was migrated yet, so the changes read "would …".
+        func status(_ status: ProfileMigration.Status) -> String {
+            guard dryRun else { return status.rawValue }
+            switch status {
+            case .migrated: return "would migrate"
+            case .overwritten: return "would overwrite"
+            default: return status.rawValue
+            }
         }
         func byPath(_ keys: [PlaintextKeys]) -> JSONValue {
             .object(Dictionary(keys.map { ($0.path, JSONValue.array($0.keys.map { .string($0) })) }) { $1 })
@@ -173,7 +216,7 @@ struct MigrateCommand: ParsableCommand {
             Output.print(dryRun ? "Dry run: nothing was changed. The encrypted store is \(storePath)."
                                 : "Migrated \(migrated) profile\(migrated == 1 ? "" : "s") into \(storePath).")
             Output.write(Output.table(header: ["PROFILE", "STATUS", "DETAIL"],
-                                      rows: plan.map { [$0.name, $0.status.rawValue, detail($0)] }))
+                                      rows: plan.map { [$0.name, status($0.status), detail($0)] }))
             if removePlaintext && !dryRun && report.removedAnyPlaintext {
                 Output.print("Old copies of the removed secrets may survive in backups, editor files and free disk "
                              + "blocks: rotate these keys (see SECURITY.md).")

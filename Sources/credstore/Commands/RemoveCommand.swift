@@ -20,7 +20,8 @@ struct RemoveCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(name: .customLong("profile"), help: ArgumentHelp("The profile to remove.", valueName: "name"))
+    @Option(name: [.customShort("p"), .customLong("profile")],
+            help: ArgumentHelp("The profile to remove.", valueName: "name"))
     var profile: String
 
     @Option(name: .customLong("profile-location"), help: ArgumentHelp(

@@ -24,7 +24,7 @@ struct SetCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(name: .customLong("profile"), help: ArgumentHelp(
+    @Option(name: [.customShort("p"), .customLong("profile")], help: ArgumentHelp(
         "The profile name. Use 'default' for the default profile.", valueName: "name"))
     var profile: String
 

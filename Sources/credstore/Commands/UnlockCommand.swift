@@ -24,6 +24,9 @@ struct UnlockCommand: ParsableCommand {
         valueName: "duration"))
     var timeout = "15m"
 
+    @Flag(name: .customLong("json"), help: "Print the result as JSON.")
+    var json = false
+
     func validate() throws {
         guard AgentTimeout.seconds(timeout) != nil else {
             throw ValidationError("--timeout must be a duration such as 90s, 15m, 2h or 1d, between 1s and 7d")
@@ -46,6 +49,11 @@ struct UnlockCommand: ParsableCommand {
                                          timeoutSeconds: UInt32(seconds)))
         switch reply?.status {
         case .ok?:
+            if json {
+                Output.printJSON(["Store": .string(canonical), "TimeoutSeconds": .number(seconds),
+                                  "Socket": .string(client.location.socketPath)])
+                return
+            }
             Output.print("Unlocked \(canonical) for \(AgentTimeout.describe(seconds)) (agent socket "
                   + "\(client.location.socketPath)). Run 'credstore lock' to lock it sooner.")
         case .full?:

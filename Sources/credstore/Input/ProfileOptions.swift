@@ -5,7 +5,7 @@ import Glibc
 
 /// `--profile`, `--profile-location` and `--region`: what a command asks the search order for.
 struct ProfileOptions: ParsableArguments {
-    @Option(name: .customLong("profile"), help: ArgumentHelp(
+    @Option(name: [.customShort("p"), .customLong("profile")], help: ArgumentHelp(
         "The profile to use. Without it, the full search order applies: environment, AWS_PROFILE, then the default "
             + "profile.", valueName: "name"),
         // Tab completes the names `credstore list --names` prints; nothing is unlocked and errors complete nothing.

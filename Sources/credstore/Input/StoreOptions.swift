@@ -30,7 +30,8 @@ struct StoreOptions: ParsableArguments {
     /// The hint shown when no secret source is available.
     static let secretOptionsHint = "pass --key-file PATH, --passphrase-file PATH or --passphrase-fd N, set "
         + "CREDSTORE_KEY_FILE or CREDSTORE_PASSPHRASE_FILE, provide $CREDENTIALS_DIRECTORY/credstore.key, or run "
-        + "the command on a terminal"
+        + "the command on a terminal; or run 'credstore unlock' once on a terminal, and the unlock agent serves "
+        + "the store to every later command (AWS tools' credential_process included) until its timeout"
 
     /// The environment, read once: it is consulted ~10 times per command (store path, key file, passphrase file,
     /// systemd credentials, agent socket), and each read copies the whole environment into a dictionary. Only

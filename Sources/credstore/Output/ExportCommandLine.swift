@@ -37,6 +37,16 @@ enum ExportCommandLine {
         return "'" + word.replacing("'", with: #"'\''"#) + "'"
     }
 
+    /// Whether `executable` lives in a build directory (`.build/`, SwiftPM's) or a temporary one (`/tmp`, `/var/tmp`,
+    /// `/dev/shm`, `$TMPDIR`): a `credential_process` naming it breaks after a clean or a reboot.
+    static func isTransient(_ executable: String, environment: [String: String]) -> Bool {
+        var roots = ["/tmp/", "/var/tmp/", "/dev/shm/"]
+        if let temporary = environment["TMPDIR"], temporary.hasPrefix("/"), temporary.count > 1 {
+            roots.append(temporary.hasSuffix("/") ? temporary : temporary + "/")
+        }
+        return executable.contains("/.build/") || roots.contains { executable.hasPrefix($0) }
+    }
+
     /// The absolute path of the running binary: `/proc/self/exe`, else argv[0] made absolute.
     static func executablePath() -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
