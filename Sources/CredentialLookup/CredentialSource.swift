@@ -89,9 +89,9 @@ package struct SourceContext {
 ///
 /// Nothing else changes: the step's name (`credentialServer`) is its stable `Step` value in `credstore get --json`
 /// and the store type's name its `StoreTypeName`, so no other step's value moves; the step's number in messages
-/// ("step 8 (credentialServer)") is its position in the list. Document the new step in DESIGN.md's search order and
-/// in the README (a test checks that the README lists every step), and add a scenario to `SearchOrderTests` (which
-/// runs the list the program runs). `AddingASourceTests` builds this example against the public API.
+/// ("step 8 (credentialServer)") is its position in the list. Document the new step in the README's search order (a
+/// test checks that the README lists every step, in order) and add a scenario to `SearchOrderTests` (which runs the
+/// list the program runs). `AddingASourceTests` builds this example against the public API.
 package protocol CredentialSource {
     /// The step of the search order this source is; its name is the stable `Step` of `credstore get --json`.
     static var step: SearchStep { get }

@@ -1,7 +1,7 @@
 import SharedFileStore
 
-/// The documented search order (DESIGN.md, "The lookup layer (CredentialLookup) — search order") as data: the one
-/// list of credential sources and the one list of profile catalogs that the program, its tests and library users
+/// The documented search order (README, "The search order"; docs/ARCHITECTURE.md) as data: the one list of credential
+/// sources and the one list of profile catalogs that the program, its tests and library users
 /// all run. (The default profile chain of step 6 is `DefaultProfileLink.standardChain`.)
 package enum SearchOrder {
     /// The credential sources, in search order. Each source lives in its own file under `Sources/`; adding one is

@@ -21,8 +21,9 @@ enum SafeFile {
                                        "the \(what) \(path) is a symbolic link; credstore refuses to follow it",
                                        hint: "replace the link with the file itself (mv the target to \(path))")
             case ENOENT:
-                throw SecureStoreError(.notFound, path: path, errno: ENOENT, "there is no \(what) at \(path)",
-                                       hint: what == "store" ? "create one with 'credstore init'" : "check the path")
+                throw SecureStoreError(what == "store" ? .storeNotFound : .notFound, path: path, errno: ENOENT,
+                                       "there is no \(what) at \(path)",
+                                       hint: what == "store" ? "create the store first" : "check the path")
             default:
                 throw SecureStoreError.system("open the \(what)", path: path, errno: error.rawValue)
             }
@@ -41,7 +42,7 @@ enum SafeFile {
         if let exactSize, size != exactSize {
             throw SecureStoreError(.invalidArgument, path: path,
                                    "the \(what) \(path) is \(size) bytes; it must be exactly \(exactSize)",
-                                   hint: "point at the right file, or generate a new one with 'credstore init'")
+                                   hint: "point at the key file made for this store")
         }
         guard size <= maximumSize else {
             throw SecureStoreError(what == "store" ? .corrupt : .invalidArgument, path: path,

@@ -23,8 +23,10 @@ public struct SecureStoreError: Error, CustomStringConvertible, Sendable {
         case locked = "locked"
         /// The named profile is not in the store.
         case profileNotFound = "profile-not-found"
-        /// There is no store (or key file) at the path.
+        /// There is no key file, passphrase file or other named file at the path.
         case notFound = "not-found"
+        /// There is no store at the path (it is created with its first key slot).
+        case storeNotFound = "store-not-found"
         /// The file to be created already exists (store, key file) or the profile name is taken.
         case alreadyExists = "already-exists"
         /// An argument is not acceptable: an empty passphrase, a bad profile name, too many slots, the last slot.

@@ -49,6 +49,14 @@ final class StoreCLITests: XCTestCase {
         return slots.compactMap { $0["Kind"] as? String }
     }
 
+    /// A missing store is its own error code; the advice to create one is the CLI's (the library names no command).
+    func testAMissingStoreSaysHowToCreateOne() throws {
+        let result = try run(["keyslot", "list", "--store", home.path + "/no-store-here"])
+        XCTAssertEqual(result.status, 66, result.stderr)
+        XCTAssertTrue(result.stderr.contains("error: there is no store at"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("hint: create one with 'credstore init'"), result.stderr)
+    }
+
     func testKeyFileOnlyInitAndKeySlotLifecycle() throws {
         let key = home.path + "/keys/store.key"
         let created = try run(["init", "--key-file", key, "--no-passphrase"])

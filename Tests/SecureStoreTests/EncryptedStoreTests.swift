@@ -521,7 +521,7 @@ final class EncryptedStoreTests: XCTestCase {
         XCTAssertEqual(Fixtures.code { _ = try KeyFile.read(at: keyPath) }, .invalidArgument)
         XCTAssertEqual(Fixtures.code { _ = try KeyFile.read(at: self.directory.file("missing")) }, .notFound)
         XCTAssertEqual(Fixtures.code { _ = try EncryptedStore.profileNames(at: self.directory.file("none")) },
-                       .notFound)
+                       .storeNotFound)
     }
 
     func testOversizedFileIsRefusedWithoutReadingIt() throws {

@@ -153,7 +153,7 @@ final class StoreUnlockerTests: XCTestCase {
         // A missing store fails as missing before any secret is looked for.
         let missing = StoreUnlocker(storePath: home.path + "/nothing-here", environment: home.environment)
         XCTAssertThrowsError(try missing.open()) { error in
-            XCTAssertEqual((error as? SecureStoreError)?.code, .notFound)
+            XCTAssertEqual((error as? SecureStoreError)?.code, .storeNotFound)
         }
     }
 

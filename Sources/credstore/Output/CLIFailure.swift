@@ -1,6 +1,5 @@
 import CredentialLookup
 import Glibc
-import SharedFileStore
 import SystemLayer
 
 /// A failure the CLI reports as an `error:` line, an optional `hint:` line and a stable exit code.
@@ -44,21 +43,5 @@ enum StandardError {
     /// profile names, paths and values from files.
     static func line(_ text: String) {
         write(TerminalText.escaped(text) + "\n")
-    }
-}
-
-/// The warnings of a run (`warning: …` lines on stderr), each said once however often its cause is met.
-enum Warnings {
-    nonisolated(unsafe) private static var said: Set<String> = []
-
-    /// Writes `warning: message` unless this run already did.
-    static func say(_ message: String) {
-        guard said.insert(message).inserted else { return }
-        StandardError.line("warning: \(message)")
-    }
-
-    /// Routes the libraries' warnings here; call once at start-up (the CLI reads its files on one thread).
-    static func install() {
-        SharedFileWarnings.handler = { say($0.message) }
     }
 }

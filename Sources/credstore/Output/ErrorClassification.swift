@@ -53,6 +53,9 @@ enum ErrorClassification {
         case .locked: return Row(.locked)
         case .profileNotFound: return Row(.notFound, hint: "run 'credstore list' to see the profiles")
         case .notFound: return Row(.notFound)
+        case .storeNotFound:
+            return Row(.notFound, hint: "create one with 'credstore init', or store a profile with 'credstore set' "
+                + "(which creates it)")
         case .io: return Row(.ioError)
         case .invalidArgument: return Row(.invalidInput)
         case .alreadyExists, .cryptoFailure: return Row(.failure)

@@ -1,0 +1,34 @@
+import CredentialLookup
+import FoundationEssentials
+import Glibc
+
+/// Turns a `credential_process` that runs `credstore export` for the very profile being looked up into one clear
+/// error. This happens after `migrate --rewire-config` when the store lacks the profile: the lookup falls through to
+/// the config file, whose `credential_process` starts credstore again for the same name. Without this guard only the
+/// generic nesting limit (CREDSTORE_CREDENTIAL_PROCESS_DEPTH) would stop it, several processes deep.
+enum CredentialProcessLoopGuard {
+    /// The profiles that enclosing `credstore export`/`exec` processes are resolving, one per line.
+    static let variable = "CREDSTORE_RESOLVING_PROFILES"
+    /// Set by the credential_process runner in the children it starts.
+    static let depthVariable = CredentialProcessRunner.depthVariable
+
+    /// Fails when an enclosing credstore is already resolving `profile` and started this process as its
+    /// `credential_process`; otherwise records `profile` for the credential programs this process may start.
+    static func enter(profile: String?, storePath: String) throws {
+        guard let profile else { return }
+        let environment = ProcessInfo.processInfo.environment
+        let resolving = (environment[variable] ?? "").split(separator: "\n").map(String.init)
+        let depth = Int(environment[depthVariable] ?? "") ?? 0
+        if depth > 0, resolving.contains(profile) {
+            throw CLIFailure(
+                "credential_process loop: profile '\(profile)' is not in the encrypted store \(storePath), so the "
+                    + "lookup fell through to a credential_process that runs 'credstore export --profile "
+                    + "\(profile)' again",
+                hint: "store the profile ('credstore set --profile \(profile)' or 'credstore migrate --profile "
+                    + "\(profile)'), or remove credential_process from that profile in the config file "
+                    + "(AWS_CONFIG_FILE or ~/.aws/config)",
+                exitCode: .notFound)
+        }
+        setenv(variable, (resolving + [profile]).joined(separator: "\n"), 1)
+    }
+}
