@@ -413,28 +413,70 @@ package final class EncryptedStore {
     ///
     /// Every slot kept must be re-wrapped, which needs its secret: the secret this store was opened with covers its
     /// own slot; pass the secrets of the other slots in `otherSecrets`, or name the slots to drop in `droppingSlots`
-    /// (as `slotsNotOpened(by:)` found them). The slots without a secret must be exactly `droppingSlots`, so a slot
-    /// another process added meanwhile is never dropped unasked; at least one slot always stays. One atomic write:
-    /// a failure or a crash leaves the old file, old key and old slots, as they were.
+    /// (indices into the file as it is under the lock). The slots without a secret must be exactly `droppingSlots`,
+    /// so a slot another process added meanwhile is never dropped unasked; at least one slot always stays. One atomic
+    /// write: a failure or a crash leaves the old file, old key and old slots, as they were. A caller that asked the
+    /// user which slots to drop names them by identity instead (`rotateDataKey(otherSecrets:droppingIdentified:)`):
+    /// indices shift when another process removes and adds slots meanwhile.
     ///
     /// - Throws: `SecureStoreError.invalidArgument` naming a slot with no secret given, when the slots without a
     ///   secret are not `droppingSlots`, or when no slot would stay; the open and write errors.
     package func rotateDataKey(otherSecrets: [UnlockSecret] = [], droppingSlots: Set<Int> = []) throws {
+        try rotateDataKey(otherSecrets: otherSecrets, dropCount: droppingSlots.count) { index, _ in
+            droppingSlots.contains(index)
+        }
+    }
+
+    /// `rotateDataKey(otherSecrets:droppingSlots:)` with the slots to drop named by identity (`slotIdentity(at:)` of
+    /// the slots `slotsNotOpened(by:)` found): the rotation goes ahead only when the slots without a secret, under
+    /// the lock, are exactly these slots, so a slot that took a confirmed slot's index meanwhile is never dropped.
+    ///
+    /// - Throws: as `rotateDataKey(otherSecrets:droppingSlots:)`.
+    package func rotateDataKey(otherSecrets: [UnlockSecret], droppingIdentified dropping: Set<KeySlotIdentity>)
+        throws {
+        try rotateDataKey(otherSecrets: otherSecrets, dropCount: dropping.count) { _, slot in
+            dropping.contains(KeySlotIdentity(slot))
+        }
+    }
+
+    /// What a key slot is, independent of its index: its stored bytes (kind, parameters, nonce and wrapped key).
+    /// Every slot is wrapped under a fresh nonce, so no two slots share an identity.
+    package struct KeySlotIdentity: Hashable, Sendable {
+        private let bytes: [UInt8]
+
+        init(_ slot: KeySlot) {
+            var writer = ByteWriter()
+            slot.encode(into: &writer)
+            bytes = writer.bytes
+        }
+    }
+
+    /// The identity of the slot at `index` in the file as this store last read or wrote it (the indices
+    /// `slotsNotOpened(by:)` returns), for `rotateDataKey(otherSecrets:droppingIdentified:)`; `nil` for an index
+    /// it does not have.
+    package func slotIdentity(at index: Int) -> KeySlotIdentity? {
+        image.slots.indices.contains(index) ? KeySlotIdentity(image.slots[index]) : nil
+    }
+
+    /// The rotation. `isDropped` says, under the lock, whether the caller agreed to drop the slot at an index of the
+    /// current file; the slots no secret opens must be exactly the `dropCount` slots it agrees to.
+    private func rotateDataKey(otherSecrets: [UnlockSecret], dropCount: Int,
+                               isDropped: (Int, KeySlot) -> Bool) throws {
         let candidates = (unlockSecret.map { [$0] } ?? []) + otherSecrets
         try mutate { current in
             let matches = try secretsBySlot(current.image, dataKey: current.dataKey, candidates: candidates)
             let unopened = Set(matches.indices.filter { matches[$0] == nil })
-            if unopened != droppingSlots {
-                guard let index = unopened.subtracting(droppingSlots).min() else {
-                    throw SecureStoreError(.invalidArgument, path: path,
-                                           "the key slots of \(path) changed while it was being re-keyed; nothing "
-                                           + "was changed", hint: "run the command again")
-                }
+            if let index = unopened.filter({ !isDropped($0, current.image.slots[$0]) }).min() {
                 let slot = current.image.slots[index]
                 throw SecureStoreError(.invalidArgument, path: path,
                                        "cannot re-wrap key slot \(index) (\(slot.kind.name.rawValue)) of \(path) "
                                        + "without its secret; nothing was changed",
                                        hint: "give that slot's secret too, or remove the slot first")
+            }
+            guard unopened.count == dropCount else {
+                throw SecureStoreError(.invalidArgument, path: path,
+                                       "the key slots of \(path) changed while it was being re-keyed; nothing "
+                                       + "was changed", hint: "run the command again")
             }
             guard unopened.count < matches.count else {
                 throw SecureStoreError(.invalidArgument, path: path,

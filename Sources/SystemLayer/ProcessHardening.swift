@@ -49,6 +49,47 @@ package enum ProcessHardening {
         _ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &limit)
     }
 
+    /// The terminal a no-echo prompt has silenced and its settings before (fd -1: none), which a crash or a signal
+    /// that ends the process restores first. Written only while no handler that reads it can run.
+    nonisolated(unsafe) private static var silencedTerminal: Int32 = -1
+    nonisolated(unsafe) private static var silencedSettings = termios()
+
+    /// Records that the terminal `fd` has echo off until `clearSilencedTerminal()`, with `settings` to restore: a
+    /// crash handler (and `restoreSilencedTerminal()`) gives the user's shell its echo back before the process dies.
+    package static func recordSilencedTerminal(fd: Int32, settings: termios) {
+        silencedTerminal = -1  // a handler running meanwhile sees no half-written settings
+        silencedSettings = settings
+        silencedTerminal = fd
+    }
+
+    /// Forgets the terminal `recordSilencedTerminal` recorded (its settings are back).
+    package static func clearSilencedTerminal() {
+        silencedTerminal = -1
+    }
+
+    /// Restores the settings of the silenced terminal, if any, and ends the prompt's line. Async-signal-safe
+    /// (`tcsetattr` and `write` only), for signal handlers.
+    package static func restoreSilencedTerminal() {
+        let fd = silencedTerminal
+        guard fd >= 0 else { return }
+        var settings = silencedSettings
+        _ = tcsetattr(fd, TCSANOW, &settings)
+        _ = write(fd, "\n", 1)
+    }
+
+    /// Ends the process with `signalNumber`'s default action, from a handler of that signal, so the parent sees what
+    /// happened: a real fault faults again on return, a signal sent with kill is raised again here (unblocked, since
+    /// the handler runs with it blocked); `_exit(128 + signalNumber)` only if neither ends it. Async-signal-safe.
+    package static func dieOfSignal(_ signalNumber: Int32) -> Never {
+        signal(signalNumber, SIG_DFL)
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, signalNumber)
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
+        raise(signalNumber)
+        _exit(128 + signalNumber)
+    }
+
     /// Replaces the Swift runtime's crash reporter: on each of `crashSignals` the process writes one fixed line to
     /// stderr (never memory contents) and dies of that signal, so a crashed command never exits 0.
     package static func installCrashHandlers() {
@@ -63,7 +104,7 @@ package enum ProcessHardening {
 }
 
 /// Writes a fixed line, then dies of `signalNumber` with its default action (no core: see `disableCoreDumps`).
-/// Async-signal-safe: static strings, `write`, `signal`, `sigprocmask`, `raise` and `_exit` only.
+/// Async-signal-safe: static strings, `write`, `tcsetattr`, `signal`, `sigprocmask`, `raise` and `_exit` only.
 private func crashHandler(_ signalNumber: Int32) {
     let message: StaticString
     switch signalNumber {
@@ -77,13 +118,7 @@ private func crashHandler(_ signalNumber: Int32) {
     default: message = "credstore: crashed; nothing from memory is printed or dumped\n"
     }
     _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
-    // Die of the signal itself, so the parent sees what happened: a real fault faults again on return, a signal sent
-    // with kill is raised again here (unblocked, since the handler runs with it blocked).
-    signal(signalNumber, SIG_DFL)
-    var unblock = sigset_t()
-    sigemptyset(&unblock)
-    sigaddset(&unblock, signalNumber)
-    sigprocmask(SIG_UNBLOCK, &unblock, nil)
-    raise(signalNumber)
-    _exit(70)
+    // A crash during a no-echo prompt would leave the user's shell without echo.
+    ProcessHardening.restoreSilencedTerminal()
+    ProcessHardening.dieOfSignal(signalNumber)
 }

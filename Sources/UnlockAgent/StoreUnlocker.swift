@@ -66,27 +66,42 @@ package struct StoreUnlocker {
         return EncryptedStore.exists(at: path) ? path : nil
     }
 
-    /// Opens and unlocks the store: through the unlock agent when it holds this store's key, else with `secret()`.
+    /// Opens and unlocks the store: through the unlock agent when it holds this store's key (unless `askingAgent` is
+    /// false: a command that must prove knowledge of a real secret, such as handing the key to the agent or
+    /// re-keying), else with `secret()`. A mistyped passphrase at the prompt is asked for again (`promptAttempts`).
     ///
     /// - Throws: `SecureStoreError` when there is no store (before any secret is asked for), the secret is wrong or
     ///   a file is unsafe; `UnlockAgentError` when no secret source is at hand or a passphrase cannot be read.
-    package func open() throws -> EncryptedStore {
+    package func open(askingAgent: Bool = true) throws -> EncryptedStore {
         if !EncryptedStore.exists(at: storePath) {
             // Fail before asking for a secret that could not open anything.
             _ = try EncryptedStore.profileNames(at: storePath)
         }
         // The unlock agent first (no secret, no KDF); any problem with it falls through to the other sources.
-        if let store = AgentClient(environment: environment).openStore(at: storePath) { return store }
+        if askingAgent, let store = AgentClient(environment: environment).openStore(at: storePath) { return store }
         guard asksPromptToUnlock else { return try EncryptedStore.open(at: storePath, with: try secret()) }
-        // Only the prompt is left: a mistyped passphrase is asked for again (and whatever the command read before,
-        // such as a pasted secret, is not thrown away).
+        return try openWithPassphrase(.unlock).store
+    }
+
+    /// Opens the store with its current passphrase (which a key file cannot stand in for, e.g. to change it), and
+    /// returns both; a mistyped passphrase at the prompt is asked for again (`promptAttempts`).
+    ///
+    /// - Throws: as `open()`; `UnlockAgentError` (`no-current-passphrase`) when there is no source of it.
+    package func openWithCurrentPassphrase() throws -> (store: EncryptedStore, passphrase: SecretBytes) {
+        try openWithPassphrase(.current)
+    }
+
+    /// Opens the store with the passphrase for `need`; when it comes from the prompt, a mistyped one is asked for
+    /// again (and whatever the command read before, such as a pasted secret, is not thrown away).
+    private func openWithPassphrase(_ need: PassphraseNeed) throws -> (store: EncryptedStore, passphrase: SecretBytes) {
+        let retries = passphraseFile == nil && passphraseDescriptor == nil && prompt != nil
         var notice = ""
         for attempt in 1... {
             do {
-                let typed = try passphrase(.unlock, notice: notice)
-                return try EncryptedStore.open(at: storePath, with: .passphrase(typed))
+                let typed = try passphrase(need, notice: notice)
+                return (try EncryptedStore.open(at: storePath, with: .passphrase(typed)), typed)
             } catch let error as SecureStoreError
-                        where error.code == .wrongPassphrase && attempt < Self.promptAttempts {
+                        where retries && error.code == .wrongPassphrase && attempt < Self.promptAttempts {
                 notice = "That passphrase does not open the store; try again.\n"
             }
         }

@@ -38,7 +38,9 @@ struct CredStore: ParsableCommand {
                 try command.run()
                 return
             }
-            if let failure = CommandLineCheck.failure(for: arguments) { throw failure }
+            if let failure = CommandLineCheck.failure(for: arguments) {
+                throw SecretLookingArguments.hiding(in: failure, arguments: arguments)
+            }
             var command = try parseAsRoot()
             try command.run()
         } catch let failure as CLIFailure {
@@ -58,8 +60,10 @@ struct CredStore: ParsableCommand {
             for prefix in ["Error: ", "error: "] where text.hasPrefix(prefix) {
                 text = String(text.dropFirst(prefix.count))
             }
-            if let failure = CommandLineCheck.execHint(for: Array(CommandLine.arguments.dropFirst()), message: text) {
-                failure.report()
+            // A secret pasted into argv is not echoed back (ArgumentParser quotes an unexpected argument).
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            if let failure = CommandLineCheck.execHint(for: arguments, message: text) {
+                SecretLookingArguments.hiding(in: failure, arguments: arguments).report()
                 Glibc.exit(failure.exitCode.rawValue)
             }
             let failure = CLIFailure(
@@ -67,7 +71,7 @@ struct CredStore: ParsableCommand {
                 hint: "Run 'credstore help' or 'credstore <command> --help' for usage.",
                 exitCode: ExitStatus(rawValue: code.rawValue)
             )
-            failure.report()
+            SecretLookingArguments.hiding(in: failure, arguments: arguments).report()
             Glibc.exit(failure.exitCode.rawValue)
         }
     }

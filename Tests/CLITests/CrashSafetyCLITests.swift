@@ -168,7 +168,8 @@ final class CrashSafetyCLITests: XCTestCase {
     }
 
     /// Ctrl-C, Ctrl-\, SIGTERM and SIGHUP while `init` asks for a passphrase without echo, on a pseudo-terminal that
-    /// is the command's controlling terminal: the command dies of the signal, and the terminal has its echo back.
+    /// is the command's controlling terminal: the command dies of the signal, and the terminal has its echo back. So
+    /// does a crash there (SIGSEGV, SIGABRT: the crash handler restores the terminal the prompt silenced).
     func testSignalsAtANoEchoPromptGiveTheTerminalItsEchoBack() throws {
         let setsid = URL(fileURLWithPath: "/usr/bin/setsid")
         guard FileManager.default.isExecutableFile(atPath: setsid.path) else {
@@ -177,7 +178,7 @@ final class CrashSafetyCLITests: XCTestCase {
         }
         // (how the signal is sent, the signal): a control character typed on the terminal, or kill.
         let deliveries: [(typed: UInt8?, signal: Int32)] = [(0x03, SIGINT), (0x1c, SIGQUIT), (nil, SIGTERM),
-                                                            (nil, SIGHUP)]
+                                                            (nil, SIGHUP), (nil, SIGSEGV), (nil, SIGABRT)]
         for (typed, signalNumber) in deliveries {
             let what = "signal \(signalNumber) at the prompt"
             let home = try TemporaryHome()

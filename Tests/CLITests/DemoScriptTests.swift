@@ -4,7 +4,8 @@ import XCTest
 
 /// Issue 14 item 13: `Scripts/demo` shows a real passphrase prompt (on a pseudo-terminal) and a role and an SSO
 /// profile, which `list` reports as such and the AWS CLI uses with source keys from credstore. The demo runs here
-/// with the debug binary (`CREDSTORE_DEMO_BINARY`), in its own temporary HOME.
+/// with the debug binary (`CREDSTORE_DEMO_BINARY`), in its own temporary HOME, behind a wrapper that fails when the
+/// demo's typed passphrase (`ANSWER`) reaches credstore's environment (and so the agent `unlock` starts).
 final class DemoScriptTests: XCTestCase {
     func testDemoShowsAPromptAndARoleAndAnSSOProfile() throws {
         let demo = NewcomerCLITests.repository.appendingPathComponent("Scripts/demo")
@@ -12,7 +13,15 @@ final class DemoScriptTests: XCTestCase {
         for name in environment.keys where name.hasPrefix("AWS_") || name.hasPrefix("CREDSTORE_") {
             environment.removeValue(forKey: name)
         }
-        environment["CREDSTORE_DEMO_BINARY"] = CLI.executable.path
+        let wrapperHome = try TemporaryHome()
+        let wrapper = try wrapperHome.write("""
+            #!/bin/sh
+            if [ -n "${ANSWER+set}" ]; then echo "the demo passed its passphrase in the environment" >&2; exit 99; fi
+            exec '\(CLI.executable.path)' "$@"
+
+            """, to: "bin/credstore")
+        XCTAssertEqual(chmod(wrapper, 0o755), 0)
+        environment["CREDSTORE_DEMO_BINARY"] = wrapper
         let started = Date()
         let result = try CLI.runProcess(URL(fileURLWithPath: "/usr/bin/setsid"), ["-w", demo.path],
                                         environment: environment)

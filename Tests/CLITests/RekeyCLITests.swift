@@ -187,7 +187,8 @@ final class RekeyCLITests: XCTestCase {
         let prompt0 = "Passphrase of key slot 0"
         let prompt2 = "Passphrase of key slot 2"
         let (cancelled, shown) = try runOnTerminal(["rekey", "--key-file", keyFile], [
-            (prompt0, "an old passphrase that leaked"), (prompt2, ""), ("[y/N]", "n"),
+            // Only y or yes confirms (the one terminal question): an answer that merely starts with y does not.
+            (prompt0, "an old passphrase that leaked"), (prompt2, ""), ("[y/N]", "yikes, no"),
         ])
         XCTAssertEqual(cancelled, 1, shown)
         XCTAssertTrue(shown.contains("key slot 2 (passphrase)") && shown.contains("nothing was changed"), shown)
@@ -204,6 +205,41 @@ final class RekeyCLITests: XCTestCase {
         XCTAssertEqual(try EncryptedStore.slots(at: storePath).map(\.kind), [.passphrase, .keyFile])
         XCTAssertFalse(opens(storePath, withDataKey: leaked))
         XCTAssertEqual(try secretOf("work", ["--passphrase-file", oldPassphrase]), Self.secret)
+    }
+
+    /// `unlock`, `passwd` and `rekey` open the store through `StoreUnlocker` as `get` does: a mistyped passphrase at
+    /// the prompt is asked for again instead of ending the command.
+    func testATypoAtThePromptIsAskedForAgain() throws {
+        try makeStore()
+        let old = "an old passphrase that leaked"
+        let commands: [(arguments: [String], prompt: String)] = [
+            (["unlock", "--timeout", "1m"], "Passphrase for "),
+            (["passwd", "--new-passphrase-file", newPassphrase], "Current passphrase for "),
+            (["rekey", "--slot-key-file", keyFile], "Passphrase for "),
+        ]
+        var passphrase = old
+        for (arguments, prompt) in commands {
+            let (status, shown) = try runOnTerminal(arguments, [(prompt, "a typo"), (prompt, passphrase)])
+            XCTAssertEqual(status, 0, "\(arguments): \(shown)")
+            XCTAssertTrue(shown.contains("That passphrase does not open the store; try again."), shown)
+            XCTAssertFalse(shown.contains(passphrase) || shown.contains("a typo"), "no echo")
+            if arguments[0] == "passwd" { passphrase = "a new passphrase" }
+        }
+        XCTAssertEqual(try secretOf("work", ["--passphrase-file", newPassphrase]), Self.secret)
+    }
+
+    /// A prompt quotes the store path: its control characters reach the terminal escaped (`TerminalText`), so a
+    /// path cannot retitle the window or fake a line.
+    func testAPromptShowsTheStorePathEscaped() throws {
+        let hostile = home.path + "/st\u{1B}]0;pwned\u{07}ore"
+        try run(["init", "--store", hostile, "--passphrase-file", oldPassphrase])
+        let (status, shown) = try runOnTerminal(["rekey", "--store", hostile], [
+            ("Passphrase for ", "an old passphrase that leaked"),
+        ])
+        XCTAssertEqual(status, 0, shown)
+        XCTAssertTrue(shown.contains("st\\u{1B}]0;pwned\\u{07}ore: "), shown)
+        XCTAssertFalse(shown.contains("\u{1B}") || shown.contains("\u{07}"),
+                       "a raw control character reached the terminal")
     }
 
     /// Killed (SIGKILL through SystemLayer's debug-build fault injection) at each step of its one atomic write, a

@@ -127,6 +127,22 @@ final class TerminalOutputCLITests: XCTestCase {
         }
     }
 
+    /// A secret pasted into argv by mistake is not echoed back by a usage error (ArgumentParser's "Unexpected
+    /// argument", the unknown-command check, an option's value), and the error says it is in the shell history now.
+    func testASecretPastedIntoArgvIsNotEchoedByAUsageError() throws {
+        let token = String(repeating: "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJH", count: 3)
+        let commandLines = [["get", "--profile", "p", Self.secret], [Self.secret], ["keyslot", Self.secret],
+                            ["get", "--profile", "p", "--no-such-option=\(Self.secret)"], ["list", token]]
+        for arguments in commandLines {
+            let result = try CLI.run(arguments, environment: home.environment)
+            XCTAssertEqual(result.status, 64, "\(arguments): \(result.stderr)")
+            XCTAssertFalse(result.stdout.contains(Self.secret) || result.stderr.contains(Self.secret),
+                           "the secret was echoed: \(result.stderr)")
+            XCTAssertFalse(result.stderr.contains(token), "the token was echoed: \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("shell history"), "\(arguments): \(result.stderr)")
+        }
+    }
+
     func testAHostileMetadataCodeIsEscapedAndNotCalledInvalidJSON() throws {
         guard let python = CLI.which("python3") else {
             throw MissingPeer.error("the hostile metadata server test", needs: "python3 (not found on PATH)",

@@ -68,4 +68,27 @@ final class RotateDataKeyTests: XCTestCase {
         }
         XCTAssertEqual(try Fixtures.bytes(storePath), before)
     }
+
+    /// A slot the caller agreed to drop is named by identity: when another process removes it and adds another slot
+    /// that takes its index, the rotation stops instead of dropping the new slot nobody was asked about.
+    func testASlotThatTookAConfirmedSlotsIndexIsNotDropped() throws {
+        let (store, key) = try makeStore()
+        XCTAssertEqual(try store.slotsNotOpened(by: []), [1])
+        let confirmed = try XCTUnwrap(store.slotIdentity(at: 1))
+
+        let other = try EncryptedStore.open(at: storePath, with: .keyFile(key), policy: Fixtures.cheap)
+        try other.removeSlot(at: 1)
+        try other.addSlot(.passphrase(SecretBytes(utf8: "added meanwhile")))
+        let shifted = try Fixtures.bytes(storePath)
+        XCTAssertThrowsError(try store.rotateDataKey(otherSecrets: [], droppingIdentified: [confirmed])) { error in
+            XCTAssertEqual((error as? SecureStoreError)?.code, .invalidArgument)
+        }
+        XCTAssertEqual(try Fixtures.bytes(storePath), shifted)
+        XCTAssertEqual(try EncryptedStore.slots(at: storePath).count, 2)
+
+        // Unchanged, the confirmed slot is dropped.
+        let fresh = try EncryptedStore.open(at: storePath, with: .keyFile(key), policy: Fixtures.cheap)
+        try fresh.rotateDataKey(otherSecrets: [], droppingIdentified: [try XCTUnwrap(fresh.slotIdentity(at: 1))])
+        XCTAssertEqual(try EncryptedStore.slots(at: storePath).map(\.kind), [.keyFile])
+    }
 }

@@ -25,8 +25,7 @@ struct PasswdCommand: ParsableCommand {
         let unlocker = storeOptions.unlocker(newPassphrase: newPassphraseOptions)
         let path = unlocker.storePath
         _ = try EncryptedStore.slots(at: path)  // fail on a missing or broken store before asking anything
-        let current = try unlocker.passphrase(.current)
-        let store = try EncryptedStore.open(at: path, with: .passphrase(current))
+        let (store, current) = try unlocker.openWithCurrentPassphrase()  // a typo at the prompt is asked for again
         let new = try unlocker.passphrase(.replacement)
         try store.changePassphrase(from: current, to: new)
         Output.print("Changed the passphrase of \(path).")

@@ -45,11 +45,12 @@ struct RekeyCommand: ParsableCommand {
         let unlocker = storeOptions.unlocker()
         let path = unlocker.storePath
         _ = try EncryptedStore.slots(at: path)  // fail on a missing or broken store before asking anything
-        let opening = try unlocker.secret()
-        let store = try EncryptedStore.open(at: path, with: opening)
+        // Never the agent: re-keying must prove knowledge of a real secret. A typo at the prompt is asked again.
+        let store = try unlocker.open(askingAgent: false)
+        let opensWithKeyFile = unlocker.keyFile != nil || unlocker.systemdCredential != nil
         var others: [UnlockSecret] = try slotKeyFiles.map { .keyFile(try KeyFile.read(at: $0)) }
         // A passphrase file or descriptor given next to a key file may open another slot.
-        if case .keyFile = opening, unlocker.passphraseFile != nil || unlocker.passphraseDescriptor != nil {
+        if opensWithKeyFile, unlocker.passphraseFile != nil || unlocker.passphraseDescriptor != nil {
             others.append(.passphrase(try unlocker.passphrase(.unlock)))
         }
         var unopened = try store.slotsNotOpened(by: others)
@@ -85,14 +86,16 @@ struct RekeyCommand: ParsableCommand {
             }
             let question = "No secret given opens key slot\(unopened.count == 1 ? "" : "s") \(dropped). Drop "
                 + "\(unopened.count == 1 ? "it" : "them") (whoever uses \(unopened.count == 1 ? "it" : "them") "
-                + "loses access)? [y/N] "
-            guard try Self.confirm(question) else {
+                + "loses access)?"
+            guard TerminalQuestions.confirm(question) else {
                 throw CLIFailure("re-keying \(path) was cancelled; nothing was changed",
                                  hint: "give the key file of each slot with --slot-key-file PATH")
             }
         }
         Self.installTestKillPoint(environment: storeOptions.environment)
-        try store.rotateDataKey(otherSecrets: others, droppingSlots: Set(unopened))
+        // By identity, not index: a slot that took a confirmed slot's index meanwhile is never dropped unasked.
+        try store.rotateDataKey(otherSecrets: others,
+                                droppingIdentified: Set(unopened.compactMap { store.slotIdentity(at: $0) }))
         // The agent's copy of the old key no longer authenticates the file (it can neither read nor write it);
         // forgetting it also removes the copy from the agent's memory.
         if let canonical = AgentClient.canonicalPath(path) {
@@ -119,22 +122,5 @@ struct RekeyCommand: ParsableCommand {
             return nil
         }
         #endif
-    }
-
-    /// Asks `question` on the controlling terminal (with echo); true only for an answer starting with y or Y.
-    private static func confirm(_ question: String) throws -> Bool {
-        let fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var text = question
-        try text.withUTF8 { bytes in try Syscalls.writeAll(fd, UnsafeRawBufferPointer(bytes)) }
-        var answer: [UInt8] = []
-        var byte: UInt8 = 0
-        while answer.count < 64 {
-            let got = try withUnsafeMutableBytes(of: &byte) { buffer in try Syscalls.read(fd, buffer) }
-            if got == 0 || byte == 0x0a { break }
-            answer.append(byte)
-        }
-        return answer.first == UInt8(ascii: "y") || answer.first == UInt8(ascii: "Y")
     }
 }

@@ -38,8 +38,9 @@ struct UnlockCommand: ParsableCommand {
         let unlocker = storeOptions.unlocker()
         let path = unlocker.storePath
         _ = try EncryptedStore.profileNames(at: path)  // fail on a missing or broken store before asking anything
-        // The agent is not asked here: unlocking must prove knowledge of a real secret.
-        let store = try EncryptedStore.open(at: path, with: try unlocker.secret())
+        // The agent is not asked here: unlocking must prove knowledge of a real secret. A typo at the prompt is asked
+        // for again, as for every other command.
+        let store = try unlocker.open(askingAgent: false)
         guard let canonical = AgentClient.canonicalPath(path) else {
             throw CLIFailure("cannot resolve the store path \(path)", exitCode: .ioError)
         }

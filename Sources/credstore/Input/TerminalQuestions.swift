@@ -1,5 +1,4 @@
 import Glibc
-import SystemLayer
 
 /// Questions that are not secret, asked on the controlling terminal with echo on: a value such as the access key id,
 /// and yes/no confirmations. Secrets are `SecretSources`' (echo off).
@@ -10,20 +9,12 @@ enum TerminalQuestions {
     /// Asks `prompt` on the controlling terminal and returns the line typed (without its line break), or `nil` when
     /// there is no terminal or it reached end of file.
     static func ask(_ prompt: String) -> String? {
-        let fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        guard let fd = TerminalLine.openTerminal() else { return nil }
         defer { close(fd) }
-        try? FileDescriptorWriter.write(prompt, to: fd)  // a prompt that cannot be shown gets no answer either
-        var line: [UInt8] = []
-        var byte: UInt8 = 0
-        while true {
-            let got = (try? Syscalls.retryingInterrupts { Glibc.read(fd, &byte, 1) }) ?? -1
-            if got <= 0 { return nil }
-            if byte == 0x0a { break }
-            if line.count < maximumAnswer { line.append(byte) }
-        }
-        if line.last == 0x0d { line.removeLast() }
-        return String(decoding: line, as: UTF8.self)
+        TerminalLine.show(prompt, on: fd)
+        let line = TerminalLine.read(from: fd, limit: maximumAnswer)
+        guard !line.reachedEnd else { return nil }
+        return line.bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Asks a yes/no `question` on the terminal (default no); `false` when there is no terminal or no answer.
