@@ -35,7 +35,6 @@ let package = Package(
                 "SharedFileStore",
                 "SystemLayer",
                 "UnlockAgent",
-                "SystemLayer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
