@@ -19,6 +19,14 @@ public enum FileIdentity: Hashable, Sendable {
         }
     }
 
+    /// The identity as one line of text (`inode:DEV:INO` or `path:/ABSOLUTE`), to pass to a child process.
+    public var text: String {
+        switch self {
+        case .inode(let device, let inode): return "inode:\(device):\(inode)"
+        case .path(let path): return "path:" + path
+        }
+    }
+
     /// Whether `first` and `second` name the same file.
     public static func same(_ first: String, _ second: String) -> Bool {
         first == second || FileIdentity(path: first) == FileIdentity(path: second)

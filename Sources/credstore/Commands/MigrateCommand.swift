@@ -267,10 +267,10 @@ struct MigrateCommand: ParsableCommand {
                                 + " differ from the store's copy and were kept")
             }
             throw CLIFailure(problems.joined(separator: "; "),
-                             hint: "the store's key pair is lost if replaced: save it under another name first "
-                                + "(credstore export --profile NAME shows it; then credstore set --profile OTHER); "
-                                + "then --overwrite replaces it with the plaintext one (it asks, or needs --force, "
-                                + "when that key exists nowhere else)", exitCode: .failure)
+                             hint: "pass --overwrite to replace the store's key pair with the plaintext one; the "
+                                + "store's key pair is then lost unless another profile holds it (it asks, or needs "
+                                + "--force, then): save it under another name first (credstore export --profile NAME "
+                                + "shows it; then credstore set --profile OTHER)", exitCode: .failure)
         }
     }
 }
