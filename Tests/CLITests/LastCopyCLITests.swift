@@ -74,7 +74,26 @@ final class LastCopyCLITests: XCTestCase {
         chmod(home.path + "/.aws/credentials", 0o644)
         let result = try run(["remove", "--profile", "dup", "--all-stores", "--force"])
         XCTAssertEqual(result.status, 77, result.stderr)
-        XCTAssertEqual(try storedKeyID("dup"), Self.keyID, "the store's copy was not removed")
+        // The store alone (the shared files hidden): its copy is still there.
+        let storeOnly = environment.merging(["AWS_SHARED_CREDENTIALS_FILE": home.path + "/none",
+                                             "AWS_CONFIG_FILE": home.path + "/none"]) { $1 }
+        let stored = try CLI.run(["get", "--profile", "dup"], environment: storeOnly)
+        XCTAssertEqual(stored.status, 0, "the store's copy was not removed: " + stored.stderr)
+        XCTAssertTrue(stored.stdout.contains(Self.keyID), stored.stdout)
+        XCTAssertTrue(result.stderr.contains("nothing was written"), result.stderr)
+        XCTAssertTrue(try home.read(".aws/credentials").contains("[dup]"))
+    }
+
+    func testRemoveAllStoresSaysWhichCopiesWereRemovedWhenALaterWriteFails() throws {
+        try run(["set", "--profile", "dup", "--access-key", Self.keyID], stdin: Self.secret + "\n")
+        try home.write(pair("dup") + pair("other", Self.otherKeyID, Self.otherSecret), to: ".aws/credentials")
+        // The second atomic write of the run (the credentials file's, after the store's) fails with EIO.
+        let failing = environment.merging(["CREDSTORE_TEST_REMOVE_FAIL_AT": "rename#2"]) { $1 }
+        let result = try CLI.run(["remove", "--profile", "dup", "--all-stores", "--force"], environment: failing)
+        XCTAssertNotEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("profile 'dup' was removed from the encrypted store ("), result.stderr)
+        let notRemoved = "but not from the shared credentials file (\(home.path)/.aws/credentials)"
+        XCTAssertTrue(result.stderr.contains(notRemoved), result.stderr)
         XCTAssertTrue(try home.read(".aws/credentials").contains("[dup]"))
     }
 

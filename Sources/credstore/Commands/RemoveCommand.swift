@@ -1,5 +1,7 @@
 import ArgumentParser
 import CredentialLookup
+import Glibc
+import SystemLayer
 
 /// `credstore remove`: deletes a profile (the `Remove-AWSCredentialProfile` of credstore).
 struct RemoveCommand: ParsableCommand {
@@ -69,6 +71,7 @@ struct RemoveCommand: ParsableCommand {
         }
         try confirmLosingLastCopies(targets, context: context, also: locationCatalog.map { [$0] } ?? [])
         try checkFileEdits(targets)
+        Self.installTestFault(environment: context.environment)
         var removed: [(type: StoreType, location: String)] = []
         for target in targets {
             do {
@@ -94,6 +97,23 @@ struct RemoveCommand: ParsableCommand {
                 Output.print("Removed profile '\(profile)' from the \(target.type.displayName) (\(target.location)).")
             }
         }
+    }
+
+    /// Test seam (debug builds only): `CREDSTORE_TEST_REMOVE_FAIL_AT=STEP#N` makes the N-th `AtomicWriteStep` named
+    /// STEP (e.g. `rename#2`: the second copy's write) fail with EIO, as a failing disk would after the first copy
+    /// was removed.
+    private static func installTestFault(environment: [String: String]) {
+        #if DEBUG
+        guard let spec = environment["CREDSTORE_TEST_REMOVE_FAIL_AT"], let mark = spec.firstIndex(of: "#"),
+              let wanted = Int(spec[spec.index(after: mark)...]) else { return }
+        let name = String(spec[..<mark])
+        var seen = 0
+        AtomicWriteFaultInjection.fault = { step in
+            guard "\(step)" == name else { return nil }
+            seen += 1
+            return seen == wanted ? EIO : nil
+        }
+        #endif
     }
 
     /// Removes the profile from one target.
