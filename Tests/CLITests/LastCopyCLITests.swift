@@ -135,6 +135,23 @@ final class LastCopyCLITests: XCTestCase {
         XCTAssertEqual(replaced.status, 0, replaced.stderr)
     }
 
+    func testSetIntoAFileAsksBeforeReplacingTheOnlyCopyOfAKeyPair() throws {
+        try home.write(pair("prod"), to: "keys/credentials")
+        let file = "./keys/credentials"
+        let same = try run(["set", "--profile", "prod", "--access-key", Self.keyID, "--profile-location", file],
+                           stdin: Self.secret + "\n", in: home.path)
+        XCTAssertEqual(same.status, 0, "the same key pair again is no loss: " + same.stderr)
+        let refused = try run(["set", "--profile", "prod", "--access-key", Self.otherKeyID, "--profile-location", file],
+                              stdin: Self.otherSecret + "\n", in: home.path)
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("exists nowhere else"), refused.stderr)
+        XCTAssertEqual(try home.read("keys/credentials"), pair("prod"), "nothing was written")
+        let forced = try run(["set", "--profile", "prod", "--access-key", Self.otherKeyID, "--profile-location", file,
+                              "--force"], stdin: Self.otherSecret + "\n", in: home.path)
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertTrue(try home.read("keys/credentials").contains(Self.otherKeyID))
+    }
+
     func testMigrateOverwriteAsksBeforeLosingTheStoresKeyPair() throws {
         try run(["set", "--profile", "prod", "--access-key", Self.keyID], stdin: Self.secret + "\n")
         try home.write(pair("prod", Self.otherKeyID, Self.otherSecret), to: ".aws/credentials")

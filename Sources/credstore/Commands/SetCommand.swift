@@ -86,6 +86,7 @@ struct SetCommand: ParsableCommand {
         let openedFirst = interactive ? try store.openStore(create: true) : nil
         let (secret, token) = try readSecrets()
         if let location = profileLocation.map(PathExpansion.expand) {
+            try confirmReplacingInFile(location, accessKeyID: accessKeyID, secret: secret)
             try writeSharedFile(location, accessKeyID: accessKeyID, secret: secret, token: token)
             report(storeType: .sharedCredentialsFile, location: location, accessKeyID: accessKeyID, replaced: nil)
             return
@@ -130,6 +131,25 @@ struct SetCommand: ParsableCommand {
             hint: "save it under another name first (credstore export --profile \(profile) shows it; then "
                 + "credstore set --profile NAME), store the new key under another name, or pass --force to "
                 + "replace it anyway")
+    }
+
+    /// `confirmReplacing` for a profile of the shared file at `location`. The store is searched for copies only when
+    /// it opens without a prompt (agent, key file): writing a plaintext file never asks for a passphrase just to look;
+    /// unseen, its copies do not count, and the question is asked.
+    private func confirmReplacingInFile(_ location: String, accessKeyID: String, secret: SecretBytes) throws {
+        let catalog = SharedFileCatalog(path: location, kind: ProfileFileKind.guess(forPath: location))
+        let place = ProfilePlace(storeType: catalog.storeType, location: location, name: profile)
+        let context = LookupContext(store: store)
+        var storeCatalog: EncryptedStoreCatalog?
+        if EncryptedStore.exists(at: context.storeCatalog.location) {
+            var unprompted = store.unlocker()
+            unprompted.prompt = nil
+            storeCatalog = (try? unprompted.open()).map { EncryptedStoreCatalog(store: $0) }
+        }
+        let copies = try KeyCopies(store: storeCatalog, sharedCatalogs: context.sharedCatalogs + [catalog])
+        guard let old = copies.keyPair(at: place),
+              old.accessKeyID != accessKeyID || old.secretAccessKey != secret else { return }
+        try confirmReplacing(old.accessKeyID, secret: old.secretAccessKey, copies: copies, at: place)
     }
 
     /// The access key id: `--access-key`, else asked on the terminal (with echo: it is not secret). A value that
