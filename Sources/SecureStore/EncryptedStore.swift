@@ -256,6 +256,21 @@ package final class EncryptedStore {
     /// - Throws: `SecureStoreError`: `.invalidArgument` for a bad name, empty access key id or secret; `.locked`,
     ///   `.corrupt`, `.io` and the other open errors when re-reading.
     package func set(_ profile: StoredProfile) throws {
+        try set(profile, checking: false, check: { _ in })
+    }
+
+    /// `set(profile)`, with a compare step inside the write: `check` sees the profile the store holds under that
+    /// name as re-read under the store's lock (or `nil`), and throwing from it leaves the store unchanged. A command
+    /// that asked a question about the profile it replaces (`credstore default`) refuses so when another writer
+    /// changed it in the meantime, instead of overwriting what it never asked about.
+    ///
+    /// - Throws: what `check` throws; otherwise as `set(_:)`.
+    package func set(_ profile: StoredProfile, ifCurrent check: (StoredProfile?) throws -> Void) throws {
+        try set(profile, checking: true, check: check)
+    }
+
+    /// The one write of `set`; `check` runs only when `checking` (a plain `set` decrypts no old record).
+    private func set(_ profile: StoredProfile, checking: Bool, check: (StoredProfile?) throws -> Void) throws {
         try ProfileName.check(profile.name)
         guard !profile.accessKeyID.isEmpty, !profile.secretAccessKey.isEmpty else {
             throw SecureStoreError(.invalidArgument, path: path,
@@ -269,7 +284,9 @@ package final class EncryptedStore {
                                    hint: "give every setting a name of at most 65533 bytes")
         }
         try mutate { current in
-            if let index = current.records.index(of: profile.name) {
+            let index = current.records.index(of: profile.name)
+            if checking { try check(try index.map { try current.records.profile(at: $0) }) }
+            if let index {
                 // Names and setting keys compare by canonical equivalence, and an existing one keeps the bytes it
                 // was first stored with (FORMAT.md, *Records*): `café` in NFD updates the NFC `café`, no rename.
                 var kept = profile

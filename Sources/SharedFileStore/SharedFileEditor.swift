@@ -34,6 +34,9 @@ package enum SharedFileEditor {
     ///   - path: The file to edit (created if missing and the edit changes anything).
     ///   - kind: Whether it is a credentials or a config file.
     ///   - lockWaitSeconds: How long to wait for another editor's lock, clamped to 0…`maximumLockWaitSeconds`.
+    ///   - dryRun: Whether to stop just before writing: every check of a real edit runs (lock, parse, the permission
+    ///     checks of the result) and throws as it would, but the file is left as it is. For commands that change
+    ///     several places and must know that each would accept its change before making the first.
     ///   - body: The edit; it sees the document as re-read under the lock and edits it in place. Assigning another
     ///     document to it is not allowed (a precondition failure): the result is written as a change of the file's
     ///     content, which is what a failed save puts back. If it throws, nothing is written.
@@ -43,7 +46,7 @@ package enum SharedFileEditor {
     ///   directory is open to others, `.notRegularFile`, `.fileTooLarge`, filesystem errors with errno), or whatever
     ///   `body` throws.
     package static func edit<Result>(
-        path: String, kind: ProfileFileKind, lockWaitSeconds: Double = 10,
+        path: String, kind: ProfileFileKind, lockWaitSeconds: Double = 10, dryRun: Bool = false,
         _ body: (inout ProfileFile) throws -> Result
     ) throws -> Result {
         let file = try FileSystem.atomicFile(path, reportedAs: path)
@@ -65,6 +68,7 @@ package enum SharedFileEditor {
             if document.holdsSecret {
                 try FileSystem.checkSafeForSecrets(file, existing: existing, reportedAs: path)
             }
+            if dryRun { return result }
             try FileSystem.replace(file, with: FileContent(buffer: document.arena, runs: document.arenaRuns),
                                    existing: existing, previous: { Array(document.inputBytes) }, reportedAs: path)
         }

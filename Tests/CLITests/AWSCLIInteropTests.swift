@@ -48,7 +48,7 @@ final class AWSCLIInteropTests: XCTestCase {
 
         // The same profile with a wrong secret: moto checks the signature and refuses both paths.
         try home.setProfile("signed", keyID: moto.accessKeyID, secret: "wrongSecretEXAMPLEwrongSecretEXAMPLE0000",
-                            region: "us-east-1")
+                            region: "us-east-1", force: true)
         assertSignatureRejected(try aws(moto, home, ["sts", "get-caller-identity", "--profile", "signed"]),
                                 "aws --profile signed")
         assertSignatureRejected(try viaExec(moto, home, profile: "signed"), "credstore exec -- aws")

@@ -17,7 +17,7 @@ final class CrashConsistencyCLITests: XCTestCase {
     /// Step `n` of the sequence: remove `p` on every third step, else set it with an access key id ending in `n`.
     private static func command(_ step: Int, extra: [String]) -> [String] {
         step % 3 == 0 ? ["remove", "--profile", "p", "--force"] + extra
-            : ["set", "--profile", "p", "--access-key", accessKey(step)] + extra
+            : ["set", "--profile", "p", "--access-key", accessKey(step), "--force"] + extra
     }
 
     private static func accessKey(_ step: Int) -> String { "AKIAIOSFODNN7" + String(format: "%07d", step) }

@@ -89,7 +89,7 @@ final class LookupCLITests: XCTestCase {
     func testUpdatingReplacesKeysAndKeepsRegion() throws {
         try credstore(["set", "--profile", "prod", "--access-key", Self.keyID, "--region", "eu-west-1"],
                       stdin: Self.secret + "\n")
-        let update = try credstore(["set", "--profile", "prod", "--access-key", Self.otherKeyID],
+        let update = try credstore(["set", "--profile", "prod", "--access-key", Self.otherKeyID, "--force"],
                                    stdin: Self.otherSecret + "\n")
         XCTAssertTrue(update.stdout.contains("Updated profile 'prod'"), update.stdout)
         let shown = try json(try credstore(["get", "--profile", "prod", "--json", "--show-secret"],

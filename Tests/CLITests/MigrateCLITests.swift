@@ -35,8 +35,8 @@ final class KeyFileHome {
 
     /// Stores a profile in the encrypted store with `credstore set` (secret and token on stdin).
     func setProfile(_ name: String, keyID: String, secret: String, token: String? = nil, region: String? = nil,
-                    expiration: String? = nil) throws {
-        var arguments = ["set", "--profile", name, "--access-key", keyID]
+                    expiration: String? = nil, force: Bool = false) throws {
+        var arguments = ["set", "--profile", name, "--access-key", keyID] + (force ? ["--force"] : [])
         if let region { arguments += ["--region", region] }
         if token != nil { arguments += ["--with-session-token"] }
         if let expiration { arguments += ["--expiration", expiration] }
@@ -247,7 +247,8 @@ final class MigrateCLITests: XCTestCase {
         XCTAssertFalse(try home.home.read(".aws/credentials").contains(fixture.defaultKeys.secret))
         XCTAssertEqual(try home.stored("ci")?.keyID, "AKIAOTHERKEYEXAMPLE")
 
-        let overwritten = try home.run(["migrate", "--remove-plaintext", "--overwrite", "--profile", "ci"])
+        // The store's pair exists nowhere else: replacing it is deliberate here (LastCopyCLITests covers the question).
+        let overwritten = try home.run(["migrate", "--remove-plaintext", "--overwrite", "--force", "--profile", "ci"])
         XCTAssertEqual(overwritten.status, 0, overwritten.stderr)
         XCTAssertTrue(overwritten.stdout.contains("ci       overwritten"), overwritten.stdout)
         XCTAssertEqual(try home.stored("ci")?.keyID, fixture.ciKeys.id)

@@ -80,10 +80,79 @@ final class InputShapesTests: XCTestCase {
 
             """.utf8).write(to: URL(fileURLWithPath: config))
         let catalog = SharedFileCatalog(path: config, kind: .config)
-        XCTAssertEqual(ExportReferences.profiles(exporting: "prod", in: catalog), ["a", "b"])
-        XCTAssertEqual(ExportReferences.profiles(exporting: "other", in: catalog), ["c"])
-        XCTAssertEqual(ExportReferences.profiles(exporting: "prod",
-                                                 in: SharedFileCatalog(path: directory + "/none", kind: .config)), [])
+        let store = directory + "/store"
+        func profiles(_ name: String, in catalog: SharedFileCatalog) -> [String] {
+            ExportReferences.profiles(exporting: name, fromStore: store, defaultStorePath: store, in: catalog)
+        }
+        XCTAssertEqual(profiles("prod", in: catalog), ["a", "b"])
+        XCTAssertEqual(profiles("other", in: catalog), ["c"])
+        XCTAssertEqual(profiles("prod", in: SharedFileCatalog(path: directory + "/none", kind: .config)), [])
+    }
+
+    /// Security review, item 4: every spelling of the profile option counts, and a line that exports from another
+    /// store does not (it keeps working when the profile leaves this store).
+    func testExportReferencesReadEverySpellingAndTheStore() throws {
+        let directory = try temporaryDirectory()
+        let store = directory + "/store"
+        let other = directory + "/other-store"
+        try Data().write(to: URL(fileURLWithPath: store))
+        let config = directory + "/config"
+        try Data("""
+            [profile short]
+            credential_process = credstore export -p prod
+            [profile glued]
+            credential_process = credstore export -pprod --format credential-process
+            [profile same-store]
+            credential_process = /usr/bin/credstore export --store \(directory)/./store --profile prod
+            [profile other-store]
+            credential_process = /usr/bin/credstore export --store \(other) --profile prod
+            [profile other-store-equals]
+            credential_process = /usr/bin/credstore export --store=\(other) --profile=prod
+            [profile exec]
+            credential_process = /usr/bin/credstore exec --profile prod -- true
+
+            """.utf8).write(to: URL(fileURLWithPath: config))
+        let catalog = SharedFileCatalog(path: config, kind: .config)
+        XCTAssertEqual(ExportReferences.profiles(exporting: "prod", fromStore: store, defaultStorePath: store,
+                                                 in: catalog), ["short", "glued", "same-store"])
+        // In use: the other store; the lines without --store read the default one, which is not it.
+        XCTAssertEqual(ExportReferences.profiles(exporting: "prod", fromStore: other, defaultStorePath: store,
+                                                 in: catalog), ["other-store", "other-store-equals"])
+    }
+
+    func testExportInvocationReadsACredentialProcessLine() {
+        XCTAssertEqual(ExportInvocation(commandLine: "/x/credstore export --profile a --format credential-process"),
+                       ExportInvocation(commandLine: "credstore export -p a"))
+        XCTAssertEqual(ExportInvocation(commandLine: "credstore export -pa")?.profile, "a")
+        XCTAssertEqual(ExportInvocation(commandLine: "credstore export --profile=a --store=/s")?.store, "/s")
+        XCTAssertEqual(ExportInvocation(commandLine: "credstore export --store '/my store' -p a")?.store, "/my store")
+        XCTAssertEqual(ExportInvocation(commandLine: "credstore export -p a --profile b")?.profile, "b")
+        XCTAssertNil(ExportInvocation(commandLine: "credstore export --format json"), "no profile")
+        XCTAssertNil(ExportInvocation(commandLine: "credstore get --profile a"))
+        XCTAssertNil(ExportInvocation(commandLine: "/x/other export --profile a"))
+        XCTAssertNil(ExportInvocation(commandLine: "'unbalanced"))
+        XCTAssertNil(ExportInvocation(commandLine: "credstore export -- --profile a"), "after --, no option")
+    }
+
+    /// Security review, item 1: a place is a file, not a path string: the same file spelled another way is the same
+    /// place, so its copy is not counted as one that stays.
+    func testKeyCopiesComparePlacesAsFiles() throws {
+        let directory = try temporaryDirectory()
+        let credentials = directory + "/credentials"
+        try Data("[solo]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = first\n".utf8)
+            .write(to: URL(fileURLWithPath: credentials))
+        try FileManager.default.createSymbolicLink(atPath: directory + "/link", withDestinationPath: credentials)
+        let copies = try KeyCopies(store: nil, sharedCatalogs: [SharedFileCatalog(path: credentials,
+                                                                                  kind: .credentials)])
+        for spelling in [credentials, directory + "/./credentials", directory + "//credentials", directory + "/link"] {
+            let place = ProfilePlace(storeType: .sharedCredentialsFile, location: spelling, name: "solo")
+            XCTAssertEqual(copies.keyPair(at: place)?.accessKeyID, "AKIAIOSFODNN7EXAMPLE", spelling)
+            XCTAssertTrue(copies.isLastCopy(accessKeyID: "AKIAIOSFODNN7EXAMPLE",
+                                            secretAccessKey: SecretBytes(utf8: "first"), leaving: [place]), spelling)
+        }
+        XCTAssertTrue(FileIdentity.same(credentials, directory + "/link"))
+        XCTAssertFalse(FileIdentity.same(credentials, directory + "/none"))
+        XCTAssertTrue(FileIdentity.same(directory + "/none", directory + "/x/../none"), "missing files: by path")
     }
 
     private func temporaryDirectory() throws -> String {

@@ -32,6 +32,27 @@ final class SharedFileEditorTests: XCTestCase {
         XCTAssertEqual(try leftovers(temporary.file("home/.aws")), [])
     }
 
+    /// A dry run makes every check of a real edit, the permission check of the result included, and writes nothing:
+    /// `remove --all-stores` runs one per file before removing any copy.
+    func testADryRunChecksTheEditAndWritesNothing() throws {
+        let temporary = try TemporaryDirectory()
+        let text = "[a]\naws_secret_access_key = s\n[b]\naws_secret_access_key = t\n"
+        let path = try temporary.write(text, to: "credentials")
+        chmod(path, 0o600)
+        let removed = try SharedFileEditor.edit(path: path, kind: .credentials, dryRun: true) {
+            try $0.removeProfile("a")
+        }
+        XCTAssertTrue(removed)
+        XCTAssertEqual(try temporary.read("credentials"), text)
+        chmod(path, 0o644)
+        XCTAssertThrowsError(try SharedFileEditor.edit(path: path, kind: .credentials, dryRun: true) {
+            try $0.removeProfile("a")
+        }) { error in
+            XCTAssertEqual((error as? SharedFileError)?.code, .unsafePermissions, "\(error)")
+        }
+        XCTAssertEqual(try temporary.read("credentials"), text)
+    }
+
     func testExistingModeIsKeptAndUnchangedFilesAreNotRewritten() throws {
         let temporary = try TemporaryDirectory()
         let path = try temporary.write("[profile a]\nregion = x\n", to: "config")

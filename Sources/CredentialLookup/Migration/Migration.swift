@@ -96,6 +96,12 @@ package struct Migration {
     /// written (profile names are read without it).
     private let openStore: () throws -> EncryptedStore
 
+    /// Called once before the first write of a run that is not a dry run, when `options.overwrite` is about to
+    /// replace key pairs the store holds: with those profiles as stored, and the open store. Throwing stops the run
+    /// before anything changed. `credstore migrate` asks there whether a key pair that exists nowhere else may be
+    /// lost (its secret cannot be fetched again from AWS).
+    package var confirmOverwrites: ((_ replaced: [StoredProfile], _ store: EncryptedStore) throws -> Void)?
+
     #if DEBUG
     /// Test seam (DEBUG builds only): called at each `FaultPoint` of a run that is not a dry run. Throwing stops the
     /// run there with that error, as a crash at that instant would; the hook may also change the store or the files,
@@ -189,6 +195,12 @@ package struct Migration {
                 }
             }
             return report
+        }
+
+        let overwritten = plan.filter { $0.status == .overwritten }.map(\.name)
+        if let confirmOverwrites, !overwritten.isEmpty {
+            let store = try unlocked()
+            try confirmOverwrites(try overwritten.compactMap { try store.profile(named: $0) }, store)
         }
 
         // 1. The store: each write is its own locked, fsynced, atomic replacement of the file.

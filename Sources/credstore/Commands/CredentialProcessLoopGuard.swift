@@ -7,7 +7,8 @@ import Glibc
 /// the config file, whose `credential_process` starts credstore again for the same name. Without this guard only the
 /// generic nesting limit (CREDSTORE_CREDENTIAL_PROCESS_DEPTH) would stop it, several processes deep.
 enum CredentialProcessLoopGuard {
-    /// The profiles that enclosing `credstore export`/`exec` processes are resolving, one per line.
+    /// The profiles that enclosing `credstore export`/`exec` processes are resolving, one per line, each as the
+    /// store's `FileIdentity` text, a tab, and the profile name: the same name exported from another store is no loop.
     static let variable = "CREDSTORE_RESOLVING_PROFILES"
     /// Set by the credential_process runner in the children it starts.
     static let depthVariable = CredentialProcessRunner.depthVariable
@@ -19,7 +20,8 @@ enum CredentialProcessLoopGuard {
         let environment = ProcessInfo.processInfo.environment
         let resolving = (environment[variable] ?? "").split(separator: "\n").map(String.init)
         let depth = Int(environment[depthVariable] ?? "") ?? 0
-        if depth > 0, resolving.contains(profile) {
+        let entry = FileIdentity(path: storePath).text + "\t" + profile
+        if depth > 0, resolving.contains(entry) {
             throw CLIFailure(
                 "credential_process loop: profile '\(profile)' is not in the encrypted store \(storePath), so the "
                     + "lookup fell through to a credential_process that runs 'credstore export --profile "
@@ -29,6 +31,6 @@ enum CredentialProcessLoopGuard {
                     + "(AWS_CONFIG_FILE or ~/.aws/config)",
                 exitCode: .notFound)
         }
-        setenv(variable, (resolving + [profile]).joined(separator: "\n"), 1)
+        setenv(variable, (resolving + [entry]).joined(separator: "\n"), 1)
     }
 }

@@ -63,10 +63,22 @@ struct DefaultCommand: ParsableCommand {
                         + "credstore set --profile NAME), or pass --force to replace it anyway")
             }
         }
+        // The question above was about `replaced`; the write re-reads the default under the store's lock and refuses
+        // when another writer changed its key pair meanwhile (a prompt can wait for minutes), so a key never asked
+        // about is not overwritten.
         try handle.set(StoredProfile(name: "default", accessKeyID: credentials.accessKeyID,
                                      secretAccessKey: credentials.secretAccessKey,
                                      sessionToken: credentials.sessionToken, expiration: credentials.expiration,
-                                     settings: settings))
+                                     settings: settings)) { current in
+            guard current?.accessKeyID != replaced?.accessKeyID
+                    || current?.secretAccessKey != replaced?.secretAccessKey else { return }
+            throw CLIFailure("the default profile in \(handle.path) was changed by another program while this "
+                                + "command ran (it now holds "
+                                + (current.map { "access key \($0.accessKeyID)" } ?? "no key pair")
+                                + "); nothing was changed",
+                             hint: "check it with 'credstore get --profile default', then run the command again",
+                             exitCode: .failure)
+        }
         if json {
             Output.printJSON([
                 "ProfileName": .string("default"), "Source": SourceJSON.object(resolution.origin),

@@ -61,6 +61,10 @@ struct MigrateCommand: ParsableCommand {
         "Replace a different key pair that the store already holds under the same name."))
     var overwrite = false
 
+    @Flag(name: .customLong("force"), help: ArgumentHelp(
+        "With --overwrite, replace a store key pair even when it exists nowhere else (it is then lost)."))
+    var force = false
+
     @Flag(name: .customLong("json"), help: "Print the summary as JSON.")
     var json = false
 
@@ -90,14 +94,19 @@ struct MigrateCommand: ParsableCommand {
         let rewiring = rewireConfig ? Migration.ConfigRewiring(
             command: { ExportCommandLine.command(executable: ExportCommandLine.executablePath(), profile: $0,
                                                  store: namedStore) },
-            replaces: ExportCommandLine.isExport) : nil
+            replaces: { ExportCommandLine.isExport($0, forProfile: $1, storePath: storePath,
+                                                   environment: environment) }) : nil
         let options = Migration.Options(profiles: profiles.isEmpty ? nil : profiles, overwrite: overwrite,
                                         removePlaintext: removePlaintext, dryRun: dryRun)
         let openStore = { [store] in try store.openStore(create: true) }
-        let migration = MigrationKillSwitch.adapt(
-            Migration(credentialsPath: credentialsPath, configPath: configPath, storePath: storePath,
-                      options: options, rewiring: rewiring, openStore: openStore),
-            environment: environment)
+        var planned = Migration(credentialsPath: credentialsPath, configPath: configPath, storePath: storePath,
+                                options: options, rewiring: rewiring, openStore: openStore)
+        let sharedCatalogs = [credentialsPath.map { SharedFileCatalog(path: $0, kind: .credentials) },
+                              SharedFileCatalog(path: configPath, kind: .config)].compactMap { $0 }
+        planned.confirmOverwrites = { [force] replaced, handle in
+            try Self.confirmLosingStoreKeys(replaced, store: handle, sharedCatalogs: sharedCatalogs, force: force)
+        }
+        let migration = MigrationKillSwitch.adapt(planned, environment: environment)
 
         // Removing plaintext replaces a file by rename: its other hard links keep the old content, secrets included.
         var linked: [String: stat] = [:]
@@ -128,6 +137,31 @@ struct MigrateCommand: ParsableCommand {
                              hint: "check the names with 'credstore shared-profiles'", exitCode: .notFound)
         }
         try summarize(report, configPath: configPath)
+    }
+
+    // MARK: - Last copies
+
+    /// Asks before `--overwrite` replaces store key pairs that no other profile (of the store or the shared files)
+    /// holds: a secret access key cannot be fetched again from AWS. `force` skips the question; without a terminal the
+    /// migration is refused before anything changed.
+    static func confirmLosingStoreKeys(_ replaced: [StoredProfile], store: EncryptedStore,
+                                       sharedCatalogs: [SharedFileCatalog], force: Bool) throws {
+        let copies = try KeyCopies(store: EncryptedStoreCatalog(store: store), sharedCatalogs: sharedCatalogs)
+        let leaving = Set(replaced.map { ProfilePlace(storeType: .secureStore, location: store.path, name: $0.name) })
+        let lost = replaced.filter {
+            copies.isLastCopy(accessKeyID: $0.accessKeyID, secretAccessKey: $0.secretAccessKey, leaving: leaving)
+        }
+        guard !lost.isEmpty else { return }
+        let what = lost.map { "'\($0.name)' (access key \($0.accessKeyID))" }.joined(separator: ", ")
+        let profiles = lost.count == 1 ? "profile" : "profiles"
+        try TerminalQuestions.requireConsent(
+            "The store \(store.path) holds \(profiles) \(what) with a key pair that exists nowhere else; "
+                + "--overwrite replaces it with the plaintext one and loses that key. Overwrite?",
+            force: force,
+            refusal: "the store \(store.path) holds \(profiles) \(what) with a key pair that exists nowhere else; "
+                + "--overwrite would lose that key, so nothing was changed",
+            hint: "save it under another name first (credstore export --profile NAME shows it; then credstore set "
+                + "--profile OTHER), or pass --force with --overwrite to replace it anyway")
     }
 
     // MARK: - Warnings
@@ -235,9 +269,10 @@ struct MigrateCommand: ParsableCommand {
                                 + " differ from the store's copy and were kept")
             }
             throw CLIFailure(problems.joined(separator: "; "),
-                             hint: "pass --overwrite to replace the store's key pair with the plaintext one, or "
-                                + "'credstore remove --profile NAME' the store's copy; then run 'credstore migrate' "
-                                + "again", exitCode: .failure)
+                             hint: "pass --overwrite to replace the store's key pair with the plaintext one; the "
+                                + "store's key pair is then lost unless another profile holds it (it asks, or needs "
+                                + "--force, then): save it under another name first (credstore export --profile NAME "
+                                + "shows it; then credstore set --profile OTHER)", exitCode: .failure)
         }
     }
 }

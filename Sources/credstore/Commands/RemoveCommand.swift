@@ -1,7 +1,9 @@
 import ArgumentParser
 import CredentialLookup
+import Glibc
 import SecureStore
 import SharedFileStore
+import SystemLayer
 
 /// `credstore remove`: deletes a profile (the `Remove-AWSCredentialProfile` of credstore).
 struct RemoveCommand: ParsableCommand {
@@ -66,21 +68,26 @@ struct RemoveCommand: ParsableCommand {
             throw CLIFailure("profile '\(profile)' was not found; searched: " + places.joined(separator: ", "),
                              hint: "check the name with 'credstore list'", exitCode: .notFound)
         }
-        try confirmLosingLastCopies(targets, context: context)
+        let locationCatalog = profileLocation.map(PathExpansion.expand).map {
+            SharedFileCatalog(path: $0, kind: ProfileFileKind.guess(forPath: $0))
+        }
+        try confirmLosingLastCopies(targets, context: context, also: locationCatalog.map { [$0] } ?? [])
+        try checkFileEdits(targets)
+        Self.installTestFault(environment: context.environment)
+        var removed: [(type: StoreType, location: String)] = []
         for target in targets {
-            if target.type == .secureStore {
-                try context.storeCatalog.unlockedStore().remove(named: profile)
-            } else {
-                let kind: ProfileFileKind = target.type == .sharedConfigFile ? .config : .credentials
-                let removed = try SharedFileEditor.edit(path: target.location, kind: kind) { file in
-                    try file.removeProfile(profile)
-                }
-                guard removed else {
-                    throw CLIFailure("profile '\(profile)' disappeared from \(target.location) while removing it",
-                                     hint: "another program edited the file; check it with 'credstore list'",
-                                     exitCode: .notFound)
-                }
+            do {
+                try remove(from: target, context: context)
+            } catch {
+                guard !removed.isEmpty else { throw error }
+                var failure = CLIFailure(classifying: error) ?? CLIFailure("\(error)")
+                failure.message = "profile '\(profile)' was removed from " + removed.map {
+                    "the \($0.type.displayName) (\($0.location))"
+                }.joined(separator: " and ") + ", but not from the \(target.type.displayName) (\(target.location)): "
+                    + failure.message
+                throw failure
             }
+            removed.append(target)
         }
         if targets.contains(where: { $0.type == .secureStore }) { try handleExportReferences(context: context) }
         if json {
@@ -94,10 +101,57 @@ struct RemoveCommand: ParsableCommand {
         }
     }
 
+    /// Test seam (debug builds only): `CREDSTORE_TEST_REMOVE_FAIL_AT=STEP#N` makes the N-th `AtomicWriteStep` named
+    /// STEP (e.g. `rename#2`: the second copy's write) fail with EIO, as a failing disk would after the first copy
+    /// was removed.
+    private static func installTestFault(environment: [String: String]) {
+        #if DEBUG
+        guard let spec = environment["CREDSTORE_TEST_REMOVE_FAIL_AT"], let mark = spec.firstIndex(of: "#"),
+              let wanted = Int(spec[spec.index(after: mark)...]) else { return }
+        let name = String(spec[..<mark])
+        var seen = 0
+        AtomicWriteFaultInjection.fault = { step in
+            guard "\(step)" == name else { return nil }
+            seen += 1
+            return seen == wanted ? EIO : nil
+        }
+        #endif
+    }
+
+    /// Removes the profile from one target.
+    private func remove(from target: (type: StoreType, location: String), context: LookupContext) throws {
+        if target.type == .secureStore {
+            try context.storeCatalog.unlockedStore().remove(named: profile)
+            return
+        }
+        let kind: ProfileFileKind = target.type == .sharedConfigFile ? .config : .credentials
+        let removed = try SharedFileEditor.edit(path: target.location, kind: kind) { file in
+            try file.removeProfile(profile)
+        }
+        guard removed else {
+            throw CLIFailure("profile '\(profile)' disappeared from \(target.location) while removing it",
+                             hint: "another program edited the file; check it with 'credstore list'",
+                             exitCode: .notFound)
+        }
+    }
+
+    /// Runs every shared-file edit of `targets` without writing (lock, parse, the permission checks of the result),
+    /// so that a file that would refuse the edit stops the command before any copy is removed: `--all-stores` must
+    /// not delete the store's copy and then fail on a file.
+    private func checkFileEdits(_ targets: [(type: StoreType, location: String)]) throws {
+        for target in targets where target.type != .secureStore {
+            let kind: ProfileFileKind = target.type == .sharedConfigFile ? .config : .credentials
+            _ = try SharedFileEditor.edit(path: target.location, kind: kind, dryRun: true) { file in
+                try file.removeProfile(profile)
+            }
+        }
+    }
+
     /// Asks before removing a key pair that no profile outside `targets` holds (`--force` skips the question;
-    /// without a terminal the removal is refused).
+    /// without a terminal the removal is refused). The copies are looked for in the store, the shared files and
+    /// `also` (the `--profile-location` file), places compared as files, not path strings.
     private func confirmLosingLastCopies(_ targets: [(type: StoreType, location: String)],
-                                         context: LookupContext) throws {
+                                         context: LookupContext, also: [SharedFileCatalog]) throws {
         // Removing a plaintext profile never prompts for a passphrase just to look for copies: the store is read
         // then only when it opens without a prompt (agent, key file); otherwise its copies go unseen and the
         // question is asked.
@@ -109,7 +163,7 @@ struct RemoveCommand: ParsableCommand {
             unprompted.prompt = nil
             storeCatalog = (try? unprompted.open()).map { EncryptedStoreCatalog(store: $0) }
         }
-        let copies = try KeyCopies(store: storeCatalog, sharedCatalogs: context.sharedCatalogs)
+        let copies = try KeyCopies(store: storeCatalog, sharedCatalogs: context.sharedCatalogs + also)
         let leaving = Set(targets.map { ProfilePlace(storeType: $0.type, location: $0.location, name: profile) })
         var lost: [String] = []
         for place in leaving {
@@ -135,7 +189,10 @@ struct RemoveCommand: ParsableCommand {
     /// that credential_process line; otherwise (or when declined) reports it.
     private func handleExportReferences(context: LookupContext) throws {
         let config = SharedFileCatalog(path: context.locations.configPath, kind: .config)
-        for name in ExportReferences.profiles(exporting: profile, in: config) {
+        let storePath = context.storeCatalog.location
+        for name in ExportReferences.profiles(exporting: profile, fromStore: storePath,
+                                              defaultStorePath: ExportCommandLine.defaultStorePath(context.environment),
+                                              in: config) {
             let line = "profile '\(name)' in \(config.location) runs 'credstore export --profile \(profile)' as its "
                 + "credential_process, which now fails"
             if SecretSources.hasTerminal, TerminalQuestions.confirm(line.prefix(1).uppercased() + line.dropFirst()

@@ -52,6 +52,10 @@ struct SetCommand: ParsableCommand {
     @Option(name: .customLong("secret-key"), help: ArgumentHelp(visibility: .hidden))
     var secretKey: String?
 
+    @Flag(name: .customLong("force"), help: ArgumentHelp(
+        "Replace the profile's key pair even when it exists nowhere else (it is then lost)."))
+    var force = false
+
     @Flag(name: .customLong("json"), help: "Print the result as JSON.")
     var json = false
 
@@ -84,6 +88,7 @@ struct SetCommand: ParsableCommand {
         let openedFirst = interactive ? try store.openStore(create: true) : nil
         let (secret, token) = try readSecrets()
         if let location = profileLocation.map(PathExpansion.expand) {
+            try confirmReplacingInFile(location, accessKeyID: accessKeyID, secret: secret)
             try writeSharedFile(location, accessKeyID: accessKeyID, secret: secret, token: token)
             report(storeType: .sharedCredentialsFile, location: location, accessKeyID: accessKeyID, replaced: nil)
             return
@@ -92,10 +97,61 @@ struct SetCommand: ParsableCommand {
         let existing = try handle.profile(named: profile)
         var settings = existing?.settings ?? [:]
         if let region { settings["region"] = region }
+        if let existing, existing.accessKeyID != accessKeyID || existing.secretAccessKey != secret {
+            let copies = try KeyCopies(store: EncryptedStoreCatalog(store: handle),
+                                       sharedCatalogs: LookupContext(store: store).sharedCatalogs)
+            try confirmReplacing(existing.accessKeyID, secret: existing.secretAccessKey, copies: copies,
+                                 at: ProfilePlace(storeType: .secureStore, location: handle.path, name: profile))
+        }
+        // The write re-reads the profile under the store's lock: if another writer changed its key pair after the
+        // check above, it is not overwritten unasked.
         try handle.set(StoredProfile(name: profile, accessKeyID: accessKeyID, secretAccessKey: secret,
-                                     sessionToken: token, expiration: expirationDate, settings: settings))
+                                     sessionToken: token, expiration: expirationDate, settings: settings)) { current in
+            guard current?.accessKeyID != existing?.accessKeyID
+                    || current?.secretAccessKey != existing?.secretAccessKey else { return }
+            throw CLIFailure("profile '\(profile)' in \(handle.path) was changed by another program while this "
+                                + "command ran; nothing was stored",
+                             hint: "check it with 'credstore get --profile \(profile)', then run the command again",
+                             exitCode: .failure)
+        }
         report(storeType: .secureStore, location: handle.path, accessKeyID: accessKeyID,
                replaced: existing?.accessKeyID)
+    }
+
+    /// Asks before replacing the key pair (`accessKeyID` with `secret`) of the profile at `place` when no other
+    /// profile of the store or the shared files holds it: a secret access key cannot be fetched again from AWS.
+    /// `--force` skips the question; without a terminal the command is refused.
+    private func confirmReplacing(_ accessKeyID: String, secret: SecretBytes, copies: KeyCopies,
+                                  at place: ProfilePlace) throws {
+        guard copies.isLastCopy(accessKeyID: accessKeyID, secretAccessKey: secret, leaving: [place]) else { return }
+        try TerminalQuestions.requireConsent(
+            "Profile '\(profile)' in \(place.location) holds access key \(accessKeyID), which exists nowhere else; "
+                + "replacing it loses that key. Replace it?",
+            force: force,
+            refusal: "profile '\(profile)' in \(place.location) holds access key \(accessKeyID), which exists "
+                + "nowhere else; replacing it would lose that key, so nothing was stored",
+            hint: "save it under another name first (credstore export --profile \(profile) shows it; then "
+                + "credstore set --profile NAME), store the new key under another name, or pass --force to "
+                + "replace it anyway")
+    }
+
+    /// `confirmReplacing` for a profile of the shared file at `location`. The store is searched for copies only when
+    /// it opens without a prompt (agent, key file): writing a plaintext file never asks for a passphrase just to look;
+    /// unseen, its copies do not count, and the question is asked.
+    private func confirmReplacingInFile(_ location: String, accessKeyID: String, secret: SecretBytes) throws {
+        let catalog = SharedFileCatalog(path: location, kind: ProfileFileKind.guess(forPath: location))
+        let place = ProfilePlace(storeType: catalog.storeType, location: location, name: profile)
+        let context = LookupContext(store: store)
+        var storeCatalog: EncryptedStoreCatalog?
+        if EncryptedStore.exists(at: context.storeCatalog.location) {
+            var unprompted = store.unlocker()
+            unprompted.prompt = nil
+            storeCatalog = (try? unprompted.open()).map { EncryptedStoreCatalog(store: $0) }
+        }
+        let copies = try KeyCopies(store: storeCatalog, sharedCatalogs: context.sharedCatalogs + [catalog])
+        guard let old = copies.keyPair(at: place),
+              old.accessKeyID != accessKeyID || old.secretAccessKey != secret else { return }
+        try confirmReplacing(old.accessKeyID, secret: old.secretAccessKey, copies: copies, at: place)
     }
 
     /// The access key id: `--access-key`, else asked on the terminal (with echo: it is not secret). A value that

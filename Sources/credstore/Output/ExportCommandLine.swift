@@ -1,5 +1,6 @@
 import CredentialLookup
 import Glibc
+import SecureStore
 
 /// The `credential_process` command line that `migrate --rewire-config` writes into the config file: this binary's
 /// `export --profile NAME --format credential-process`, and how a rerun recognises an earlier one.
@@ -18,17 +19,27 @@ enum ExportCommandLine {
         return words.map(shellWord).joined(separator: " ")
     }
 
-    /// Whether `command` is credstore's export of `profile` (any binary path, any store), so a rerun may update it.
+    /// Whether `command` is credstore's export of `profile` from the store at `storePath` (any binary path; read
+    /// by `ExportInvocation`, the one reader of such lines), so a rerun may update it. A line exporting from another
+    /// store is someone else's and stays.
     ///
     /// - Parameters:
     ///   - command: An existing `credential_process` value.
     ///   - profile: The profile it belongs to.
-    static func isExport(_ command: String, forProfile profile: String) -> Bool {
-        guard let words = try? CommandLineSplitter.split(command), words.count >= 2,
-              words[0].split(separator: "/").last == "credstore", words[1] == "export" else { return false }
-        let rest = Array(words.dropFirst(2))
-        guard let index = rest.firstIndex(of: "--profile"), index + 1 < rest.count else { return false }
-        return rest[index + 1] == profile
+    ///   - storePath: The store being migrated into.
+    ///   - environment: The environment, for the default store path (a line without `--store` reads that one).
+    static func isExport(_ command: String, forProfile profile: String, storePath: String,
+                         environment: [String: String]) -> Bool {
+        ExportInvocation(commandLine: command)?.exports(profile: profile, fromStore: storePath,
+                                                        defaultStorePath: defaultStorePath(environment)) ?? false
+    }
+
+    /// The store a `credstore export` without `--store` reads: `CREDSTORE_STORE` is left out, since the AWS tools
+    /// that run the line may not have it.
+    static func defaultStorePath(_ environment: [String: String]) -> String {
+        var environment = environment
+        environment["CREDSTORE_STORE"] = nil
+        return StoreLocation.resolve(explicit: nil, environment: environment)
     }
 
     static func shellWord(_ word: String) -> String {
