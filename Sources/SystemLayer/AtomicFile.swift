@@ -324,5 +324,21 @@ package enum AtomicWriteFaultInjection {
     /// Called before each step (after it, for `.close`); a non-nil errno makes that step fail with it. Process-global:
     /// set it only in tests, and set it back to `nil`.
     nonisolated(unsafe) package static var fault: ((AtomicWriteStep) -> Int32?)?
+
+    /// For a command's end-to-end test seam: parses `STEP#N` (e.g. `rename#2`) and calls `action` at the N-th step
+    /// named STEP from now on; `action` returns the errno that step fails with, or `nil`. Does nothing when `spec` is
+    /// `nil` or malformed.
+    package static func at(_ spec: String?, _ action: @escaping () -> Int32?) {
+        guard let spec, let mark = spec.firstIndex(of: "#"), let wanted = Int(spec[spec.index(after: mark)...]) else {
+            return
+        }
+        let name = String(spec[..<mark])
+        var seen = 0
+        fault = { step in
+            guard "\(step)" == name else { return nil }
+            seen += 1
+            return seen == wanted ? action() : nil
+        }
+    }
 }
 #endif

@@ -111,14 +111,8 @@ struct RekeyCommand: ParsableCommand {
     /// N-th `AtomicWriteStep` named STEP (e.g. `rename#1`) from here on, as a crash or power cut at that instant would.
     private static func installTestKillPoint(environment: [String: String]) {
         #if DEBUG
-        guard let spec = environment["CREDSTORE_TEST_REKEY_KILL_AT"], let mark = spec.firstIndex(of: "#"),
-              let wanted = Int(spec[spec.index(after: mark)...]) else { return }
-        let name = String(spec[..<mark])
-        var seen = 0
-        AtomicWriteFaultInjection.fault = { step in
-            guard "\(step)" == name else { return nil }
-            seen += 1
-            if seen == wanted { kill(getpid(), SIGKILL) }
+        AtomicWriteFaultInjection.at(environment["CREDSTORE_TEST_REKEY_KILL_AT"]) {
+            kill(getpid(), SIGKILL)
             return nil
         }
         #endif

@@ -106,15 +106,7 @@ struct RemoveCommand: ParsableCommand {
     /// was removed.
     private static func installTestFault(environment: [String: String]) {
         #if DEBUG
-        guard let spec = environment["CREDSTORE_TEST_REMOVE_FAIL_AT"], let mark = spec.firstIndex(of: "#"),
-              let wanted = Int(spec[spec.index(after: mark)...]) else { return }
-        let name = String(spec[..<mark])
-        var seen = 0
-        AtomicWriteFaultInjection.fault = { step in
-            guard "\(step)" == name else { return nil }
-            seen += 1
-            return seen == wanted ? EIO : nil
-        }
+        AtomicWriteFaultInjection.at(environment["CREDSTORE_TEST_REMOVE_FAIL_AT"]) { EIO }
         #endif
     }
 
