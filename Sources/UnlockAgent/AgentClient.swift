@@ -61,7 +61,8 @@ package struct AgentClient: Sendable {
     /// store, or anything about the agent fails: the caller then goes on with its other secret sources. A key that no
     /// longer opens the store (the data key was rotated, or another store now sits at the path) is forgotten.
     package func openStore(at path: String) -> EncryptedStore? {
-        guard let canonical = Self.canonicalPath(path),
+        // No agent directory, no agent: one lstat, before realpath's readlink per component of the store path.
+        guard (try? location.check()) == true, let canonical = Self.canonicalPath(path),
               let reply = try? send(.get(storePath: canonical)), reply.status == .ok, let key = reply.key
         else { return nil }
         do {

@@ -50,8 +50,12 @@ struct StoreOptions: ParsableArguments {
     func unlocker(newPassphrase: NewPassphraseOptions? = nil) -> StoreUnlocker {
         var unlocker = StoreUnlocker(storePath: store, keyFile: keyFile, passphraseFile: passphraseFile,
                                      passphraseDescriptor: passphraseFD, environment: environment,
-                                     prompt: SecretSources.hasTerminal ? SecretSources.promptPassphrase : nil)
-        unlocker.confirm = SecretSources.hasTerminal ? TerminalQuestions.confirm : nil
+                                     prompt: SecretSources.promptPassphrase)
+        // Whether there is a terminal is found out only when the prompt is about to ask (a lookup that needs no
+        // secret never opens /dev/tty), and at most once per process (`SecretSources.hasTerminal`). `confirm` is
+        // only asked after the prompt has asked, so on a terminal.
+        unlocker.promptIsAvailable = { SecretSources.hasTerminal }
+        unlocker.confirm = TerminalQuestions.confirm
         unlocker.newPassphraseFile = newPassphrase?.newPassphraseFile
         unlocker.newPassphraseDescriptor = newPassphrase?.newPassphraseFD
         return unlocker
