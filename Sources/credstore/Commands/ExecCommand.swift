@@ -96,15 +96,8 @@ struct ExecCommand: ParsableCommand {
     /// "Permission denied", exit 126; nothing found at all is exit 127.
     static func replaceProcess(with arguments: [String], environment: [String: String]) throws -> Never {
         let program = arguments[0]
-        var candidates: [String] = []
-        if program.contains("/") {
-            candidates = [program]
-        } else {
-            let searchPath = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-            candidates = searchPath.split(separator: ":", omittingEmptySubsequences: false).map {
-                ($0.isEmpty ? "." : String($0)) + "/" + program
-            }
-        }
+        let candidates = ExecutableSearch.candidates(for: program,
+                                                     searchPath: ExecutableSearch.searchPath(in: environment))
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         ProcessHardening.restoreCoreLimitForExec()  // the command runs under the user's own core-file limit
