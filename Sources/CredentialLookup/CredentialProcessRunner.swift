@@ -196,9 +196,3 @@ package struct CredentialProcessRunner {
         return joined
     }
 }
-
-/// SystemLayer's monotonic clock under the name the metadata client uses for its deadlines.
-enum Monotonic {
-    /// Seconds on `CLOCK_MONOTONIC`.
-    static var now: Double { MonotonicClock().now }
-}
