@@ -48,7 +48,7 @@ struct ExecCommand: ParsableCommand {
             throw CLIFailure("no command given", hint: "credstore exec --profile NAME -- COMMAND [ARGS...]",
                              exitCode: .usage)
         }
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.current
         let wanted = profile.profile ?? environment["AWS_PROFILE"] ?? "default"
         if let outer = environment[Self.nestingVariable], outer != wanted, !allowNested {
             throw CLIFailure("already running inside 'credstore exec' for profile '\(outer)'; refusing to nest '\(wanted)'",
