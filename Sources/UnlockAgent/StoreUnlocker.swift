@@ -198,8 +198,9 @@ package struct StoreUnlocker {
     /// `no-new-passphrase`). The only place this rule is written.
     ///
     /// A store that has no passphrase slot (read from its slot list, without unlocking) is never asked a passphrase
-    /// for: `.unlock` then fails at once with `no-key-file` (`no-secret-source`, saying so, when there is no prompt). A new passphrase is asked for again (up to
-    /// `promptAttempts` times) when its confirmation differs or a short one is not confirmed.
+    /// for: `.unlock` then fails at once with `no-key-file` (`no-secret-source`, saying so, when there is no prompt).
+    /// A new passphrase is asked for again (up to `promptAttempts` times) when its confirmation differs or a short one
+    /// is not confirmed.
     package func passphrase(_ need: PassphraseNeed) throws -> SecretBytes {
         try passphrase(need, notice: "")
     }

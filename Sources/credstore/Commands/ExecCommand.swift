@@ -34,7 +34,8 @@ struct ExecCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var profile: ProfileOptions
 
-    @Flag(name: .customLong("allow-nested"), help: "Allow running inside another 'credstore exec' for a different profile.")
+    @Flag(name: .customLong("allow-nested"),
+          help: "Allow running inside another 'credstore exec' for a different profile.")
     var allowNested = false
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp(
@@ -51,7 +52,8 @@ struct ExecCommand: ParsableCommand {
         let environment = ProcessEnvironment.current
         let wanted = profile.profile ?? environment["AWS_PROFILE"] ?? "default"
         if let outer = environment[Self.nestingVariable], outer != wanted, !allowNested {
-            throw CLIFailure("already running inside 'credstore exec' for profile '\(outer)'; refusing to nest '\(wanted)'",
+            throw CLIFailure("already running inside 'credstore exec' for profile '\(outer)'; refusing to nest "
+                                 + "'\(wanted)'",
                              hint: "leave the outer shell, or pass --allow-nested", exitCode: .usage)
         }
         try CredentialProcessLoopGuard.enter(profile: profile.profile, storePath: store.storePath())
