@@ -49,7 +49,8 @@ let package = Package(
         .testTarget(name: "SharedFileStoreTests",
                     dependencies: ["SharedFileStore", "SystemLayer", "TestChild", "TestSupport"]),
         .testTarget(name: "CredentialLookupTests",
-                    dependencies: ["CredentialLookup", "SecureStore", "SharedFileStore", "TestSupport"]),
+                    dependencies: ["CredentialLookup", "SecureStore", "SharedFileStore", "SystemLayer",
+                                   "TestSupport"]),
         .testTarget(name: "UnlockAgentTests", dependencies: ["UnlockAgent", "SecureStore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["credstore", "UnlockAgent", "TestSupport"]),
     ]

@@ -4,14 +4,14 @@
 /// no shell is run).
 package enum CommandLineSplitter {
     /// Why a command line cannot be split.
-    package enum Failure: Error, Equatable, CustomStringConvertible {
+    enum Failure: Error, Equatable, CustomStringConvertible {
         /// A quote is opened and never closed.
         case unbalancedQuote
         /// The line ends with a backslash that escapes nothing.
         case trailingBackslash
 
         /// The reason in words, matching Python's `shlex` messages.
-        package var description: String {
+        var description: String {
             switch self {
             case .unbalancedQuote: return "no closing quotation"
             case .trailingBackslash: return "no escaped character after the final backslash"

@@ -174,24 +174,12 @@ package struct CredentialProcessRunner {
     }
 
     private var searchPath: String {
-        environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        ExecutableSearch.searchPath(in: environment)
     }
 
     /// Finds the program like `execvp` would, but in the lookup's environment rather than the process's.
     private func resolveExecutable(_ program: String) -> String? {
-        guard !program.isEmpty else { return nil }
-        if program.contains("/") { return isExecutableFile(program) ? program : nil }
-        for directory in searchPath.split(separator: ":", omittingEmptySubsequences: false) {
-            let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + program
-            if isExecutableFile(candidate) { return candidate }
-        }
-        return nil
-    }
-
-    private func isExecutableFile(_ path: String) -> Bool {
-        var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
-        return access(path, X_OK) == 0
+        ExecutableSearch.firstExecutable(program, searchPath: searchPath)
     }
 
     /// The program's stderr as one bounded line: valid UTF-8, control characters escaped (`TerminalText`), lines
@@ -207,10 +195,4 @@ package struct CredentialProcessRunner {
         }
         return joined
     }
-}
-
-/// SystemLayer's monotonic clock under the name the metadata client uses for its deadlines.
-enum Monotonic {
-    /// Seconds on `CLOCK_MONOTONIC`.
-    static var now: Double { MonotonicClock().now }
 }

@@ -20,6 +20,8 @@ package final class EncryptedStoreCatalog: ProfileCatalog {
     private let unlock: () throws -> EncryptedStore
     private let verify: (() throws -> EncryptedStore?)?
     private var names: Set<String>?
+    /// Whether the store file existed when `names` was read from it (`nil` until then, or when it came unlocked).
+    private var fileExisted: Bool?
     private var unlocked: EncryptedStore?
 
     /// Creates a catalog over the store at `path`.
@@ -59,10 +61,19 @@ package final class EncryptedStoreCatalog: ProfileCatalog {
     /// - Throws: `SecureStoreError` when the store holds the name but cannot be unlocked or read, or when a secret at
     ///   hand (`verify`) finds the store tampered with (`.corrupt`) or does not open it.
     package func profile(named name: String) throws -> ProfileEntry? {
-        if names == nil { names = Set(try profileNames()) }
+        if names == nil {
+            if let unlocked {
+                names = Set(unlocked.profileNames)
+            } else {
+                // One existence check serves the listing and the verification below (this runs before AWS calls).
+                let exists = EncryptedStore.exists(at: location)
+                fileExisted = exists
+                names = exists ? Set(try EncryptedStore.profileNames(at: location)) : []
+            }
+        }
         if names?.contains(name) != true {
             // Not listed: before saying so, check the list with the secret at hand, if one needs nobody to type it.
-            guard unlocked == nil, let verify, EncryptedStore.exists(at: location),
+            guard unlocked == nil, let verify, fileExisted ?? EncryptedStore.exists(at: location),
                   let store = try verify() else { return nil }
             unlocked = store
             names = Set(store.profileNames)

@@ -91,8 +91,10 @@ struct MetadataHTTPClient {
     static let maximumResponseSize = 64 * 1024
 
     var endpoint: MetadataEndpoint
-    /// The monotonic time (`Monotonic.now`) by which every request must be done.
+    /// The time on `clock` by which every request must be done.
     var deadline: Double
+    /// The clock `deadline` is on.
+    var clock: any Clock = MonotonicClock()
 
     /// Sends one request; `secretHeader` (the session token) is written from secret bytes, never via a `String`.
     func request(method: String, path: String, headers: [(String, String)] = [],
@@ -115,7 +117,7 @@ struct MetadataHTTPClient {
     }
 
     private func remainingMilliseconds() throws -> Int32 {
-        let remaining = deadline - Monotonic.now
+        let remaining = deadline - clock.now
         guard remaining > 0 else { throw MetadataHTTPFailure.timedOut }
         return Int32(min(remaining * 1000, 60_000).rounded(.up))
     }

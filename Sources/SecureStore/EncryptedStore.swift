@@ -1,3 +1,5 @@
+import SystemLayer
+
 /// The encrypted profile store: one file holding profiles encrypted with AES-256-GCM under a random data key, which
 /// 1–8 key slots wrap for passphrases (scrypt) or key files (HKDF-SHA256). FORMAT.md specifies the file. What a slot
 /// needs to open is up to its kind (`KeySlotKind`, one file each under `KeySlots/`); the store goes through the kinds
@@ -141,7 +143,7 @@ package final class EncryptedStore {
             return kind
         }
         guard !exists(at: path) else { throw alreadyExists(path) }
-        try SafeFile.makeDirectory(SafeFile.directoryOf(path))
+        try SafeFile.makeDirectory(PathName.directory(of: path))
         try SafeFile.checkStoreDirectory(of: path)
         let lock = try StoreLock(path + ".lock", storePath: path, timeout: lockTimeout)
         guard !exists(at: path) else { throw alreadyExists(path) }

@@ -45,7 +45,8 @@ enum KDF {
     }
 
     /// PBKDF2-HMAC-SHA256 (RFC 8018), without SP 800-132's lower bounds so that published vectors can be checked.
-    static func pbkdf2SHA256(password: SecretBytes, salt: [UInt8], iterations: UInt64, length: Int) throws -> SecretBytes {
+    static func pbkdf2SHA256(password: SecretBytes, salt: [UInt8], iterations: UInt64,
+                             length: Int) throws -> SecretBytes {
         let parameters = KDFParameterList()
         parameters.utf8("digest", "SHA256")
         parameters.octets("pass", password)

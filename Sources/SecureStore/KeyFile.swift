@@ -1,4 +1,5 @@
 import Glibc
+import SystemLayer
 
 /// A key file: exactly 32 random bytes in a file of mode 0600, for unattended unlocking (cron, systemd).
 package enum KeyFile {
@@ -11,7 +12,7 @@ package enum KeyFile {
     /// - Returns: the key bytes.
     /// - Throws: `SecureStoreError` with `.alreadyExists` if something is at `path`, `.io` if it cannot be written.
     package static func generate(at path: String) throws -> SecretBytes {
-        try SafeFile.makeDirectory(SafeFile.directoryOf(path))
+        try SafeFile.makeDirectory(PathName.directory(of: path))
         let key = try Random.secret(size)
         try key.withUnsafeBytes { try SafeFile.createExclusive(path, bytes: $0, what: "key file") }
         return key

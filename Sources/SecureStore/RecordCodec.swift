@@ -29,7 +29,9 @@ enum RecordCodec {
             var offset = 0
             for (type, value) in fields {
                 out[offset] = type
-                for shift in 0..<4 { out[offset + 1 + shift] = UInt8((UInt32(value.count) >> ((3 - shift) * 8)) & 0xff) }
+                for shift in 0..<4 {
+                    out[offset + 1 + shift] = UInt8((UInt32(value.count) >> ((3 - shift) * 8)) & 0xff)
+                }
                 offset += 5
                 value.withUnsafeBytes { source in
                     if source.count > 0 {

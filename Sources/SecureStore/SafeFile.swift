@@ -98,7 +98,7 @@ enum SafeFile {
     /// can write it can move the store aside and have the next save start a fresh one, or swap in a store of theirs.
     /// The directory must be ours or root's, and not writable by group or others unless it has the sticky bit.
     static func checkStoreDirectory(of path: String) throws {
-        let directory = directoryOf(path)
+        let directory = PathName.directory(of: path)
         switch FilePolicy.directoryViolation(at: directory) {
         case nil:
             return
@@ -191,10 +191,6 @@ enum SafeFile {
                                 failure.message + (undone ? "; nothing was changed"
                                                           : "; the \(what) \(target) now holds the new contents"),
                                 hint: failure.hint)
-    }
-
-    static func directoryOf(_ path: String) -> String {
-        PathName.directory(of: path)
     }
 }
 

@@ -3,7 +3,8 @@
 /// The bytes live in one heap allocation that is wiped with `OPENSSL_cleanse` when the last copy goes away, compare in
 /// constant time, and never print (`description` is redacted), so a secret cannot leak through string interpolation,
 /// a log line or a crash message. A `String` can never be wiped; convert to one only at the very edge where a secret
-/// must leave the process (an `exec` environment, a `credential_process` reply), and keep it as short-lived as possible.
+/// must leave the process (an `exec` environment, a `credential_process` reply), and keep it as short-lived as
+/// possible.
 public struct SecretBytes: @unchecked Sendable {
     // @unchecked: the storage is only mutated through `withUnsafeMutableBytes`, which copies first when shared.
     private var storage: Storage

@@ -66,7 +66,9 @@ struct StoreImage {
             throw SecureStoreError.corrupt(path, "it is truncated")
         }
         let checked = bytes.count - StoreFormat.checksumSize
-        let expected = try bytes.withUnsafeBytes { try SHA256Digest.hash(UnsafeRawBufferPointer(rebasing: $0[0..<checked])) }
+        let expected = try bytes.withUnsafeBytes {
+            try SHA256Digest.hash(UnsafeRawBufferPointer(rebasing: $0[0..<checked]))
+        }
         guard expected == Array(bytes[checked...]) else {
             throw SecureStoreError.corrupt(path, "its checksum does not match: it was truncated or altered")
         }

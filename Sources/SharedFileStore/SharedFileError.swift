@@ -204,6 +204,7 @@ public struct SharedFileError: Error, CustomStringConvertible, Equatable, Sendab
     /// `message` followed by the hint.
     public var description: String { "\(message). \(hint)" }
 
+    /// Equal when the kind and the path are: the message and hint follow from them.
     public static func == (lhs: SharedFileError, rhs: SharedFileError) -> Bool {
         lhs.kind == rhs.kind && lhs.path == rhs.path
     }

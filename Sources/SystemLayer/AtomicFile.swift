@@ -3,8 +3,9 @@ import Glibc
 /// The one safe way credstore writes a file, whatever its policy: under the file's lock (`lock(timeout:clock:)`), the
 /// caller re-reads it, then `replace` writes the new content to a temporary file in the same directory (`O_EXCL`,
 /// mode 0600 while written) → fsync → close (checked) → rename over the file → fsync of the directory
-/// (`EINVAL`, a file system without directory fsync, counts as success). A crash at any point leaves the old or the new file, never
-/// a mix; temporary files a killed writer left are swept by the next writer; a failure leaves the file as it was.
+/// (`EINVAL`, a file system without directory fsync, counts as success). A crash at any point leaves the old or the
+/// new file, never a mix; temporary files a killed writer left are swept by the next writer; a failure leaves the
+/// file as it was.
 package struct AtomicFile: Sendable {
     /// The file written: for `.editTarget` policies the final target of the symbolic links at the path given.
     package let path: String

@@ -61,7 +61,8 @@ package struct AgentClient: Sendable {
     /// store, or anything about the agent fails: the caller then goes on with its other secret sources. A key that no
     /// longer opens the store (the data key was rotated, or another store now sits at the path) is forgotten.
     package func openStore(at path: String) -> EncryptedStore? {
-        guard let canonical = Self.canonicalPath(path),
+        // No agent directory, no agent: one lstat, before realpath's readlink per component of the store path.
+        guard (try? location.check()) == true, let canonical = Self.canonicalPath(path),
               let reply = try? send(.get(storePath: canonical)), reply.status == .ok, let key = reply.key
         else { return nil }
         do {
@@ -88,15 +89,17 @@ package struct AgentClient: Sendable {
     ///   - arguments: the arguments (after the program name) that make `executable` run an agent that exits when
     ///     it holds no key, e.g. `["agent", "--on-demand"]` for `credstore`.
     ///   - executable: the program to start; `nil` for this process's own executable.
+    ///   - clock: the clock the 5 seconds are waited on (polling every 50 ms).
     /// - Returns: the agent's state.
     /// - Throws: `UnlockAgentError`: `spawn-failed`, `agent-did-not-start` (no listener within 5 seconds), or what
     ///   `send` throws.
-    package func ensureRunning(arguments: [String], executable: String? = nil) throws -> AgentReply.AgentState {
+    package func ensureRunning(arguments: [String], executable: String? = nil,
+                               clock: any Clock = MonotonicClock()) throws -> AgentReply.AgentState {
         if let state = try status() { return state }
         try spawnAgent(arguments: arguments, executable: executable)
         for _ in 0..<100 {
             if let state = try status() { return state }
-            usleep(50_000)
+            clock.sleep(seconds: 0.05)
         }
         throw UnlockAgentError(.agentDidNotStart, path: location.socketPath,
                                "the unlock agent did not start listening on \(location.socketPath) within 5 seconds")

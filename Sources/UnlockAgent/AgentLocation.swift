@@ -1,4 +1,5 @@
 import Glibc
+import SystemLayer
 
 /// Where the unlock agent listens: `$XDG_RUNTIME_DIR/credstore/agent.sock`, else `/tmp/credstore-UID/agent.sock`.
 /// The directory must be a real directory (not a symlink), owned by the user, with no group/other permissions.
@@ -28,7 +29,7 @@ package struct AgentLocation: Equatable, Sendable {
     ///
     /// - Throws: `UnlockAgentError` when the directory cannot be created or is unsafe, or the socket path is too long.
     func prepare() throws {
-        let parent = Self.parent(of: directory)
+        let parent = PathName.directory(of: directory)
         if !isFallback, !exists(parent) { try make(parent) }
         if !exists(directory) { try make(directory) }
         guard try check() else {
@@ -66,11 +67,6 @@ package struct AgentLocation: Equatable, Sendable {
                                        + ": group or others may reach the agent")
         }
         return true
-    }
-
-    static func parent(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     private func exists(_ path: String) -> Bool {

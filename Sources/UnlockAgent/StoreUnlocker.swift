@@ -29,6 +29,9 @@ package struct StoreUnlocker {
     /// Asks for a passphrase with the text it is given (e.g. on a terminal, without echo); `nil` when there is nobody
     /// to ask. Called only when no other source is at hand.
     package var prompt: ((String) throws -> SecretBytes)?
+    /// Whether `prompt` can ask right now (e.g. a terminal can be opened); asked only when the prompt is about to be
+    /// used, so a command that never needs it never pays for finding out (the CLI's costs an open of /dev/tty).
+    package var promptIsAvailable: () -> Bool = { true }
     /// Asks a yes/no question (e.g. on a terminal); `nil` when there is nobody to ask. Used to confirm a short new
     /// passphrase.
     package var confirm: ((String) throws -> Bool)?
@@ -94,7 +97,7 @@ package struct StoreUnlocker {
     /// Opens the store with the passphrase for `need`; when it comes from the prompt, a mistyped one is asked for
     /// again (and whatever the command read before, such as a pasted secret, is not thrown away).
     private func openWithPassphrase(_ need: PassphraseNeed) throws -> (store: EncryptedStore, passphrase: SecretBytes) {
-        let retries = passphraseFile == nil && passphraseDescriptor == nil && prompt != nil
+        let retries = passphraseFile == nil && passphraseDescriptor == nil && hasPrompt
         var notice = ""
         for attempt in 1... {
             do {
@@ -112,7 +115,12 @@ package struct StoreUnlocker {
     /// descriptor, and a prompt at hand.
     private var asksPromptToUnlock: Bool {
         keyFile == nil && systemdCredential == nil && passphraseFile == nil && passphraseDescriptor == nil
-            && prompt != nil
+            && hasPrompt
+    }
+
+    /// Whether a prompt is at hand: one was given, and it can ask now.
+    private var hasPrompt: Bool {
+        prompt != nil && promptIsAvailable()
     }
 
     /// Opens the store when that needs nobody to type a secret: with a key file, the systemd credential, a
@@ -127,7 +135,8 @@ package struct StoreUnlocker {
         // file means its data key was rotated or the file was altered, which the agent's key cannot tell apart: the
         // key is forgotten and the lookup fails rather than fall through (the next command has no key at hand).
         let client = AgentClient(environment: environment)
-        guard let canonical = AgentClient.canonicalPath(storePath),
+        // No agent directory, no agent: one lstat, before realpath's readlink per component of the store path.
+        guard (try? client.location.check()) == true, let canonical = AgentClient.canonicalPath(storePath),
               let reply = try? client.send(.get(storePath: canonical)), reply.status == .ok, let key = reply.key
         else { return nil }
         do {
@@ -189,8 +198,9 @@ package struct StoreUnlocker {
     /// `no-new-passphrase`). The only place this rule is written.
     ///
     /// A store that has no passphrase slot (read from its slot list, without unlocking) is never asked a passphrase
-    /// for: `.unlock` then fails at once with `no-key-file` (`no-secret-source`, saying so, when there is no prompt). A new passphrase is asked for again (up to
-    /// `promptAttempts` times) when its confirmation differs or a short one is not confirmed.
+    /// for: `.unlock` then fails at once with `no-key-file` (`no-secret-source`, saying so, when there is no prompt).
+    /// A new passphrase is asked for again (up to `promptAttempts` times) when its confirmation differs or a short one
+    /// is not confirmed.
     package func passphrase(_ need: PassphraseNeed) throws -> SecretBytes {
         try passphrase(need, notice: "")
     }
@@ -199,7 +209,7 @@ package struct StoreUnlocker {
     private func passphrase(_ need: PassphraseNeed, notice: String) throws -> SecretBytes {
         if let supplied = try suppliedPassphrase(replacement: need == .replacement) { return supplied }
         let keyFileOnly = need == .unlock && hasNoPassphraseSlot
-        guard let prompt else { throw noSource(need, keyFileOnly: keyFileOnly) }
+        guard let prompt, promptIsAvailable() else { throw noSource(need, keyFileOnly: keyFileOnly) }
         if keyFileOnly {
             throw UnlockAgentError(.noKeyFile, path: storePath, "the store \(storePath) has no passphrase slot: only "
                                         + "a key file opens it, and none was given")

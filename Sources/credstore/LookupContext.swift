@@ -9,8 +9,8 @@ extension CredentialSearch {
     /// The search for a command's store options: the agent, the key file, the systemd credential, the passphrase
     /// file or descriptor, then a prompt on the controlling terminal, if there is one.
     convenience init(store: StoreOptions) {
-        // The environment as it is now, not the options' snapshot: `export` and `exec` add the profile they resolve
-        // (CredentialProcessLoopGuard, with setenv) for the credential_process programs the lookup may start.
-        self.init(unlocker: store.unlocker(), environment: ProcessInfo.processInfo.environment)
+        // The environment as it is now: `export` and `exec` add the profile they resolve (CredentialProcessLoopGuard,
+        // through ProcessEnvironment.set) for the credential_process programs the lookup may start.
+        self.init(unlocker: store.unlocker(), environment: ProcessEnvironment.current)
     }
 }

@@ -118,7 +118,8 @@ final class LookupCLITests: XCTestCase {
         var input = Data((Self.secret + "\n").utf8)
         input.append(contentsOf: [0xff, 0xfe, 0x0a])
         let result = try CLI.runProcess(CLI.executable, ["set", "--profile", "bin", "--access-key", Self.keyID,
-                                                         "--with-session-token"], environment: environment, stdin: input)
+                                                         "--with-session-token"],
+                                        environment: environment, stdin: input)
         XCTAssertEqual(result.status, 65, result.stderr)
         XCTAssertTrue(result.stderr.contains("not valid UTF-8 text; nothing was stored"), result.stderr)
         XCTAssertEqual(try credstore(["get", "--profile", "bin"]).status, 66)

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import CredentialLookup
 import Glibc
+import SystemLayer
 
 /// IMDSv2 against a real local HTTP server (`Scripts/imds-server.py`) on 127.0.0.1, plus endpoints that refuse or
 /// never answer, timed.
@@ -79,7 +80,7 @@ final class InstanceMetadataTests: XCTestCase {
         let server = try MetadataServer()
         defer { server.stop() }
         let client = MetadataHTTPClient(endpoint: try MetadataEndpoint(parsing: server.endpoint),
-                                        deadline: Monotonic.now + 2)
+                                        deadline: MonotonicClock().now + 2)
         let withoutToken = try client.request(method: "GET", path: "/latest/meta-data/iam/security-credentials/")
         XCTAssertEqual(withoutToken.status, 401)
         let withoutLifetime = try client.request(method: "PUT", path: "/latest/api/token")
@@ -148,9 +149,9 @@ final class InstanceMetadataTests: XCTestCase {
         let server = try MetadataServer()
         let endpoint = server.endpoint
         server.stop()
-        let start = Monotonic.now
+        let start = MonotonicClock().now
         let result = try source(["AWS_EC2_METADATA_SERVICE_ENDPOINT": endpoint]).resolve(LookupRequest())
-        let elapsed = Monotonic.now - start
+        let elapsed = MonotonicClock().now - start
         guard case .notHere(let searched) = result else { return XCTFail("expected not here, got \(result)") }
         XCTAssertTrue(searched.first?.contains("unreachable") ?? false, "\(searched)")
         XCTAssertLessThan(elapsed, 0.5)
@@ -178,9 +179,9 @@ final class InstanceMetadataTests: XCTestCase {
             (["AWS_EC2_METADATA_SERVICE_ENDPOINT": endpoint], 0.5, 0.5),
             (["AWS_EC2_METADATA_SERVICE_ENDPOINT": endpoint, "AWS_METADATA_SERVICE_TIMEOUT": "0.3"], 1.0, 0.3),
         ] {
-            let start = Monotonic.now
+            let start = MonotonicClock().now
             let result = try source(environment, timeout: timeout).resolve(LookupRequest())
-            let elapsed = Monotonic.now - start
+            let elapsed = MonotonicClock().now - start
             guard case .notHere(let searched) = result else { return XCTFail("expected not here, got \(result)") }
             XCTAssertTrue(searched.first?.contains("no answer in time") ?? false, "\(searched)")
             XCTAssertGreaterThanOrEqual(elapsed, expected - 0.05)
@@ -193,9 +194,9 @@ final class InstanceMetadataTests: XCTestCase {
 
     func testTheDefaultEndpointGivesUpQuicklyOffEC2() throws {
         // 169.254.169.254 does not exist here: whatever the network does with it, the lookup must not wait long.
-        let start = Monotonic.now
+        let start = MonotonicClock().now
         let result = try source([:]).resolve(LookupRequest())
-        let elapsed = Monotonic.now - start
+        let elapsed = MonotonicClock().now - start
         if case .found = result {
             throw XCTSkip("skipped the off-EC2 timeout check: this machine has an instance metadata service")
         }
@@ -245,7 +246,7 @@ final class MetadataHTTPClientTests: XCTestCase {
         for length in ["9223372036854775807", "9223372036854775800", "65537"] {
             let server = try OneShotHTTPServer(response: "HTTP/1.1 200 OK\r\nContent-Length: \(length)\r\n\r\nabc")
             let client = MetadataHTTPClient(endpoint: try MetadataEndpoint(parsing: server.endpoint),
-                                            deadline: Monotonic.now + 2)
+                                            deadline: MonotonicClock().now + 2)
             XCTAssertThrowsError(try client.request(method: "GET", path: "/"), length) {
                 XCTAssertEqual("\($0)", "bad HTTP response: bad Content-Length", length)
             }
@@ -266,7 +267,7 @@ final class MetadataHTTPClientTests: XCTestCase {
                                            + "7FFFFFFFFFFFFFFF\r\nabc\r\n0\r\n\r\n")
         defer { server.finish() }
         let client = MetadataHTTPClient(endpoint: try MetadataEndpoint(parsing: server.endpoint),
-                                        deadline: Monotonic.now + 2)
+                                        deadline: MonotonicClock().now + 2)
         XCTAssertThrowsError(try client.request(method: "GET", path: "/")) {
             XCTAssertEqual("\($0)", "bad HTTP response: bad chunk size")
         }

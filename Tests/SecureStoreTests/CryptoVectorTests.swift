@@ -28,7 +28,9 @@ final class CryptoVectorTests: XCTestCase {
                 if test["result"] as? String == "valid" {
                     valid += 1
                     XCTAssertEqual(opened?.withUnsafeBytes { Array($0) }, message, "tcId \(id) should open")
-                    let resealed = try message.withUnsafeBytes { try AESGCM.seal(key: key, nonce: iv, plaintext: $0, aad: aad) }
+                    let resealed = try message.withUnsafeBytes {
+                        try AESGCM.seal(key: key, nonce: iv, plaintext: $0, aad: aad)
+                    }
                     XCTAssertEqual(resealed, sealed, "tcId \(id) should seal to the vector")
                 } else {
                     invalid += 1

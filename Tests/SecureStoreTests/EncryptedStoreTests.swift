@@ -147,8 +147,9 @@ final class EncryptedStoreTests: XCTestCase {
             _ = try EncryptedStore.create(at: self.directory.file("other"), secrets: [.passphrase(SecretBytes([]))],
                                           policy: Fixtures.cheap)
         }, .invalidArgument)
-        XCTAssertEqual(Fixtures.code { _ = try EncryptedStore.create(at: self.storePath, secrets: [.passphrase(composed)],
-                                                                       policy: Fixtures.cheap) }, .alreadyExists)
+        XCTAssertEqual(Fixtures.code {
+            _ = try EncryptedStore.create(at: self.storePath, secrets: [.passphrase(composed)], policy: Fixtures.cheap)
+        }, .alreadyExists)
     }
 
     // MARK: - Wrong secrets, passwd, slots, rotation
@@ -228,7 +229,8 @@ final class EncryptedStoreTests: XCTestCase {
         XCTAssertEqual(try Fixtures.bytes(storePath), untouched, "a refused rotation changes nothing")
         try store.rotateDataKey(otherSecrets: [.passphrase(Fixtures.passphrase)])
         XCTAssertNotEqual(store.agentDataKey(), oldKey)
-        XCTAssertEqual(try open(.passphrase(Fixtures.passphrase)).profile(named: "default"), Fixtures.profile("default"))
+        XCTAssertEqual(try open(.passphrase(Fixtures.passphrase)).profile(named: "default"),
+                       Fixtures.profile("default"))
         XCTAssertEqual(try open(.keyFile(key)).profileNames, ["default"])
         XCTAssertEqual(Fixtures.code { _ = try EncryptedStore.open(at: self.storePath, agentDataKey: oldKey) },
                        .wrongKeyFile)
@@ -498,8 +500,9 @@ final class EncryptedStoreTests: XCTestCase {
         try store.set(Fixtures.profile("default"))
         let link = directory.file("link-store")
         XCTAssertEqual(symlink(storePath, link), 0)
-        XCTAssertEqual(Fixtures.code { _ = try EncryptedStore.open(at: link, with: .keyFile(key), policy: Fixtures.cheap) },
-                       .unsafePermissions)
+        XCTAssertEqual(Fixtures.code {
+            _ = try EncryptedStore.open(at: link, with: .keyFile(key), policy: Fixtures.cheap)
+        }, .unsafePermissions)
         XCTAssertEqual(Fixtures.code { _ = try EncryptedStore.profileNames(at: link) }, .unsafePermissions)
         for mode: mode_t in [0o640, 0o604, 0o620, 0o660] {
             XCTAssertEqual(chmod(storePath, mode), 0)

@@ -101,7 +101,7 @@ final class FaultInjectionSecureStoreTests: XCTestCase {
                     }
                 }
                 XCTAssertFalse(EncryptedStore.exists(at: path), context)
-                XCTAssertEqual(temporaries(SafeFile.directoryOf(path)), [], context)
+                XCTAssertEqual(temporaries(PathName.directory(of: path)), [], context)
                 // The next attempt, without a fault, works: nothing left behind trips it.
                 XCTAssertNoThrow(try EncryptedStore.create(at: path, secrets: [.passphrase(Fixtures.passphrase)],
                                                            policy: Fixtures.cheap), context)
@@ -174,7 +174,7 @@ final class FaultInjectionSecureStoreTests: XCTestCase {
     func testOrphanedTemporaryFilesAreRemovedByTheNextSave() throws {
         let key = try KeyFile.generate(at: directory.file("keys/store.key"))
         let store = try EncryptedStore.create(at: storePath, secrets: [.keyFile(key)], policy: Fixtures.cheap)
-        let folder = SafeFile.directoryOf(storePath)
+        let folder = PathName.directory(of: storePath)
         let orphan = folder + "/.store.tmp-0123456789abcdef"
         XCTAssertTrue(FileManager.default.createFile(atPath: orphan, contents: Data([1, 2, 3]),
                                                      attributes: [.posixPermissions: 0o600]))

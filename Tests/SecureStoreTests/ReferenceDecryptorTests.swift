@@ -79,9 +79,9 @@ final class ReferenceDecryptorTests: XCTestCase {
         try store.addSlot(.passphrase(second))
         var profiles: [StoredProfile] = []
         for index in 0..<60 {
-            var profile = Fixtures.profile(index == 0 ? "AWS PS Default" : "profile-\(index)/ü",
-                                           settings: index % 3 == 0 ? [:] : ["region": "eu-west-\(index % 3)",
-                                                                            "role_arn": "arn:aws:iam::1:role/r\(index)"])
+            let settings: [String: String] = index % 3 == 0 ? [:] : ["region": "eu-west-\(index % 3)",
+                                                                   "role_arn": "arn:aws:iam::1:role/r\(index)"]
+            var profile = Fixtures.profile(index == 0 ? "AWS PS Default" : "profile-\(index)/ü", settings: settings)
             if index % 4 == 1 {
                 profile.sessionToken = SecretBytes(utf8: "FwoGZXIvYXdzEXAMPLETOKEN\(index)")
                 profile.expiration = Date(timeIntervalSince1970: 1_800_000_000 + Double(index) + 0.25)

@@ -128,7 +128,8 @@ final class FaultInjectionSharedFileTests: XCTestCase {
             }) { error in
                 let error = error as? SharedFileError
                 XCTAssertEqual(error?.errno, EIO)
-                XCTAssertEqual(error?.message.contains("the edit was undone"), !failUndo, "\(String(describing: error))")
+                XCTAssertEqual(error?.message.contains("the edit was undone"), !failUndo,
+                               "\(String(describing: error))")
                 XCTAssertEqual(error?.message.contains("the new content may be in place"), failUndo)
             }
             XCTAssertEqual(try directory.read("credentials").contains("us-west-2"), failUndo)

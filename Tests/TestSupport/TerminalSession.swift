@@ -2,9 +2,10 @@ import Foundation
 import Glibc
 import XCTest
 
-/// Runs a program (the built `credstore`) on a pseudo-terminal of its own (its controlling terminal, `/dev/tty`, and its stdin,
-/// stdout and stderr), so tests can answer its prompts as a person at a terminal would: wait for a prompt with
-/// `expect`, answer with `send`, then `finish`. What the program writes (and the terminal echoes) is `transcript`.
+/// Runs a program (the built `credstore`) on a pseudo-terminal of its own (its controlling terminal, `/dev/tty`, and
+/// its stdin, stdout and stderr), so tests can answer its prompts as a person at a terminal would: wait for a prompt
+/// with `expect`, answer with `send`, then `finish`. What the program writes (and the terminal echoes) is
+/// `transcript`.
 package final class TerminalSession {
     private let master: Int32
     private let process = Process()
@@ -51,7 +52,8 @@ package final class TerminalSession {
 
     /// Reads until `text` appears (after the previous match) or `timeout` seconds pass; fails the test then.
     @discardableResult
-    package func expect(_ text: String, timeout: Double = 20, file: StaticString = #filePath, line: UInt = #line) -> Bool {
+    package func expect(_ text: String, timeout: Double = 20, file: StaticString = #filePath,
+                        line: UInt = #line) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let unseen = String(transcript.dropFirst(searchFrom))

@@ -157,6 +157,28 @@ final class StoreUnlockerTests: XCTestCase {
         }
     }
 
+    /// `promptIsAvailable` (the CLI's costs an open of /dev/tty) is asked only when the prompt is about to be used, and
+    /// a prompt that is not available is no prompt: `no-secret-source`, nothing asked.
+    func testPromptAvailabilityIsAskedOnlyWhenThePromptWouldAsk() throws {
+        let (key, _) = try keyFileStore()
+        var availabilityChecks = 0
+        var withKey = StoreUnlocker(keyFile: key, environment: home.environment, prompt: Prompt().ask)
+        withKey.promptIsAvailable = { availabilityChecks += 1; return true }
+        _ = try withKey.open()
+        XCTAssertNil(try StoreUnlocker(environment: home.environment).openWithoutAsking())
+        _ = try withKey.openWithoutAsking()
+        XCTAssertEqual(availabilityChecks, 0)
+
+        let prompt = Prompt(["typed"])
+        var unavailable = StoreUnlocker(environment: home.environment, prompt: prompt.ask)
+        unavailable.promptIsAvailable = { availabilityChecks += 1; return false }
+        XCTAssertThrowsError(try unavailable.open()) { error in
+            XCTAssertEqual((error as? UnlockAgentError)?.code, .noSecretSource)
+        }
+        XCTAssertGreaterThan(availabilityChecks, 0)
+        XCTAssertEqual(prompt.asked, [])
+    }
+
     func testTheAgentIsTriedFirst() throws {
         let (_, _) = try keyFileStore()
         let location = AgentLocation(environment: home.environment)

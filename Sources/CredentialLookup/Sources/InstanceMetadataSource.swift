@@ -23,15 +23,19 @@ package struct InstanceMetadataSource: CredentialSource {
 
     private let environment: [String: String]
     private let options: LookupOptions
+    private let clock: any Clock
 
     /// Creates the source.
     ///
     /// - Parameters:
     ///   - environment: The environment holding the `AWS_EC2_METADATA_*` and `AWS_METADATA_SERVICE_TIMEOUT` settings.
     ///   - options: `instanceMetadataTimeout` bounds the whole exchange.
-    package init(environment: [String: String], options: LookupOptions = LookupOptions()) {
+    ///   - clock: The clock that timeout is measured on.
+    package init(environment: [String: String], options: LookupOptions = LookupOptions(),
+                 clock: any Clock = MonotonicClock()) {
         self.environment = environment
         self.options = options
+        self.clock = clock
     }
 
     /// The source over the lookup's environment; always part of the search (it checks `AWS_EC2_METADATA_DISABLED`
@@ -69,7 +73,7 @@ package struct InstanceMetadataSource: CredentialSource {
         } catch {
             return .failed(error)
         }
-        let client = MetadataHTTPClient(endpoint: endpoint, deadline: Monotonic.now + timeout)
+        let client = MetadataHTTPClient(endpoint: endpoint, deadline: clock.now + timeout, clock: clock)
         let place = "instance metadata service (\(url))"
         func failed(_ reason: String) -> SourceResult {
             .failed(CredentialLookupError(.instanceMetadataFailed(endpoint: url, reason: reason)))

@@ -42,7 +42,8 @@ struct KeySlot: Equatable {
     }
 
     /// Parses one slot body of kind byte `kind`; a kind not among `kinds` is malformed.
-    /// A slot whose kind byte no kind in the list claims: the file is corrupt (FORMAT.md), and the message names the kind.
+    /// A slot whose kind byte no kind in the list claims: the file is corrupt (FORMAT.md), and the message names the
+    /// kind.
     struct UnknownKind: Error {
         /// The kind byte found.
         var kind: UInt8

@@ -32,7 +32,7 @@ struct AgentCommand: ParsableCommand {
     @Flag(help: .hidden)
     var onDemand = false
 
-    var environment: [String: String] { ProcessInfo.processInfo.environment }
+    var environment: [String: String] { ProcessEnvironment.current }
 
     func run() throws {
         let client = AgentClient(environment: environment)

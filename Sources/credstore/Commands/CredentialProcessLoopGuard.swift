@@ -17,7 +17,7 @@ enum CredentialProcessLoopGuard {
     /// `credential_process`; otherwise records `profile` for the credential programs this process may start.
     static func enter(profile: String?, storePath: String) throws {
         guard let profile else { return }
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.current
         let resolving = (environment[variable] ?? "").split(separator: "\n").map(String.init)
         let depth = Int(environment[depthVariable] ?? "") ?? 0
         let entry = FileIdentity(path: storePath).text + "\t" + profile
@@ -31,6 +31,6 @@ enum CredentialProcessLoopGuard {
                     + "(AWS_CONFIG_FILE or ~/.aws/config)",
                 exitCode: .notFound)
         }
-        setenv(variable, (resolving + [entry]).joined(separator: "\n"), 1)
+        ProcessEnvironment.set(variable, to: (resolving + [entry]).joined(separator: "\n"))
     }
 }

@@ -34,7 +34,8 @@ struct ExecCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var profile: ProfileOptions
 
-    @Flag(name: .customLong("allow-nested"), help: "Allow running inside another 'credstore exec' for a different profile.")
+    @Flag(name: .customLong("allow-nested"),
+          help: "Allow running inside another 'credstore exec' for a different profile.")
     var allowNested = false
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp(
@@ -48,10 +49,11 @@ struct ExecCommand: ParsableCommand {
             throw CLIFailure("no command given", hint: "credstore exec --profile NAME -- COMMAND [ARGS...]",
                              exitCode: .usage)
         }
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.current
         let wanted = profile.profile ?? environment["AWS_PROFILE"] ?? "default"
         if let outer = environment[Self.nestingVariable], outer != wanted, !allowNested {
-            throw CLIFailure("already running inside 'credstore exec' for profile '\(outer)'; refusing to nest '\(wanted)'",
+            throw CLIFailure("already running inside 'credstore exec' for profile '\(outer)'; refusing to nest "
+                                 + "'\(wanted)'",
                              hint: "leave the outer shell, or pass --allow-nested", exitCode: .usage)
         }
         try CredentialProcessLoopGuard.enter(profile: profile.profile, storePath: store.storePath())
@@ -96,15 +98,8 @@ struct ExecCommand: ParsableCommand {
     /// "Permission denied", exit 126; nothing found at all is exit 127.
     static func replaceProcess(with arguments: [String], environment: [String: String]) throws -> Never {
         let program = arguments[0]
-        var candidates: [String] = []
-        if program.contains("/") {
-            candidates = [program]
-        } else {
-            let searchPath = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-            candidates = searchPath.split(separator: ":", omittingEmptySubsequences: false).map {
-                ($0.isEmpty ? "." : String($0)) + "/" + program
-            }
-        }
+        let candidates = ExecutableSearch.candidates(for: program,
+                                                     searchPath: ExecutableSearch.searchPath(in: environment))
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         ProcessHardening.restoreCoreLimitForExec()  // the command runs under the user's own core-file limit

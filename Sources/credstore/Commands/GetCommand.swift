@@ -25,7 +25,8 @@ struct GetCommand: ParsableCommand {
     @Flag(name: .customLong("json"), help: "Print the result as JSON.")
     var json = false
 
-    @Flag(name: .customLong("show-secret"), help: "Show the secret access key and session token instead of redacting them.")
+    @Flag(name: .customLong("show-secret"),
+          help: "Show the secret access key and session token instead of redacting them.")
     var showSecret = false
 
     func run() throws {

@@ -23,7 +23,7 @@ struct LockCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.current
         let client = AgentClient(environment: environment)
         var target: String?
         if let explicit = store ?? environment["CREDSTORE_STORE"], !explicit.isEmpty {

@@ -69,7 +69,7 @@ struct MigrateCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.current
         let locations = SharedFileLocations(environment: environment)
         var credentialsPath: String? = locations.credentialsPath
         var configPath = locations.configPath

@@ -36,7 +36,7 @@ struct SharedProfilesCommand: ParsableCommand {
     var showSecrets = false
 
     func run() throws {
-        let locations = SharedFileLocations(environment: ProcessInfo.processInfo.environment)
+        let locations = SharedFileLocations(environment: ProcessEnvironment.current)
         let profiles = try SharedProfiles(credentialsPath: credentialsFile ?? locations.credentialsPath,
                                           configPath: configFile ?? locations.configPath)
         let output = json ? renderJSON(profiles) : renderTable(profiles)

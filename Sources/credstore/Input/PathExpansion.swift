@@ -8,7 +8,7 @@ import SharedFileStore
 enum PathExpansion {
     static func expand(_ path: String) -> String {
         guard path == "~" || path.hasPrefix("~/") else { return path }
-        let home = ProcessInfo.processInfo.environment["HOME"] ?? SharedFileLocations(environment: [:]).homeDirectory
+        let home = ProcessEnvironment.current["HOME"] ?? SharedFileLocations(environment: [:]).homeDirectory
         return home + path.dropFirst()
     }
 

@@ -8,13 +8,15 @@ enum SecretSources {
     /// The largest passphrase accepted from the terminal.
     static let maximumPassphrase = 4096
 
-    /// Whether a controlling terminal can be opened for a prompt.
-    static var hasTerminal: Bool {
+    /// Whether a controlling terminal can be opened for a prompt. Tried once per process, on first use (a static
+    /// `let` is initialised lazily): every command sits in front of an AWS call, and opening /dev/tty is a system
+    /// call per question otherwise. A process does not gain or lose its controlling terminal while it runs.
+    static let hasTerminal: Bool = {
         let fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else { return false }
         close(fd)
         return true
-    }
+    }()
 
     /// Asks for a passphrase on the controlling terminal with echo off, showing `prompt`. This is the prompt the CLI
     /// hands to `StoreUnlocker`, which asks twice where a new passphrase must be confirmed.

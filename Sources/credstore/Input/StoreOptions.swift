@@ -33,11 +33,9 @@ struct StoreOptions: ParsableArguments {
         + "the command on a terminal; or run 'credstore unlock' once on a terminal, and the unlock agent serves "
         + "the store to every later command (AWS tools' credential_process included) until its timeout"
 
-    /// The environment, read once: it is consulted ~10 times per command (store path, key file, passphrase file,
-    /// systemd credentials, agent socket), and each read copies the whole environment into a dictionary. Only
-    /// credstore's own configuration variables are read from it, which credstore never changes while it runs.
-    var environment: [String: String] { Self.environmentSnapshot }
-    private static let environmentSnapshot = ProcessInfo.processInfo.environment
+    /// The environment, read once per run (`ProcessEnvironment`): it is consulted ~10 times per command (store
+    /// path, key file, passphrase file, systemd credentials, agent socket).
+    var environment: [String: String] { ProcessEnvironment.current }
 
     /// The store path, without opening anything (for commands that need no unlock, such as `list`).
     func storePath() -> String {
@@ -50,8 +48,12 @@ struct StoreOptions: ParsableArguments {
     func unlocker(newPassphrase: NewPassphraseOptions? = nil) -> StoreUnlocker {
         var unlocker = StoreUnlocker(storePath: store, keyFile: keyFile, passphraseFile: passphraseFile,
                                      passphraseDescriptor: passphraseFD, environment: environment,
-                                     prompt: SecretSources.hasTerminal ? SecretSources.promptPassphrase : nil)
-        unlocker.confirm = SecretSources.hasTerminal ? TerminalQuestions.confirm : nil
+                                     prompt: SecretSources.promptPassphrase)
+        // Whether there is a terminal is found out only when the prompt is about to ask (a lookup that needs no
+        // secret never opens /dev/tty), and at most once per process (`SecretSources.hasTerminal`). `confirm` is
+        // only asked after the prompt has asked, so on a terminal.
+        unlocker.promptIsAvailable = { SecretSources.hasTerminal }
+        unlocker.confirm = TerminalQuestions.confirm
         unlocker.newPassphraseFile = newPassphrase?.newPassphraseFile
         unlocker.newPassphraseDescriptor = newPassphrase?.newPassphraseFD
         return unlocker

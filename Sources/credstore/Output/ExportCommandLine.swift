@@ -45,7 +45,7 @@ enum ExportCommandLine {
     static func shellWord(_ word: String) -> String {
         let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./%@:+=,")
         if !word.isEmpty, word.allSatisfy({ safe.contains($0) }) { return word }
-        return "'" + word.replacing("'", with: #"'\''"#) + "'"
+        return ShellQuoting.quote(word)
     }
 
     /// Whether `executable` lives in a build directory (`.build/`, SwiftPM's) or a temporary one (`/tmp`, `/var/tmp`,
