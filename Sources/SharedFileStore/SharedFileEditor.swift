@@ -2,18 +2,21 @@ import SystemLayer
 
 extension ProfileFile {
     /// Reads and parses the file at `path`; a missing file gives an empty document (as the SDKs treat it). A
-    /// credentials file that group or others may read is still read (the AWS tools read it too), but
-    /// `SharedFileWarnings.handler` is told.
+    /// credentials file that group or others may read is still read (the AWS tools read it too), but when it holds a
+    /// secret `SharedFileWarnings.handler` is told.
     ///
     /// - Throws: `SharedFileError`: `.malformedFile` naming file and line, or a filesystem error with its errno.
     package static func load(path: String, kind: ProfileFileKind) throws -> ProfileFile {
         guard let existing = try FileSystem.readIfPresent(path, reportedAs: path) else {
             return ProfileFile(kind: kind, path: path)
         }
-        if kind == .credentials, existing.attributes.mode & 0o044 != 0 {
+        let file = try ProfileFile(parsing: existing.bytes, kind: kind, path: path)
+        // Only a file that holds a secret is worth a warning: a group-readable file of regions and role names is
+        // common and harmless, and `list`/completion read it on every run.
+        if kind == .credentials, existing.attributes.mode & 0o044 != 0, file.holdsSecret {
             SharedFileWarnings.handler?(.readableByOthers(path: path, mode: existing.attributes.mode & 0o777))
         }
-        return try ProfileFile(parsing: existing.bytes, kind: kind, path: path)
+        return file
     }
 }
 

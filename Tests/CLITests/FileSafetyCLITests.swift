@@ -91,6 +91,12 @@ final class FileSafetyCLITests: XCTestCase {
         XCTAssertEqual(warnings.count, 1, result.stderr)
         XCTAssertTrue(warnings.first?.contains("\(path) has mode 644") == true, result.stderr)
         assertNoSecret(result, "get")
+        // A readable file without a secret (regions, role names) is common and harmless: no warning.
+        _ = try home.home.write("[prod]\nregion = eu-west-1\n", to: ".aws/credentials")
+        chmod(path, 0o644)
+        let harmless = try home.run(["list"])
+        XCTAssertEqual(harmless.status, 0, harmless.stderr)
+        XCTAssertFalse(harmless.stderr.contains("warning:"), harmless.stderr)
     }
 
     // MARK: - Items 4 and 5

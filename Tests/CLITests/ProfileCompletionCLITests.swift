@@ -57,6 +57,15 @@ final class ProfileCompletionCLITests: XCTestCase {
             XCTAssertEqual(result.stderr, "", command)
             XCTAssertFalse(result.stdout.contains(Self.keyID), command)
         }
+        // A credentials file others may read, with a secret in it: `get` warns, a Tab press prints nothing but names.
+        let path = try home.write("[dev]\naws_access_key_id = \(Self.keyID)\n"
+                                  + "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+                                  to: ".aws/credentials")
+        chmod(path, 0o644)
+        let completed = try complete("get")
+        XCTAssertEqual(completed.status, 0, completed.stderr)
+        XCTAssertEqual(completed.stderr, "")
+        XCTAssertTrue(completed.stdout.contains("dev"), completed.stdout)
     }
 
     func testACompletionThatFailsCompletesNothingAndPrintsNothing() throws {

@@ -124,6 +124,7 @@ struct ListCommand: ParsableCommand {
     /// the XDG location). It runs on every Tab, so it must never prompt or print: the store is not unlocked, and any
     /// failure (an unreadable store, a malformed shared file) completes nothing.
     static func completionCandidates() -> [String] {
+        Warnings.silence()  // a warning printed at a Tab press lands in the middle of the command line being typed
         guard let store = try? StoreOptions.parse([]) else { return [] }
         return (try? profileNames(in: LookupContext(store: store))) ?? []
     }

@@ -17,4 +17,9 @@ enum Warnings {
     static func install() {
         SharedFileWarnings.handler = { say($0.message) }
     }
+
+    /// Drops the libraries' warnings for the rest of the run: shell completion must print nothing but candidates.
+    static func silence() {
+        SharedFileWarnings.handler = nil
+    }
 }
