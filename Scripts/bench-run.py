@@ -305,8 +305,8 @@ def main():
                     "--key-file", key_file])
         fill_store(pass_store, key_file, 10)
         _, _, slots_json = runner.run([binary, "keyslot", "list", "--json", "--store", pass_store])
-        scrypt_slot = next(slot for slot in json.loads(slots_json) if slot.get("kdf") == "scrypt")
-        log_n, r, p = scrypt_slot["logN"], scrypt_slot["r"], scrypt_slot["p"]
+        scrypt_slot = next(slot for slot in json.loads(slots_json) if slot.get("Kdf") == "scrypt")
+        log_n, r, p = scrypt_slot["LogN"], scrypt_slot["R"], scrypt_slot["P"]
         say(f"inputs ready ({time.monotonic() - started:.1f} s)")
 
         # -------- startup floor
@@ -349,13 +349,15 @@ def main():
             say(f"edit one key, {size} profiles")
             name = f"p{size // 2}"
             ours_copy, peer_copy = shared[size] + ".ours", shared[size] + ".aws"
-            shutil.copyfile(shared[size], ours_copy)
-            shutil.copyfile(shared[size], peer_copy)
+            for copy in (ours_copy, peer_copy):
+                shutil.copyfile(shared[size], copy)
+                os.chmod(copy, 0o600)  # credstore writes a secret only into a file nobody else can read
             # Each run sets a different key id than the run before, so every run rewrites the file (setting the
             # value a file already holds is a no-op for credstore).
             new_ids = [access_key(size + 1), access_key(size + 2)]
+            # --force: each run replaces the profile's key pair on purpose (otherwise `set` asks before losing it).
             ours_argv = alternating(lambda key_id: [binary, "set", "--profile-location", ours_copy, "--profile", name,
-                                                    "--access-key", key_id], new_ids)
+                                                    "--access-key", key_id, "--force"], new_ids)
             aws_argv = alternating(lambda key_id: ["aws", "configure", "set", "aws_access_key_id", key_id,
                                                    "--profile", name], new_ids)
             ours, aws = measure_pair(
@@ -399,10 +401,11 @@ def main():
         say(f"set with a key file, store of {set_size}")
         aws_copy = shared[set_size] + ".aws-set"
         shutil.copyfile(shared[set_size], aws_copy)
+        os.chmod(aws_copy, 0o600)
         ours, aws = measure_pair(
             runner,
             {"argv": alternating(lambda key_id: [binary, "set", "--store", stores[set_size], "--key-file", key_file,
-                                                 "--profile", "p5", "--access-key", key_id],
+                                                 "--profile", "p5", "--access-key", key_id, "--force"],
                                  [access_key(5), access_key(set_size + 5)]),
              "stdin_text": EXAMPLE_SECRET + "\n", "expect": "profile"},
             {"argv": alternating(lambda key_id: ["aws", "configure", "set", "aws_access_key_id", key_id,

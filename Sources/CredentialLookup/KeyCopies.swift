@@ -1,3 +1,5 @@
+import SecureStore
+
 /// Where a profile lives: its store (or file) and its name there.
 package struct ProfilePlace: Hashable, Sendable {
     /// The kind of store.
