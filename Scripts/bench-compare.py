@@ -80,6 +80,11 @@ def main():
         cases.append(("get, store → credentials file", "10 + 11 profiles",
                       lambda b: {"argv": [b, "get", "--store", stores[10], "--profile", "only-in-file"],
                                  "expect": bench.access_key(77)}))
+        # With a key file at hand the new binary verifies the store's authenticator before falling through (a renamed
+        # record is then caught): the cost of that check, deliberately paid.
+        cases.append(("get, store → credentials file, key file given", "10 + 11 profiles",
+                      lambda b: {"argv": [b, "get", "--store", stores[10], "--key-file", key_file, "--profile",
+                                          "only-in-file"], "expect": bench.access_key(77)}))
 
         for operation, size, make in cases:
             print(f"==> {operation}, {size}", file=sys.stderr, flush=True)
