@@ -55,7 +55,7 @@ final class MigrationTests: XCTestCase {
             region = eu-west-1
 
             [profile legacy]
-            aws_access_key_id = AKIAIOSFODNN7LEGACY0
+            aws_access_key_id = AKIALEGACYEXAMPLE000
             aws_secret_access_key = LEGACYxSECRETxEXAMPLExKEYxxxxxxxxxxxxxxx
 
             ; only a region, no keys
