@@ -2,8 +2,7 @@ import Foundation
 import XCTest
 @testable import CredentialLookup
 
-/// One scenario per rule of the documented search order (DESIGN.md, "The lookup layer (CredentialLookup) — search
-/// order"), over in-memory catalogs.
+/// One scenario per rule of the documented search order (README, "The search order"), over in-memory catalogs.
 final class SearchOrderTests: XCTestCase {
     // MARK: Step 2, name only
 
