@@ -6,8 +6,9 @@ import UnlockAgent
 
 /// The front door of the `CredentialLookup` library: credentials for a profile, found by the documented search order
 /// (README, "The search order") with the encrypted store opened by the same unlock rules as the `credstore` CLI: the
-/// unlock agent, the key file (`keyFile`, else `CREDSTORE_KEY_FILE`), the systemd credential `$CREDENTIALS_DIRECTORY/credstore.key`,
-/// the passphrase file or descriptor, then `prompt`. The CLI opens the store through this type too.
+/// unlock agent, the key file (`keyFile`, else `CREDSTORE_KEY_FILE`), the systemd credential
+/// `$CREDENTIALS_DIRECTORY/credstore.key`, the passphrase file or descriptor, then `prompt`. The CLI opens the store
+/// through this type too.
 ///
 /// ```swift
 /// let search = CredentialSearch(keyFile: "/etc/myjob/store.key")
