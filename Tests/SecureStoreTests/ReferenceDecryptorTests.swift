@@ -11,41 +11,11 @@ final class ReferenceDecryptorTests: XCTestCase {
 
     /// The decryptor needs python3 with `cryptography`: without them the tests skip (fail on CI) and say so.
     override func setUpWithError() throws {
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", "-c", "import cryptography.hazmat.primitives.ciphers.aead"]
-        check.standardOutput = FileHandle.nullDevice
-        check.standardError = FileHandle.nullDevice
-        try check.run()
-        check.waitUntilExit()
-        guard check.terminationStatus == 0 else {
-            throw MissingPeer.error("the reference-decryptor tests", needs: "python3 with cryptography (not found)",
-                                    remedy: "run Scripts/bootstrap --test (it installs python3 and cryptography)")
-        }
+        try ReferenceDecryptor.requirePython()
     }
 
     private func runDecryptor(_ arguments: [String]) throws -> (status: Int32, stdout: Data, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", packageRoot.appendingPathComponent("Scripts/reference-decrypt.py").path]
-            + arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        final class Box: @unchecked Sendable { var data = Data() }
-        let errBox = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return (process.terminationStatus, output, String(decoding: errBox.data, as: UTF8.self))
+        try ReferenceDecryptor.run(arguments)
     }
 
     /// The decryptor's JSON, compared field by field with what Swift stored.
