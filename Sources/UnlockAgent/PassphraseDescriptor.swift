@@ -13,28 +13,18 @@ enum PassphraseDescriptor {
     /// - Throws: `UnlockAgentError`: `descriptor-unreadable` when a read fails, `passphrase-too-long` past
     ///   `maximumSize` bytes.
     static func read(_ fd: Int32) throws -> SecretBytes {
-        var buffer = [UInt8](repeating: 0, count: maximumSize + 1)
-        defer { buffer.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
-        var total = 0
-        while total < buffer.count {
-            let count: Int
-            do {
-                count = try buffer.withUnsafeMutableBytes { bytes in
-                    try Syscalls.read(fd, UnsafeMutableRawBufferPointer(rebasing: bytes[total...]))
-                }
-            } catch {
-                throw UnlockAgentError(.descriptorUnreadable, errno: (error as? Errno)?.rawValue ?? EIO,
-                                       "cannot read the passphrase from file descriptor \(fd): \(error)")
-            }
-            if count == 0 { break }
-            total += count
+        var bytes: [UInt8]
+        do {
+            bytes = try Syscalls.readToEnd(fd, capacity: maximumSize + 1, limit: maximumSize, sensitive: true)
+        } catch {
+            throw UnlockAgentError(.descriptorUnreadable, errno: error.rawValue,
+                                   "cannot read the passphrase from file descriptor \(fd): \(error)")
         }
-        guard total <= maximumSize else {
+        defer { bytes.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
+        guard bytes.count <= maximumSize else {
             throw UnlockAgentError(.passphraseTooLong,
                                    "the passphrase on file descriptor \(fd) is longer than \(maximumSize) bytes")
         }
-        var bytes = Array(buffer[0..<total])
-        defer { bytes.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
         return PassphraseFile.trimmingLineEnd(bytes)
     }
 }

@@ -33,21 +33,14 @@ enum SecretInput {
 
     /// Reads stdin to end of file into wiped buffers and splits it into lines (LF or CRLF).
     private static func readStandardInputLines() throws -> [SecretBytes] {
-        var buffer = [UInt8](repeating: 0, count: maximumInput + 1)
-        defer { buffer.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
-        var total = 0
-        while total < buffer.count {
-            let count: Int
-            do {
-                count = try buffer.withUnsafeMutableBytes { bytes in
-                    try Syscalls.read(0, UnsafeMutableRawBufferPointer(rebasing: bytes[total...]))
-                }
-            } catch {
-                throw CLIFailure("cannot read standard input: \(error)", exitCode: .ioError)
-            }
-            if count == 0 { break }
-            total += count
+        var buffer: [UInt8]
+        do {
+            buffer = try Syscalls.readToEnd(0, capacity: maximumInput + 1, limit: maximumInput, sensitive: true)
+        } catch {
+            throw CLIFailure("cannot read standard input: \(error)", exitCode: .ioError)
         }
+        defer { buffer.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
+        let total = buffer.count
         guard total <= maximumInput else {
             throw CLIFailure("standard input is larger than \(maximumInput) bytes",
                              hint: "pipe only the secret values, one per line", exitCode: .invalidInput)
