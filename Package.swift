@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "CredentialLookup",
                 dependencies: ["SecureStore", "SharedFileStore", "UnlockAgent", "SystemLayer"]),
         .target(name: "UnlockAgent", dependencies: ["SecureStore", "SystemLayer"]),
+        // HTTP requests (the transport protocol; the system libcurl, loaded with dlopen at first use).
+        .target(name: "HTTPClient", dependencies: ["SecureStore", "SystemLayer"]),
         .executableTarget(
             name: "credstore",
             dependencies: [
