@@ -347,7 +347,8 @@ final class MigrationTests: XCTestCase {
 
             """)
         let shared = try SharedProfiles(credentialsPath: fixture.credentialsPath, configPath: fixture.configPath)
-        XCTAssertEqual(shared.profile("dev-source-2")?.string("credential_process"), "/opt/bin/tool export dev-source-2")
+        XCTAssertEqual(shared.profile("dev-source-2")?.string("credential_process"),
+                       "/opt/bin/tool export dev-source-2")
         XCTAssertNil(shared.profile("dev")?.string("credential_process"), "the naive rewiring botocore refuses")
         XCTAssertEqual(shared.profile("dev-source")?.string("region"), "eu-west-1", "the other profile is untouched")
 
