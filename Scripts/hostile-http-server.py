@@ -75,11 +75,12 @@ def main():
         head += "".join("%s: %s\r\n" % pair for pair in extra)
         connection.sendall(head.encode() + b"\r\n" + body)
 
-    def answer(connection, method, path, headers, body):
+    def answer(connection, method, target, headers, body):
+        path = target.split("?", 1)[0]
         if path in ("/ok", "/redirect-target"):
             send(connection, "200 OK", b"hello")
         elif path == "/echo":
-            reply = {"method": method, "path": path, "headers": headers, "bodyLength": len(body),
+            reply = {"method": method, "path": target, "headers": headers, "bodyLength": len(body),
                      "bodySHA256": hashlib.sha256(body).hexdigest()}
             send(connection, "200 OK", json.dumps(reply).encode(), [("Content-Type", "application/json")])
         elif path == "/slow":
@@ -109,7 +110,8 @@ def main():
         elif path == "/long-header":
             connection.sendall(b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 100_000 + b"\r\nContent-Length: 0\r\n\r\n")
         elif path == "/bad-chunk":
-            connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7FFFFFFFFFFFFFFF\r\nabc\r\n0\r\n\r\n")
+            connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                               b"7FFFFFFFFFFFFFFF\r\nabc\r\n0\r\n\r\n")
         elif path == "/close-early":
             connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
         elif path == "/xml-garbage":

@@ -23,15 +23,15 @@ package struct CurlTransport: HTTPTransport {
         let url = try RequestURL(parsing: request.url)
         let method = request.method
         guard !method.isEmpty, method.utf8.allSatisfy(Self.isTokenByte) else {
-            throw HTTPClientError(.protocolError, url: request.url,
+            throw HTTPClientError(.protocolError, url: url.display,
                                   "the request to \(url.display) was not sent: its method is not an HTTP token")
         }
         let headerList = try CurlHeaderList(lines: Self.headerLines(for: request, url: url))
         if let caBundle = settings.caBundle { try Self.checkCABundle(caBundle, url: url) }
-        try CurlLibrary.load(for: request.url)
+        try CurlLibrary.load(for: url.display)
 
         guard let handle = ccurl_easy_init() else {
-            throw HTTPClientError(.libraryUnavailable, url: request.url,
+            throw HTTPClientError(.libraryUnavailable, url: url.display,
                                   "the system HTTP library could not create a request (out of memory?)")
         }
         defer { ccurl_easy_cleanup(handle) }
@@ -120,11 +120,11 @@ package struct CurlTransport: HTTPTransport {
         var names: Set<String> = []
         for header in request.headers {
             guard !header.name.isEmpty, header.name.utf8.allSatisfy(isTokenByte) else {
-                throw HTTPClientError(.protocolError, url: request.url,
+                throw HTTPClientError(.protocolError, url: url.display,
                                       "the request to \(url.display) was not sent: a header name is not an HTTP token")
             }
             guard header.value.utf8.allSatisfy({ $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }) else {
-                throw HTTPClientError(.protocolError, url: request.url, "the request to \(url.display) was not sent: "
+                throw HTTPClientError(.protocolError, url: url.display, "the request to \(url.display) was not sent: "
                                           + "the value of header \(header.name) has a line break or control character")
             }
             names.insert(header.name.lowercased())

@@ -12,10 +12,10 @@ struct RequestURL {
     var display: String
 
     init(parsing url: String) throws {
-        let display = String(url.prefix { $0 != "?" })
+        let display = Self.withoutSecrets(url)
         self.display = display
         func invalid(_ reason: String) -> HTTPClientError {
-            HTTPClientError(.invalidURL, url: url, "the URL \(Self.shown(display)) is not usable: \(reason)")
+            HTTPClientError(.invalidURL, url: display, "the URL \(Self.shown(display)) is not usable: \(reason)")
         }
         guard url.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw invalid("it contains spaces, control or non-ASCII characters")
@@ -52,6 +52,22 @@ struct RequestURL {
         } else {
             port = scheme == "https" ? 443 : 80
         }
+    }
+
+    /// `url` without its query (a presigned URL's signature) and without user information (a password), for
+    /// messages.
+    static func withoutSecrets(_ url: String) -> String {
+        var text = Substring(url.prefix { $0 != "?" && $0 != "#" })
+        var prefix: Substring = ""
+        if let range = text.firstRange(of: "://") {
+            prefix = text[..<range.upperBound]
+            text = text[range.upperBound...]
+        }
+        let authorityEnd = text.firstIndex(of: "/") ?? text.endIndex
+        if let at = text[..<authorityEnd].lastIndex(of: "@") {
+            text = text[text.index(after: at)...]
+        }
+        return String(prefix + text)
     }
 
     /// A URL as shown in a message: quoted, and cut short if long.
