@@ -59,3 +59,20 @@ final class LibraryLoadingCLITests: XCTestCase {
         XCTAssertTrue(loaded.contains { $0.hasPrefix("libssl") }, "\(loaded.sorted())")
     }
 }
+
+/// libcurl would write every connection's TLS secrets to the file `SSLKEYLOGFILE` names: with it set, credstore does
+/// not load libcurl at all, says why, and the file is never created.
+final class KeyLogCLITests: XCTestCase {
+    func testSSLKeyLogFileStopsLibcurlFromLoading() throws {
+        let home = try TemporaryHome()
+        let keyLog = home.path + "/keys.log"
+        var environment = home.environment.merging(["SSLKEYLOGFILE": keyLog, "LD_DEBUG": "libs",
+                                                    "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:9"]) { $1 }
+        environment["AWS_EC2_METADATA_DISABLED"] = nil
+        let lookup = try CLI.run(["export"], environment: environment)
+        XCTAssertNotEqual(lookup.status, 0)
+        XCTAssertTrue(lookup.stderr.contains("SSLKEYLOGFILE is set"), lookup.stderr)
+        XCTAssertFalse(lookup.stderr.contains("file=libcurl"), "libcurl was loaded")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: keyLog))
+    }
+}
