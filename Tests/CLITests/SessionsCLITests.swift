@@ -59,9 +59,9 @@ final class SessionsCLITests: XCTestCase {
         let home = try standardHome()
         let table = try home.run(["sessions"])
         XCTAssertEqual(table.status, 0, table.stderr)
-        for expected in ["ProfileName", "Role/MFA", "TimeLeft", "prod-admin", "role", "arn:aws:iam::123456789012:role/admin",
-                         "ASIAROLEEXAMPLE00001", "mfa", "arn:aws:iam::123456789012:mfa/dev", "ASIAMFAEXAMPLE000001",
-                         "session", "(renew)"] {
+        for expected in ["ProfileName", "Role/MFA", "TimeLeft", "prod-admin", "role",
+                         "arn:aws:iam::123456789012:role/admin", "ASIAROLEEXAMPLE00001", "mfa",
+                         "arn:aws:iam::123456789012:mfa/dev", "ASIAMFAEXAMPLE000001", "session", "(renew)"] {
             XCTAssertTrue(table.stdout.contains(expected), "\(expected) in:\n\(table.stdout)")
         }
         assertNoSecrets(table.stdout + table.stderr)
@@ -207,7 +207,8 @@ final class SessionsCLITests: XCTestCase {
             XCTAssertFalse(text.contains("credstore_"), "\(file):\n\(text)")
         }
         let shown = try home.run(["sessions", "configure", "--profile", "dev"])
-        XCTAssertTrue(shown.stdout.contains("refresh window 1h"), "migrate kept the store's own settings: \(shown.stdout)")
+        XCTAssertTrue(shown.stdout.contains("refresh window 1h"),
+                      "migrate kept the store's own settings: \(shown.stdout)")
     }
 
     func testNoFileUnderHomeHoldsASessionTokenInPlainText() throws {

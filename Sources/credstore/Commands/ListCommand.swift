@@ -75,9 +75,9 @@ struct ListCommand: ParsableCommand {
         Output.write(Output.table(
             header: ["", "ProfileName", "Kind", "StoreTypeName", "Session", "ProfileLocation"],
             rows: rows.enumerated().map { index, row in
-                let session = sessions == nil ? "locked"
-                    : expiry(row).map { RFC3339.format($0) + " (" + SessionsCommand.timeLeft(until: $0, now: now) + ")" }
-                        ?? "-"
+                let session = sessions == nil ? "locked" : expiry(row).map { expiration in
+                    RFC3339.format(expiration) + " (" + SessionsCommand.timeLeft(until: expiration, now: now) + ")"
+                } ?? "-"
                 return [selected[index] ? "*" : "", row.name, row.kind.rawValue, row.type.rawValue, session,
                         row.location]
             }))
