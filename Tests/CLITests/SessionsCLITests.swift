@@ -211,6 +211,18 @@ final class SessionsCLITests: XCTestCase {
                       "migrate kept the store's own settings: \(shown.stdout)")
     }
 
+    func testRekeyDropsTheSessionCacheAndSaysSo() throws {
+        let home = try standardHome()
+        let rekeyed = try home.run(["rekey"])
+        XCTAssertEqual(rekeyed.status, 0, rekeyed.stderr)
+        XCTAssertTrue(rekeyed.stdout.contains("the session cache dropped"), rekeyed.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: home.storePath + ".sessions"))
+        XCTAssertEqual(try home.run(["sessions"]).stdout, "No cached sessions.\n")
+        XCTAssertEqual(try home.run(["export", "--profile", "dev"]).status, 0)
+        let again = try home.run(["rekey"])
+        XCTAssertFalse(again.stdout.contains("session cache"), "no cache, nothing said: \(again.stdout)")
+    }
+
     func testNoFileUnderHomeHoldsASessionTokenInPlainText() throws {
         let home = try standardHome()
         for arguments in [["sessions"], ["list"], ["sessions", "--json"], ["export", "--profile", "dev"]] {
