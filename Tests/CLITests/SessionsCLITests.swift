@@ -167,6 +167,11 @@ final class SessionsCLITests: XCTestCase {
             XCTAssertTrue(refused.stderr.contains("--no-session"), refused.stderr)
             assertNoSecrets(refused.stderr)
         }
+        // `default` copies the key inside the store and the choice with it: the copy is session-only too.
+        let copied = try home.run(["default", "--profile", "dev"])
+        XCTAssertEqual(copied.status, 0, copied.stderr)
+        XCTAssertEqual(try home.run(["export", "--profile", "default"]).status, 1, "the copy keeps the choice")
+        XCTAssertEqual(try home.run(["export", "--profile", "default", "--no-session"]).status, 0)
         // Through AWS_PROFILE too: the rule is the lookup's, not one command's.
         let viaEnvironment = try home.run(["export"], environment: ["AWS_PROFILE": "dev"])
         XCTAssertEqual(viaEnvironment.status, 1, viaEnvironment.stderr)
