@@ -59,6 +59,9 @@ enum ErrorClassification {
         case .io: return Row(.ioError)
         case .invalidArgument: return Row(.invalidInput)
         case .alreadyExists, .cryptoFailure: return Row(.failure)
+        case .sessionCacheCorrupt:
+            return Row(.corrupt, hint: "every cached session can be made again: run 'credstore sessions clear' to "
+                + "remove the cache (the store is not affected)")
         }
     }
 
@@ -99,6 +102,9 @@ enum ErrorClassification {
         case .invalidCredentialProcessOutput: return Row(.invalidInput)
         case .migrationNotVerified: return Row(.failure, hint: "run 'credstore migrate' again: it finishes the job")
         case .incompleteEnvironmentCredentials: return Row(.usage)
+        case .longLivedKeyWithheld:
+            return Row(.failure, hint: "pass --no-session to hand out the long-lived key this once, or turn the "
+                + "choice off with 'credstore sessions configure --profile NAME --no-session-only'")
         case .roleNotSupported, .ssoNotSupported, .webIdentityNotSupported, .roleChainLoop,
              .invalidProfileConfiguration, .invalidCredentialProcessCommand, .credentialProcessFailed, .expired,
              .instanceMetadataFailed, .invalidInstanceMetadataEndpoint:
