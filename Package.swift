@@ -29,10 +29,15 @@ let package = Package(
         .target(name: "UnlockAgent", dependencies: ["SecureStore", "SystemLayer"]),
         // HTTP requests (the transport protocol; the system libcurl, loaded with dlopen at first use).
         .target(name: "HTTPClient", dependencies: ["SecureStore", "SystemLayer"]),
+        // The system GNU libmicrohttpd, loaded with dlopen when an endpoint starts (C shim: typed wrappers).
+        .target(name: "CMicroHTTPD"),
+        // The local ECS container-credentials endpoint (`exec --ecs-server`, `serve`).
+        .target(name: "CredentialServer", dependencies: ["CMicroHTTPD", "CredentialLookup", "SecureStore"]),
         .executableTarget(
             name: "credstore",
             dependencies: [
                 "CredentialLookup",
+                "CredentialServer",
                 "SecureStore",
                 "SharedFileStore",
                 "SystemLayer",
@@ -54,6 +59,8 @@ let package = Package(
                     dependencies: ["CredentialLookup", "SecureStore", "SharedFileStore", "SystemLayer",
                                    "TestSupport"]),
         .testTarget(name: "UnlockAgentTests", dependencies: ["UnlockAgent", "SecureStore", "TestSupport"]),
+        .testTarget(name: "CredentialServerTests",
+                    dependencies: ["CredentialServer", "CredentialLookup", "SecureStore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["credstore", "UnlockAgent", "TestSupport"]),
     ]
 )
