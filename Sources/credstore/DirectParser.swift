@@ -165,8 +165,8 @@ extension GetCommand {
 
 extension ExecCommand {
     static let direct = DirectArguments.Spec(
-        options: StoreOptions.direct.options.union(ProfileOptions.direct.options), flags: ["allow-nested"],
-        takesArgumentsAfterTerminator: true)
+        options: StoreOptions.direct.options.union(ProfileOptions.direct.options),
+        flags: ["allow-nested", "ecs-server"], takesArgumentsAfterTerminator: true)
 
     /// - Throws: `DirectArguments.NotDirect` without `--`: ArgumentParser then says what is missing.
     init(direct arguments: DirectArguments) throws {
@@ -175,6 +175,7 @@ extension ExecCommand {
         store = try StoreOptions(direct: arguments)
         profile = try ProfileOptions(direct: arguments)
         allowNested = arguments.flag("allow-nested")
+        ecsServer = arguments.flag("ecs-server")
         self.command = command
     }
 }
