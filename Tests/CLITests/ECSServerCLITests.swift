@@ -24,6 +24,44 @@ final class ECSServerCLITests: XCTestCase {
         try CLI.runProcess(CLI.executable, arguments, environment: home.environment.merging(extra) { $1 })
     }
 
+    /// Starts `credstore ARGS…` with `posix_spawn` (stdin /dev/null, stdout to `stdout`, stderr /dev/null), so the
+    /// test owns the PID and waits for it itself (`waitForExit`), whatever happens to it.
+    private func spawnCredstore(_ arguments: [String], environment: [String: String], stdout: String) throws
+        -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([CLI.executable.path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid = pid_t()
+        let result = posix_spawn(&pid, CLI.executable.path, &actions, nil, argv, envp)
+        guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EIO) }
+        return pid
+    }
+
+    /// The wait status of `pid` once it exits; `nil` (and the process killed) when it has not within `seconds`.
+    private func waitForExit(_ pid: pid_t, seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        var status: Int32 = 0
+        while Date() < deadline {
+            if waitpid(pid, &status, WNOHANG) == pid { return status }
+            usleep(20_000)
+        }
+        kill(pid, SIGKILL)
+        waitpid(pid, &status, 0)
+        return nil
+    }
+
+    private func waitForFile(_ path: String, seconds: Double = 20) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !FileManager.default.fileExists(atPath: path), Date() < deadline { usleep(20_000) }
+        return FileManager.default.fileExists(atPath: path)
+    }
+
     private func requirePeer(_ name: String) throws -> URL {
         guard let url = CLI.which(name) else {
             throw MissingPeer.error("the ECS endpoint tests", needs: "\(name) (not found on PATH)",
@@ -161,27 +199,16 @@ final class ECSServerCLITests: XCTestCase {
         let home = try KeyFileHome()
         try home.setProfile("p", keyID: keyID, secret: secret)
         let marker = home.path + "/ready"
-        let process = Process()
-        process.executableURL = CLI.executable
-        process.arguments = ["exec", "--ecs-server", "--profile", "p", "--", "sh", "-c",
-                             "trap 'exit 42' USR1; trap 'exit 43' TERM; touch '\(marker)'; "
-                                 + "while :; do sleep 0.05; done"]
-        process.environment = home.environment
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while !FileManager.default.fileExists(atPath: marker), Date() < deadline { usleep(20_000) }
-        XCTAssertTrue(FileManager.default.fileExists(atPath: marker), "the command did not start")
-        kill(process.processIdentifier, SIGUSR1)
-        let stop = Date().addingTimeInterval(10)
-        while process.isRunning, Date() < stop { usleep(20_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            XCTFail("credstore did not end within 10 s of SIGUSR1 (not forwarded to the command?)")
-        }
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationReason, .exit)
-        XCTAssertEqual(process.terminationStatus, 42, "SIGUSR1 did not reach the command")
+        let pid = try spawnCredstore(["exec", "--ecs-server", "--profile", "p", "--", "sh", "-c",
+                                      "trap 'exit 42' USR1; trap 'exit 43' TERM; touch '\(marker)'; "
+                                          + "while :; do sleep 0.05; done"],
+                                     environment: home.environment, stdout: "/dev/null")
+        XCTAssertTrue(waitForFile(marker), "the command did not start")
+        kill(pid, SIGUSR1)
+        let status = try XCTUnwrap(waitForExit(pid, seconds: 10),
+                                   "credstore did not end within 10 s of SIGUSR1 (not forwarded to the command?)")
+        XCTAssertEqual(status & 0x7F, 0, "credstore was killed by signal \(status & 0x7F)")
+        XCTAssertEqual((status >> 8) & 0xFF, 42, "SIGUSR1 did not reach the command")
     }
 
     func testEachRequestResolvesTheProfileAgain() throws {
@@ -213,19 +240,15 @@ final class ECSServerCLITests: XCTestCase {
         let home = try KeyFileHome()
         try home.setProfile("p", keyID: keyID, secret: secret)
         let envFile = home.path + "/ecs.env"
-        let process = Process()
-        process.executableURL = CLI.executable
-        process.arguments = ["serve", "--profile", "p", "--env-file", envFile]
-        process.environment = home.environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while !FileManager.default.fileExists(atPath: envFile), Date() < deadline { usleep(20_000) }
-        var status = stat()
-        XCTAssertEqual(stat(envFile, &status), 0, "serve wrote no environment file")
-        XCTAssertEqual(status.st_mode & 0o777, 0o600)
+        let printedPath = home.path + "/serve-stdout"
+        let pid = try spawnCredstore(["serve", "--profile", "p", "--env-file", envFile],
+                                     environment: home.environment, stdout: printedPath)
+        var stopped = false
+        defer { if !stopped { kill(pid, SIGKILL); _ = waitForExit(pid, seconds: 5) } }
+        XCTAssertTrue(waitForFile(envFile), "serve wrote no environment file")
+        var attributes = stat()
+        XCTAssertEqual(stat(envFile, &attributes), 0, "serve wrote no environment file")
+        XCTAssertEqual(attributes.st_mode & 0o777, 0o600)
         let contents = try String(contentsOfFile: envFile, encoding: .utf8)
         var variables: [String: String] = [:]
         for line in contents.split(separator: "\n") {
@@ -249,12 +272,13 @@ final class ECSServerCLITests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: envFile, encoding: .utf8), contents)
 
         let port = try XCTUnwrap(URL(string: variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"] ?? "")?.port)
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
+        kill(pid, SIGTERM)
+        let status = waitForExit(pid, seconds: 10)
+        stopped = true
+        XCTAssertEqual(status, 0, "serve did not exit 0 within 10 s of SIGTERM")
         XCTAssertFalse(FileManager.default.fileExists(atPath: envFile), "the environment file is still there")
         XCTAssertFalse(MotoServer.canConnect(port: port), "the endpoint still listens after serve stopped")
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let printed = try String(contentsOfFile: printedPath, encoding: .utf8)
         XCTAssertFalse(printed.contains(variables["AWS_CONTAINER_AUTHORIZATION_TOKEN"] ?? "-"),
                        "with --env-file the token is printed nowhere")
     }
