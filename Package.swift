@@ -2,8 +2,9 @@
 // credstore: an encrypted, per-user credential store for AWS-style access keys.
 // Module graph (docs/ARCHITECTURE.md): credstore -> {CredentialLookup, UnlockAgent}; CredentialLookup -> {SecureStore,
 // SharedFileStore, UnlockAgent} (its front door, `CredentialSearch`, opens the store by the unlock rules);
-// UnlockAgent -> SecureStore; SecureStore -> COpenSSL (system libcrypto); all of them -> SystemLayer (syscalls, EINTR,
-// clocks, locking, spawn, the atomic write; internal: in no product's public surface). Linux only.
+// UnlockAgent -> SecureStore; SecureStore -> COpenSSL (system libcrypto); credstore -> CredentialServer (the local
+// credential endpoint) -> {CredentialLookup, CMicroHTTPD (libmicrohttpd by dlopen)}; all -> SystemLayer (syscalls,
+// EINTR, clocks, locking, spawn, the atomic write; internal: in no product's public surface). Linux only.
 import PackageDescription
 
 let package = Package(
