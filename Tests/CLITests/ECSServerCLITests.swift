@@ -88,12 +88,15 @@ final class ECSServerCLITests: XCTestCase {
     }
 
     func testAWSCLIAndBoto3CallMotoThroughTheEndpointWithNoSecretInTheEnvironment() throws {
-        let moto = try MotoServer(checkSignatures: true)
+        // TestSupport's moto (signature checking on after the set-up), not CLITests' older helper of the same name.
+        let moto = try TestSupport.MotoServer(setUp: #"create_user("credstore-test")"#)
         defer { moto.stop() }
+        let user = try moto.resources.user("credstore-test")
         let home = try KeyFileHome()
-        try home.setProfile("moto", keyID: moto.accessKeyID, secret: moto.secretAccessKey)
+        try home.setProfile("moto", keyID: user.accessKeyID, secret: user.secretAccessKey)
         let environFile = home.path + "/child-environ"
-        var environment = moto.awsEnvironment([:])
+        var environment = moto.awsEnvironment
+        environment.removeValue(forKey: "AWS_ENDPOINT_URL")
         environment["AWS_ENDPOINT_URL_STS"] = moto.endpoint
         // Stale values an outer shell may hold: all of them must be gone in the child.
         environment["AWS_ACCESS_KEY_ID"] = ExampleKeys.otherAccessKeyID
@@ -108,14 +111,14 @@ final class ECSServerCLITests: XCTestCase {
         let result = try credstore(home, ["exec", "--ecs-server", "--profile", "moto", "--", "sh", "-c", script],
                                    environment: environment)
         XCTAssertEqual(result.status, 0, "stderr: \(result.stderr)")
-        let arn = "arn:aws:iam::123456789012:user/credstore-test"
+        let arn = user.arn
         XCTAssertTrue(result.stdout.contains(arn + "\n"), "the AWS CLI did not return the user's ARN: \(result.stdout)")
         XCTAssertTrue(result.stdout.contains("BOTO3 " + arn), "boto3 did not return the user's ARN: \(result.stdout)")
 
         let environ = try String(contentsOfFile: environFile, encoding: .utf8)
         let variables = environ.split(separator: "\0").map(String.init)
         let names = Set(variables.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
-        for secret in [moto.secretAccessKey, moto.accessKeyID, ExampleKeys.otherSecretAccessKey, "stale-token"] {
+        for secret in [user.secretAccessKey, user.accessKeyID, ExampleKeys.otherSecretAccessKey, "stale-token"] {
             XCTAssertFalse(environ.contains(secret), "the child's environment holds a credential")
         }
         for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
@@ -185,7 +188,7 @@ final class ECSServerCLITests: XCTestCase {
         XCTAssertEqual(result.reason, .exit)
         let uri = try XCTUnwrap(URL(string: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         let port = try XCTUnwrap(uri.port)
-        XCTAssertFalse(MotoServer.canConnect(port: port), "the endpoint still listens after the command exited")
+        XCTAssertFalse(LocalPort.accepts(port), "the endpoint still listens after the command exited")
 
         let killed = try credstore(home, ["exec", "--ecs-server", "--profile", "p", "--", "sh", "-c", "kill -TERM $$"])
         XCTAssertEqual(killed.reason, .uncaughtSignal, "credstore ends by the signal that ended the command")
@@ -277,7 +280,7 @@ final class ECSServerCLITests: XCTestCase {
         stopped = true
         XCTAssertEqual(status, 0, "serve did not exit 0 within 10 s of SIGTERM")
         XCTAssertFalse(FileManager.default.fileExists(atPath: envFile), "the environment file is still there")
-        XCTAssertFalse(MotoServer.canConnect(port: port), "the endpoint still listens after serve stopped")
+        XCTAssertFalse(LocalPort.accepts(port), "the endpoint still listens after serve stopped")
         let printed = try String(contentsOfFile: printedPath, encoding: .utf8)
         XCTAssertFalse(printed.contains(variables["AWS_CONTAINER_AUTHORIZATION_TOKEN"] ?? "-"),
                        "with --env-file the token is printed nowhere")
