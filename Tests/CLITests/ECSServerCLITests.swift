@@ -306,6 +306,16 @@ final class ECSServerCLITests: XCTestCase {
         XCTAssertTrue(exportMaps.contains("libc"), "the maps were not read")
         XCTAssertFalse(exportMaps.contains("libmicrohttpd"), "export maps libmicrohttpd")
 
+        // The dynamic loader's own report (`LD_DEBUG=libs`) of commands that do not serve, `exec` included.
+        for arguments in [["--version"], ["list"], ["export", "--profile", "p"], ["get", "--profile", "p"],
+                          ["exec", "--profile", "p", "--", "/bin/true"]] {
+            let result = try credstore(home, arguments, environment: ["LD_DEBUG": "libs"])
+            XCTAssertEqual(result.status, 0, "credstore \(arguments.joined(separator: " ")) failed")
+            XCTAssertTrue(result.stderr.contains("libc.so"), "LD_DEBUG printed nothing")
+            XCTAssertFalse(result.stderr.contains("libmicrohttpd"),
+                           "credstore \(arguments.joined(separator: " ")) loaded libmicrohttpd")
+        }
+
         let readelf = try requirePeer("readelf")
         let needed = try CLI.runProcess(readelf, ["-d", CLI.executable.path], environment: [:])
         XCTAssertFalse(needed.stdout.contains("libmicrohttpd"), "credstore links libmicrohttpd")
