@@ -123,7 +123,6 @@ cmhd_daemon *cmhd_start(uint32_t loopback_address, uint16_t port, const cmhd_lim
     // The option array form, so that the variadic call below has a fixed shape.
     struct MHD_OptionItem options[] = {
         {MHD_OPTION_SOCK_ADDR, 0, &address},
-        {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)limits->threads, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)limits->connections, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)limits->connections_per_address, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)limits->request_bytes, NULL},
@@ -131,7 +130,9 @@ cmhd_daemon *cmhd_start(uint32_t loopback_address, uint16_t port, const cmhd_lim
         {MHD_OPTION_END, 0, NULL},
     };
     // No MHD_USE_ERROR_LOG: libmicrohttpd never writes to our stderr (the command's output is the user's).
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+    // A thread per connection (at most `connections` of them): a request waiting for a slow provider (a
+    // credential_process, an STS call) holds up no other connection, as it would in a pool thread's event loop.
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
     result->daemon = mhd.start_daemon(flags, port, NULL, NULL, access_handler, &result->binding,
                                       MHD_OPTION_ARRAY, options, MHD_OPTION_END);
     if (result->daemon == NULL) {

@@ -18,17 +18,16 @@ package typealias CredentialProvider = @Sendable () throws -> Credentials
 /// `Authorization: <token>` (a fresh 256-bit token, compared in constant time): no token is 401, a wrong one 403,
 /// another path 404, another method 405, a provider failure or expired credentials 500 — each with a JSON
 /// `{"code","message"}` body and never a credential. HTTP itself is GNU libmicrohttpd's (loaded with dlopen on the
-/// first `start`, so a process that never serves never maps it), with its worker threads, connection limits, request
-/// size bound and idle timeout (`Configuration`).
+/// first `start`, so a process that never serves never maps it), with a thread per connection, a connection limit,
+/// a request size bound and an idle timeout (`Configuration`).
 ///
 /// The endpoint stops (its listening socket closed, its threads joined) at `stop()`; it must be stopped before the
 /// last reference goes away.
 package final class CredentialServer: @unchecked Sendable {
     /// Limits and the lease of a long-lived key.
     package struct Configuration: Sendable {
-        /// Worker threads answering requests concurrently.
-        package var threads: UInt32 = 4
-        /// Connections open at once (all clients).
+        /// Connections open at once (all clients), each served by its own thread, so requests are answered
+        /// concurrently and a slow provider call holds up no other connection.
         package var connections: UInt32 = 64
         /// Bytes of memory per connection for the request line and headers; a longer request is refused by
         /// libmicrohttpd (431 or 414) before the handler runs.
@@ -69,7 +68,7 @@ package final class CredentialServer: @unchecked Sendable {
         let secrets = EndpointSecrets.generate()
         responder = EndpointResponder(secrets: secrets, provider: provider, now: now,
                                       lease: configuration.longLivedKeyLease)
-        var limits = cmhd_limits(threads: configuration.threads, connections: configuration.connections,
+        var limits = cmhd_limits(connections: configuration.connections,
                                  connections_per_address: configuration.connections,
                                  request_bytes: configuration.requestBytes, idle_seconds: configuration.idleSeconds)
         var boundPort: UInt16 = 0

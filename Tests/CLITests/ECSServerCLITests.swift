@@ -238,6 +238,42 @@ final class ECSServerCLITests: XCTestCase {
         XCTAssertEqual(result.stdout, "FIRST \(keyID)\nSECOND \(ExampleKeys.otherAccessKeyID)\n")
     }
 
+    func testConcurrentRequestsResolveOneAtATime() throws {
+        // Each resolution runs a credential_process that takes 300 ms and notes an overlap (its lock directory
+        // already there); three clients ask at once. A KDF per resolution (a passphrase file) must not run in parallel.
+        let python = try requirePeer("python3")
+        let home = try KeyFileHome()
+        let lock = home.path + "/resolving"
+        let overlaps = home.path + "/overlaps"
+        let program = try home.home.write("""
+            #!/bin/sh
+            mkdir '\(lock)' 2>/dev/null || echo overlap >> '\(overlaps)'
+            sleep 0.3
+            rmdir '\(lock)' 2>/dev/null
+            echo '{"Version": 1, "AccessKeyId": "\(keyID)", "SecretAccessKey": "\(secret)"}'
+
+            """, to: "bin/slow-creds", mode: 0o700)
+        _ = try home.home.write("[profile slow]\ncredential_process = \(program)\n", to: ".aws/config")
+        let script = """
+            import os, threading, urllib.request
+            def fetch(results):
+                request = urllib.request.Request(os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+                    headers={"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]})
+                with urllib.request.urlopen(request, timeout=10) as reply:
+                    results.append(reply.status)
+            results = []
+            threads = [threading.Thread(target=fetch, args=(results,)) for _ in range(3)]
+            for thread in threads: thread.start()
+            for thread in threads: thread.join()
+            print(sorted(results))
+            """
+        let result = try credstore(home, ["exec", "--ecs-server", "--profile", "slow", "--", python.path, "-c",
+                                          script])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "[200, 200, 200]\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: overlaps), "two resolutions ran at the same time")
+    }
+
     func testServeWritesAPrivateEnvironmentFileAndRemovesItWhenStopped() throws {
         let python = try requirePeer("python3")
         let home = try KeyFileHome()

@@ -168,7 +168,8 @@ final class CredentialServerTests: XCTestCase {
     }
 
     func testRequestsAreServedConcurrently() throws {
-        // Each request holds the provider for 300 ms; eight clients at once must find it busy with more than one.
+        // Each request holds the provider for 300 ms; eight clients at once must find it busy with more than one
+        // (a thread per connection: requests on other connections never wait for a busy one).
         final class InFlight: @unchecked Sendable {
             private let lock = NSLock()
             private var current = 0

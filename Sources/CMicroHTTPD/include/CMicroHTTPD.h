@@ -23,8 +23,6 @@ typedef int (*cmhd_request_handler)(void *context, cmhd_connection *connection, 
 
 /// Limits of a daemon, all enforced by libmicrohttpd itself.
 typedef struct cmhd_limits {
-    /// Worker threads answering requests concurrently (MHD_OPTION_THREAD_POOL_SIZE).
-    unsigned int threads;
     /// Connections open at once, all clients together (MHD_OPTION_CONNECTION_LIMIT).
     unsigned int connections;
     /// Connections open at once from one address (MHD_OPTION_PER_IP_CONNECTION_LIMIT).
@@ -41,7 +39,7 @@ typedef struct cmhd_limits {
 int cmhd_load(char *error, size_t error_size);
 
 /// Starts a daemon listening on 127.0.0.1 (`loopback_address` in network byte order, normally INADDR_LOOPBACK) at
-/// `port` (0 for one the kernel picks), with internal worker threads, epoll and the given limits; libmicrohttpd
+/// `port` (0 for one the kernel picks), with a thread per connection and the given limits; libmicrohttpd
 /// writes no log. Returns NULL on failure (errno as libmicrohttpd left it). `*bound_port` receives the port.
 cmhd_daemon *cmhd_start(uint32_t loopback_address, uint16_t port, const cmhd_limits *limits,
                         cmhd_request_handler handler, void *context, uint16_t *bound_port);

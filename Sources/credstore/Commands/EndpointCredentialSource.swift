@@ -1,6 +1,7 @@
 import CredentialLookup
 import CredentialServer
 import FoundationEssentials
+import Glibc
 import UnlockAgent
 
 /// What `exec --ecs-server` and `serve` hand to their endpoint: the profile's credentials, resolved again on every
@@ -12,7 +13,9 @@ import UnlockAgent
 /// resolve fails the command at once, with the usual error and exit code. Each request then resolves with the same
 /// rules minus everything that needs a person or a descriptor read once (no prompt, no passphrase descriptor); when
 /// that finds no secret at hand (`no-secret-source`: the store was opened by a prompt or a descriptor), the start-up
-/// credentials are served, and the endpoint still never serves them past their expiry.
+/// credentials are served, and the endpoint still never serves them past their expiry. Resolutions run one at a time
+/// (concurrent requests wait for each other here): with a passphrase file each one costs a KDF run (~0.5 s, 128 MiB),
+/// which must not be multiplied by the number of clients asking at once.
 ///
 /// **Seam for temporary credentials (issue 16, branch `sts`)**: `resolve(with:)` is the one place that turns a
 /// lookup into served credentials. Today it returns what the search order gives (a long-lived key, which the endpoint
@@ -21,7 +24,8 @@ import UnlockAgent
 /// the encrypted session cache, refreshed before the refresh window ends, and only temporary credentials for a
 /// profile whose long-lived key must stay home — returning `Credentials` with their `expiration` set. Nothing else in
 /// the endpoint changes: the server asks per request and refuses anything past its expiry.
-final class EndpointCredentialSource: Sendable {
+final class EndpointCredentialSource: @unchecked Sendable {
+    // @unchecked: the stored properties are constants; `serialization` is only used through pthread calls.
     private let storePath: String
     private let keyFile: String?
     private let passphraseFile: String?
@@ -29,6 +33,7 @@ final class EndpointCredentialSource: Sendable {
     private let request: LookupRequest
     /// The start-up resolution (what the endpoint serves when no secret is at hand for a fresh one).
     let initial: Resolution
+    private let serialization: UnsafeMutablePointer<pthread_mutex_t>
 
     /// Resolves `request` once with `store`'s full unlock rules (this may prompt on the terminal).
     ///
@@ -42,6 +47,13 @@ final class EndpointCredentialSource: Sendable {
         self.environment = environment
         self.request = request
         initial = try Self.resolve(with: LookupContext(store: store), request: request)
+        serialization = UnsafeMutablePointer.allocate(capacity: 1)
+        pthread_mutex_init(serialization, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(serialization)
+        serialization.deallocate()
     }
 
     /// The provider the endpoint calls per request.
@@ -51,6 +63,8 @@ final class EndpointCredentialSource: Sendable {
 
     /// A fresh resolution with the unlock rules that need nobody, else the start-up one when no secret is at hand.
     func current() throws -> Credentials {
+        pthread_mutex_lock(serialization)
+        defer { pthread_mutex_unlock(serialization) }
         let unlocker = StoreUnlocker(storePath: storePath, keyFile: keyFile, passphraseFile: passphraseFile,
                                      passphraseDescriptor: nil, environment: environment, prompt: nil)
         do {
