@@ -238,6 +238,29 @@ final class ECSServerCLITests: XCTestCase {
         XCTAssertEqual(result.stdout, "FIRST \(keyID)\nSECOND \(ExampleKeys.otherAccessKeyID)\n")
     }
 
+    func testAFailedResolutionIsA500WhoseMessageTheAWSCLIShows() throws {
+        // The profile's credential_process works once (the resolution at start) and then fails: the AWS CLI inside
+        // gets a 500 and shows credstore's message, never stale credentials.
+        let aws = try requirePeer("aws")
+        let home = try KeyFileHome()
+        let used = home.path + "/used"
+        let program = try home.home.write("""
+            #!/bin/sh
+            if [ -e '\(used)' ]; then echo 'the token device is unplugged' >&2; exit 3; fi
+            touch '\(used)'
+            echo '{"Version": 1, "AccessKeyId": "\(keyID)", "SecretAccessKey": "\(secret)"}'
+
+            """, to: "bin/once", mode: 0o700)
+        _ = try home.home.write("[profile once]\ncredential_process = \(program)\n", to: ".aws/config")
+        let result = try credstore(home, ["exec", "--ecs-server", "--profile", "once", "--", aws.path, "sts",
+                                          "get-caller-identity", "--region", "us-east-1"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("Received non 200 response 500"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("CredentialsUnavailable"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("the token device is unplugged"), result.stderr)
+        XCTAssertFalse(result.stderr.contains(secret))
+    }
+
     func testConcurrentRequestsResolveOneAtATime() throws {
         // Each resolution runs a credential_process that takes 300 ms and notes an overlap (its lock directory
         // already there); three clients ask at once. A KDF per resolution (a passphrase file) must not run in parallel.
