@@ -1,5 +1,5 @@
 import CredentialLookup
-@testable import CredentialServer
+import CredentialServer
 import Foundation
 import SecureStore
 import TestSupport
