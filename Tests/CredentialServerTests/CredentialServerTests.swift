@@ -195,6 +195,38 @@ final class CredentialServerTests: XCTestCase {
         XCTAssertGreaterThan(inFlight.most, 1, "the requests were answered one at a time")
     }
 
+    func testConnectionsBeyondTheLimitAreRefused() throws {
+        var configuration = CredentialServer.Configuration()
+        configuration.connections = 4
+        let server = try CredentialServer(configuration: configuration) { Self.exampleKey() }
+        defer { server.stop() }
+        // Four idle connections take every slot; the fifth client gets no answer at all.
+        var idle: [Int32] = []
+        defer { idle.forEach { close($0) } }
+        for _ in 0..<4 {
+            let fd = try XCTUnwrap(Self.openConnection(port: server.port), "could not connect")
+            idle.append(fd)
+        }
+        usleep(200_000)  // libmicrohttpd accepts them
+        let refused = try ProcessRunner.run(try curl(), ["--config", "-", "--max-time", "5"], environment: [:],
+                                            stdin: Data("url = \"\(server.uri)\"\nsilent\n".utf8))
+        XCTAssertNotEqual(refused.status, 0, "a request beyond the connection limit was answered")
+        XCTAssertFalse(refused.stdout.contains(ExampleKeys.accessKeyID))
+        idle.forEach { close($0) }
+        idle = []
+        // libmicrohttpd notices the closed connections on its own schedule: ask again for up to 5 s.
+        var config = "url = \"\(server.uri)\"\nsilent\nwrite-out = \"%{http_code}\"\noutput = \"/dev/null\"\n"
+        config += "header = \"Authorization: \(server.authorizationTokenText)\"\n"
+        var status = ""
+        let deadline = Date().addingTimeInterval(5)
+        while status != "200", Date() < deadline {
+            usleep(100_000)
+            status = try ProcessRunner.run(try curl(), ["--config", "-", "--max-time", "5"], environment: [:],
+                                           stdin: Data(config.utf8)).stdout
+        }
+        XCTAssertEqual(status, "200", "the endpoint does not serve again once the idle connections are closed")
+    }
+
     func testThePortIsClosedAfterStop() throws {
         let server = try CredentialServer { Self.exampleKey() }
         XCTAssertTrue(Self.canConnect(port: server.port))
@@ -211,6 +243,25 @@ final class CredentialServerTests: XCTestCase {
         XCTAssertNotEqual(first.authorizationTokenText, second.authorizationTokenText)
         XCTAssertNotEqual(URL(string: first.uri)?.path, URL(string: second.uri)?.path)
         XCTAssertEqual(try request(second.uri, token: first.authorizationTokenText).status, 403)
+    }
+
+    /// An open TCP connection to 127.0.0.1:`port`, or nil.
+    static func openConnection(port: UInt16) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = port.bigEndian
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
     }
 
     static func canConnect(port: UInt16) -> Bool {
