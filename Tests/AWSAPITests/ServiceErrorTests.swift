@@ -39,8 +39,9 @@ final class ServiceErrorTests: XCTestCase {
         do {
             try body()
         } catch let error as AWSServiceError {
-            XCTAssertFalse(error.message.contains(Self.token), "a session token in: \(error.message)")
-            XCTAssertFalse(error.message.contains(ExampleKeys.secretAccessKey), "the secret in: \(error.message)")
+            // The message itself is not printed: it is what must not hold a secret.
+            XCTAssertFalse(error.message.contains(Self.token), "a session token in the \(error.code) message")
+            XCTAssertFalse(error.message.contains(ExampleKeys.secretAccessKey), "the secret in the \(error.code) message")
             return error
         } catch {
             XCTFail("not an AWSServiceError: \(error)")
