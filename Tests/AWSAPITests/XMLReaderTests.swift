@@ -61,6 +61,9 @@ final class XMLReaderTests: XCTestCase {
         assertRefused("<r a='1' a='2'/>", "repeated attribute")
         assertRefused("<r>\u{01}</r>", "control character")
         assertRefused("<r>]]></r>", "']]>' in text")
+        assertRefused("<a:>SECRET</a:>", "qualified name")
+        assertRefused("<:a/>", "qualified name")
+        assertRefused("<a:b:c/>", "qualified name")
         XCTAssertThrowsError(try XMLReader().parse(SecretBytes([0x3C, 0x72, 0x3E, 0xFF, 0x3C, 0x2F, 0x72, 0x3E])))
     }
 
