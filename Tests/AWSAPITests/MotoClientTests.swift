@@ -97,7 +97,8 @@ final class MotoClientTests: XCTestCase {
         XCTAssertEqual(try iam.listAccessKeys(using: newKey, userName: "alice")
             .first { $0.accessKeyID == alice.accessKeyID }?.status, .inactive)
         try iam.deleteAccessKey(using: newKey, accessKeyID: alice.accessKeyID, userName: "alice")
-        XCTAssertEqual(try iam.listAccessKeys(using: newKey, userName: "alice").map(\.accessKeyID), [created.accessKeyID])
+        XCTAssertEqual(try iam.listAccessKeys(using: newKey, userName: "alice").map(\.accessKeyID),
+                       [created.accessKeyID])
         XCTAssertEqual(code { _ = try sts.getCallerIdentity(using: alice) }, .invalidClientTokenID,
                        "the deleted key is refused")
         XCTAssertEqual(code { try iam.deleteAccessKey(using: newKey, accessKeyID: "AKIANOSUCHKEY0000000",
@@ -131,7 +132,8 @@ final class MotoClientTests: XCTestCase {
 final class FailingEndpointTests: XCTestCase {
     func client(_ server: AWSFailureServer, _ mode: String, sleeps: RecordedSleeps) -> STSClient {
         STSClient(transport: CurlTransport(),
-                  endpoint: ServiceEndpoint(service: "sts", url: "\(server.endpoint)/\(mode)", signingRegion: "us-east-1"),
+                  endpoint: ServiceEndpoint(service: "sts", url: "\(server.endpoint)/\(mode)",
+                                            signingRegion: "us-east-1"),
                   settings: HTTPSettings(totalTimeout: 10), retry: sleeps.policy(), clock: SystemWallClock())
     }
 
@@ -150,7 +152,9 @@ final class FailingEndpointTests: XCTestCase {
         let server = try AWSFailureServer()
         for (mode, code) in [("throttle", AWSServiceError.Code.throttled), ("unavailable", .serviceUnavailable)] {
             let sleeps = RecordedSleeps()
-            let error = failure { _ = try client(server, mode, sleeps: sleeps).getCallerIdentity(using: exampleCredentials) }
+            let error = failure {
+                _ = try client(server, mode, sleeps: sleeps).getCallerIdentity(using: exampleCredentials)
+            }
             XCTAssertEqual(error?.code, code, mode)
             XCTAssertEqual(server.dates(mode).count, 3, "\(mode): three attempts in all")
             XCTAssertEqual(sleeps.delays.count, 2, mode)
@@ -194,7 +198,8 @@ final class FailingEndpointTests: XCTestCase {
                            .getCallerIdentity(using: exampleCredentials) }?.code, .malformedResponse)
         let sleeps = RecordedSleeps()
         let drip = STSClient(transport: CurlTransport(),
-                             endpoint: ServiceEndpoint(service: "sts", url: "\(server.endpoint)/drip", signingRegion: "us-east-1"),
+                             endpoint: ServiceEndpoint(service: "sts", url: "\(server.endpoint)/drip",
+                                                       signingRegion: "us-east-1"),
                              settings: HTTPSettings(totalTimeout: 1), retry: sleeps.policy(), clock: SystemWallClock())
         let started = Date()
         let timedOut = failure { _ = try drip.getCallerIdentity(using: exampleCredentials) }
@@ -204,7 +209,8 @@ final class FailingEndpointTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 8, "each attempt ends at the 1 s limit")
         let refused = failure {
             _ = try STSClient(transport: CurlTransport(),
-                              endpoint: ServiceEndpoint(service: "sts", url: "http://127.0.0.1:1", signingRegion: "us-east-1"),
+                              endpoint: ServiceEndpoint(service: "sts", url: "http://127.0.0.1:1",
+                                                        signingRegion: "us-east-1"),
                               retry: RecordedSleeps().policy())
                 .getCallerIdentity(using: exampleCredentials)
         }
