@@ -143,6 +143,8 @@ enum ServiceErrorMapping {
             }
         }
         switch serviceCode {
+        case "AccessDeniedException" where context.hasPrefix("KMS"):
+            return error(.accessDenied, "access to the KMS key was denied (\(named))\(detail)")
         case "AccessDenied", "AccessDeniedException":
             return error(.accessDenied, "access denied (\(named))\(detail)")
         case "ExpiredToken", "ExpiredTokenException":

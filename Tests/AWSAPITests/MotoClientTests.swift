@@ -128,6 +128,35 @@ final class MotoClientTests: XCTestCase {
     }
 }
 
+/// STS over TLS: moto behind a certificate from a throwaway CA, trusted only through the CA bundle setting.
+final class MotoTLSTests: XCTestCase {
+    func testTheCABundleIsTheTrustAndOtherwiseTheCertificateIsRefused() throws {
+        let authority = try LocalCA()
+        let moto = try MotoServer(tls: authority, setUp: "create_user(\"alice\")")
+        defer { moto.stop() }
+        let user = try moto.resources.user("alice")
+        let alice = SigningCredentials(accessKeyID: user.accessKeyID,
+                                       secretAccessKey: SecretBytes(utf8: user.secretAccessKey))
+        let endpoint = try ServiceEndpoint.resolve(service: "sts", region: "us-east-1",
+                                                   environment: ["AWS_ENDPOINT_URL": moto.endpoint],
+                                                   profileSettings: [:])
+        let trusted = STSClient(transport: CurlTransport(), endpoint: endpoint,
+                                settings: HTTPSettings(caBundle: authority.caCertificate))
+        XCTAssertEqual(try trusted.getCallerIdentity(using: alice).arn, user.arn)
+        for bundle in [nil, authority.otherCACertificate] {
+            let untrusted = STSClient(transport: CurlTransport(), endpoint: endpoint,
+                                      settings: HTTPSettings(caBundle: bundle), retry: RecordedSleeps().policy())
+            do {
+                _ = try untrusted.getCallerIdentity(using: alice)
+                XCTFail("a certificate from an untrusted CA was accepted (bundle \(bundle ?? "none"))")
+            } catch let error as AWSServiceError {
+                XCTAssertEqual(error.code, .transport)
+                XCTAssertEqual(error.transportCode, .certificateUntrusted, error.message)
+            }
+        }
+    }
+}
+
 /// The failure paths over the real transport against `Scripts/aws-failure-server.py`.
 final class FailingEndpointTests: XCTestCase {
     func client(_ server: AWSFailureServer, _ mode: String, sleeps: RecordedSleeps) -> STSClient {

@@ -214,8 +214,12 @@ final class ServiceErrorTests: XCTestCase {
                                    endpoint: ServiceEndpoint(service: "kms", url: "https://kms.eu-west-1.amazonaws.com",
                                                              signingRegion: "eu-west-1"),
                                    retry: RecordedSleeps().policy(), clock: FixedClock(now: Self.now))
-            XCTAssertEqual(error { _ = try client.decrypt(using: exampleCredentials, ciphertext: [1, 2, 3],
-                                                          context: ["a": "b"]) }?.code, code, body)
+            let failure = error { _ = try client.decrypt(using: exampleCredentials, ciphertext: [1, 2, 3],
+                                                         context: ["a": "b"]) }
+            XCTAssertEqual(failure?.code, code, body)
+            if code == .accessDenied {
+                XCTAssertTrue(failure?.message.contains("access to the KMS key was denied") ?? false)
+            }
         }
     }
 
