@@ -140,10 +140,12 @@ final class BotocoreDifferentialTests: XCTestCase {
                          "case \(index) \(service) \(action) region \(endpoint.signingRegion) seed \(seed)"))
         }
         let input = try JSONSerialization.data(withJSONObject: ["cases": cases])
+        // A private, empty HOME: botocore must not read anyone's ~/.aws.
+        let home = try TemporaryDirectory(prefix: "credstore-sigv4-diff")
         let result = try ProcessRunner.run(
             python, [TestPaths.packageRoot.appendingPathComponent("Scripts/botocore-sigv4.py").path],
-            environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-                          "HOME": NSTemporaryDirectory()],
+            environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": home.path]
+                .merging(ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("PYENV") }) { old, _ in old },
             stdin: input)
         XCTAssertEqual(result.status, 0, "botocore-sigv4.py failed: \(result.stderr.prefix(2000))")
         XCTAssertFalse(result.stdout.contains(ExampleKeys.secretAccessKey), "the script printed the secret")
