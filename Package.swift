@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "CMicroHTTPD"),
         // The local ECS container-credentials endpoint (`exec --ecs-server`, `serve`).
         .target(name: "CredentialServer", dependencies: ["CMicroHTTPD", "CredentialLookup", "SecureStore"]),
+        // Signed AWS requests: SigV4, the query and JSON protocols, STS/IAM/KMS clients over any HTTPTransport.
+        .target(name: "AWSAPI", dependencies: ["HTTPClient", "SecureStore", "SystemLayer"]),
         .executableTarget(
             name: "credstore",
             dependencies: [
@@ -66,6 +68,8 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "SecureStore", "TestSupport"]),
         .testTarget(name: "CredentialServerTests",
                     dependencies: ["CredentialServer", "CredentialLookup", "SecureStore", "TestSupport"]),
+        .testTarget(name: "AWSAPITests",
+                    dependencies: ["AWSAPI", "HTTPClient", "SecureStore", "SystemLayer", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["credstore", "UnlockAgent", "TestSupport"]),
     ]
 )
