@@ -59,8 +59,14 @@ package final class Tinyproxy {
     /// Whether the log shows a request through the proxy to 127.0.0.1:`port` (a CONNECT tunnel or a forwarded
     /// plain-HTTP request).
     package func sawRequest(toPort port: Int) -> Bool {
-        log().split(separator: "\n").contains { line in
-            (line.contains("CONNECT") || line.contains("Request")) && line.contains("127.0.0.1:\(port)")
-        }
+        requestCount(toPort: port) > 0
+    }
+
+    /// How many requests through the proxy to 127.0.0.1:`port` the log shows (its `Request (file descriptor N):`
+    /// lines; other lines, such as a connection closing, may be written later and are not counted).
+    package func requestCount(toPort port: Int) -> Int {
+        log().split(separator: "\n").filter { line in
+            line.contains("Request (file descriptor") && line.contains("127.0.0.1:\(port)")
+        }.count
     }
 }
