@@ -644,7 +644,7 @@ package final class EncryptedStore {
         return Loaded(image: image, dataKey: dataKey, records: records, slot: openedSlot)
     }
 
-    private static func wrongSecret(_ secret: UnlockSecret, image: StoreImage, path: String) -> SecureStoreError {
+    private static func wrongSecret(_ secret: UnlockSecret, image: StoreImage, path: String) -> any Error {
         switch secret {
         case .passphrase:
             if !image.slots.contains(where: { $0.kind.accepts(secret) }) {

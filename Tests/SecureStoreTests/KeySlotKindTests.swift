@@ -6,7 +6,7 @@ import XCTest
 private struct ChallengeToken: UnlockMaterial {
     var bytes: SecretBytes
 
-    func noSlotOpens(storeAt path: String) -> SecureStoreError {
+    func noSlotOpens(storeAt path: String) -> any Error {
         SecureStoreError(.wrongKeyFile, path: path, "the challenge token does not open the store \(path)")
     }
 }
