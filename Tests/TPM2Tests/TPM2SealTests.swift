@@ -22,12 +22,12 @@ final class TPM2SealTests: XCTestCase {
 
     private let secret: [UInt8] = (0..<32).map { UInt8($0 * 7 & 0xff) }
 
-    private func seal(pcrs: [Int] = [], tcti: String? = nil) throws -> TPM2.SealedObject {
-        try secret.withUnsafeBytes { try TPM2.seal($0, tcti: tcti ?? tpm.tcti, pcrs: pcrs) }
+    private func seal(pcrs: [Int] = [], tcti: String? = nil) throws -> TPMSealing.SealedObject {
+        try secret.withUnsafeBytes { try TPMSealing.seal($0, tcti: tcti ?? tpm.tcti, pcrs: pcrs) }
     }
 
-    private func unseal(_ sealed: TPM2.SealedObject, tcti: String? = nil) throws -> [UInt8] {
-        try TPM2.unseal(sealed, tcti: tcti ?? tpm.tcti) { Array($0) }
+    private func unseal(_ sealed: TPMSealing.SealedObject, tcti: String? = nil) throws -> [UInt8] {
+        try TPMSealing.unseal(sealed, tcti: tcti ?? tpm.tcti) { Array($0) }
     }
 
     func testSealedSecretUnsealsOnTheSameTPM() throws {
@@ -110,11 +110,11 @@ final class TPM2SealTests: XCTestCase {
     }
 
     func testTCTIComesFromTheOptionThenTheEnvironmentThenTheKernelResourceManager() {
-        XCTAssertEqual(TPM2.tcti(explicit: nil, environment: [:]), "device:/dev/tpmrm0")
-        XCTAssertEqual(TPM2.tcti(explicit: nil, environment: ["CREDSTORE_TPM2_DEVICE": "swtpm:port=1"]),
+        XCTAssertEqual(TPMSealing.tcti(explicit: nil, environment: [:]), "device:/dev/tpmrm0")
+        XCTAssertEqual(TPMSealing.tcti(explicit: nil, environment: ["CREDSTORE_TPM2_DEVICE": "swtpm:port=1"]),
                        "swtpm:port=1")
-        XCTAssertEqual(TPM2.tcti(explicit: "/dev/tpm0", environment: ["CREDSTORE_TPM2_DEVICE": "swtpm:port=1"]),
+        XCTAssertEqual(TPMSealing.tcti(explicit: "/dev/tpm0", environment: ["CREDSTORE_TPM2_DEVICE": "swtpm:port=1"]),
                        "device:/dev/tpm0")
-        XCTAssertEqual(TPM2.tcti(explicit: "", environment: [:]), "device:/dev/tpmrm0")
+        XCTAssertEqual(TPMSealing.tcti(explicit: "", environment: [:]), "device:/dev/tpmrm0")
     }
 }

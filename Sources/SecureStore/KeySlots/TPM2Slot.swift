@@ -6,7 +6,7 @@ import TPM2
 /// A slot that cannot open with this TPM (bound PCRs changed, another TPM, another user) is passed over so that
 /// another TPM2 slot of the store may still open; the material remembers why, and `noSlotOpens` reports it.
 package struct TPM2Device: UnlockMaterial {
-    /// The TCTI string naming the TPM (`TPM2.tcti(explicit:environment:)` resolves the CLI's and environment's).
+    /// The TCTI string naming the TPM (`TPMSealing.tcti(explicit:environment:)` resolves the CLI's and environment's).
     package var tcti: String
     /// For a new slot: the PCRs of the SHA-256 bank its key is sealed against (empty: no PCR policy).
     package var pcrs: [Int]
@@ -17,6 +17,11 @@ package struct TPM2Device: UnlockMaterial {
     package init(tcti: String, pcrs: [Int] = []) {
         self.tcti = tcti
         self.pcrs = Array(Set(pcrs)).sorted()
+    }
+
+    /// The TCTI string to use: `explicit` when given, else `CREDSTORE_TPM2_DEVICE`, else `device:/dev/tpmrm0`.
+    package static func tcti(explicit: String?, environment: [String: String]) -> String {
+        TPMSealing.tcti(explicit: explicit, environment: environment)
     }
 
     /// The first reason a TPM2 slot was passed over (a `TPM2Error` or a `SecureStoreError`), else that no TPM2 slot
@@ -75,7 +80,7 @@ struct TPM2Slot: KeySlotKind {
     var userID: UInt32
     var salt: [UInt8]
     /// The sealed object and the PCR values it was sealed against.
-    var sealed: TPM2.SealedObject
+    var sealed: TPMSealing.SealedObject
 
     static func accepts(_ secret: UnlockSecret) -> Bool {
         if case let .material(material) = secret { return material is TPM2Device }
@@ -84,13 +89,13 @@ struct TPM2Slot: KeySlotKind {
 
     static func check(_ secret: UnlockSecret) throws {
         guard case let .material(material) = secret, let device = material as? TPM2Device else { return }
-        if let pcr = device.pcrs.first(where: { !TPM2.pcrRange.contains($0) }) {
+        if let pcr = device.pcrs.first(where: { !TPMSealing.pcrRange.contains($0) }) {
             throw SecureStoreError(.invalidArgument, "PCR \(pcr) is not one of the TPM's PCRs 0-23",
                                    hint: "name PCRs from 0 to 23")
         }
     }
 
-    init(userID: UInt32, salt: [UInt8], sealed: TPM2.SealedObject) {
+    init(userID: UInt32, salt: [UInt8], sealed: TPMSealing.SealedObject) {
         self.userID = userID
         self.salt = salt
         self.sealed = sealed
@@ -101,11 +106,11 @@ struct TPM2Slot: KeySlotKind {
         salt = try reader.take(32)
         let mask = try reader.u32()
         guard mask >> 24 == 0 else { throw ByteReader.Truncated() }
-        let pcrs = TPM2.pcrRange.filter { mask & (UInt32(1) << UInt32($0)) != 0 }
+        let pcrs = TPMSealing.pcrRange.filter { mask & (UInt32(1) << UInt32($0)) != 0 }
         let values = try pcrs.map { _ in try reader.take(32) }
         let publicArea = try Self.area(&reader)
         let privateArea = try Self.area(&reader)
-        sealed = TPM2.SealedObject(pcrs: pcrs, pcrValues: values, publicArea: publicArea, privateArea: privateArea)
+        sealed = TPMSealing.SealedObject(pcrs: pcrs, pcrValues: values, publicArea: publicArea, privateArea: privateArea)
     }
 
     /// One marshalled TPM2B: its u16 size (1...maximumAreaSize) and that many bytes, kept together.
@@ -129,7 +134,7 @@ struct TPM2Slot: KeySlotKind {
         try check(secret)
         let sealedSecret = try Random.secret(sealedSize)
         let sealed = try sealedSecret.withUnsafeBytes { bytes in
-            try TPM2.seal(bytes, tcti: device.tcti, pcrs: device.pcrs)
+            try TPMSealing.seal(bytes, tcti: device.tcti, pcrs: device.pcrs)
         }
         let slot = TPM2Slot(userID: context.machine.userID, salt: try Random.bytes(32), sealed: sealed)
         return NewKeySlot(parameters: slot,
@@ -148,7 +153,7 @@ struct TPM2Slot: KeySlotKind {
             return nil
         }
         do {
-            return try TPM2.unseal(sealed, tcti: device.tcti) { bytes in
+            return try TPMSealing.unseal(sealed, tcti: device.tcti) { bytes in
                 guard bytes.count == Self.sealedSize else { return nil }
                 return try keyEncryptionKey(SecretBytes(bytes), userID: opener)
             }

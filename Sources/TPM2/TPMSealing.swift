@@ -9,7 +9,7 @@ import CTSS2
 /// is clear); unbound, its empty auth value opens it. Sealing and unsealing run in sessions salted with the storage
 /// root key, with parameter encryption, so the secret does not cross the bus in clear. Every transient object and
 /// session is flushed before returning (swtpm has no resource manager).
-package enum TPM2 {
+package enum TPMSealing {
     /// The TCTI string used when none is given: the kernel's resource manager.
     package static let defaultTCTI = "device:/dev/tpmrm0"
     /// The PCRs a policy may name: the 24 of a PC client TPM's SHA-256 bank.
@@ -98,6 +98,7 @@ package enum TPM2 {
     package static func unseal<Result>(
         _ sealed: SealedObject, tcti: String, _ body: (UnsafeRawBufferPointer) throws -> Result
     ) throws -> Result {
+        try TPMConnection.loadLibraries(tcti: tcti)  // the unmarshalling functions are libtss2-mu's
         var inPublic = TPM2B_PUBLIC()
         var inPrivate = TPM2B_PRIVATE()
         try unmarshal(sealed.publicArea, into: &inPublic, ctss2_MU_TPM2B_PUBLIC_Unmarshal, tcti: tcti)
