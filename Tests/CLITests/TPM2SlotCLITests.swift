@@ -186,6 +186,35 @@ final class TPM2SlotCLITests: XCTestCase {
         XCTAssertFalse(try loadsTss2(["list"], environment()))
     }
 
+    func testATPMOnlyStoreIsConfirmedOnATerminal() throws {
+        let store = home.path + "/.local/share/credstore/store"
+        let declined = try TerminalSession(["init", "--tpm2", "--no-passphrase"], environment: environment())
+        declined.expect("nothing opens it again. Create it without a passphrase or key file to recover with? [y/N] ")
+        declined.send("n")
+        XCTAssertEqual(declined.finish(), 1, declined.transcript)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: store))
+        let confirmed = try TerminalSession(["init", "--tpm2", "--no-passphrase"], environment: environment())
+        confirmed.expect("[y/N] ")
+        confirmed.send("y")
+        XCTAssertEqual(confirmed.finish(), 0, confirmed.transcript)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: store))
+    }
+
+    func testOnATerminalAFailedTPMSlotIsExplainedBeforeThePassphraseIsAskedFor() throws {
+        let created = try CLI.run(["init", "--tpm2", "--tpm2-pcrs", "7", "--passphrase-file", try passphraseFile],
+                                  environment: environment())
+        XCTAssertEqual(created.status, 0, created.stderr)
+        try storeProfile(environment())
+        try tpm.extendPCR(7)
+        let session = try TerminalSession(["export", "--profile", "work"], environment: environment())
+        session.expect("The store's tpm2 slot did not open it: ")
+        session.expect("PCR 7 changed since it was sealed")
+        session.expect("Passphrase for ")
+        session.send("correct horse battery staple")
+        XCTAssertEqual(session.finish(), 0, session.transcript)
+        XCTAssertTrue(session.transcript.contains(ExampleKeys.accessKeyID), session.transcript)
+    }
+
     func testPCRListsAreChecked() throws {
         for (arguments, message) in [(["--tpm2", "--tpm2-pcrs", "24"], "from 0 to 23"),
                                      (["--tpm2", "--tpm2-pcrs", "7,x"], "from 0 to 23"),
