@@ -119,6 +119,18 @@ final class TPM2SlotTests: XCTestCase {
         }
     }
 
+    func testTheReferenceDecryptorParsesATPM2SlotAndOpensTheStoreWithItsOtherSlot() throws {
+        try ReferenceDecryptor.requirePython()
+        let keyPath = directory.file("store.key")
+        let key = try KeyFile.generate(at: keyPath)
+        let created = try EncryptedStore.create(at: store, secrets: [.material(TPM2Device(tcti: tpm.tcti, pcrs: [7])),
+                                                                     .keyFile(key)], environment: environment())
+        try created.set(Fixtures.profile("work"))
+        let result = try ReferenceDecryptor.run(["--store", store, "--key-file", keyPath])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(String(decoding: result.stdout, as: UTF8.self).contains(Fixtures.accessKeyID))
+    }
+
     func testACredstoreThatPredatesKind4CallsTheStoreCorruptNamingTheKind() throws {
         _ = try createStore(pcrs: [])
         var older = environment()
