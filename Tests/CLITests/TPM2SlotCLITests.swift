@@ -215,6 +215,33 @@ final class TPM2SlotCLITests: XCTestCase {
         XCTAssertTrue(session.transcript.contains(ExampleKeys.accessKeyID), session.transcript)
     }
 
+    func testATPMInDictionaryAttackLockoutIsNamed() throws {
+        let created = try CLI.run(["init", "--tpm2", "--no-passphrase", "--no-recovery-slot"],
+                                  environment: environment())
+        XCTAssertEqual(created.status, 0, created.stderr)
+        try storeProfile(environment())
+        // Lock the TPM out the way a guesser would: wrong passwords for another object, up to swtpm's three tries.
+        let data = try base.write([UInt8](repeating: 7, count: 16), to: "data")
+        let (primary, pub, priv, object) = (base.file("p.ctx"), base.file("o.pub"), base.file("o.priv"),
+                                            base.file("o.ctx"))
+        for step in [["tpm2_createprimary", "-Q", "-C", "o", "-c", primary],
+                     ["tpm2_create", "-Q", "-C", primary, "-i", data, "-p", "right", "-u", pub, "-r", priv],
+                     ["tpm2_flushcontext", "-t"],
+                     ["tpm2_load", "-Q", "-C", primary, "-u", pub, "-r", priv, "-c", object],
+                     ["tpm2_flushcontext", "-t"]] {
+            let result = try tpm.tool(step[0], Array(step.dropFirst()))
+            XCTAssertEqual(result.status, 0, "\(step): \(result.stderr)")
+        }
+        for _ in 1...3 {
+            _ = try tpm.tool("tpm2_unseal", ["-c", object, "-p", "wrong"])
+            _ = try tpm.tool("tpm2_flushcontext", ["-t"])
+        }
+        let refused = try CLI.run(["export", "--profile", "work"], environment: environment())
+        XCTAssertEqual(refused.status, 75, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("is in dictionary-attack lockout"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("or open the store with another key slot"), refused.stderr)
+    }
+
     func testPCRListsAreChecked() throws {
         for (arguments, message) in [(["--tpm2", "--tpm2-pcrs", "24"], "from 0 to 23"),
                                      (["--tpm2", "--tpm2-pcrs", "7,x"], "from 0 to 23"),
