@@ -8,8 +8,8 @@ import UnlockAgent
 /// The front door of the `CredentialLookup` library: credentials for a profile, found by the documented search order
 /// (README, "The search order") with the encrypted store opened by the same unlock rules as the `credstore` CLI: the
 /// unlock agent, the key file (`keyFile`, else `CREDSTORE_KEY_FILE`), the systemd credential
-/// `$CREDENTIALS_DIRECTORY/credstore.key`, the passphrase file or descriptor, then `prompt`. The CLI opens the store
-/// through this type too.
+/// `$CREDENTIALS_DIRECTORY/credstore.key`, the passphrase file or descriptor, the store's TPM2 slot (the TPM named by
+/// `CREDSTORE_TPM2_DEVICE`, else `/dev/tpmrm0`), then `prompt`. The CLI opens the store through this type too.
 ///
 /// ```swift
 /// let search = CredentialSearch(keyFile: "/etc/myjob/store.key")

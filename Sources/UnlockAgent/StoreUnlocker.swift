@@ -176,7 +176,9 @@ package struct StoreUnlocker {
 
     /// Opens the store when that needs nobody to type a secret: with a key file, the systemd credential, a
     /// passphrase file or descriptor (the agent first, as always), else through a running agent that holds its
-    /// key; `nil` when none of them is at hand. Lookups call it to verify the store's names before falling through.
+    /// key, else through a slot that needs no user secret (a TPM2 slot; one that does not open counts as no secret
+    /// at hand); `nil` when none of them is at hand. Lookups call it to verify the store's names before falling
+    /// through.
     package func openWithoutAsking() throws -> EncryptedStore? {
         if hasSuppliedSecret { return try open() }
         // Only the agent: ask it directly, as `AgentClient.openStore` would, but let the failure stop the lookup
