@@ -141,6 +141,12 @@ struct TPM2Slot: KeySlotKind {
                           keyEncryptionKey: try slot.keyEncryptionKey(sealedSecret, userID: context.machine.userID))
     }
 
+    /// Sealed again to the same PCRs (the rotation's material carries whatever PCRs its caller had at hand).
+    func renewed(for secret: UnlockSecret, in context: KeySlotContext) throws -> NewKeySlot<Self>? {
+        guard case let .material(material) = secret, let device = material as? TPM2Device else { return nil }
+        return try Self.create(for: .material(TPM2Device(tcti: device.tcti, pcrs: sealed.pcrs)), in: context)
+    }
+
     func keyEncryptionKey(for secret: UnlockSecret, in context: KeySlotContext) throws -> SecretBytes? {
         guard case let .material(material) = secret, let device = material as? TPM2Device else { return nil }
         let opener = context.machine.userID
