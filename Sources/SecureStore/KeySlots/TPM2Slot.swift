@@ -110,7 +110,8 @@ struct TPM2Slot: KeySlotKind {
         let values = try pcrs.map { _ in try reader.take(32) }
         let publicArea = try Self.area(&reader)
         let privateArea = try Self.area(&reader)
-        sealed = TPMSealing.SealedObject(pcrs: pcrs, pcrValues: values, publicArea: publicArea, privateArea: privateArea)
+        sealed = TPMSealing.SealedObject(pcrs: pcrs, pcrValues: values, publicArea: publicArea,
+                                         privateArea: privateArea)
     }
 
     /// One marshalled TPM2B: its u16 size (1...maximumAreaSize) and that many bytes, kept together.
