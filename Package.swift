@@ -29,10 +29,13 @@ let package = Package(
         .target(name: "SecureStore", dependencies: ["COpenSSL", "SystemLayer", "TPM2"]),
         .target(name: "SharedFileStore", dependencies: ["SystemLayer"]),
         .target(name: "CredentialLookup",
-                dependencies: ["SecureStore", "SharedFileStore", "TPM2", "UnlockAgent", "SystemLayer"]),
+                dependencies: ["HTTPClient", "SecureStore", "SharedFileStore", "TPM2", "UnlockAgent", "SystemLayer"]),
         .target(name: "UnlockAgent", dependencies: ["SecureStore", "SystemLayer"]),
         // HTTP requests (the transport protocol; the system libcurl, loaded with dlopen at first use).
-        .target(name: "HTTPClient", dependencies: ["SecureStore", "SystemLayer"]),
+        .target(name: "HTTPClient", dependencies: ["CCurl", "SecureStore", "SystemLayer"]),
+        // The system libcurl's header and typed wrappers over dlopen/dlsym: no link-time dependency, so a command
+        // that never sends a request never maps libcurl (Debian libcurl4-openssl-dev to build, libcurl4 to run).
+        .target(name: "CCurl"),
         .executableTarget(
             name: "credstore",
             dependencies: [
@@ -59,6 +62,7 @@ let package = Package(
                     dependencies: ["CredentialLookup", "SecureStore", "SharedFileStore", "SystemLayer",
                                    "TestSupport"]),
         .testTarget(name: "UnlockAgentTests", dependencies: ["UnlockAgent", "SecureStore", "TestSupport"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "SecureStore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["credstore", "UnlockAgent", "TestSupport"]),
     ]
 )
