@@ -181,6 +181,28 @@ final class KeyRotationTests: XCTestCase {
         XCTAssertEqual(iam.calls.filter { $0 == "CreateAccessKey" }.count, 1)
     }
 
+    func testSessionsMadeWithTheOldKeyAreCleared() throws {
+        let holder = try makeStore()
+        let store = try EncryptedStore.open(at: storePath, with: .keyFile(keyFile))
+        let later = Date().addingTimeInterval(3600)
+        for (profile, source) in [("work", Example.accessKeyID), ("admin", Example.accessKeyID),
+                                  ("other", Example.otherKeyID)] {
+            try SessionCache(store: store).store(CachedSession(
+                kind: profile == "admin" ? .roleSession : .plainSession, profile: profile, accessKeyID: "ASIA" + profile,
+                secretAccessKey: SecretBytes(utf8: "s"), sessionToken: SecretBytes(utf8: "t"), expiration: later,
+                created: Date(), sourceProfile: profile == "admin" ? "work" : nil,
+                roleARN: profile == "admin" ? "arn:aws:iam::123456789012:role/admin" : nil, sourceIdentity: source))
+        }
+        var rotation = rotation(holder)
+        let path = storePath
+        let key = keyFile
+        rotation.sessions = StoreSessionCache { try EncryptedStore.open(at: path, with: .keyFile(key)) }
+        let report = try rotation.run(KeyRotation.Options())
+        XCTAssertEqual(report.sessionsCleared, 2)
+        XCTAssertEqual(try SessionCache(store: EncryptedStore.open(at: path, with: .keyFile(key))).sessions()
+            .map(\.profile), ["other"])
+    }
+
     func testRotatesASharedFileProfileKeepingTheRestOfTheFile() throws {
         let text = """
             # my keys

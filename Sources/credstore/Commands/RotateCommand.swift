@@ -73,7 +73,7 @@ struct RotateCommand: ParsableCommand {
                                    service: try RotationService.make(environment: context.environment,
                                                                      profileSettings: settings))
         rotation.mfa = TerminalMFACodes()
-        rotation.sessions = RotationService.sessionCache(context: context)
+        rotation.sessions = RotationService.sessionCache(context: context, holder: holder)
         RotationKillSwitch.install(on: &rotation, environment: context.environment)
         var options = KeyRotation.Options()
         options.keepOldInactive = keepOldInactive

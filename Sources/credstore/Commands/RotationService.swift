@@ -9,8 +9,17 @@ enum RotationService {
         throw CLIFailure("this credstore was built without its AWS API client, so it cannot rotate keys")
     }
 
-    /// The session cache a rotation clears (`NoSessionCache` until the session cache is merged: the lead wires it).
-    static func sessionCache(context: LookupContext) -> any RotationSessionCache {
-        NoSessionCache()
+    /// The session cache a rotation clears: the store's (`STORE.sessions`). For a store profile the store is open
+    /// already; for a shared-file profile it is opened only without asking (agent, key file), never prompted for.
+    static func sessionCache(context: LookupContext, holder: any RotationHolder) -> any RotationSessionCache {
+        if holder is StoreRotationHolder {
+            let catalog = context.storeCatalog
+            return StoreSessionCache { try catalog.unlockedStore() }
+        }
+        let unlocker = context.unlocker
+        return StoreSessionCache {
+            guard let store = try unlocker.openWithoutAsking() else { throw CLIFailure("the store is locked") }
+            return store
+        }
     }
 }
