@@ -341,6 +341,8 @@ final class KeyRotationTests: XCTestCase {
         XCTAssertFalse(report.due)
         XCTAssertFalse(report.rotated)
         XCTAssertFalse(iam.calls.contains("CreateAccessKey"))
+        // The key's CreateDate is kept with the profile even when it is not due.
+        XCTAssertEqual(try holder.read().keyCreated, iam.keys[Example.accessKeyID]?.created)
         options.ifOlderThan = 90 * 86_400
         XCTAssertTrue(try rotation(holder).run(options).rotated)
         // The new key's CreateDate is kept with the profile; right after a rotation it is not due.

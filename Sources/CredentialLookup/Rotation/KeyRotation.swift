@@ -203,6 +203,12 @@ package struct KeyRotation {
         }
         let own = keys.first { $0.accessKeyID == held.accessKeyID }
         report.oldKeyCreated = own?.createDate ?? held.keyCreated
+        if !options.dryRun, let created = own?.createDate,
+           held.keyCreated.map({ abs($0.timeIntervalSince(created)) >= 1 }) ?? true {
+            // The key's age is kept with the profile, so `list --key-age` shows it without asking IAM.
+            try holder.write(expectingKeyID: held.accessKeyID, newKey: nil,
+                             settings: [RotationJournal.Setting.keyCreated: RotationDate.format(created)])
+        }
         if let threshold = options.ifOlderThan {
             if let created = report.oldKeyCreated {
                 let age = clock.now - created.timeIntervalSince1970
