@@ -103,7 +103,7 @@ package struct KeyRotation {
     /// The session cache to clear.
     package var sessions: any RotationSessionCache = NoSessionCache()
     /// The wall clock (key ages, MFA windows, backoff sleeps).
-    package var clock: any Clock = WallClock()
+    package var clock: any Clock = RealtimeClock()
 
     #if DEBUG
     /// Test seam (DEBUG builds only): called at each `FaultPoint`. Throwing stops the rotation there with that error,

@@ -4,7 +4,7 @@ import SystemLayer
 
 /// `CLOCK_REALTIME` as a `Clock` whose fixed point is the Unix epoch: key ages and MFA code windows are wall-clock
 /// questions. Tests pass their own clock.
-package struct WallClock: Clock {
+package struct RealtimeClock: Clock {
     /// The real wall clock.
     package init() {}
 
@@ -17,6 +17,6 @@ package struct WallClock: Clock {
 }
 
 extension Clock {
-    /// `now` as a date (meaningful for a clock whose fixed point is the Unix epoch, as `WallClock`'s).
+    /// `now` as a date (meaningful for a clock whose fixed point is the Unix epoch, as `RealtimeClock`'s).
     var date: Date { Date(timeIntervalSince1970: now) }
 }
