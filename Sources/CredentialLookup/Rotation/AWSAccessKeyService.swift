@@ -27,6 +27,16 @@ package struct AWSAccessKeyService: AccessKeyService {
                         settings: settings, retry: retry)
     }
 
+    /// The service over libcurl (`CurlTransport`, loaded at first use), with proxy and CA bundle from the
+    /// environment (`AWS_CA_BUNDLE`, `HTTPS_PROXY`, …) or the profile's `ca_bundle`.
+    package static func standard(environment: [String: String], profileSettings: [String: String]) throws
+        -> AWSAccessKeyService {
+        var settings = HTTPSettings.fromEnvironment(environment)
+        if settings.caBundle == nil, let bundle = profileSettings["ca_bundle"] { settings.caBundle = bundle }
+        return try AWSAccessKeyService(transport: CurlTransport(), settings: settings, environment: environment,
+                                       profileSettings: profileSettings)
+    }
+
     private func signing(_ credentials: RotationCredentials) -> SigningCredentials {
         SigningCredentials(accessKeyID: credentials.accessKeyID, secretAccessKey: credentials.secretAccessKey,
                            sessionToken: credentials.sessionToken)

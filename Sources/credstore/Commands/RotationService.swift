@@ -1,12 +1,13 @@
 import CredentialLookup
 
-/// What `rotate` talks to: the IAM and STS clients (branch awsapi) over the HTTP transport (branch http), and the
-/// session cache (branch sessions). Until those are merged this build has no AWS client, and says so.
+/// What `rotate` talks to: the IAM and STS clients (`AWSAccessKeyService`) over libcurl (`CurlTransport`, loaded at
+/// first use), and the session cache beside the store.
 enum RotationService {
-    /// The AWS calls of a rotation, with endpoints from the environment and the profile's settings.
+    /// The AWS calls of a rotation, with endpoints, proxy and CA bundle from the environment and the profile's
+    /// settings (`AWS_ENDPOINT_URL_IAM`/`_STS`, `endpoint_url`, `region`, `AWS_CA_BUNDLE`, `HTTPS_PROXY`, …).
     static func make(environment: [String: String], profileSettings: [String: String]) throws
         -> any AccessKeyService {
-        throw CLIFailure("this credstore was built without its AWS API client, so it cannot rotate keys")
+        try AWSAccessKeyService.standard(environment: environment, profileSettings: profileSettings)
     }
 
     /// The session cache a rotation clears: the store's (`STORE.sessions`). For a store profile the store is open
