@@ -7,7 +7,13 @@ enum RotationService {
     /// settings (`AWS_ENDPOINT_URL_IAM`/`_STS`, `endpoint_url`, `region`, `AWS_CA_BUNDLE`, `HTTPS_PROXY`, …).
     static func make(environment: [String: String], profileSettings: [String: String]) throws
         -> any AccessKeyService {
-        try AWSAccessKeyService.standard(environment: environment, profileSettings: profileSettings)
+        do {
+            return try AWSAccessKeyService.standard(environment: environment, profileSettings: profileSettings)
+        } catch {
+            // A malformed endpoint, region or max_attempts (the only errors before any request).
+            throw CLIFailure("\(error)", hint: "check AWS_ENDPOINT_URL_*, AWS_REGION and the profile's endpoint_url, "
+                             + "region and max_attempts", exitCode: .invalidInput)
+        }
     }
 
     /// The session cache a rotation clears: the store's (`STORE.sessions`). For a store profile the store is open
