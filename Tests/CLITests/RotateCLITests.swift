@@ -312,7 +312,9 @@ final class RotateCLITests: XCTestCase {
     // MARK: - Crashes
 
     /// Trials of the random-moment crash test (`Scripts/crash-soak rotate N` raises it).
-    private var randomTrials: Int { Int(ProcessInfo.processInfo.environment["CREDSTORE_ROTATE_CRASH_TRIALS"] ?? "") ?? 3 }
+    private var randomTrials: Int {
+        Int(ProcessInfo.processInfo.environment["CREDSTORE_ROTATE_CRASH_TRIALS"] ?? "") ?? 3
+    }
 
     /// After a crash: the profile resolves to a key the endpoint accepts; then `rotate` completes and leaves exactly
     /// the held key.

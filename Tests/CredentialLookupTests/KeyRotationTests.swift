@@ -188,7 +188,8 @@ final class KeyRotationTests: XCTestCase {
         for (profile, source) in [("work", Example.accessKeyID), ("admin", Example.accessKeyID),
                                   ("other", Example.otherKeyID)] {
             try SessionCache(store: store).store(CachedSession(
-                kind: profile == "admin" ? .roleSession : .plainSession, profile: profile, accessKeyID: "ASIA" + profile,
+                kind: profile == "admin" ? .roleSession : .plainSession, profile: profile,
+                accessKeyID: "ASIA" + profile,
                 secretAccessKey: SecretBytes(utf8: "s"), sessionToken: SecretBytes(utf8: "t"), expiration: later,
                 created: Date(), sourceProfile: profile == "admin" ? "work" : nil,
                 roleARN: profile == "admin" ? "arn:aws:iam::123456789012:role/admin" : nil, sourceIdentity: source))

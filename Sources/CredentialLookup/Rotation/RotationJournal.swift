@@ -100,7 +100,9 @@ package struct RotationJournal: Sendable, Equatable {
         result[Setting.startedAt] = RotationDate.format(startedAt)
         result[Setting.keepOld] = keepOld ? "true" : "false"
         if let newKeyID { result[Setting.newKeyID] = newKeyID }
-        if let newSecret { result[Setting.newSecret] = newSecret.withUnsafeBytes { String(decoding: $0, as: UTF8.self) } }
+        if let newSecret {
+            result[Setting.newSecret] = newSecret.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        }
         if let newKeyCreated { result[Setting.newKeyCreated] = RotationDate.format(newKeyCreated) }
         return result
     }

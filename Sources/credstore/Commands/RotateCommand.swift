@@ -170,7 +170,9 @@ struct TerminalMFACodes: MFACodeSource {
             throw CLIFailure("no terminal to ask for the code")
         }
         let code = String(answer.filter { $0 != " " && $0 != "\t" && $0 != "\r" })
-        guard code.count == 6, code.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw CLIFailure("an MFA code has six digits") }
+        guard code.count == 6, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw CLIFailure("an MFA code has six digits")
+        }
         return code
     }
 }
