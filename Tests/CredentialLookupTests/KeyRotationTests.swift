@@ -432,6 +432,19 @@ final class KeyRotationTests: XCTestCase {
         XCTAssertEqual(iam.sessionsAt.count, 2)
     }
 
+    func testMFASerialFromTheConfigFileCounts() throws {
+        let path = try directory.write("[work]\naws_access_key_id = \(Example.accessKeyID)\n"
+                                       + "aws_secret_access_key = \(Example.secretText)\n", to: "credentials")
+        var rotation = rotation(SharedFileRotationHolder(profile: "work", path: path, kind: .credentials))
+        rotation.otherSettings = ["mfa_serial": "arn:aws:iam::123456789012:mfa/alice"]
+        XCTAssertThrowsError(try rotation.run(KeyRotation.Options())) {
+            XCTAssertEqual(($0 as? RotationError)?.code, .mfaUnavailable)
+        }
+        rotation.mfa = FakeMFA(clock: clock)
+        _ = try rotation.run(KeyRotation.Options())
+        XCTAssertEqual(iam.sessionsAt.count, 2)
+    }
+
     func testUserNameFromARN() throws {
         XCTAssertEqual(try KeyRotation.userName(fromARN: "arn:aws:iam::123456789012:user/dev/alice", profile: "p"),
                        "alice")

@@ -102,6 +102,9 @@ package struct KeyRotation {
     package var mfa: (any MFACodeSource)?
     /// The session cache to clear.
     package var sessions: any RotationSessionCache = NoSessionCache()
+    /// Settings of the profile defined elsewhere (the config file's `[profile NAME]` for a credentials-file profile):
+    /// `mfa_serial` and `role_arn` are read from the holder first, then from here.
+    package var otherSettings: [String: String] = [:]
     /// The wall clock (key ages, MFA windows, backoff sleeps).
     package var clock: any Clock = RealtimeClock()
 
@@ -168,13 +171,13 @@ package struct KeyRotation {
                                 + "nothing was changed")
         }
         for setting in ["role_arn", "source_profile", "credential_source", "credential_process", "sso_session",
-                        "sso_start_url"] where held.settings[setting] != nil && held.accessKeyID.isEmpty {
+                        "sso_start_url"] where self.setting(setting, held) != nil && held.accessKeyID.isEmpty {
             throw RotationError(.notAKeyProfile, profile: profile,
                                 "profile \(profile) in \(holder.place) gets its credentials through \(setting), not "
                                 + "from a key of its own; rotate the key of the profile that holds it; nothing was "
                                 + "changed")
         }
-        if held.settings["role_arn"] != nil {
+        if setting("role_arn", held) != nil {
             throw RotationError(.notAKeyProfile, profile: profile,
                                 "profile \(profile) in \(holder.place) is a role profile (role_arn): its key is "
                                 + "used to assume a role, rotate the profile that holds the user's key; nothing was "
@@ -193,7 +196,7 @@ package struct KeyRotation {
         }
         let userName = try Self.userName(fromARN: arn, profile: profile)
         var state = State(userName: userName, others: [], iamCredentials: held.credentials,
-                          mfaSerial: held.settings["mfa_serial"])
+                          mfaSerial: setting("mfa_serial", held))
         if let serial = state.mfaSerial, !options.dryRun {
             state.iamCredentials = try mfaSession(for: held.credentials, serial: serial, after: nil)
             state.codeTime = clock.now
@@ -315,7 +318,7 @@ package struct KeyRotation {
         report.newKeyID = newID
         report.steps.append("Profile \(profile) in \(holder.place) now uses \(newID).")
         try reach(.afterSwitch)
-        try retireOldKey(switched, newCredentials: new, mfaSerial: held.settings["mfa_serial"],
+        try retireOldKey(switched, newCredentials: new, mfaSerial: setting("mfa_serial", held),
                          codeTime: state?.codeTime, report: &report)
     }
 
@@ -371,7 +374,7 @@ package struct KeyRotation {
             }
             let userName = try Self.userName(fromARN: arn, profile: profile)
             var credentials = held.credentials
-            if let serial = held.settings["mfa_serial"] {
+            if let serial = setting("mfa_serial", held) {
                 credentials = try mfaSession(for: credentials, serial: serial, after: nil)
             }
             let deleted = try deleteOrphans(old: journal.oldKeyID, since: journal.startedAt, credentials: credentials,
@@ -401,7 +404,7 @@ package struct KeyRotation {
                                     + "uses \(journal.newKeyID ?? "?"), but it holds \(held.accessKeyID)")
             }
             report.steps.append("Finished an interrupted rotation of profile \(profile).")
-            try retireOldKey(journal, newCredentials: held.credentials, mfaSerial: held.settings["mfa_serial"],
+            try retireOldKey(journal, newCredentials: held.credentials, mfaSerial: setting("mfa_serial", held),
                              codeTime: nil, report: &report)
             report.newKeyID = newID
             report.oldKeyID = journal.oldKeyID
@@ -432,7 +435,7 @@ package struct KeyRotation {
         if let user = userName ?? (try? Self.userName(fromARN: service.callerARN(using: held.credentials),
                                                       profile: profile)) {
             var credentials = held.credentials
-            if let serial = held.settings["mfa_serial"], userName == nil,
+            if let serial = setting("mfa_serial", held), userName == nil,
                let session = try? mfaSession(for: credentials, serial: serial, after: nil) {
                 credentials = session
             }
@@ -537,6 +540,11 @@ package struct KeyRotation {
                                 "\(step) failed: \(service.describe(error)); profile \(profile) in \(holder.place) "
                                 + "still uses \((try? holder.read().accessKeyID) ?? "its key")")
         }
+    }
+
+    /// `key` from the profile where its key lives, else from `otherSettings`.
+    private func setting(_ key: String, _ held: HeldKey) -> String? {
+        held.settings[key] ?? otherSettings[key]
     }
 
     private func reach(_ point: FaultPoint) throws {

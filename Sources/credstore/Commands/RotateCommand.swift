@@ -68,10 +68,19 @@ struct RotateCommand: ParsableCommand {
         let context = LookupContext(store: store)
         let holder = try Self.holder(for: profile, location: profileLocation.map(PathExpansion.expand),
                                      context: context)
-        let settings = (try? holder.read().settings) ?? [:]
+        // A credentials-file profile's region, endpoint_url and mfa_serial usually live in the config file.
+        var elsewhere: [String: String] = [:]
+        if !(holder is StoreRotationHolder) {
+            for catalog in context.sharedCatalogs.reversed() {
+                let entry = try? catalog.profile(named: profile)
+                elsewhere.merge(entry?.settings ?? [:]) { $1 }
+            }
+        }
+        let settings = ((try? holder.read().settings) ?? [:]).merging(elsewhere) { mine, _ in mine }
         var rotation = KeyRotation(holder: holder,
                                    service: try RotationService.make(environment: context.environment,
                                                                      profileSettings: settings))
+        rotation.otherSettings = elsewhere
         rotation.mfa = TerminalMFACodes()
         rotation.sessions = RotationService.sessionCache(context: context, holder: holder)
         RotationKillSwitch.install(on: &rotation, environment: context.environment)
