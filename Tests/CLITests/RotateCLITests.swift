@@ -337,6 +337,8 @@ final class RotateCLITests: XCTestCase {
             let killed = try CLI.runProcess(CLI.executable, ["rotate", "--profile", "work"], environment: killing)
             XCTAssertEqual(killed.reason, .uncaughtSignal, "\(point): \(killed.stderr)")
             XCTAssertEqual(killed.status, SIGKILL, point)
+            let noted = try credstore(["get", "--profile", "work"])
+            XCTAssertTrue(noted.stderr.contains("note: a key rotation of profile 'work'"), "\(point): \(noted.stderr)")
             try assertRecovers(after: point)
         }
     }
