@@ -180,8 +180,13 @@ final class RotateCLITests: XCTestCase {
     func testRotatesAStoreProfile() throws {
         try storeProfile()
         let old = try XCTUnwrap(moto.keys["rotator"])
+        // A plaintext copy `migrate` left behind: it stops working, and rotate says so.
+        try home.write("[legacy]\naws_access_key_id = \(old.id)\naws_secret_access_key = \(old.secret)\n",
+                       to: ".aws/credentials")
         let rotated = try credstore(["rotate", "--profile", "work", "--json"])
         XCTAssertEqual(rotated.status, 0, rotated.stderr)
+        XCTAssertTrue(rotated.stderr.contains("warning: profile 'legacy' in \(home.path)/.aws/credentials also holds "
+                                              + "\(old.id), which no longer works"), rotated.stderr)
         let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(rotated.stdout.utf8))
                                    as? [String: Any])
         XCTAssertEqual(report["Rotated"] as? Bool, true)

@@ -91,6 +91,12 @@ struct RotateCommand: ParsableCommand {
         options.dryRun = dryRun
         options.verifyTimeout = wait
         let report = try rotation.run(options)
+        for place in Self.otherCopies(of: report.oldKeyID, besides: holder, context: context)
+        where report.rotated || report.resumed == .finished || (dryRun && report.due) {
+            Warnings.say("profile '\(place.name)' in \(place.location) also holds \(report.oldKeyID), which "
+                         + (dryRun ? "would stop working" : "no longer works")
+                         + "; replace it with the new key ('credstore set') or remove it")
+        }
         if json {
             Output.printJSON(Self.json(report))
         } else {
@@ -118,6 +124,30 @@ struct RotateCommand: ParsableCommand {
                          + ([context.storeCatalog.location] + context.sharedCatalogs.map(\.location))
                             .joined(separator: ", "),
                          hint: "check the name with 'credstore list'", exitCode: .notFound)
+    }
+
+    /// The other profiles holding `keyID` (a plaintext copy left by `migrate`, a second profile of the same key):
+    /// the store's when it is open already or opens without asking, and the shared files'.
+    static func otherCopies(of keyID: String, besides holder: any RotationHolder,
+                            context: LookupContext) -> [ProfilePlace] {
+        var places: [ProfilePlace] = []
+        var catalogs: [(catalog: any ProfileCatalog, names: [String])] = context.sharedCatalogs.map {
+            ($0, (try? $0.profileNames()) ?? [])
+        }
+        let store = holder is StoreRotationHolder ? context.storeCatalog
+            : (try? context.unlocker.openWithoutAsking()).flatMap { $0.map(EncryptedStoreCatalog.init(store:)) }
+        if let store { catalogs.insert((store, (try? store.profileNames()) ?? []), at: 0) }
+        let rotatedFile = (holder as? SharedFileRotationHolder).map { FileIdentity(path: $0.path) }
+        for (catalog, names) in catalogs {
+            for name in names where (try? catalog.profile(named: name))??.accessKeyID == keyID {
+                let isRotated = name == holder.profile && (catalog.storeType == .secureStore
+                    ? holder is StoreRotationHolder : rotatedFile == FileIdentity(path: catalog.location))
+                if !isRotated {
+                    places.append(ProfilePlace(storeType: catalog.storeType, location: catalog.location, name: name))
+                }
+            }
+        }
+        return places
     }
 
     /// `90d`, `36h`, `45m`, `30s` (or plain seconds) in seconds; nil when malformed.
