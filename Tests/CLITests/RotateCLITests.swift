@@ -358,9 +358,13 @@ final class RotateCLITests: XCTestCase {
             process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
             process.standardError = FileHandle(forWritingAtPath: "/dev/null")
             try process.run()
-            usleep(UInt32.random(in: 0...1_500_000))
+            // A whole rotation against moto takes a few seconds here: the kill lands anywhere in it (or after it).
+            let delay = UInt32.random(in: 0...4_000_000)
+            usleep(delay)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
+            print("crash rotate trial \(trial): SIGKILL after \(delay / 1000) ms "
+                  + (process.terminationReason == .uncaughtSignal ? "(killed)" : "(had finished)"))
             try assertRecovers(after: "random trial \(trial)")
         }
     }
