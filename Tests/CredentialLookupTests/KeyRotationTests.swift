@@ -417,6 +417,23 @@ final class KeyRotationTests: XCTestCase {
         try assertRotated(holder)
     }
 
+    /// The saved new key was deleted at IAM before the rotation was resumed: the resume rolls back (the profile
+    /// keeps its old key) and a fresh rotation follows.
+    func testAResumedRotationWhoseNewKeyIsGoneRollsBack() throws {
+        let holder = try makeStore()
+        var crashing = rotation(holder)
+        crashing.faultHook = { if $0 == .afterPersist { throw Crash() } }
+        XCTAssertThrowsError(try crashing.run(KeyRotation.Options()))
+        let saved = try XCTUnwrap(try holder.read().settings[RotationJournal.Setting.newKeyID])
+        iam.keys[saved] = nil
+        clock.now += 60
+        let report = try rotation(holder).run(KeyRotation.Options())
+        XCTAssertEqual(report.resumed, .rolledBack)
+        XCTAssertTrue(report.steps.contains { $0.contains("Rolled back: the new key \(saved)") }, "\(report.steps)")
+        XCTAssertTrue(report.rotated)
+        try assertRotated(holder)
+    }
+
     func testMFAProfilesUseAFreshCodeInTheNextWindow() throws {
         let holder = try makeStore(settings: ["mfa_serial": "arn:aws:iam::123456789012:mfa/alice"])
         XCTAssertThrowsError(try rotation(holder).run(KeyRotation.Options())) {

@@ -197,7 +197,7 @@ package struct KeyRotation {
         let userName = try Self.userName(fromARN: arn, profile: profile)
         var state = State(userName: userName, others: [], iamCredentials: held.credentials,
                           mfaSerial: setting("mfa_serial", held))
-        if let serial = state.mfaSerial, !options.dryRun {
+        if let serial = state.mfaSerial {
             state.iamCredentials = try mfaSession(for: held.credentials, serial: serial, after: nil)
             state.codeTime = clock.now
         }
@@ -289,21 +289,29 @@ package struct KeyRotation {
         try holder.write(expectingKeyID: old, newKey: nil, settings: journal.settings)
         report.steps.append("Created the key \(created.accessKeyID) and saved it in \(holder.place).")
         try reach(.afterPersist)
-        try complete(journal, held: held, state: state, options: options, verifyTimeout: options.verifyTimeout,
-                     report: &report)
+        _ = try complete(journal, held: held, state: state, options: options, verifyTimeout: options.verifyTimeout,
+                         report: &report)
         report.rotated = true
     }
 
-    /// From phase `created`: verify, switch, retire the old key, clear the journal and the sessions.
+    /// From phase `created`: verify, switch, retire the old key, clear the journal and the sessions. `state` is nil
+    /// when resuming a journal. A new key that is refused is deleted again and the journal cleared: a fresh rotation
+    /// throws, a resumed one returns what it rolled back. A resumed one that gets no answer throws and keeps the
+    /// journal, to try again later.
+    ///
+    /// - Returns: nil when completed; the sentence saying what was rolled back otherwise.
     private func complete(_ journal: RotationJournal, held: HeldKey, state: State?, options: Options,
-                          verifyTimeout: Double, report: inout Report) throws {
+                          verifyTimeout: Double, report: inout Report) throws -> String? {
         let old = journal.oldKeyID
-        guard let newID = journal.newKeyID, let secret = journal.newSecret else { return }
+        guard let newID = journal.newKeyID, let secret = journal.newSecret else { return nil }
         let new = RotationCredentials(accessKeyID: newID, secretAccessKey: secret)
         do {
             try waitUntilAccepted(new, userName: state?.userName, timeout: verifyTimeout)
         } catch let error as RotationError where error.code != .awsUnavailable || state != nil {
-            try rollBackCreated(journal, held: held, userName: state?.userName, cause: error)
+            let what = try rollBackCreated(journal, held: held, userName: state?.userName, cause: error)
+            if state == nil { return "Rolled back: " + what + "." }
+            throw RotationError(error.code == .awsUnavailable ? .awsUnavailable : .newKeyNotAccepted,
+                                profile: profile, what)
         }
         report.steps.append("The new key \(newID) answered GetCallerIdentity.")
         try reach(.afterVerify)
@@ -320,6 +328,7 @@ package struct KeyRotation {
         try reach(.afterSwitch)
         try retireOldKey(switched, newCredentials: new, mfaSerial: setting("mfa_serial", held),
                          codeTime: state?.codeTime, report: &report)
+        return nil
     }
 
     /// From phase `switched`: deactivate (and delete) the old key with the new key, clear journal and sessions.
@@ -387,11 +396,10 @@ package struct KeyRotation {
             return .rolledBack
         case .created:
             var sub = report
-            do {
-                try complete(journal, held: held, state: nil, options: Options(), verifyTimeout: 30, report: &sub)
-            } catch let error as RotationError where error.code == .newKeyNotAccepted && error.message.hasPrefix("#") {
+            if let rolledBack = try complete(journal, held: held, state: nil, options: Options(), verifyTimeout: 30,
+                                             report: &sub) {
                 report.steps += sub.steps
-                report.steps.append(String(error.message.dropFirst()))
+                report.steps.append(rolledBack)
                 return .rolledBack
             }
             sub.steps.insert("Finished an interrupted rotation of profile \(profile).", at: 0)
@@ -426,10 +434,11 @@ package struct KeyRotation {
         }
     }
 
-    /// The new key was refused: delete it (best effort), clear the journal; the profile keeps the old key. Throws
-    /// the cause in a fresh rotation; in a resume, a marked error that `resume` turns into `.rolledBack`.
+    /// The new key was refused: delete it (best effort), clear the journal; the profile keeps the old key.
+    ///
+    /// - Returns: what happened, in words (without a final period).
     private func rollBackCreated(_ journal: RotationJournal, held: HeldKey, userName: String?,
-                                 cause: RotationError) throws -> Never {
+                                 cause: RotationError) throws -> String {
         let newID = journal.newKeyID ?? "?"
         var deleted = false
         if let user = userName ?? (try? Self.userName(fromARN: service.callerARN(using: held.credentials),
@@ -445,9 +454,7 @@ package struct KeyRotation {
         let what = "the new key \(newID) was not accepted (\(cause.message)); "
             + (deleted ? "it was deleted again" : "it could not be deleted and may still exist in IAM")
             + "; profile \(profile) keeps the old key \(journal.oldKeyID)"
-        if userName == nil { throw RotationError(.newKeyNotAccepted, profile: profile, "#Rolled back: " + what + ".") }
-        throw RotationError(cause.code == .awsUnavailable ? .awsUnavailable : .newKeyNotAccepted, profile: profile,
-                            what)
+        return what
     }
 
     /// Deletes the keys of `userName` other than `old` created since `since` (minus five minutes of clock skew).
