@@ -193,6 +193,11 @@ final class RotateCLITests: XCTestCase {
         XCTAssertEqual(report["OldAccessKeyId"] as? String, old.id)
         XCTAssertEqual(report["AccessKeyId"] as? String, try heldKey().id)
         XCTAssertFalse(rotated.stdout.contains(try heldKey().secret), "the new secret was printed")
+        // Every member is documented in README's JSON section.
+        let readme = try Self.text("README.md")
+        let json = try XCTUnwrap(readme.components(separatedBy: "### JSON output").last?
+            .components(separatedBy: "\n## ").first)
+        for name in report.keys { XCTAssertTrue(json.contains("\"\(name)\""), "\(name) is not in README") }
         try assertExactlyTheHeldKey(old: old)
     }
 
@@ -270,6 +275,16 @@ final class RotateCLITests: XCTestCase {
         let young = try credstore(["rotate", "--profile", "work", "--if-older-than", "200d", "--json"])
         XCTAssertEqual(young.status, 0, young.stderr)
         XCTAssertTrue(young.stdout.contains(#""Due": false"#) || young.stdout.contains(#""Due":false"#), young.stdout)
+        // The key's CreateDate is now kept with the profile: list shows its age and marks it as older than 90 days.
+        let listed = try credstore(["list", "--key-age"])
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        let row = try XCTUnwrap(listed.stdout.split(separator: "\n").first { $0.contains(" work ") }, listed.stdout)
+        XCTAssertTrue(row.hasPrefix("!") && row.contains(" 100d "), String(row))
+        let fresh = try credstore(["list", "--key-age", "--older-than", "120d", "--json"])
+        let profiles = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(fresh.stdout.utf8))
+                                      as? [String: Any])?["Profiles"] as? [[String: Any]])
+        XCTAssertEqual(profiles.first?["KeyAgeDays"] as? Int, 100)
+        XCTAssertEqual(profiles.first?["OlderThanThreshold"] as? Bool, false)
         let due = try credstore(["rotate", "--profile", "work", "--if-older-than", "90d"])
         XCTAssertEqual(due.status, 0, due.stderr)
         XCTAssertTrue(due.stdout.contains("now uses"), due.stdout)
