@@ -462,6 +462,28 @@ final class KeyRotationTests: XCTestCase {
         XCTAssertEqual(iam.sessionsAt.count, 2)
     }
 
+    /// RotationError follows the libraries' rules: kebab codes, messages without credstore's commands or options.
+    func testErrorCodesAreKebabAndMessagesCarryNoCLIAdvice() throws {
+        for code in RotationError.Code.allCases {
+            XCTAssertTrue(code.rawValue.allSatisfy { ("a"..."z").contains($0) || $0 == "-" }, code.rawValue)
+        }
+        var messages: [String] = []
+        iam.keys[Example.otherKeyID] = .init(secret: Example.otherSecretText, active: false,
+                                             created: Date(timeIntervalSince1970: 0))
+        let holder = try makeStore(settings: ["mfa_serial": "arn:aws:iam::123456789012:mfa/alice"])
+        XCTAssertThrowsError(try rotation(holder).run(KeyRotation.Options())) { messages.append("\($0)") }
+        var withMFA = rotation(holder)
+        withMFA.mfa = FakeMFA(clock: clock)
+        XCTAssertThrowsError(try withMFA.run(KeyRotation.Options())) { messages.append("\($0)") }
+        iam.failing["ListAccessKeys"] = .init(code: "AccessDenied", refusal: true)
+        XCTAssertThrowsError(try withMFA.run(KeyRotation.Options())) { messages.append("\($0)") }
+        XCTAssertEqual(messages.count, 3)
+        for message in messages {
+            XCTAssertFalse(message.contains("credstore ") || message.contains("--"), message)
+            XCTAssertFalse(message.contains(Example.secretText) || message.contains(Example.otherSecretText), message)
+        }
+    }
+
     func testUserNameFromARN() throws {
         XCTAssertEqual(try KeyRotation.userName(fromARN: "arn:aws:iam::123456789012:user/dev/alice", profile: "p"),
                        "alice")
