@@ -484,6 +484,19 @@ final class KeyRotationTests: XCTestCase {
         }
     }
 
+    func testASecondRotationOfTheSameStoreWaitsForTheFirst() throws {
+        let holder = try makeStore()
+        let held = try FileLock(path: holder.lockPath, timeout: 0)
+        var options = KeyRotation.Options()
+        options.lockWait = 0.05
+        XCTAssertThrowsError(try rotation(holder).run(options)) {
+            XCTAssertEqual(($0 as? RotationError)?.code, .rotationInProgress)
+        }
+        XCTAssertTrue(iam.calls.isEmpty)
+        held.release()
+        XCTAssertTrue(try rotation(holder).run(options).rotated)
+    }
+
     func testUserNameFromARN() throws {
         XCTAssertEqual(try KeyRotation.userName(fromARN: "arn:aws:iam::123456789012:user/dev/alice", profile: "p"),
                        "alice")

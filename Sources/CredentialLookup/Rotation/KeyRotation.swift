@@ -51,8 +51,11 @@ package struct KeyRotation {
         package var dryRun = false
         /// How long to wait for the new key to be accepted, in seconds.
         package var verifyTimeout: Double = 60
+        /// How long to wait for another rotation of the same store or file to finish, in seconds.
+        package var lockWait: Double = 180
 
-        /// Defaults: delete the old key, refuse when two keys exist, rotate now, wait up to 60 s.
+        /// Defaults: delete the old key, refuse when two keys exist, rotate now, wait up to 60 s for the new key and
+        /// 180 s for another rotation.
         package init() {}
     }
 
@@ -126,6 +129,10 @@ package struct KeyRotation {
 
     /// Resumes an interrupted rotation if the profile has one, then (if due) rotates.
     package func run(_ options: Options) throws -> Report {
+        // One rotation at a time per store or file (a timer and a hand-run one must not interleave their journals);
+        // a SIGKILLed holder's lock goes with it.
+        let lock: FileLock? = options.dryRun ? nil : try takeLock(waiting: options.lockWait)
+        defer { lock?.release() }
         var held = try holder.read()
         var report = Report(profile: profile, place: holder.place, oldKeyID: held.accessKeyID,
                             newKeyID: held.accessKeyID, dryRun: options.dryRun)
@@ -481,6 +488,16 @@ package struct KeyRotation {
     }
 
     // MARK: - Pieces
+
+    private func takeLock(waiting seconds: Double) throws -> FileLock {
+        do {
+            return try FileLock(path: holder.lockPath, timeout: seconds)
+        } catch {
+            throw RotationError(.rotationInProgress, profile: profile,
+                                "another rotation of a profile in \(holder.place) is running (\(error)); nothing "
+                                + "was changed")
+        }
+    }
 
     /// Polls `GetCallerIdentity` with `credentials` until it answers (IAM is eventually consistent), backing off
     /// 1, 2, 4, 8 … seconds (at most 10 between tries) up to `timeout`.

@@ -22,6 +22,8 @@ package struct RotationError: Error, Equatable, Sendable, CustomStringConvertibl
         case newKeyNotAccepted = "new-key-not-accepted"
         /// The profile changed under the rotation (another writer).
         case profileChanged = "profile-changed"
+        /// Another rotation of a profile of the same store or file is running (its lock was not free in time).
+        case rotationInProgress = "rotation-in-progress"
         /// The journal kept with the profile cannot be read.
         case journalDamaged = "journal-damaged"
         /// No MFA code could be had for a profile with `mfa_serial`.

@@ -44,6 +44,8 @@ package protocol RotationHolder {
     var profile: String { get }
     /// Where it lives, for messages: `the encrypted store (PATH)`, `the shared credentials file (PATH)`.
     var place: String { get }
+    /// The lock file that keeps two rotations of this place from running at once (`FILE.rotate.lock`).
+    var lockPath: String { get }
     /// The profile as it is now.
     func read() throws -> HeldKey
     /// Replaces the key (when `newKey` is given) and sets (or, for nil values, removes) `settings`, in one atomic

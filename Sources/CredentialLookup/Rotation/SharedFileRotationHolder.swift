@@ -24,6 +24,9 @@ package struct SharedFileRotationHolder: RotationHolder {
     /// `the shared credentials file (PATH)` or `the shared config file (PATH)`.
     package var place: String { "the shared \(kind == .config ? "config" : "credentials") file (\(path))" }
 
+    /// `FILE.rotate.lock`.
+    package var lockPath: String { path + ".rotate.lock" }
+
     /// The profile as the file defines it now.
     package func read() throws -> HeldKey {
         let file = try ProfileFile.load(path: path, kind: kind)

@@ -20,6 +20,9 @@ package struct StoreRotationHolder: RotationHolder {
     /// `the encrypted store (PATH)`.
     package var place: String { "the encrypted store (\(path))" }
 
+    /// `STORE.rotate.lock`.
+    package var lockPath: String { path + ".rotate.lock" }
+
     /// The stored profile.
     package func read() throws -> HeldKey {
         guard let stored = try store().profile(named: profile) else {

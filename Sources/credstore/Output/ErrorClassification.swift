@@ -133,6 +133,7 @@ enum ErrorClassification {
         case .newKeyNotAccepted:
             return Row(.failure, hint: "check the user's keys with 'aws iam list-access-keys'; the profile keeps a "
                 + "working key")
+        case .rotationInProgress: return Row(.locked, hint: "wait for the other rotation, then run it again")
         case .profileChanged: return Row(.locked, hint: "run 'credstore rotate --profile \(profile)' again")
         case .journalDamaged:
             return Row(.corrupt, hint: "check the user's keys with 'aws iam list-access-keys' and remove the "
