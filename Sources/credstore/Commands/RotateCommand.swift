@@ -180,7 +180,8 @@ struct RotateCommand: ParsableCommand {
         } else if !report.due {
             parts.append("profile '\(report.profile)' keeps \(report.oldKeyID): not older than the threshold")
         }
-        return parts.joined(separator: "; ") + "."
+        let line = parts.joined(separator: "; ")
+        return line.prefix(1).uppercased() + line.dropFirst() + "."
     }
 
     /// The `--json` object (README, "JSON output").
