@@ -6,15 +6,22 @@ import XCTest
 /// with the AWS CLI. After a rotation the user has exactly one key, the one credstore holds, the AWS CLI signs with
 /// it, and the old key is refused (moto lets an *inactive* key sign, FACTS.md, so refusal is checked after delete).
 final class RotateCLITests: XCTestCase {
-    /// moto with two IAM users made while auth is off: `rotator` (allowed everything, one key 100 days old) and
+    /// moto with two IAM users made while auth is off (TestSupport's `MotoServer` runs moto unmodified; this one
+    /// needs keys with an old CreateDate, which only a patch inside the server process can make): `rotator` (allowed everything, one key 100 days old) and
     /// `nobody` (no policy: every IAM call is AccessDenied). The wrapper backdates the first two keys' CreateDate, so
     /// `--if-older-than 90d` finds them due; keys made later are fresh.
     final class RotationMoto {
-        let port = MotoServer.freePort()
+        let port = LocalPort.free()
         let process = Process()
         var endpoint: String { "http://127.0.0.1:\(port)" }
         private(set) var keys: [String: (id: String, secret: String)] = [:]
         let aws: URL
+
+        /// A set-up call moto refused.
+        struct SetupError: Error, CustomStringConvertible {
+            var description: String
+            init(_ description: String) { self.description = description }
+        }
 
         init() throws {
             let area = "the rotate tests against moto"
@@ -46,7 +53,7 @@ final class RotateCLITests: XCTestCase {
             process.standardError = FileHandle(forWritingAtPath: "/dev/null")
             try process.run()
             let deadline = Date().addingTimeInterval(30)
-            while !MotoServer.canConnect(port: port) {
+            while !LocalPort.accepts(port) {
                 guard Date() < deadline, process.isRunning else {
                     stop()
                     throw MissingPeer.error(area, needs: "moto[server] answering on 127.0.0.1:\(port)",
@@ -84,7 +91,7 @@ final class RotateCLITests: XCTestCase {
             let result = try CLI.runProcess(aws, ["--endpoint-url", endpoint, "--output", "json"] + arguments,
                                             environment: environment)
             if check, result.status != 0 {
-                throw MotoServer.MotoError.setup("aws \(arguments.prefix(2).joined(separator: " ")): \(result.stderr)")
+                throw RotationMoto.SetupError("aws \(arguments.prefix(2).joined(separator: " ")): \(result.stderr)")
             }
             return result
         }
@@ -94,7 +101,7 @@ final class RotateCLITests: XCTestCase {
             let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any]
             guard let key = object?["AccessKey"] as? [String: Any], let id = key["AccessKeyId"] as? String,
                   let secret = key["SecretAccessKey"] as? String else {
-                throw MotoServer.MotoError.setup("create-access-key answered no key")
+                throw RotationMoto.SetupError("create-access-key answered no key")
             }
             return (id, secret)
         }
@@ -294,39 +301,49 @@ final class RotateCLITests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("not older than"), again.stdout)
     }
 
-    /// A throttling or failing endpoint: the rotation stops with exit 69 and the old key in use.
+    /// A throttling STS and a failing (503) IAM: the rotation stops with exit 69, says which call failed, and the old
+    /// key stays in use with nothing created.
     func testAFailingEndpointLeavesTheOldKeyInUse() throws {
         try storeProfile()
+        let old = try XCTUnwrap(moto.keys["rotator"])
         let python = try XCTUnwrap(CLI.which("python3"))
-        let port = MotoServer.freePort()
-        let server = Process()
-        server.executableURL = python
-        server.arguments = ["-c", """
-            import http.server, sys
-            class Failing(http.server.BaseHTTPRequestHandler):
-                def do_POST(self):
-                    self.rfile.read(int(self.headers.get('Content-Length', 0)))
-                    body = b'<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>' \\
-                        b'<Message>Rate exceeded</Message></Error><RequestId>1</RequestId></ErrorResponse>'
-                    self.send_response(400 if 'throttle' in sys.argv else 503)
-                    self.send_header('Content-Type', 'text/xml')
-                    self.send_header('Content-Length', str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                def log_message(self, *args):
-                    pass
-            http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), Failing).serve_forever()
-            """, String(port), "throttle"]
-        try server.run()
-        defer { kill(server.processIdentifier, SIGTERM); server.waitUntilExit() }
-        while !MotoServer.canConnect(port: port) { usleep(50_000) }
-        var failing = environment
-        failing["AWS_ENDPOINT_URL_STS"] = "http://127.0.0.1:\(port)"
-        let result = try CLI.run(["rotate", "--profile", "work"], environment: failing)
-        XCTAssertEqual(result.status, 69, result.stderr)
-        XCTAssertTrue(result.stderr.contains("still uses \(try XCTUnwrap(moto.keys["rotator"]).id)"), result.stderr)
-        XCTAssertEqual(try heldKey().id, try XCTUnwrap(moto.keys["rotator"]).id)
-        XCTAssertEqual(try moto.keyIDs("rotator", key: try XCTUnwrap(moto.keys["rotator"])).count, 1)
+        for (variable, mode, call) in [("AWS_ENDPOINT_URL_STS", "throttle", "GetCallerIdentity"),
+                                       ("AWS_ENDPOINT_URL_IAM", "fail", "ListAccessKeys")] {
+            let port = LocalPort.free()
+            let server = Process()
+            server.executableURL = python
+            server.arguments = ["-c", """
+                import http.server, sys
+                throttle = sys.argv[2] == 'throttle'
+                class Failing(http.server.BaseHTTPRequestHandler):
+                    def do_POST(self):
+                        self.rfile.read(int(self.headers.get('Content-Length', 0)))
+                        code = b'Throttling' if throttle else b'ServiceUnavailable'
+                        body = b'<ErrorResponse><Error><Type>Sender</Type><Code>' + code + b'</Code>' \\
+                            b'<Message>Try later</Message></Error><RequestId>1</RequestId></ErrorResponse>'
+                        self.send_response(400 if throttle else 503)
+                        self.send_header('Content-Type', 'text/xml')
+                        self.send_header('Content-Length', str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body)
+                    def log_message(self, *args):
+                        pass
+                http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), Failing).serve_forever()
+                """, String(port), mode]
+            try server.run()
+            defer { kill(server.processIdentifier, SIGTERM); server.waitUntilExit() }
+            XCTAssertTrue(LocalPort.waitUntilAccepting(port, seconds: 15, alive: { server.isRunning }),
+                          "the failing endpoint did not start")
+            var failing = environment
+            failing[variable] = "http://127.0.0.1:\(port)"
+            let result = try CLI.run(["rotate", "--profile", "work"], environment: failing)
+            XCTAssertEqual(result.status, 69, "\(mode): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("\(call) "), "\(mode): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("still uses \(old.id)"), "\(mode): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("hint: try again later"), "\(mode): \(result.stderr)")
+            XCTAssertEqual(try heldKey().id, old.id)
+            XCTAssertEqual(Array(try moto.keyIDs("rotator", key: old).keys), [old.id])
+        }
     }
 
     // MARK: - Crashes
