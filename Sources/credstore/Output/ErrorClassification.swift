@@ -112,7 +112,8 @@ enum ErrorClassification {
     }
 
     /// The rotation's codes (`credstore rotate`; its errors carry no hint: the advice is here).
-    static func row(_ code: RotationError.Code, profile: String) -> Row {
+    static func row(_ code: RotationError.Code, profile name: String) -> Row {
+        let profile = ExportCommandLine.shellWord(name)
         switch code {
         case .profileNotFound: return Row(.notFound, hint: "check the name with 'credstore list'")
         case .temporaryKey:
@@ -137,7 +138,7 @@ enum ErrorClassification {
         case .profileChanged: return Row(.locked, hint: "run 'credstore rotate --profile \(profile)' again")
         case .journalDamaged:
             return Row(.corrupt, hint: "check the user's keys with 'aws iam list-access-keys' and remove the "
-                + "credstore_rotation_* settings of profile \(profile)")
+                + "credstore_rotation_* settings of profile \(name)")
         case .mfaUnavailable:
             return Row(.noSecretSource, hint: "run it on a terminal to type the MFA code")
         }
