@@ -378,6 +378,15 @@ final class RotateCLITests: XCTestCase {
             XCTAssertTrue(noted.stderr.contains("note: a key rotation of profile 'work'"), "\(point): \(noted.stderr)")
             try assertRecovers(after: point)
         }
+        // The step before them all: the user's other, inactive key deleted to make room.
+        let kept = try credstore(["rotate", "--profile", "work", "--keep-old-inactive"])
+        XCTAssertEqual(kept.status, 0, kept.stderr)
+        var killing = environment
+        killing["CREDSTORE_TEST_ROTATE_KILL_AT"] = "after-delete-inactive"
+        let killed = try CLI.runProcess(CLI.executable, ["rotate", "--profile", "work", "--delete-inactive-key"],
+                                        environment: killing)
+        XCTAssertEqual(killed.reason, .uncaughtSignal, killed.stderr)
+        try assertRecovers(after: "after-delete-inactive")
     }
 
     func testSIGKILLAtRandomMoments() throws {
