@@ -396,16 +396,24 @@ final class RotateCLITests: XCTestCase {
             process.executableURL = CLI.executable
             process.arguments = ["rotate", "--profile", "work"]
             process.environment = environment
+            let errors = home.path + "/rotate.stderr"
+            _ = FileManager.default.createFile(atPath: errors, contents: nil)
             process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            process.standardError = FileHandle(forWritingAtPath: errors)
             try process.run()
-            // A whole rotation against moto takes a few seconds here: the kill lands anywhere in it (or after it).
-            let delay = UInt32.random(in: 0...4_000_000)
+            // A whole rotation against moto takes about 0.2 s here: the kill lands anywhere in it.
+            let delay = UInt32.random(in: 0...250_000)
             usleep(delay)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
+            let killed = process.terminationReason == .uncaughtSignal
             print("crash rotate trial \(trial): SIGKILL after \(delay / 1000) ms "
-                  + (process.terminationReason == .uncaughtSignal ? "(killed)" : "(had finished)"))
+                  + (killed ? "(killed)" : "(had finished, exit \(process.terminationStatus))"))
+            if !killed {
+                // A rotation nobody killed must have succeeded.
+                let stderr = try String(contentsOfFile: errors, encoding: .utf8)
+                XCTAssertEqual(process.terminationStatus, 0, "trial \(trial): \(stderr)")
+            }
             try assertRecovers(after: "random trial \(trial)")
         }
     }
