@@ -6,10 +6,10 @@ import XCTest
 /// with the AWS CLI. After a rotation the user has exactly one key, the one credstore holds, the AWS CLI signs with
 /// it, and the old key is refused (moto lets an *inactive* key sign, FACTS.md, so refusal is checked after delete).
 final class RotateCLITests: XCTestCase {
-    /// moto with two IAM users made while auth is off (TestSupport's `MotoServer` runs moto unmodified; this one
-    /// needs keys with an old CreateDate, which only a patch inside the server process can make): `rotator` (allowed everything, one key 100 days old) and
+    /// moto with two IAM users made while auth is off: `rotator` (allowed everything, one key 100 days old) and
     /// `nobody` (no policy: every IAM call is AccessDenied). The wrapper backdates the first two keys' CreateDate, so
-    /// `--if-older-than 90d` finds them due; keys made later are fresh.
+    /// `--if-older-than 90d` finds them due; keys made later are fresh. (TestSupport's `MotoServer` runs moto
+    /// unmodified; an old CreateDate needs this patch inside the server process.)
     final class RotationMoto {
         let port = LocalPort.free()
         let process = Process()
