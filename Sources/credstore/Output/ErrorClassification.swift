@@ -36,6 +36,9 @@ enum ErrorClassification {
             let row = row(error.code, selection: error.profileSelection)
             return CLIFailure(error.message(describingSelection: option(for:)), hint: row.hint ?? error.hint,
                               exitCode: row.status)
+        case let error as RotationError:
+            let row = row(error.code, profile: error.profile)
+            return CLIFailure(error.message, hint: row.hint, exitCode: row.status)
         case let error as UnlockAgentError:
             let row = row(error.code, path: error.path ?? "")
             return CLIFailure(error.message, hint: row.hint, exitCode: row.status)
@@ -150,6 +153,39 @@ enum ErrorClassification {
             return Row(.wrongSecret, hint: "open the store with its passphrase or key file (a TPM2 slot opens only on "
                 + "the machine whose TPM made it), then add a TPM2 slot here with 'credstore keyslot add --tpm2'")
         case .tpmFailure: return Row(.failure, hint: "open the store with another key slot")
+        }
+    }
+
+    /// The rotation's codes (`credstore rotate`; its errors carry no hint: the advice is here).
+    static func row(_ code: RotationError.Code, profile name: String) -> Row {
+        let profile = ExportCommandLine.shellWord(name)
+        switch code {
+        case .profileNotFound: return Row(.notFound, hint: "check the name with 'credstore list'")
+        case .temporaryKey:
+            return Row(.invalidInput, hint: "rotate the long-lived key these credentials were made from")
+        case .notAKeyProfile:
+            return Row(.invalidInput, hint: "rotate the profile that holds the IAM user's access key (its "
+                + "source_profile)")
+        case .notAnIAMUser: return Row(.invalidInput, hint: "only IAM users have access keys to rotate")
+        case .tooManyKeys:
+            return Row(.failure, hint: "delete the user's other key (aws iam delete-access-key), or, if it is "
+                + "inactive, run 'credstore rotate --profile \(profile) --delete-inactive-key'")
+        case .awsRefused:
+            return Row(.failure, hint: "the key needs iam:ListAccessKeys, iam:CreateAccessKey, iam:UpdateAccessKey "
+                + "and iam:DeleteAccessKey on its own user; nothing else was changed")
+        case .awsUnavailable:
+            return Row(.serviceUnavailable, hint: "try again later: 'credstore rotate --profile \(profile)' "
+                + "finishes or rolls back what was started")
+        case .newKeyNotAccepted:
+            return Row(.failure, hint: "check the user's keys with 'aws iam list-access-keys'; the profile keeps a "
+                + "working key")
+        case .rotationInProgress: return Row(.locked, hint: "wait for the other rotation, then run it again")
+        case .profileChanged: return Row(.locked, hint: "run 'credstore rotate --profile \(profile)' again")
+        case .journalDamaged:
+            return Row(.corrupt, hint: "check the user's keys with 'aws iam list-access-keys' and remove the "
+                + "credstore_rotation_* settings of profile \(name)")
+        case .mfaUnavailable:
+            return Row(.noSecretSource, hint: "run it on a terminal to type the MFA code")
         }
     }
 
