@@ -32,6 +32,8 @@ let package = Package(
         // The system libcurl's header and typed wrappers over dlopen/dlsym: no link-time dependency, so a command
         // that never sends a request never maps libcurl (Debian libcurl4-openssl-dev to build, libcurl4 to run).
         .target(name: "CCurl"),
+        // Signed AWS requests: SigV4, the query and JSON protocols, STS/IAM/KMS clients over any HTTPTransport.
+        .target(name: "AWSAPI", dependencies: ["HTTPClient", "SecureStore", "SystemLayer"]),
         .executableTarget(
             name: "credstore",
             dependencies: [
@@ -58,6 +60,8 @@ let package = Package(
                                    "TestSupport"]),
         .testTarget(name: "UnlockAgentTests", dependencies: ["UnlockAgent", "SecureStore", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "SecureStore", "TestSupport"]),
+        .testTarget(name: "AWSAPITests",
+                    dependencies: ["AWSAPI", "HTTPClient", "SecureStore", "SystemLayer", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["credstore", "UnlockAgent", "TestSupport"]),
     ]
 )
