@@ -22,10 +22,14 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "SystemLayer"),
-        .target(name: "SecureStore", dependencies: ["COpenSSL", "SystemLayer"]),
+        // The tss2 C library (tpm2-tss): its headers only; the functions are loaded with dlopen at first use.
+        .target(name: "CTSS2"),
+        // Sealing a key to a TPM 2.0 (tss2-esys through CTSS2).
+        .target(name: "TPM2", dependencies: ["CTSS2", "SystemLayer"]),
+        .target(name: "SecureStore", dependencies: ["COpenSSL", "SystemLayer", "TPM2"]),
         .target(name: "SharedFileStore", dependencies: ["SystemLayer"]),
         .target(name: "CredentialLookup",
-                dependencies: ["HTTPClient", "SecureStore", "SharedFileStore", "UnlockAgent", "SystemLayer"]),
+                dependencies: ["HTTPClient", "SecureStore", "SharedFileStore", "TPM2", "UnlockAgent", "SystemLayer"]),
         .target(name: "UnlockAgent", dependencies: ["SecureStore", "SystemLayer"]),
         // HTTP requests (the transport protocol; the system libcurl, loaded with dlopen at first use).
         .target(name: "HTTPClient", dependencies: ["CCurl", "SecureStore", "SystemLayer"]),
@@ -51,6 +55,7 @@ let package = Package(
         // conformance-suite paths and the MissingPeer skip (a library target: test targets cannot share files).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SystemLayerTests", dependencies: ["SystemLayer", "TestSupport"]),
+        .testTarget(name: "TPM2Tests", dependencies: ["TPM2", "TestSupport"]),
         .testTarget(name: "SecureStoreTests",
                     dependencies: ["SecureStore", "SystemLayer", "TestChild", "TestSupport"]),
         .testTarget(name: "SharedFileStoreTests",

@@ -17,6 +17,8 @@ need not be UTF-8 (it is then printed in hex, as `secret_access_key_hex` / `sess
 A key file opens key-file slots (kind 2) and machine-bound key-file slots (kind 3). A bound slot mixes in the machine
 id (`--machine-id-file`, default /etc/machine-id) and the uid (`--uid`, default this process's effective uid); neither
 is a secret, and giving another machine's values is how a store bound there is opened elsewhere for inspection.
+TPM2 slots (kind 4) are parsed and checked but never opened: only the TPM that sealed them can; a store holding one
+opens here with its other slots.
 
     reference-decrypt.py --store PATH (--key-file PATH | --passphrase-file PATH | --passphrase-fd N)
                          [--machine-id-file PATH] [--uid N] [--minimum-log-n 17] [--trace]
@@ -51,7 +53,7 @@ MAXIMUM_RECORDS = 65536
 MAXIMUM_NAME_BYTES = 256
 MAXIMUM_SEALED = 1 << 20
 MAXIMUM_PASSPHRASE = 4096
-KIND_PASSPHRASE, KIND_KEY_FILE, KIND_BOUND_KEY_FILE = 1, 2, 3
+KIND_PASSPHRASE, KIND_KEY_FILE, KIND_BOUND_KEY_FILE, KIND_TPM2 = 1, 2, 3, 4
 # Which slot kinds each kind of secret is tried against, in slot order.
 SLOT_KINDS = {KIND_PASSPHRASE: (KIND_PASSPHRASE,), KIND_KEY_FILE: (KIND_KEY_FILE, KIND_BOUND_KEY_FILE)}
 
@@ -140,6 +142,17 @@ def parse(data):
             params = {"log_n": log_n, "r": r, "p": p, "salt": slot.take(salt_length)}
         elif kind in (KIND_KEY_FILE, KIND_BOUND_KEY_FILE):
             params = {"salt": slot.take(32)}
+        elif kind == KIND_TPM2:
+            # Parsed (so a store with a TPM2 slot opens with its other slots); only its TPM can unseal it.
+            params = {"uid": slot.u32(), "salt": slot.take(32), "pcr_mask": slot.u32()}
+            if params["pcr_mask"] >> 24:
+                raise StoreError("corrupt: TPM2 PCR mask")
+            params["pcr_values"] = [slot.take(32) for pcr in range(24) if params["pcr_mask"] >> pcr & 1]
+            for area in ("public", "private"):
+                size = slot.u16()
+                if not 1 <= size <= 1024:
+                    raise StoreError("corrupt: TPM2 area size")
+                params[area] = slot.take(size)
         else:
             raise StoreError("corrupt: unknown slot kind")
         parameter_bytes = slot_body[:slot.offset]

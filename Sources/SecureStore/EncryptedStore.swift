@@ -181,7 +181,8 @@ package final class EncryptedStore {
     ///   is decrypted (and its own tag verified) when it is first read.
     /// - Throws: `SecureStoreError`: `.wrongPassphrase` / `.wrongKeyFile` if no slot opens, `.corrupt` if anything
     ///   was altered (including out-of-bound KDF parameters, rejected before the KDF runs), `.unsupportedVersion`,
-    ///   `.unsafePermissions`, `.notFound`, `.io`.
+    ///   `.unsafePermissions`, `.notFound`, `.io`; for unlock material, what the material reports (a TPM's
+    ///   `TPM2Error`: no TPM, lockout, a changed PCR, another TPM).
     package static func open(at path: String, with secret: UnlockSecret) throws -> EncryptedStore {
         try open(at: path, with: secret, policy: .standard)
     }
@@ -644,7 +645,7 @@ package final class EncryptedStore {
         return Loaded(image: image, dataKey: dataKey, records: records, slot: openedSlot)
     }
 
-    private static func wrongSecret(_ secret: UnlockSecret, image: StoreImage, path: String) -> SecureStoreError {
+    private static func wrongSecret(_ secret: UnlockSecret, image: StoreImage, path: String) -> any Error {
         switch secret {
         case .passphrase:
             if !image.slots.contains(where: { $0.kind.accepts(secret) }) {

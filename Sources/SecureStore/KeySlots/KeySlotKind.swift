@@ -44,12 +44,12 @@
 ///     static func create(for secret: UnlockSecret, in context: KeySlotContext) throws -> NewKeySlot<Self>? {
 ///         guard case let .material(material) = secret, let device = material as? TPM2Device else { return nil }
 ///         let kek = try Random.secret(32)
-///         let sealed = try TPM2.seal(kek, device: device.tcti, pcrs: …)   // tss2-esys, loaded with dlopen
+///         let sealed = try TPMSealing.seal(kek, device: device.tcti, pcrs: …)   // tss2-esys, loaded with dlopen
 ///         return NewKeySlot(parameters: TPM2Slot(…), keyEncryptionKey: kek)
 ///     }
 ///     func keyEncryptionKey(for secret: UnlockSecret, in context: KeySlotContext) throws -> SecretBytes? {
 ///         guard case let .material(material) = secret, let device = material as? TPM2Device else { return nil }
-///         return try TPM2.unseal(sealedPublic, sealedPrivate, device: device.tcti, pcrs: pcrs)
+///         return try TPMSealing.unseal(sealedPublic, sealedPrivate, device: device.tcti, pcrs: pcrs)
 ///     }
 ///     func describe(_ info: inout KeySlotInfo) {
 ///         info.summary = "TPM2, PCRs " + pcrs.map(String.init).joined(separator: ",")

@@ -6,6 +6,7 @@ enum KeySlotKinds {
         PassphraseSlot.self,
         KeyFileSlot.self,
         BoundKeyFileSlot.self,
+        TPM2Slot.self,
     ]
 
     /// The kind with kind byte `byte` among `kinds`, or `nil`.

@@ -14,8 +14,9 @@ package enum UnlockSecret: Sendable {
 /// example the TPM device to use, or credentials for a key service obtained outside the store).
 package protocol UnlockMaterial: Sendable {
     /// The error when no slot of the store at `path` opens with this material (none of its kind, or none that
-    /// unwraps), naming what was tried.
-    func noSlotOpens(storeAt path: String) -> SecureStoreError
+    /// unwraps), naming what was tried: a `SecureStoreError`, or the error type of the library the material talks
+    /// to (a TPM's `TPM2Error`).
+    func noSlotOpens(storeAt path: String) -> any Error
 }
 
 extension UnlockSecret {

@@ -38,6 +38,9 @@ enum ErrorClassification {
         case let error as UnlockAgentError:
             let row = row(error.code, path: error.path ?? "")
             return CLIFailure(error.message, hint: row.hint, exitCode: row.status)
+        case let error as TPM2Error:
+            let row = row(error.code)
+            return CLIFailure(error.message, hint: row.hint, exitCode: row.status)
         default:
             return nil
         }
@@ -103,6 +106,28 @@ enum ErrorClassification {
              .invalidProfileConfiguration, .invalidCredentialProcessCommand, .credentialProcessFailed, .expired,
              .instanceMetadataFailed, .invalidInstanceMetadataEndpoint:
             return Row(.failure)
+        }
+    }
+
+    /// The TPM2 module's codes (a store's TPM2 slot; its errors carry no hint: the advice is here).
+    static func row(_ code: TPM2Error.Code) -> Row {
+        switch code {
+        case .libraryMissing:
+            return Row(.failure, hint: "install the tss2 libraries ('apt-get install libtss2-esys-3.0.2-0 "
+                + "libtss2-tctildr0'), or open the store with another key slot")
+        case .noTPM:
+            return Row(.noSecretSource, hint: "name the TPM with --tpm2-device TCTI or CREDSTORE_TPM2_DEVICE, check "
+                + "that you may use it (the tss group), or open the store with another key slot")
+        case .lockout:
+            return Row(.locked, hint: "wait for the TPM's lockout to lift (or have its owner run 'tpm2_dictionarylockout "
+                + "--clear-lockout'), or open the store with another key slot")
+        case .pcrPolicyNotSatisfied:
+            return Row(.wrongSecret, hint: "open the store with its passphrase or key file, then replace the TPM2 slot: "
+                + "'credstore keyslot add --tpm2' (with the PCRs as they are now) and 'credstore keyslot remove N'")
+        case .wrongTPM:
+            return Row(.wrongSecret, hint: "open the store with its passphrase or key file (a TPM2 slot opens only on "
+                + "the machine whose TPM made it), then add a TPM2 slot here with 'credstore keyslot add --tpm2'")
+        case .tpmFailure: return Row(.failure, hint: "open the store with another key slot")
         }
     }
 
