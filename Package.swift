@@ -29,7 +29,8 @@ let package = Package(
         .target(name: "SecureStore", dependencies: ["COpenSSL", "SystemLayer", "TPM2"]),
         .target(name: "SharedFileStore", dependencies: ["SystemLayer"]),
         .target(name: "CredentialLookup",
-                dependencies: ["HTTPClient", "SecureStore", "SharedFileStore", "TPM2", "UnlockAgent", "SystemLayer"]),
+                dependencies: ["AWSAPI", "HTTPClient", "SecureStore", "SharedFileStore", "TPM2", "UnlockAgent",
+                               "SystemLayer"]),
         .target(name: "UnlockAgent", dependencies: ["SecureStore", "SystemLayer"]),
         // HTTP requests (the transport protocol; the system libcurl, loaded with dlopen at first use).
         .target(name: "HTTPClient", dependencies: ["CCurl", "SecureStore", "SystemLayer"]),

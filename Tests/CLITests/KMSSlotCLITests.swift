@@ -1,0 +1,226 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The AWS KMS key slot end to end, against moto's KMS on 127.0.0.1 with signature checking on: a KMS slot opens the
+/// store without a passphrase with credentials from the environment or from a shared-file profile named on the slot;
+/// credentials KMS refuses (an IAM policy denying kms:Decrypt, an unknown key) and a disabled key are named, and the
+/// store's passphrase slot keeps working; a profile that resolves into the same store is refused as a loop; commands
+/// that open no KMS slot never load libcurl.
+///
+/// moto 5.2 does not enforce key policies or the key state (checked: a key policy denying a user, a disabled key and
+/// a key pending deletion all still decrypt), so the denial tested is the IAM identity policy moto does enforce, and
+/// the disabled key is KMS's `DisabledException` answer from `Scripts/aws-failure-server.py`.
+final class KMSSlotCLITests: XCTestCase {
+    private var home: TemporaryHome!
+    private var moto: TestSupport.MotoServer!
+
+    override func setUpWithError() throws {
+        home = try TemporaryHome()
+        moto = try TestSupport.MotoServer(setUp: """
+            create_user("alice")
+            create_user("carol")
+            client("iam").put_user_policy(UserName="carol", PolicyName="no-decrypt", PolicyDocument=json.dumps(
+                {"Version": "2012-10-17",
+                 "Statement": [{"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"}]}))
+            create_kms_key("store")
+            """)
+    }
+
+    override func tearDown() {
+        moto?.stop()
+        moto = nil
+        home = nil
+    }
+
+    private var keyARN: String { get throws { try moto.resources.value("kms:store:arn") } }
+
+    /// HOME, the moto endpoint for KMS, no AWS credentials.
+    private var base: [String: String] {
+        home.environment.merging(["AWS_ENDPOINT_URL_KMS": moto.endpoint, "NO_PROXY": "*"]) { $1 }
+    }
+
+    /// `base` with `user`'s key pair in the environment.
+    private func environment(_ user: String) throws -> [String: String] {
+        let keys = try moto.resources.user(user)
+        return base.merging(["AWS_ACCESS_KEY_ID": keys.accessKeyID, "AWS_SECRET_ACCESS_KEY": keys.secretAccessKey]) {
+            $1
+        }
+    }
+
+    private var passphraseFile: String {
+        get throws { try home.write("correct horse battery staple\n", to: "passphrase") }
+    }
+
+    private func makeStore() throws {
+        let stored = try CLI.run(["set", "--profile", "work", "--access-key", ExampleKeys.accessKeyID,
+                                  "--passphrase-file", try passphraseFile],
+                                 environment: base, stdin: ExampleKeys.secretAccessKey + "\n")
+        XCTAssertEqual(stored.status, 0, stored.stderr)
+    }
+
+    private func export(_ environment: [String: String], _ extra: [String] = []) throws -> CLIResult {
+        try CLI.run(["export", "--profile", "work", "--format", "env"] + extra, environment: environment)
+    }
+
+    private func assertOpens(_ environment: [String: String], _ extra: [String] = [],
+                             file: StaticString = #filePath, line: UInt = #line) throws {
+        let got = try export(environment, extra)
+        XCTAssertEqual(got.status, 0, got.stderr, file: file, line: line)
+        XCTAssertTrue(got.stdout.contains(ExampleKeys.accessKeyID), got.stdout, file: file, line: line)
+    }
+
+    func testAKMSSlotOpensWithEnvironmentCredentialsAndRefusedOnesAreNamed() throws {
+        try makeStore()
+        let alice = try environment("alice")
+        let added = try CLI.run(["keyslot", "add", "--kms-key", try keyARN, "--passphrase-file", try passphraseFile],
+                                environment: alice)
+        XCTAssertEqual(added.status, 0, added.stderr)
+        XCTAssertTrue(added.stdout.contains("Added a KMS slot (key \(try keyARN), region us-east-1"), added.stdout)
+
+        let listed = try CLI.run(["keyslot", "list"], environment: base)
+        let arn = try keyARN
+        XCTAssertTrue(listed.stdout.contains("kms") && listed.stdout.contains(arn)
+                          && listed.stdout.contains("us-east-1"), listed.stdout)
+        let json = try CLI.run(["keyslot", "list", "--json"], environment: base)
+        XCTAssertTrue(json.stdout.contains("\"KmsKeyID\": \"\(arn)\""), json.stdout)
+        XCTAssertTrue(json.stdout.contains("\"KmsRegion\": \"us-east-1\""), json.stdout)
+        XCTAssertTrue(json.stdout.contains("\"KmsProfile\": \"\""), json.stdout)
+
+        // No passphrase, no terminal: the KMS slot opens it, through one Decrypt call.
+        let before = moto.requestCount()
+        try assertOpens(alice)
+        XCTAssertEqual(moto.requestCount(), before + 1)
+
+        // carol's IAM policy denies kms:Decrypt (a revoked permission): named, exit 80; her secret never shown.
+        let carol = try environment("carol")
+        let denied = try export(carol)
+        XCTAssertEqual(denied.status, 80, denied.stderr)
+        XCTAssertTrue(denied.stderr.contains("access to the KMS key \(try keyARN) was denied"), denied.stderr)
+        XCTAssertTrue(denied.stderr.contains("kms:Decrypt"), denied.stderr)
+        XCTAssertFalse(denied.stderr.contains(try moto.resources.user("carol").secretAccessKey))
+        // An access key KMS does not know: denied too.
+        let unknown = base.merging(["AWS_ACCESS_KEY_ID": ExampleKeys.accessKeyID,
+                                    "AWS_SECRET_ACCESS_KEY": ExampleKeys.secretAccessKey]) { $1 }
+        let stranger = try export(unknown)
+        XCTAssertEqual(stranger.status, 80, stranger.stderr)
+        XCTAssertTrue(stranger.stderr.contains("access to the KMS key"), stranger.stderr)
+        XCTAssertFalse(stranger.stderr.contains(ExampleKeys.secretAccessKey))
+        // No credentials at all: said, with where it looked (exit 83).
+        let none = try export(base)
+        XCTAssertEqual(none.status, 83, none.stderr)
+        XCTAssertTrue(none.stderr.contains("no AWS credentials for the KMS key"), none.stderr)
+
+        // The store's other slot keeps working whatever KMS says.
+        try assertOpens(carol, ["--passphrase-file", try passphraseFile])
+        try assertOpens(base, ["--passphrase-file", try passphraseFile])
+
+        // A disabled key: KMS's DisabledException (from a local endpoint: moto does not enforce key states).
+        let failing = try FailingKMSEndpoint()
+        let disabled = try export(alice.merging(["AWS_ENDPOINT_URL_KMS": failing.endpoint + "/kms-disabled"]) { $1 })
+        XCTAssertEqual(disabled.status, 80, disabled.stderr)
+        XCTAssertTrue(disabled.stderr.contains("the KMS key \(try keyARN) is disabled"), disabled.stderr)
+        XCTAssertTrue(disabled.stderr.contains("enable the key"), disabled.stderr)
+        try assertOpens(alice, ["--passphrase-file", try passphraseFile])
+    }
+
+    func testAProfileNamedOnTheSlotGivesTheCredentialsAndOneThatResolvesIntoTheStoreIsALoop() throws {
+        try makeStore()
+        let alice = try moto.resources.user("alice")
+        try home.write("[kms-opener]\naws_access_key_id = \(alice.accessKeyID)\naws_secret_access_key = "
+                       + "\(alice.secretAccessKey)\n", to: ".aws/credentials")
+        let added = try CLI.run(["keyslot", "add", "--kms-key", try keyARN, "--kms-profile", "kms-opener",
+                                 "--passphrase-file", try passphraseFile], environment: base)
+        XCTAssertEqual(added.status, 0, added.stderr)
+        let listed = try CLI.run(["keyslot", "list"], environment: base)
+        XCTAssertTrue(listed.stdout.contains("credentials of profile kms-opener"), listed.stdout)
+        // The profile's keys, not the environment's (which are unknown to KMS here).
+        try assertOpens(base.merging(["AWS_ACCESS_KEY_ID": ExampleKeys.accessKeyID,
+                                      "AWS_SECRET_ACCESS_KEY": ExampleKeys.secretAccessKey]) { $1 })
+
+        // The profile now gets its keys by exporting from this very store: a loop, refused without running it.
+        try home.write("", to: ".aws/credentials")
+        let store = home.path + "/.local/share/credstore/store"
+        for line in ["credstore export --profile work", "/usr/bin/credstore export --store \(store) -p work"] {
+            try home.write("[profile kms-opener]\ncredential_process = \(line)\n", to: ".aws/config")
+            let loop = try export(base)
+            XCTAssertEqual(loop.status, 65, loop.stderr)
+            XCTAssertTrue(loop.stderr.contains("would come from the store it unlocks"), loop.stderr)
+            XCTAssertTrue(loop.stderr.contains("runs credstore export on that store"), loop.stderr)
+        }
+        // Adding such a slot is refused the same way, and adds nothing.
+        let refused = try CLI.run(["keyslot", "add", "--kms-key", try keyARN, "--kms-profile", "kms-opener",
+                                   "--passphrase-file", try passphraseFile], environment: base)
+        XCTAssertEqual(refused.status, 65, refused.stderr)
+        XCTAssertEqual(try CLI.run(["keyslot", "list", "--json"], environment: base).stdout
+                           .components(separatedBy: "\"Kind\": \"kms\"").count - 1, 1)
+        // A profile only the store has is never looked for there.
+        try home.write("", to: ".aws/config")
+        let missing = try export(base)
+        XCTAssertEqual(missing.status, 83, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("never takes its credentials from the store it unlocks"),
+                      missing.stderr)
+        try assertOpens(base, ["--passphrase-file", try passphraseFile])
+    }
+
+    func testCommandsThatOpenNoKMSSlotNeverLoadLibcurl() throws {
+        try makeStore()
+        let other = base.merging(["CREDSTORE_STORE": home.path + "/plain-store"]) { $1 }
+        let plain = try CLI.run(["set", "--profile", "work", "--access-key", ExampleKeys.accessKeyID,
+                                 "--passphrase-file", try passphraseFile],
+                                environment: other, stdin: ExampleKeys.secretAccessKey + "\n")
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        let alice = try environment("alice")
+        XCTAssertEqual(try CLI.run(["keyslot", "add", "--kms-key", try keyARN, "--passphrase-file",
+                                    try passphraseFile], environment: alice).status, 0)
+
+        func loadsCurl(_ arguments: [String], _ environment: [String: String], status: Int32 = 0) throws -> Bool {
+            let result = try CLI.run(arguments, environment: environment.merging(["LD_DEBUG": "libs"]) { $1 })
+            XCTAssertEqual(result.status, status, result.stderr)
+            return result.stderr.contains("libcurl.so.4")
+        }
+        // The check sees libcurl when the KMS slot is used...
+        XCTAssertTrue(try loadsCurl(["export", "--profile", "work"], alice))
+        // ...and not for a store without a KMS slot, a secret given, or commands that open nothing.
+        XCTAssertFalse(try loadsCurl(["export", "--profile", "work"], other.merging(alice) { old, _ in old },
+                                     status: 83))
+        XCTAssertFalse(try loadsCurl(["export", "--profile", "work", "--passphrase-file", try passphraseFile],
+                                     alice))
+        XCTAssertFalse(try loadsCurl(["keyslot", "list"], alice))
+        XCTAssertFalse(try loadsCurl(["list"], alice))
+    }
+}
+
+/// `Scripts/aws-failure-server.py` on 127.0.0.1 (its `/kms-disabled/` answers as KMS does for a disabled key).
+private final class FailingKMSEndpoint {
+    let endpoint: String
+    private let peer: PeerProcess
+    private let work: TemporaryDirectory
+
+    init() throws {
+        guard let python = ProcessRunner.which("python3") else {
+            throw MissingPeer.error("the KMS slot tests", needs: "python3 (not found on PATH)",
+                                    remedy: "run Scripts/bootstrap --test")
+        }
+        work = try TemporaryDirectory(prefix: "credstore-kmsfail")
+        let script = TestPaths.packageRoot.appendingPathComponent("Scripts/aws-failure-server.py").path
+        peer = try PeerProcess(python, [script],
+                               environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+                                             "HOME": work.path, "PYTHONUNBUFFERED": "1"],
+                               logPath: work.file("server.log"))
+        let deadline = Date().addingTimeInterval(20)
+        var found: Int?
+        while found == nil && Date() < deadline && peer.isRunning {
+            found = peer.log().split(separator: "\n").lazy
+                .compactMap { $0.hasPrefix("PORT ") ? Int($0.dropFirst(5)) : nil }.first
+            if found == nil { usleep(20_000) }
+        }
+        guard let found else {
+            peer.stop()
+            throw MissingPeer(description: "the failing KMS endpoint did not start: \(peer.log().suffix(2000))")
+        }
+        endpoint = "http://127.0.0.1:\(found)"
+    }
+
+    deinit { peer.stop() }
+}
