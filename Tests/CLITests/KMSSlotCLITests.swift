@@ -87,6 +87,15 @@ final class KMSSlotCLITests: XCTestCase {
         XCTAssertTrue(json.stdout.contains("\"KmsRegion\": \"us-east-1\""), json.stdout)
         XCTAssertTrue(json.stdout.contains("\"KmsProfile\": \"\""), json.stdout)
 
+        // A third party opens it from FORMAT.md alone: the reference decryptor, with boto3's KMS Decrypt.
+        let python = try XCTUnwrap(ProcessRunner.which("python3"))
+        let reference = try CLI.runProcess(python, [
+            TestPaths.packageRoot.appendingPathComponent("Scripts/reference-decrypt.py").path,
+            "--store", home.path + "/.local/share/credstore/store", "--kms",
+        ], environment: alice)
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        XCTAssertTrue(reference.stdout.contains(ExampleKeys.accessKeyID), reference.stdout)
+
         // No passphrase, no terminal: the KMS slot opens it, through one Decrypt call.
         let before = moto.requestCount()
         try assertOpens(alice)
