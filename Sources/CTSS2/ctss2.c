@@ -102,15 +102,23 @@ int ctss2_load(char *message, size_t size) {
 
 TSS2_RC ctss2_TctiLdr_Initialize(const char *conf, TSS2_TCTI_CONTEXT **tcti) { return api.tctiInitialize(conf, tcti); }
 
-void ctss2_TctiLdr_Finalize(TSS2_TCTI_CONTEXT **tcti) { api.tctiFinalize(tcti); }
+// The finalizers and Esys_Free do nothing when the libraries never loaded or there is nothing to release, so a
+// connection that failed half-way can always be closed.
+void ctss2_TctiLdr_Finalize(TSS2_TCTI_CONTEXT **tcti) {
+    if (api.tctiFinalize != NULL && tcti != NULL && *tcti != NULL) api.tctiFinalize(tcti);
+}
 
 TSS2_RC ctss2_Esys_Initialize(ESYS_CONTEXT **context, TSS2_TCTI_CONTEXT *tcti) {
     return api.initialize(context, tcti, NULL);
 }
 
-void ctss2_Esys_Finalize(ESYS_CONTEXT **context) { api.finalize(context); }
+void ctss2_Esys_Finalize(ESYS_CONTEXT **context) {
+    if (api.finalize != NULL && context != NULL && *context != NULL) api.finalize(context);
+}
 
-void ctss2_Esys_Free(void *pointer) { api.free(pointer); }
+void ctss2_Esys_Free(void *pointer) {
+    if (api.free != NULL && pointer != NULL) api.free(pointer);
+}
 
 TSS2_RC ctss2_Esys_FlushContext(ESYS_CONTEXT *context, ESYS_TR handle) { return api.flushContext(context, handle); }
 
@@ -227,5 +235,5 @@ TSS2_RC ctss2_MU_TPM2B_PRIVATE_Unmarshal(const uint8_t *buffer, size_t size, siz
 void ctss2_wipe_and_free(void *pointer, size_t size) {
     if (pointer == NULL) return;
     explicit_bzero(pointer, size);
-    api.free(pointer);
+    ctss2_Esys_Free(pointer);
 }

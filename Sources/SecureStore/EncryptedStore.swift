@@ -505,12 +505,14 @@ package final class EncryptedStore {
             }
             let kept = matches.indices.compactMap { index in matches[index].map { (index, $0) } }
             let newKey = try Random.secret(StoreFormat.dataKeySize)
-            // Each slot keeps its kind (a bound slot stays bound), with fresh parameters, at its new index.
+            // Each slot keeps its kind (a bound slot stays bound) and what was chosen for it (a TPM2 slot's PCRs),
+            // with fresh parameters, at its new index.
             let oldSlots = current.image.slots
             current.image.slots = []
             for (newIndex, (oldIndex, secret)) in kept.enumerated() {
-                current.image.slots.append(try KeySlot.make(oldSlots[oldIndex].kind, for: secret, dataKey: newKey,
-                                                            in: context(current.image, slotIndex: newIndex)))
+                current.image.slots.append(try oldSlots[oldIndex].renewed(for: secret, dataKey: newKey,
+                                                                          in: context(current.image,
+                                                                                      slotIndex: newIndex)))
             }
             if let unlockSecret, let index = kept.firstIndex(where: { $0.1.isSame(as: unlockSecret) }) {
                 current.unlockedSlot = current.image.slots[index]

@@ -215,6 +215,23 @@ final class TPM2SlotCLITests: XCTestCase {
         XCTAssertTrue(session.transcript.contains(ExampleKeys.accessKeyID), session.transcript)
     }
 
+    func testRekeyKeepsTheTPM2SlotAndItsPCRBinding() throws {
+        let passphrase = try passphraseFile
+        let created = try CLI.run(["init", "--tpm2", "--tpm2-pcrs", "7", "--passphrase-file", passphrase],
+                                  environment: environment())
+        XCTAssertEqual(created.status, 0, created.stderr)
+        try storeProfile(environment())
+        let rekeyed = try CLI.run(["rekey", "--passphrase-file", passphrase], environment: environment())
+        XCTAssertEqual(rekeyed.status, 0, rekeyed.stderr)
+        let slots = try CLI.run(["keyslot", "list"], environment: environment())
+        XCTAssertTrue(slots.stdout.contains("sealed to the TPM, PCRs 7"), slots.stdout)
+        try assertOpens(environment())  // through the re-sealed TPM2 slot
+        try tpm.extendPCR(7)
+        let refused = try CLI.run(["export", "--profile", "work"], environment: environment())
+        XCTAssertEqual(refused.status, 80, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("PCR 7 changed"), refused.stderr)
+    }
+
     func testATPMInDictionaryAttackLockoutIsNamed() throws {
         let created = try CLI.run(["init", "--tpm2", "--no-passphrase", "--no-recovery-slot"],
                                   environment: environment())
@@ -250,5 +267,55 @@ final class TPM2SlotCLITests: XCTestCase {
             XCTAssertEqual(result.status, 64, "\(arguments): \(result.stderr)")
             XCTAssertTrue(result.stderr.contains(message), result.stderr)
         }
+    }
+}
+
+/// Without the tss2 libraries (hidden in a private mount namespace, as on a machine without libtss2-esys), a store's
+/// TPM2 slot fails with a message naming the library and its Debian package, and its other slots still open it.
+final class TPM2LibraryMissingCLITests: XCTestCase {
+    func testAMissingLibraryIsNamedWithItsPackageAndTheOtherSlotsStillOpen() throws {
+        try MissingPeer.requireRoot("the missing-tss2 test (it hides the library in a mount namespace)")
+        let directory = try TemporaryDirectory(prefix: "credstore-tpm2-nolib")
+        let tpm = try SoftwareTPM(stateDirectory: directory.file("tpm"))
+        defer { tpm.stop() }
+        let home = try TemporaryHome()
+        let environment = home.environment.merging(["CREDSTORE_TPM2_DEVICE": tpm.tcti]) { $1 }
+        let passphrase = try home.write("correct horse battery staple\n", to: "passphrase")
+        XCTAssertEqual(try CLI.run(["init", "--tpm2", "--passphrase-file", passphrase], environment: environment)
+            .status, 0)
+        XCTAssertEqual(try CLI.run(["set", "--profile", "work", "--access-key", ExampleKeys.accessKeyID],
+                                   environment: environment, stdin: ExampleKeys.secretAccessKey + "\n").status, 0)
+
+        let ldconfig = try CLI.runProcess(URL(fileURLWithPath: "/sbin/ldconfig"), ["-p"], environment: [:])
+        let line = try XCTUnwrap(ldconfig.stdout.split(separator: "\n").first { $0.contains("libtss2-esys.so.0 ") })
+        let library = URL(fileURLWithPath: String(line.split(separator: " ").last ?? ""))
+            .resolvingSymlinksInPath().path
+        func withoutLibrary(_ arguments: [String]) throws -> CLIResult {
+            let script = "mount --bind /dev/null \"$0\" && exec \"$@\""
+            return try CLI.runProcess(URL(fileURLWithPath: "/usr/bin/unshare"),
+                                      ["-m", "/bin/sh", "-c", script, library, CLI.executable.path] + arguments,
+                                      environment: environment)
+        }
+        let probe = try withoutLibrary(["--version"])
+        guard probe.status == 0 else {
+            throw MissingPeer.error("the missing-tss2 test", needs: "unshare -m and mount (\(probe.stderr))",
+                                    remedy: "run the tests as root with CAP_SYS_ADMIN (CI and the development "
+                                        + "machines do)")
+        }
+        let refused = try withoutLibrary(["export", "--profile", "work"])
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("cannot load libtss2-esys.so.0 (Debian package libtss2-esys-3.0.2-0)"),
+                      refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("apt-get install"), refused.stderr)
+        XCTAssertFalse(refused.stderr.contains("crashed"), refused.stderr)
+        let opened = try withoutLibrary(["export", "--profile", "work", "--passphrase-file", passphrase])
+        XCTAssertEqual(opened.status, 0, opened.stderr)
+        XCTAssertTrue(opened.stdout.contains(ExampleKeys.accessKeyID))
+        // Making a TPM2 slot says the same, and changes nothing.
+        let before = try CLI.run(["keyslot", "list"], environment: environment).stdout
+        let added = try withoutLibrary(["keyslot", "add", "--tpm2", "--passphrase-file", passphrase])
+        XCTAssertEqual(added.status, 1, added.stderr)
+        XCTAssertTrue(added.stderr.contains("cannot load libtss2-esys.so.0"), added.stderr)
+        XCTAssertEqual(try CLI.run(["keyslot", "list"], environment: environment).stdout, before)
     }
 }

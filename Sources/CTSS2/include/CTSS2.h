@@ -16,7 +16,8 @@
 /// that did not load and the Debian package that holds it written into `message` (NUL-terminated).
 int ctss2_load(char *message, size_t size);
 
-// Each wrapper calls the function of the same name (without `ctss2_`); call `ctss2_load` first.
+// Each wrapper calls the function of the same name (without `ctss2_`); call `ctss2_load` first. The finalizers and
+// `ctss2_Esys_Free` are safe to call in any case (they do nothing for NULL or when the libraries did not load).
 TSS2_RC ctss2_TctiLdr_Initialize(const char *conf, TSS2_TCTI_CONTEXT **tcti);
 void ctss2_TctiLdr_Finalize(TSS2_TCTI_CONTEXT **tcti);
 TSS2_RC ctss2_Esys_Initialize(ESYS_CONTEXT **context, TSS2_TCTI_CONTEXT *tcti);

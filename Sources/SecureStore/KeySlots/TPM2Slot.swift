@@ -112,7 +112,8 @@ struct TPM2Slot: KeySlotKind {
         let values = try pcrs.map { _ in try reader.take(32) }
         let publicArea = try Self.area(&reader)
         let privateArea = try Self.area(&reader)
-        sealed = TPMSealing.SealedObject(pcrs: pcrs, pcrValues: values, publicArea: publicArea, privateArea: privateArea)
+        sealed = TPMSealing.SealedObject(pcrs: pcrs, pcrValues: values, publicArea: publicArea,
+                                         privateArea: privateArea)
     }
 
     /// One marshalled TPM2B: its u16 size (1...maximumAreaSize) and that many bytes, kept together.
@@ -141,6 +142,12 @@ struct TPM2Slot: KeySlotKind {
         let slot = TPM2Slot(userID: context.machine.userID, salt: try Random.bytes(32), sealed: sealed)
         return NewKeySlot(parameters: slot,
                           keyEncryptionKey: try slot.keyEncryptionKey(sealedSecret, userID: context.machine.userID))
+    }
+
+    /// Sealed again to the same PCRs (the rotation's material carries whatever PCRs its caller had at hand).
+    func renewed(for secret: UnlockSecret, in context: KeySlotContext) throws -> NewKeySlot<Self>? {
+        guard case let .material(material) = secret, let device = material as? TPM2Device else { return nil }
+        return try Self.create(for: .material(TPM2Device(tcti: device.tcti, pcrs: sealed.pcrs)), in: context)
     }
 
     func keyEncryptionKey(for secret: UnlockSecret, in context: KeySlotContext) throws -> SecretBytes? {

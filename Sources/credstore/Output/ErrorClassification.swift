@@ -139,11 +139,12 @@ enum ErrorClassification {
             return Row(.noSecretSource, hint: "name the TPM with --tpm2-device TCTI or CREDSTORE_TPM2_DEVICE, check "
                 + "that you may use it (the tss group), or open the store with another key slot")
         case .lockout:
-            return Row(.locked, hint: "wait for the TPM's lockout to lift (or have its owner run 'tpm2_dictionarylockout "
-                + "--clear-lockout'), or open the store with another key slot")
+            return Row(.locked, hint: "wait for the TPM's lockout to lift (or have its owner run "
+                + "'tpm2_dictionarylockout --clear-lockout'), or open the store with another key slot")
         case .pcrPolicyNotSatisfied:
-            return Row(.wrongSecret, hint: "open the store with its passphrase or key file, then replace the TPM2 slot: "
-                + "'credstore keyslot add --tpm2' (with the PCRs as they are now) and 'credstore keyslot remove N'")
+            return Row(.wrongSecret, hint: "open the store with its passphrase or key file, then replace the TPM2 "
+                + "slot: 'credstore keyslot add --tpm2' (with the PCRs as they are now) and "
+                + "'credstore keyslot remove N'")
         case .wrongTPM:
             return Row(.wrongSecret, hint: "open the store with its passphrase or key file (a TPM2 slot opens only on "
                 + "the machine whose TPM made it), then add a TPM2 slot here with 'credstore keyslot add --tpm2'")
