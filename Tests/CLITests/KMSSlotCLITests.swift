@@ -172,6 +172,24 @@ final class KMSSlotCLITests: XCTestCase {
         try assertOpens(base, ["--passphrase-file", try passphraseFile])
     }
 
+    func testRekeyKeepsTheKMSSlotUnderItsKeyAndProfile() throws {
+        try makeStore()
+        let alice = try environment("alice")
+        let added = try CLI.run(["keyslot", "add", "--kms-key", try keyARN, "--passphrase-file", try passphraseFile],
+                                environment: alice)
+        XCTAssertEqual(added.status, 0, added.stderr)
+        let before = try CLI.run(["keyslot", "list", "--json"], environment: base).stdout
+        // The data key is rotated with the passphrase; KMS opens and re-makes the KMS slot (no slot is dropped).
+        let rekeyed = try CLI.run(["rekey", "--passphrase-file", try passphraseFile], environment: alice)
+        XCTAssertEqual(rekeyed.status, 0, rekeyed.stderr)
+        let after = try CLI.run(["keyslot", "list", "--json"], environment: base).stdout
+        XCTAssertEqual(after.components(separatedBy: "\"Kind\": \"kms\"").count - 1, 1, after)
+        XCTAssertTrue(after.contains("\"KmsKeyID\": \"\(try keyARN)\""), after)
+        XCTAssertEqual(before, after)  // same kinds and parameters shown (the slot id and blob are new)
+        try assertOpens(alice)
+        try assertOpens(base, ["--passphrase-file", try passphraseFile])
+    }
+
     func testCommandsThatOpenNoKMSSlotNeverLoadLibcurl() throws {
         try makeStore()
         let other = base.merging(["CREDSTORE_STORE": home.path + "/plain-store"]) { $1 }

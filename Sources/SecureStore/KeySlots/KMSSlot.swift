@@ -147,6 +147,19 @@ struct KMSSlot: KeySlotKind {
         guard case let .material(material) = secret, let access = material as? any KMSAccess else { return nil }
         try check(secret)
         guard let key = access.newSlotKey else { return nil }
+        return try make(key, with: access, in: context)
+    }
+
+    /// A new slot under the same KMS key, region and profile when the data key is rotated (the rotation's material
+    /// names no key of its own): a fresh slot id, a fresh data key from KMS.
+    func renewed(for secret: UnlockSecret, in context: KeySlotContext) throws -> NewKeySlot<Self>? {
+        guard case let .material(material) = secret, let access = material as? any KMSAccess else { return nil }
+        return try Self.make(key, with: access, in: context)
+    }
+
+    /// A slot under `key`: a random slot id, and a data key KMS generates with that slot's encryption context.
+    private static func make(_ key: KMSKey, with access: any KMSAccess, in context: KeySlotContext) throws
+        -> NewKeySlot<Self> {
         let slotID = try Random.bytes(16)
         let generated = try access.generateDataKey(key, context: encryptionContext(storeID: context.storeID,
                                                                                    slotID: slotID))
