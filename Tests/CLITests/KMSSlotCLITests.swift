@@ -172,6 +172,74 @@ final class KMSSlotCLITests: XCTestCase {
         try assertOpens(base, ["--passphrase-file", try passphraseFile])
     }
 
+    func testAnECSTaskRoleAndAnInstanceRoleGiveTheCredentials() throws {
+        try makeStore()
+        let added = try CLI.run(["keyslot", "add", "--kms-key", try keyARN, "--passphrase-file", try passphraseFile],
+                                environment: try environment("alice"))
+        XCTAssertEqual(added.status, 0, added.stderr)
+
+        // An ECS task role: a container credential endpoint on 127.0.0.1 that serves alice's keys to the right
+        // Authorization token only (from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, else the variable).
+        let alice = try moto.resources.user("alice")
+        let work = try TemporaryDirectory(prefix: "credstore-ecs")
+        let credentials = try work.write("{\"AccessKeyId\": \"\(alice.accessKeyID)\", \"SecretAccessKey\": "
+                                         + "\"\(alice.secretAccessKey)\", \"Expiration\": \"2099-01-01T00:00:00Z\"}",
+                                         to: "credentials.json")
+        let token = try work.write("task-token-0123\n", to: "token")
+        let server = try work.write(Self.containerServer, to: "server.py")
+        let endpoint = try LocalPeer(["python3", server, credentials, token], in: work)
+        let task = base.merging(["AWS_CONTAINER_CREDENTIALS_FULL_URI": endpoint.url + "/v2/credentials/task",
+                                 "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": token]) { $1 }
+        try assertOpens(task)
+        XCTAssertTrue(endpoint.log().contains("REQUEST /v2/credentials/task auth-ok"), endpoint.log())
+        try assertOpens(base.merging(["AWS_CONTAINER_CREDENTIALS_FULL_URI": endpoint.url + "/v2/credentials/task",
+                                      "AWS_CONTAINER_AUTHORIZATION_TOKEN": "task-token-0123"]) { $1 })
+        let wrongToken = try export(base.merging(["AWS_CONTAINER_CREDENTIALS_FULL_URI": endpoint.url + "/v2/x",
+                                                  "AWS_CONTAINER_AUTHORIZATION_TOKEN": "another"]) { $1 })
+        XCTAssertEqual(wrongToken.status, 83, wrongToken.stderr)
+        XCTAssertTrue(wrongToken.stderr.contains("answered HTTP 401"), wrongToken.stderr)
+        // Plain HTTP to another host is refused before any request (the token would cross the network in clear).
+        let remote = try export(base.merging(["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://192.0.2.1/creds"]) { $1 })
+        XCTAssertEqual(remote.status, 83, remote.stderr)
+        XCTAssertTrue(remote.stderr.contains("must be https:// or a loopback http:// URL"), remote.stderr)
+
+        // An instance role (IMDSv2, Scripts/imds-server.py): its credentials are fetched and sent to KMS, which
+        // refuses them (they are the documentation's example key, unknown to moto): denied, not "no credentials".
+        let imds = try LocalPeer(["python3", TestPaths.packageRoot.appendingPathComponent("Scripts/imds-server.py")
+                                    .path], in: work)
+        let instance = base.merging(["AWS_EC2_METADATA_DISABLED": "false",
+                                     "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.url]) { $1 }
+        let denied = try export(instance)
+        XCTAssertEqual(denied.status, 80, denied.stderr)
+        XCTAssertTrue(denied.stderr.contains("access to the KMS key"), denied.stderr)
+        let noInstance = try export(base)
+        XCTAssertEqual(noInstance.status, 83, noInstance.stderr)
+    }
+
+    /// A container credential endpoint: serves the JSON in argv[1] to requests whose Authorization header is the
+    /// token in argv[2] (401 otherwise), logging each request's path and whether the token matched.
+    private static let containerServer = """
+        import http.server, sys
+        body = open(sys.argv[1], "rb").read()
+        token = open(sys.argv[2]).read().strip()
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+            def do_GET(self):
+                ok = self.headers.get("Authorization") == token
+                sys.stderr.write("REQUEST %s %s\\n" % (self.path, "auth-ok" if ok else "auth-bad"))
+                sys.stderr.flush()
+                reply = body if ok else b'{"message": "unauthorized"}'
+                self.send_response(200 if ok else 401)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        print("PORT %d" % server.server_address[1], flush=True)
+        server.serve_forever()
+        """
+
     func testRekeyKeepsTheKMSSlotUnderItsKeyAndProfile() throws {
         try makeStore()
         let alice = try environment("alice")
@@ -216,6 +284,39 @@ final class KMSSlotCLITests: XCTestCase {
         XCTAssertFalse(try loadsCurl(["keyslot", "list"], alice))
         XCTAssertFalse(try loadsCurl(["list"], alice))
     }
+}
+
+/// A local HTTP peer started with python3 that prints "PORT n" when it listens; stopped by PID.
+private final class LocalPeer {
+    let url: String
+    private let peer: PeerProcess
+
+    init(_ command: [String], in work: TemporaryDirectory) throws {
+        guard let python = ProcessRunner.which("python3") else {
+            throw MissingPeer.error("the KMS slot tests", needs: "python3 (not found on PATH)",
+                                    remedy: "run Scripts/bootstrap --test")
+        }
+        peer = try PeerProcess(python, Array(command.dropFirst()),
+                               environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+                                             "HOME": work.path, "PYTHONUNBUFFERED": "1"],
+                               logPath: work.file("peer-\(UUID().uuidString).log"))
+        let deadline = Date().addingTimeInterval(20)
+        var found: Int?
+        while found == nil && Date() < deadline && peer.isRunning {
+            found = peer.log().split(separator: "\n").lazy
+                .compactMap { $0.hasPrefix("PORT ") ? Int($0.dropFirst(5)) : nil }.first
+            if found == nil { usleep(20_000) }
+        }
+        guard let found else {
+            peer.stop()
+            throw MissingPeer(description: "a local peer did not start: \(peer.log().suffix(2000))")
+        }
+        url = "http://127.0.0.1:\(found)"
+    }
+
+    func log() -> String { peer.log() }
+
+    deinit { peer.stop() }
 }
 
 /// `Scripts/aws-failure-server.py` on 127.0.0.1 (its `/kms-disabled/` answers as KMS does for a disabled key).

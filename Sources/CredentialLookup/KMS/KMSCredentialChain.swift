@@ -1,6 +1,8 @@
+import Glibc
 import HTTPClient
 import SecureStore
 import SharedFileStore
+import SystemLayer
 
 /// Where a store's KMS slot gets the AWS credentials it calls KMS with: always from outside the store it unlocks.
 ///
@@ -8,7 +10,8 @@ import SharedFileStore
 /// config file (static keys or a `credential_process`); a `credential_process` that runs `credstore export` on the
 /// same store is refused as a loop, and a profile the shared files do not have is not looked for in the store.
 /// Without one: the environment (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`), then an ECS
-/// task role (`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` or `…_FULL_URI`, with `AWS_CONTAINER_AUTHORIZATION_TOKEN`),
+/// task role (`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` or `…_FULL_URI`, with `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`
+/// or `AWS_CONTAINER_AUTHORIZATION_TOKEN`),
 /// then an EC2 instance role (IMDSv2, `InstanceMetadataSource`).
 struct KMSCredentialChain {
     /// The credentials found and the settings of the profile they came from (its `endpoint_url`, say).
@@ -102,11 +105,20 @@ struct KMSCredentialChain {
         } else {
             return nil
         }
-        var headers = [HTTPHeader("User-Agent", "credstore")]
-        if let token = given("AWS_CONTAINER_AUTHORIZATION_TOKEN") { headers.append(HTTPHeader("Authorization", token)) }
         func failed(_ reason: String) -> CredentialLookupError {
             CredentialLookupError(.kms(.noCredentials, key: key,
                                        detail: "the container credential endpoint \(url) \(reason)"))
+        }
+        var headers = [HTTPHeader("User-Agent", "credstore")]
+        // The token file wins over the variable, as in the SDKs (EKS Pod Identity rotates the file).
+        if let file = given("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
+            guard let token = Self.readToken(file) else {
+                throw CredentialLookupError(.kms(.noCredentials, key: key, detail: "AWS_CONTAINER_AUTHORIZATION_"
+                                                    + "TOKEN_FILE \(file) cannot be read (or is empty or over 16 KiB)"))
+            }
+            headers.append(HTTPHeader("Authorization", token))
+        } else if let token = given("AWS_CONTAINER_AUTHORIZATION_TOKEN") {
+            headers.append(HTTPHeader("Authorization", token))
         }
         let response: HTTPResponse
         do {
@@ -126,5 +138,21 @@ struct KMSCredentialChain {
         return try CredentialProcessReply.credentials(from: object, tokenKey: "Token") { reason in
             failed("answered without usable credentials: \(reason)")
         }
+    }
+
+    /// The token in `path` without surrounding whitespace; `nil` when it cannot be read, is empty or over 16 KiB.
+    private static func readToken(_ path: String) -> String? {
+        guard let fd = try? Syscalls.open(path, O_RDONLY | O_CLOEXEC) else { return nil }
+        defer { try? Syscalls.close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while bytes.count <= 16 * 1024 {
+            guard let count = try? buffer.withUnsafeMutableBytes({ try Syscalls.read(fd, $0) }) else { return nil }
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+        }
+        guard bytes.count <= 16 * 1024, let text = String(validating: bytes, as: UTF8.self) else { return nil }
+        let token = text.trimmingWhitespace()
+        return token.isEmpty || token.contains("\n") || token.contains("\r") ? nil : token
     }
 }
