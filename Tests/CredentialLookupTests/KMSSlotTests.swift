@@ -131,6 +131,25 @@ final class KMSSlotTests: XCTestCase {
         }
     }
 
+    func testACredstoreThatPredatesKind5CallsTheStoreCorruptNamingTheKind() throws {
+        let path = home.path + "/store"
+        let passphrase = SecretBytes(utf8: "correct horse battery staple")
+        let environment = KeySlotEnvironment(policy: ScryptPolicy(writeLogN: 10, minimumLogN: 10, maximumLogN: 20))
+        _ = try EncryptedStore.create(at: path, secrets: [.passphrase(passphrase), .material(try service(try key()))],
+                                      environment: environment)
+        // This build opens it both ways.
+        XCTAssertEqual(try EncryptedStore.open(at: path, with: .material(try service()), environment: environment)
+                           .unlockedSlotIndex, 1)
+        XCTAssertNoThrow(try EncryptedStore.open(at: path, with: .passphrase(passphrase), environment: environment))
+        // One that knows kinds 1-4 only refuses it as corrupt, naming the kind, instead of misreading it.
+        var older = environment
+        older.kinds = [PassphraseSlot.self, KeyFileSlot.self, BoundKeyFileSlot.self, TPM2Slot.self]
+        XCTAssertThrowsError(try EncryptedStore.open(at: path, with: .passphrase(passphrase), environment: older)) {
+            XCTAssertEqual(($0 as? SecureStoreError)?.code, .corrupt)
+            XCTAssertTrue("\($0)".contains("key slot of kind 5"), "\($0)")
+        }
+    }
+
     func testTheRegionComesFromTheOptionElseTheARNElseTheEnvironment() {
         let arn = "arn:aws:kms:eu-central-1:123456789012:key/k"
         XCTAssertEqual(KMSKey.named(arn, region: "us-west-2", profile: nil, environment: [:])?.region, "us-west-2")
