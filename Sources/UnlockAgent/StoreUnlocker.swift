@@ -8,9 +8,9 @@ import SecureStore
 /// The order, first match wins: the unlock agent (when it holds this store's key); the key file (`keyFile`, else
 /// `CREDSTORE_KEY_FILE`); the systemd credential `$CREDENTIALS_DIRECTORY/credstore.key`; the passphrase file
 /// (`passphraseFile`, else `CREDSTORE_PASSPHRASE_FILE`); the passphrase descriptor; the slots that need no secret
-/// from the user (a TPM2 or AWS KMS slot: `machineMaterials`), when the store has one; the prompt (up to `promptAttempts`
-/// tries). With none of them it fails at once (`no-secret-source`, or why the TPM did not open it) instead of waiting
-/// for input, and a store without a passphrase slot is never prompted for (`no-key-file`).
+/// from the user (a TPM2 or AWS KMS slot: `machineMaterials`), when the store has one; the prompt (up to
+/// `promptAttempts` tries). With none of them it fails at once (`no-secret-source`, or why the TPM or KMS did not open
+/// it) instead of waiting for input, and a store without a passphrase slot is never prompted for (`no-key-file`).
 package struct StoreUnlocker {
     /// The store file: the path given, else `CREDSTORE_STORE`, else `$XDG_DATA_HOME/credstore/store`, else
     /// `~/.local/share/credstore/store`.

@@ -97,8 +97,8 @@ final class KMSSlotTests: XCTestCase {
     }
 
     func testParametersRoundTripAndMalformedOnesAreRefused() throws {
-        let slot = KMSSlot(slotID: Array(0..<16), key: KMSKey(keyID: "arn:aws:kms:eu-west-1:1:key/k", region: "eu-west-1",
-                                                               profile: "ops"), ciphertext: [1, 2, 3])
+        let key = KMSKey(keyID: "arn:aws:kms:eu-west-1:1:key/k", region: "eu-west-1", profile: "ops")
+        let slot = KMSSlot(slotID: Array(0..<16), key: key, ciphertext: [1, 2, 3])
         var writer = ByteWriter()
         slot.encodeParameters(into: &writer)
         let bytes = writer.bytes
