@@ -2,8 +2,9 @@
 // credstore: an encrypted, per-user credential store for AWS-style access keys.
 // Module graph (docs/ARCHITECTURE.md): credstore -> {CredentialLookup, UnlockAgent}; CredentialLookup -> {SecureStore,
 // SharedFileStore, UnlockAgent} (its front door, `CredentialSearch`, opens the store by the unlock rules);
-// UnlockAgent -> SecureStore; SecureStore -> COpenSSL (system libcrypto); all of them -> SystemLayer (syscalls, EINTR,
-// clocks, locking, spawn, the atomic write; internal: in no product's public surface). Linux only.
+// UnlockAgent -> SecureStore; SecureStore -> COpenSSL (system libcrypto); credstore -> CredentialServer (the local
+// credential endpoint) -> {CredentialLookup, CMicroHTTPD (libmicrohttpd by dlopen)}; all -> SystemLayer (syscalls,
+// EINTR, clocks, locking, spawn, the atomic write; internal: in no product's public surface). Linux only.
 import PackageDescription
 
 let package = Package(
@@ -37,12 +38,17 @@ let package = Package(
         // The system libcurl's header and typed wrappers over dlopen/dlsym: no link-time dependency, so a command
         // that never sends a request never maps libcurl (Debian libcurl4-openssl-dev to build, libcurl4 to run).
         .target(name: "CCurl"),
+        // The system GNU libmicrohttpd, loaded with dlopen when an endpoint starts (C shim: typed wrappers).
+        .target(name: "CMicroHTTPD"),
+        // The local ECS container-credentials endpoint (`exec --ecs-server`, `serve`).
+        .target(name: "CredentialServer", dependencies: ["CMicroHTTPD", "CredentialLookup", "SecureStore"]),
         // Signed AWS requests: SigV4, the query and JSON protocols, STS/IAM/KMS clients over any HTTPTransport.
         .target(name: "AWSAPI", dependencies: ["HTTPClient", "SecureStore", "SystemLayer"]),
         .executableTarget(
             name: "credstore",
             dependencies: [
                 "CredentialLookup",
+                "CredentialServer",
                 "SecureStore",
                 "SharedFileStore",
                 "SystemLayer",
@@ -66,6 +72,8 @@ let package = Package(
                                    "TestSupport"]),
         .testTarget(name: "UnlockAgentTests", dependencies: ["UnlockAgent", "SecureStore", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "SecureStore", "TestSupport"]),
+        .testTarget(name: "CredentialServerTests",
+                    dependencies: ["CredentialServer", "CredentialLookup", "SecureStore", "TestSupport"]),
         .testTarget(name: "AWSAPITests",
                     dependencies: ["AWSAPI", "HTTPClient", "SecureStore", "SystemLayer", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["credstore", "UnlockAgent", "TestSupport"]),

@@ -44,6 +44,11 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         /// A profile file given by path (the request's profile location) does not exist or cannot be opened.
         case profileFileMissing = "profile-file-missing"
 
+        /// The profile's owner chose that its long-lived key stays home (credstore hands out only temporary
+        /// credentials for it), and this build cannot make temporary credentials; the request did not ask for the
+        /// long-lived key.
+        case longLivedKeyWithheld = "long-lived-key-withheld"
+
         /// After a `Migration` wrote the store, the store re-read from disk does not hold exactly the imported values
         /// (another process changed it); the plaintext files were not changed.
         case migrationNotVerified = "migration-not-verified"
@@ -109,6 +114,7 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case invalidInstanceMetadataEndpoint(value: String, reason: String)
         case profileFileMissing(path: String, errno: Int32)
         case migrationNotVerified(profile: String, store: String)
+        case longLivedKeyWithheld(profile: String, place: String)
         case kms(KMSFailure, key: String, detail: String)
     }
 
@@ -161,6 +167,7 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case .invalidInstanceMetadataEndpoint: return .invalidInstanceMetadataEndpoint
         case .profileFileMissing: return .profileFileMissing
         case .migrationNotVerified: return .migrationNotVerified
+        case .longLivedKeyWithheld: return .longLivedKeyWithheld
         case .kms(let failure, _, _):
             switch failure {
             case .accessDenied: return .kmsAccessDenied
@@ -294,6 +301,10 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case .migrationNotVerified(let profile, let store):
             return "after writing, the store \(store) does not hold exactly the imported values of profile "
                 + "'\(profile)' (another process may have changed it); the plaintext files were not changed"
+        case .longLivedKeyWithheld(let profile, let place):
+            return "profile '\(profile)' in \(place) is set to hand out only temporary credentials (its long-lived "
+                + "key stays home), and getting temporary credentials (STS GetSessionToken) is not available in this "
+                + "build; the long-lived key was not handed out"
         case .kms(let failure, let key, let detail):
             let suffix = detail.isEmpty ? "" : ": \(detail)"
             switch failure {
@@ -360,6 +371,8 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
             return "check the path of the profile file"
         case .migrationNotVerified:
             return "run the migration again: it finishes the job"
+        case .longLivedKeyWithheld:
+            return "ask for the long-lived key explicitly, or turn the profile's session-only choice off"
         case .kms(let failure, _, _):
             switch failure {
             case .accessDenied:

@@ -183,7 +183,11 @@ final class TPM2SlotCLITests: XCTestCase {
                                      environment()))
         XCTAssertFalse(try loadsTss2(["export", "--profile", "work"], other, status: 83))  // no secret at hand
         XCTAssertFalse(try loadsTss2(["keyslot", "list"], environment()))
-        XCTAssertFalse(try loadsTss2(["list"], environment()))
+        XCTAssertFalse(try loadsTss2(["list", "--names"], environment()))
+        XCTAssertFalse(try loadsTss2(["--version"], environment()))
+        // `list` opens the store when a secret is at hand without asking (to show kinds and sessions): the TPM is one.
+        XCTAssertTrue(try loadsTss2(["list"], environment()))
+        XCTAssertFalse(try loadsTss2(["list"], other))
     }
 
     func testATPMOnlyStoreIsConfirmedOnATerminal() throws {

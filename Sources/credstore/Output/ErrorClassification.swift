@@ -1,4 +1,5 @@
 import CredentialLookup
+import CredentialServer
 import UnlockAgent
 
 /// The one table from the libraries' error codes to what the CLI prints (`error:` and `hint:` lines) and how it exits.
@@ -41,8 +42,22 @@ enum ErrorClassification {
         case let error as TPM2Error:
             let row = row(error.code)
             return CLIFailure(error.message, hint: row.hint, exitCode: row.status)
+        case let error as CredentialServerError:
+            let row = row(error.code)
+            return CLIFailure(error.message, hint: row.hint, exitCode: row.status)
         default:
             return nil
+        }
+    }
+
+    /// CredentialServer's codes (`exec --ecs-server`, `serve`).
+    static func row(_ code: CredentialServerError.Code) -> Row {
+        switch code {
+        case .libraryUnavailable:
+            return Row(.failure, hint: "install GNU libmicrohttpd (Debian and Ubuntu: apt-get install "
+                + "libmicrohttpd12), or use 'credstore exec' without --ecs-server")
+        case .startFailed:
+            return Row(.failure, hint: "check the limits on open files and threads (ulimit -n, ulimit -u)")
         }
     }
 
@@ -62,6 +77,9 @@ enum ErrorClassification {
         case .io: return Row(.ioError)
         case .invalidArgument: return Row(.invalidInput)
         case .alreadyExists, .cryptoFailure: return Row(.failure)
+        case .sessionCacheCorrupt:
+            return Row(.corrupt, hint: "every cached session can be made again: run 'credstore sessions clear' to "
+                + "remove the cache (the store is not affected)")
         }
     }
 
@@ -102,6 +120,9 @@ enum ErrorClassification {
         case .invalidCredentialProcessOutput: return Row(.invalidInput)
         case .migrationNotVerified: return Row(.failure, hint: "run 'credstore migrate' again: it finishes the job")
         case .incompleteEnvironmentCredentials: return Row(.usage)
+        case .longLivedKeyWithheld:
+            return Row(.failure, hint: "pass --no-session to hand out the long-lived key this once, or turn the "
+                + "choice off with 'credstore sessions configure --profile NAME --no-session-only'")
         case .kmsAccessDenied:
             return Row(.wrongSecret, hint: "ask the key's administrator for kms:Decrypt on it (key policy or grant), "
                 + "or open the store with another key slot")
