@@ -282,7 +282,11 @@ final class KMSSlotCLITests: XCTestCase {
         XCTAssertFalse(try loadsCurl(["export", "--profile", "work", "--passphrase-file", try passphraseFile],
                                      alice))
         XCTAssertFalse(try loadsCurl(["keyslot", "list"], alice))
-        XCTAssertFalse(try loadsCurl(["list"], alice))
+        XCTAssertFalse(try loadsCurl(["list", "--names"], alice))
+        XCTAssertFalse(try loadsCurl(["list"], other))
+        // `list` opens the store with any secret at hand to show kinds and sessions, the KMS slot included (as the
+        // TPM2 slot): with KMS credentials at hand it asks KMS.
+        XCTAssertTrue(try loadsCurl(["list"], alice))
     }
 }
 
