@@ -16,6 +16,11 @@ The TPM2 figures run against a software TPM (swtpm on 127.0.0.1, its own state d
 (make the primary, load, unseal) and beside a single `tpm2_unseal` of a persistent object (the floor), with the
 key-file figure for what the TPM adds. A hardware TPM is slower than swtpm; the ratios are what the code adds.
 
+The KMS figures run against moto's KMS on 127.0.0.1 (signature checking on, stopped by PID): `credstore export`
+through a KMS slot beside a whole-process boto3 `kms.decrypt` of the same blob with the same context, with the
+in-process Decrypt call alone (the request's floor) and the key-file figure for what KMS adds. A real KMS endpoint adds
+its network round trip to both sides alike.
+
 Exit status: 0 when every command ran and printed what it should; 1 when any command failed, printed the wrong
 answer, or (full runs only) cost grew faster than linearly (100k/10k above 15). Timing targets never fail the run.
 """
@@ -511,6 +516,38 @@ def main():
         software_tpm.stop()
         software_tpm = None
 
+        # -------- KMS slot on moto's KMS vs boto3 decrypting the same blob
+        say("export through a KMS slot (moto) and boto3 kms.decrypt")
+        moto = LocalMoto(root)
+        try:
+            kms_env = dict(moto.credentials, AWS_ENDPOINT_URL_KMS=moto.endpoint, NO_PROXY="127.0.0.1,localhost")
+            kms_store = os.path.join(root, "store-kms")
+            runner.run([binary, "init", "--store", kms_store, "--passphrase-file", passphrase_file])
+            runner.run([binary, "set", "--store", kms_store, "--passphrase-file", passphrase_file, "--profile", "p9",
+                        "--access-key", access_key(9)], stdin_text=EXAMPLE_SECRET + "\n")
+            runner.run([binary, "keyslot", "add", "--store", kms_store, "--passphrase-file", passphrase_file,
+                        "--kms-key", moto.key_arn], env_extra=kms_env)
+            ours_spec = {"argv": [binary, "export", "--store", kms_store, "--profile", "p9", "--format",
+                                  "credential-process"], "env_extra": kms_env, "expect": access_key(9)}
+            ours, boto = measure_pair(runner, ours_spec, {"argv": peer + ["kms-decrypt", kms_store],
+                                                          "env_extra": kms_env, "expect": "32"}, runs, args.warmups)
+            table.add("`export`, KMS slot (moto's KMS on 127.0.0.1)", "10", ours.median,
+                      "boto3 kms.decrypt of the same blob (whole process)", boto.median, "≤ boto3's process",
+                      verdict(ours.median <= boto.median, judged), ours.peak_rss)
+            _, _, call_ms = runner.run(peer + ["kms-decrypt-calls", kms_store, str(max(runs, 5))],
+                                       env_extra=kms_env)
+            table.add_raw("", "10", "", f"one boto3 Decrypt call, in process (the request's floor): "
+                          f"{float(call_ms.strip()):.1f} ms", "", "(reference)", "—", "")
+            _, keyfile = measure_pair(runner, ours_spec,
+                                      {"argv": [binary, "export", "--store", stores[10], "--key-file", key_file,
+                                                "--profile", "p9", "--format", "credential-process"],
+                                       "expect": access_key(9)}, runs, 0)
+            table.add("", "10", ours.median, "credstore, key-file slot (KMS's share is the difference)",
+                      keyfile.median, "(reference)", "—")
+            table.add("", "10", ours.median, "credstore, passphrase slot", passphrase_median, "(reference)", "—")
+        finally:
+            moto.stop()
+
         # -------- with the unlock agent (lights up once `credstore unlock` exists)
         # `credstore unlock --help` exits 0 even without the command (ArgumentParser then prints the root help), so
         # the exit status alone cannot tell: the help must also be the unlock command's own.
@@ -646,6 +683,53 @@ class SoftwareTPM:
                 except OSError:
                     continue
         raise BenchError("no free pair of ports for swtpm")
+
+
+class LocalMoto:
+    """moto_server on 127.0.0.1 with a user (allow-all policy, access key) and a KMS key made with auth off, then
+    signature checking on (as the tests run it), stopped by PID."""
+
+    def __init__(self, root):
+        try:
+            import boto3  # noqa: F401 (the set-up below needs it)
+            import moto.server  # noqa: F401
+        except ImportError:
+            raise BenchError("moto[server] and boto3 are needed for the KMS figures (Scripts/bootstrap --test)")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.endpoint = f"http://127.0.0.1:{port}"
+        log = open(os.path.join(root, "moto.log"), "wb")
+        self.process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                        stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        import urllib.request
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(self.endpoint + "/moto-api/", timeout=1).close()
+                break
+            except OSError:
+                if self.process.poll() is not None:
+                    raise BenchError("moto_server exited at start")
+                time.sleep(0.05)
+        import boto3
+        setup = {"endpoint_url": self.endpoint, "region_name": "us-east-1",
+                 "aws_access_key_id": "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key": EXAMPLE_SECRET}
+        iam = boto3.client("iam", **setup)
+        iam.create_user(UserName="bench")
+        iam.put_user_policy(UserName="bench", PolicyName="all", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        key = iam.create_access_key(UserName="bench")["AccessKey"]
+        self.credentials = {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+        self.key_arn = boto3.client("kms", **setup).create_key(Description="bench")["KeyMetadata"]["Arn"]
+        request = urllib.request.Request(self.endpoint + "/moto-api/reset-auth", data=b"0", method="POST",
+                                         headers={"Content-Type": "text/plain"})
+        urllib.request.urlopen(request, timeout=30).close()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            self.process.wait()
+        self.process = None
 
 
 def _endpoint_request_times(binary, runner, lookup_options, key_id, root, count, warmups):

@@ -57,10 +57,13 @@ public final class CredentialSearch {
                             environment: [String: String] = ProcessInfo.processInfo.environment,
                             options: LookupOptions = LookupOptions(),
                             prompt: ((String) throws -> SecretBytes)? = nil) {
-        self.init(unlocker: StoreUnlocker(storePath: storePath, keyFile: keyFile, passphraseFile: passphraseFile,
-                                          passphraseDescriptor: passphraseDescriptor, environment: environment,
-                                          prompt: prompt),
-                  options: options)
+        var unlocker = StoreUnlocker(storePath: storePath, keyFile: keyFile, passphraseFile: passphraseFile,
+                                     passphraseDescriptor: passphraseDescriptor, environment: environment,
+                                     prompt: prompt)
+        // A store's KMS slot opens with AWS credentials from outside the store (nothing is sent without one).
+        unlocker.machineMaterials.append(KMSKeyService(storePath: unlocker.storePath, environment: environment,
+                                                       options: options))
+        self.init(unlocker: unlocker, options: options)
     }
 
     /// A search that opens the store with `unlocker` (the CLI builds one from its options) and reads `environment`

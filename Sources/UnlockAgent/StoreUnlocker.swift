@@ -8,9 +8,9 @@ import SecureStore
 /// The order, first match wins: the unlock agent (when it holds this store's key); the key file (`keyFile`, else
 /// `CREDSTORE_KEY_FILE`); the systemd credential `$CREDENTIALS_DIRECTORY/credstore.key`; the passphrase file
 /// (`passphraseFile`, else `CREDSTORE_PASSPHRASE_FILE`); the passphrase descriptor; the slots that need no secret
-/// from the user (a TPM2 slot: `machineMaterials`), when the store has one; the prompt (up to `promptAttempts`
-/// tries). With none of them it fails at once (`no-secret-source`, or why the TPM did not open it) instead of waiting
-/// for input, and a store without a passphrase slot is never prompted for (`no-key-file`).
+/// from the user (a TPM2 or AWS KMS slot: `machineMaterials`), when the store has one; the prompt (up to
+/// `promptAttempts` tries). With none of them it fails at once (`no-secret-source`, or why the TPM or KMS did not open
+/// it) instead of waiting for input, and a store without a passphrase slot is never prompted for (`no-key-file`).
 package struct StoreUnlocker {
     /// The store file: the path given, else `CREDSTORE_STORE`, else `$XDG_DATA_HOME/credstore/store`, else
     /// `~/.local/share/credstore/store`.
@@ -38,8 +38,9 @@ package struct StoreUnlocker {
     package var confirm: ((String) throws -> Bool)?
     /// What opens the store's slots that need no secret from the user (`KeySlotInfo.needsUserSecret` false), tried
     /// in this order before the prompt when the store has such a slot: the TPM (`tpm2Device`, else
-    /// `CREDSTORE_TPM2_DEVICE`, else the kernel's resource manager). Nothing is loaded or asked for a store without
-    /// such a slot.
+    /// `CREDSTORE_TPM2_DEVICE`, else the kernel's resource manager), then what a caller above adds (the CLI and
+    /// `CredentialSearch` add AWS KMS access, `KMSKeyService`). A material is tried only when the store has a slot
+    /// of its `slotKind`; nothing is loaded or asked for a store without such a slot.
     package var machineMaterials: [any UnlockMaterial]
 
     /// How often the prompt asks for a passphrase before giving up: a wrong passphrase, or a new one whose
@@ -117,7 +118,9 @@ package struct StoreUnlocker {
         guard let slots = try? EncryptedStore.slots(at: storePath), slots.contains(where: { !$0.needsUserSecret })
         else { return nil }
         var firstError: (any Error)?
-        for material in machineMaterials {
+        // A material for a kind the store has no slot of is not tried: its "no slot opens" would hide the real error.
+        let kinds = Set(slots.map(\.kind))
+        for material in machineMaterials where material.slotKind.map(kinds.contains) ?? true {
             do {
                 return .success(try EncryptedStore.open(at: storePath, with: .material(material)))
             } catch {

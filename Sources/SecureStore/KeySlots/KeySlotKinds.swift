@@ -7,6 +7,7 @@ enum KeySlotKinds {
         KeyFileSlot.self,
         BoundKeyFileSlot.self,
         TPM2Slot.self,
+        KMSSlot.self,
     ]
 
     /// The kind with kind byte `byte` among `kinds`, or `nil`.

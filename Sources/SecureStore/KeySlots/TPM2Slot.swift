@@ -12,6 +12,8 @@ package struct TPM2Device: UnlockMaterial {
     package var pcrs: [Int]
     /// Why slots of the store were passed over, for `noSlotOpens`.
     private let passedOver = PassedOver()
+    /// It opens TPM2 slots only.
+    package var slotKind: KeySlotInfo.Kind? { .tpm2 }
 
     /// The TPM at `tcti`; `pcrs` matter only when a slot is made.
     package init(tcti: String, pcrs: [Int] = []) {

@@ -17,6 +17,14 @@ package protocol UnlockMaterial: Sendable {
     /// unwraps), naming what was tried: a `SecureStoreError`, or the error type of the library the material talks
     /// to (a TPM's `TPM2Error`).
     func noSlotOpens(storeAt path: String) -> any Error
+    /// The kind of slot this material opens, so that an unlocker tries it only on a store that has such a slot (and
+    /// reports its error only then); `nil`: try it on any store with a slot that needs no user secret.
+    var slotKind: KeySlotInfo.Kind? { get }
+}
+
+extension UnlockMaterial {
+    /// No particular kind: tried on any store with a slot that needs no user secret.
+    package var slotKind: KeySlotInfo.Kind? { nil }
 }
 
 extension UnlockSecret {

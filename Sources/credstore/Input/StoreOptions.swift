@@ -62,6 +62,9 @@ struct StoreOptions: ParsableArguments {
         unlocker.confirm = TerminalQuestions.confirm
         unlocker.newPassphraseFile = newPassphrase?.newPassphraseFile
         unlocker.newPassphraseDescriptor = newPassphrase?.newPassphraseFD
+        // A KMS slot opens with AWS credentials from outside the store; nothing is loaded or sent unless the store
+        // has one (StoreUnlocker tries a material only for a store with a slot of its kind).
+        unlocker.machineMaterials.append(KMSKeyService(storePath: unlocker.storePath, environment: environment))
         return unlocker
     }
 

@@ -126,6 +126,26 @@ enum ErrorClassification {
         case .longLivedKeyWithheld:
             return Row(.failure, hint: "pass --no-session to hand out the long-lived key this once, or turn the "
                 + "choice off with 'credstore sessions configure --profile NAME --no-session-only'")
+        case .kmsAccessDenied:
+            return Row(.wrongSecret, hint: "ask the key's administrator for kms:Decrypt on it (key policy or grant), "
+                + "or open the store with another key slot")
+        case .kmsKeyUnusable:
+            return Row(.wrongSecret, hint: "enable the key ('aws kms enable-key'), or open the store with another key "
+                + "slot")
+        case .kmsDecryptionFailed:
+            return Row(.wrongSecret, hint: "open the store with another key slot, then replace this one: "
+                + "'credstore keyslot add --kms-key ARN' and 'credstore keyslot remove N'")
+        case .kmsCredentialsLoop:
+            return Row(.invalidInput, hint: "name a profile whose keys live outside this store with "
+                + "'credstore keyslot add --kms-key ARN --kms-profile NAME' (then remove the old slot), or use the "
+                + "environment or an instance or task role")
+        case .kmsNoCredentials:
+            return Row(.noSecretSource, hint: "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run with an instance or "
+                + "task role, or give the slot a shared-file profile (--kms-profile); or open the store with another "
+                + "key slot")
+        case .kmsRequestFailed:
+            return Row(.failure, hint: "check the network and the KMS endpoint (AWS_ENDPOINT_URL_KMS), or open the "
+                + "store with another key slot")
         case .roleNotSupported, .ssoNotSupported, .webIdentityNotSupported, .roleChainLoop,
              .invalidProfileConfiguration, .invalidCredentialProcessCommand, .credentialProcessFailed, .expired,
              .instanceMetadataFailed, .invalidInstanceMetadataEndpoint:
