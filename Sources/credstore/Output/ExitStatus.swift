@@ -10,6 +10,9 @@ struct ExitStatus: RawRepresentable, Equatable, CustomStringConvertible {
     static let failure = ExitStatus(rawValue: 1)
     /// The command line is wrong (sysexits `EX_USAGE`).
     static let usage = ExitStatus(rawValue: 64)
+    /// A network service (the STS endpoint, a proxy, a container credentials endpoint) could not be reached or
+    /// refused the connection, or its TLS certificate is not trusted (sysexits `EX_UNAVAILABLE`).
+    static let serviceUnavailable = ExitStatus(rawValue: 69)
     /// Input data is malformed: an INI file, a credential_process reply (sysexits `EX_DATAERR`).
     static let invalidInput = ExitStatus(rawValue: 65)
     /// The profile (or the store) asked for does not exist (sysexits `EX_NOINPUT`).
