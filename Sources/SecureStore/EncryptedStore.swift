@@ -233,6 +233,37 @@ package final class EncryptedStore {
         dataKey
     }
 
+    // MARK: - The session cache's access (same module)
+
+    /// The store id and data key the session cache is sealed with, checked under the store's lock (which the caller
+    /// holds) against the file on disk: when another process re-keyed the store since this object read it, this data
+    /// key no longer authenticates the file, and a session sealed under it would be readable with the old key.
+    ///
+    /// - Throws: `SecureStoreError` `.wrongKeyFile` when the file is no longer authenticated by this data key (re-keyed
+    ///   or altered since); the read errors.
+    func sessionCacheKey() throws -> (storeID: [UInt8], dataKey: SecretBytes) {
+        let fresh = try Self.readFile(path)
+        if fresh != fileBytes {
+            let current = try StoreImage.parse(fresh, path: path, kinds: slotEnvironment.kinds)
+            guard current.storeID == image.storeID, try current.isAuthentic(dataKey: dataKey, parsedFrom: fresh) else {
+                throw SecureStoreError(.wrongKeyFile, path: path,
+                                       "the store \(path) was re-keyed or replaced by another process since it was "
+                                       + "opened; its session cache was not changed",
+                                       hint: "open the store again")
+            }
+        }
+        return (image.storeID, dataKey)
+    }
+
+    /// The store id (FORMAT.md), which the session cache's header repeats.
+    var storeIdentifier: [UInt8] { image.storeID }
+
+    /// The store's write lock (`STORE.lock`), which the session cache's writers take too, so a re-key and a session
+    /// save never interleave.
+    func takeLock() throws -> AnyObject {
+        try StoreLock(lockPath, storePath: path, timeout: lockTimeout)
+    }
+
     // MARK: - Reading
 
     /// The profile names, in file order.
@@ -516,6 +547,9 @@ package final class EncryptedStore {
             }
             current.dataKey = newKey
             current.resealRecords = true
+            // Sessions sealed under the old key must not outlive it (FORMAT.md, *Session cache*): they are dropped,
+            // durably, before the new key is written, so a crash in between loses only sessions, which are re-made.
+            try SessionCache.discardFile(forStoreAt: path)
         }
     }
 

@@ -35,6 +35,10 @@ public struct SecureStoreError: Error, CustomStringConvertible, Sendable {
         case io = "io"
         /// libcrypto failed at something that should not fail (allocation, an unavailable algorithm).
         case cryptoFailure = "crypto-failure"
+        /// The session cache beside the store is damaged, was altered, belongs to another store or does not open
+        /// under the store's data key. It is never used; the store itself is not affected, and every session in it
+        /// can be made again.
+        case sessionCacheCorrupt = "session-cache-corrupt"
 
         /// The stable name, e.g. `wrong-passphrase`.
         public var description: String { rawValue }

@@ -6,10 +6,13 @@
 //   TestChild crash-store OPERATION DIRECTORY START   loops over one kind of store mutation from step START + 1,
 //                                                      appending each completed step to DIRECTORY/progress
 //   TestChild reassign-shared-file PATH               assigns another document in an editor body (must trap)
+//   TestChild crash-sessions STORE KEYFILE STEP#N      saves a session to STORE's session cache and kills itself
+//                                                      with SIGKILL at the N-th atomic-write step STEP
 #if DEBUG
 import Foundation
 @testable import SecureStore
 @testable import SharedFileStore
+import SystemLayer
 
 /// Loops over one kind of store mutation (set/remove, passwd, rotate, slots) until killed.
 func crashStore(operation: String, directory: String, start: Int) throws {
@@ -46,6 +49,23 @@ func crashStore(operation: String, directory: String, start: Int) throws {
     }
 }
 
+/// Saves one session and is killed (SIGKILL, through the atomic write's fault seam) at `spec`, e.g. `rename#1`.
+func crashSessions(storePath: String, keyFile: String, spec: String) throws {
+    let store = try EncryptedStore.open(at: storePath, with: .keyFile(try KeyFile.read(at: keyFile)))
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+    AtomicWriteFaultInjection.at(spec) {
+        kill(getpid(), SIGKILL)
+        return nil
+    }
+    try SessionCache(store: store, now: { start }).store(CachedSession(
+        kind: .plainSession, profile: "killed", accessKeyID: "ASIAKILLEDWRITER0001",
+        secretAccessKey: SecretBytes(utf8: "killedSecretEXAMPLEKEYkilledSecretEXAMPL"),
+        sessionToken: SecretBytes(utf8: "killedTokenEXAMPLE"), expiration: start.addingTimeInterval(3600),
+        created: start))
+    FileHandle.standardError.write(Data("TestChild: the kill point \(spec) was never reached\n".utf8))
+    exit(2)
+}
+
 /// A body that assigns another document: `SharedFileEditor` must stop the process before writing anything.
 func reassignSharedFile(path: String) throws {
     try SharedFileEditor.edit(path: path, kind: .credentials) { document in
@@ -58,6 +78,8 @@ do {
     switch (arguments.first, arguments.count) {
     case ("crash-store", 4):
         try crashStore(operation: arguments[1], directory: arguments[2], start: Int(arguments[3]) ?? 0)
+    case ("crash-sessions", 4):
+        try crashSessions(storePath: arguments[1], keyFile: arguments[2], spec: arguments[3])
     case ("reassign-shared-file", 2):
         try reassignSharedFile(path: arguments[1])
     default:

@@ -62,6 +62,9 @@ enum ErrorClassification {
         case .io: return Row(.ioError)
         case .invalidArgument: return Row(.invalidInput)
         case .alreadyExists, .cryptoFailure: return Row(.failure)
+        case .sessionCacheCorrupt:
+            return Row(.corrupt, hint: "every cached session can be made again: run 'credstore sessions clear' to "
+                + "remove the cache (the store is not affected)")
         }
     }
 
