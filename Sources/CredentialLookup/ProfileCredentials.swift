@@ -57,14 +57,17 @@ struct ProfileCredentials {
                 origin: origin, notes: notes))
         }
         if let command = setting("credential_process") {
-            return runCredentialProcess(command, of: entry, in: catalog, step: step)
+            return runCredentialProcess(command, profile: entry.name, storeType: catalog.storeType,
+                                        location: catalog.location, step: step)
         }
         return nil
     }
 
-    private func runCredentialProcess(_ command: String, of entry: ProfileEntry, in catalog: ProfileCatalog,
-                                      step: SearchStep) -> SourceResult {
-        var context = CredentialLookupError.ProcessContext(profile: entry.name, place: Self.place(catalog))
+    /// Runs a profile's `credential_process` (also the base of a role chain, `RoleChainExecutor`).
+    func runCredentialProcess(_ command: String, profile: String, storeType: StoreType, location: String,
+                              step: SearchStep) -> SourceResult {
+        var context = CredentialLookupError.ProcessContext(profile: profile,
+                                                           place: "the \(storeType.displayName) (\(location))")
         let arguments: [String]
         do {
             arguments = try CommandLineSplitter.split(command)
@@ -84,8 +87,8 @@ struct ProfileCredentials {
         case .success(let stdout):
             do {
                 let credentials = try CredentialProcessReply.parse(stdout)
-                let origin = CredentialOrigin(step: step, storeType: .credentialProcess, location: catalog.location,
-                                              profileName: entry.name, profileStoreType: catalog.storeType,
+                let origin = CredentialOrigin(step: step, storeType: .credentialProcess, location: location,
+                                              profileName: profile, profileStoreType: storeType,
                                               program: program)
                 return .found(Resolution(credentials: credentials, origin: origin))
             } catch let error as CredentialLookupError {
