@@ -21,6 +21,14 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case roleNotSupported = "role-not-supported"
         /// The profile uses IAM Identity Center (`sso_*`).
         case ssoNotSupported = "sso-not-supported"
+        /// The profile gets its credentials with a web identity token (`web_identity_token_file`,
+        /// AssumeRoleWithWebIdentity), which credstore does not support.
+        case webIdentityNotSupported = "web-identity-not-supported"
+        /// A role profile's `source_profile` chain comes back to a profile it already passed through.
+        case roleChainLoop = "role-chain-loop"
+        /// A profile's role, source or SSO settings contradict each other, are not valid, or name a source profile or
+        /// `sso-session` that does not exist.
+        case invalidProfileConfiguration = "invalid-profile-configuration"
         /// A `credential_process` command line cannot be split (unbalanced quote, trailing backslash, empty).
         case invalidCredentialProcessCommand = "invalid-credential-process-command"
         /// A `credential_process` program could not be run, failed, was killed or timed out.
@@ -93,6 +101,9 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case noCredentialsFound(searched: [String])
         case roleNotSupported(profile: String, place: String, setting: String)
         case ssoNotSupported(profile: String, place: String)
+        case webIdentityNotSupported(profile: String, place: String)
+        case roleChainLoop(chain: [String])
+        case invalidProfileConfiguration(profile: String, place: String, reason: String)
         case invalidCredentialProcessCommand(context: ProcessContext, reason: String)
         case credentialProcessFailed(context: ProcessContext, failure: ProcessFailure)
         case invalidCredentialProcessOutput(context: ProcessContext?, reason: String)
@@ -160,6 +171,9 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case .noCredentialsFound: return .noCredentialsFound
         case .roleNotSupported: return .roleNotSupported
         case .ssoNotSupported: return .ssoNotSupported
+        case .webIdentityNotSupported: return .webIdentityNotSupported
+        case .roleChainLoop: return .roleChainLoop
+        case .invalidProfileConfiguration: return .invalidProfileConfiguration
         case .invalidCredentialProcessCommand: return .invalidCredentialProcessCommand
         case .credentialProcessFailed: return .credentialProcessFailed
         case .invalidCredentialProcessOutput: return .invalidCredentialProcessOutput
@@ -265,6 +279,13 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
             return "profile '\(profile)' in \(place) uses \(setting): assuming roles is not supported yet"
         case .ssoNotSupported(let profile, let place):
             return "profile '\(profile)' in \(place) uses IAM Identity Center (sso_*), which is not supported yet"
+        case .webIdentityNotSupported(let profile, let place):
+            return "profile '\(profile)' in \(place) uses web_identity_token_file (AssumeRoleWithWebIdentity), "
+                + "which is not supported"
+        case .roleChainLoop(let chain):
+            return "the source_profile settings form a loop: " + chain.joined(separator: " -> ")
+        case .invalidProfileConfiguration(let profile, let place, let reason):
+            return "profile '\(profile)' in \(place) \(reason)"
         case .invalidCredentialProcessCommand(let context, let reason):
             return "the credential_process of profile '\(context.profile)' in \(context.place) cannot be split "
                 + "into arguments: \(reason)"
@@ -357,6 +378,13 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
             return "use a profile with static keys or credential_process until role support lands"
         case .ssoNotSupported:
             return "run 'aws sso login' and use credential_process, or a profile with static keys"
+        case .webIdentityNotSupported:
+            return "use the AWS SDK's web identity support directly, or a profile with static keys"
+        case .roleChainLoop:
+            return "point one of these profiles' source_profile at a profile with keys, or at itself when it holds "
+                + "the keys"
+        case .invalidProfileConfiguration:
+            return "fix the profile's settings in that file"
         case .invalidCredentialProcessCommand:
             return "fix the quoting of credential_process in that file (POSIX shell word rules, no shell features)"
         case .credentialProcessFailed(_, let failure):

@@ -107,11 +107,13 @@ package struct ProfileCatalogs {
 
 /// One link of the default profile chain: a profile name in the first catalog of a store type.
 package struct DefaultProfileLink: Equatable, Sendable {
-    /// The documented chain: `default` in the encrypted store, `default` in the shared credentials file,
-    /// `AWS PS Default` in the encrypted store.
+    /// The documented chain: `default` in the encrypted store, `default` in the shared credentials file, `[default]`
+    /// in the shared config file (as the SDKs read it: keys, `credential_process` or a role), `AWS PS Default` in the
+    /// encrypted store. README, "The search order", lists these links in this order (a test checks it).
     package static let standardChain: [DefaultProfileLink] = [
         DefaultProfileLink(storeType: .secureStore, profileName: "default"),
         DefaultProfileLink(storeType: .sharedCredentialsFile, profileName: "default"),
+        DefaultProfileLink(storeType: .sharedConfigFile, profileName: "default"),
         DefaultProfileLink(storeType: .secureStore, profileName: "AWS PS Default"),
     ]
 

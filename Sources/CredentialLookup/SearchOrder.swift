@@ -12,7 +12,7 @@ package enum SearchOrder {
         ProgrammaticCredentialSource.self,  // 3. credentials passed in through the library API
         EnvironmentCredentialSource.self,   // 4. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN
         SessionProfileSource.self,          // 5. the session profile, AWS_PROFILE
-        DefaultProfileChainSource.self,     // 6. `default` in the store, in the credentials file, `AWS PS Default`
+        DefaultProfileChainSource.self,     // 6. `default`: store, credentials file, config file; `AWS PS Default`
         InstanceMetadataSource.self,        // 7. IMDSv2 instance-role credentials
     ]
 

@@ -163,6 +163,22 @@ final class SearchOrderTests: XCTestCase {
         XCTAssertTrue(error.message.contains("AWS_SECRET_ACCESS_KEY"))
     }
 
+    func testBlankEnvironmentKeysCountAsMissing() throws {
+        // Issue 16 (the SDK suites' `environment_variables_blank`): whitespace-only values are not a key pair.
+        var fixture = Fixture()
+        fixture.configFile.profiles["some_profile"] = staticEntry("some_profile")
+        fixture.environment["AWS_PROFILE"] = "some_profile"
+        fixture.environment["AWS_ACCESS_KEY_ID"] = " "
+        fixture.environment["AWS_SECRET_ACCESS_KEY"] = " \t"
+        let resolution = try fixture.resolve()
+        XCTAssertEqual(resolution.origin.step, .sessionProfile)
+        XCTAssertEqual(resolution.credentials.accessKeyID, Example.accessKeyID)
+
+        // Half blank: only the other half is set, which is the usual half-a-pair error.
+        fixture.environment["AWS_ACCESS_KEY_ID"] = Example.accessKeyID
+        XCTAssertEqual(fixture.lookupError()?.code, .incompleteEnvironmentCredentials)
+    }
+
     func testSessionProfileIsSearchedLikeANameAndMustExist() throws {
         var fixture = Fixture()
         fixture.store.profiles["default"] = staticEntry("default", keyID: Example.otherKeyID)
@@ -202,13 +218,19 @@ final class SearchOrderTests: XCTestCase {
         XCTAssertEqual(resolution.origin.storeType, .sharedCredentialsFile)
         XCTAssertEqual(resolution.searched.last, "profile 'default' in the encrypted store (\(fixture.store.location))")
 
+        // Issue 16: the config file's `[default]` comes after the credentials file's and before `AWS PS Default`.
         fixture.credentialsFile.profiles["default"] = nil
+        resolution = try fixture.resolve()
+        XCTAssertEqual(resolution.credentials.accessKeyID, "AKIACONFIGDEFAULT")
+        XCTAssertEqual(resolution.origin.step, .defaultProfile)
+        XCTAssertEqual(resolution.origin.storeType, .sharedConfigFile)
+
+        fixture.configFile.profiles["default"] = nil
         resolution = try fixture.resolve()
         XCTAssertEqual(resolution.credentials.accessKeyID, "AKIAPSDEFAULT")
         XCTAssertEqual(resolution.origin.profileName, "AWS PS Default")
         XCTAssertEqual(resolution.origin.storeType, .secureStore)
 
-        // The config file's `default` is not part of the documented chain.
         fixture.store.profiles["AWS PS Default"] = nil
         let error = try XCTUnwrap(fixture.lookupError())
         XCTAssertEqual(error.code, .noCredentialsFound)
@@ -216,6 +238,7 @@ final class SearchOrderTests: XCTestCase {
             "environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
             "profile 'default' in the encrypted store (\(fixture.store.location))",
             "profile 'default' in the shared credentials file (\(fixture.credentialsFile.location))",
+            "profile 'default' in the shared config file (\(fixture.configFile.location))",
             "profile 'AWS PS Default' in the encrypted store (\(fixture.store.location))",
             "instance metadata service (disabled by AWS_EC2_METADATA_DISABLED)",
         ])
@@ -355,6 +378,22 @@ final class SearchOrderTests: XCTestCase {
         for (index, step) in SearchOrder.steps.enumerated() {
             XCTAssertTrue(section.contains("\n\(index + 1). `\(step.rawValue)`: "),
                           "README's search order does not list step \(index + 1) as `\(step.rawValue)`")
+        }
+        // Step 6's links, in the chain's order (issue 16 put the config file's `[default]` among them).
+        let defaultStep = try XCTUnwrap(section.components(separatedBy: "`defaultProfile`: ").dropFirst().first?
+            .components(separatedBy: "\n7. ").first).replacingOccurrences(of: "\n   ", with: " ")
+        let described: [String: String] = [
+            "SecureStore/default": "`default` in the encrypted store",
+            "SharedCredentialsFile/default": "`default` in the shared credentials file",
+            "SharedConfigFile/default": "`[default]` in the shared config file",
+            "SecureStore/AWS PS Default": "`AWS PS Default` in the encrypted store",
+        ]
+        var cursor = defaultStep.startIndex
+        for link in DefaultProfileLink.standardChain {
+            let text = try XCTUnwrap(described["\(link.storeType.rawValue)/\(link.profileName)"], "undocumented link")
+            let found = try XCTUnwrap(defaultStep.range(of: text, range: cursor..<defaultStep.endIndex),
+                                      "README's step 6 does not list \(text) in the chain's order")
+            cursor = found.upperBound
         }
     }
 

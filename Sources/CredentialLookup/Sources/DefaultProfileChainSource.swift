@@ -1,11 +1,12 @@
 extension SearchStep {
-    /// The default profile chain: `default` in the store, `default` in the shared credentials file,
-    /// `AWS PS Default` in the store.
+    /// The default profile chain: `default` in the store, `default` in the shared credentials file, `[default]` in
+    /// the shared config file, `AWS PS Default` in the store.
     package static let defaultProfile = SearchStep(rawValue: "defaultProfile")
 }
 
 /// The default profile chain (by default `default` in the encrypted store, `default` in the shared credentials
-/// file, `AWS PS Default` in the encrypted store). A link whose store type has no catalog is skipped.
+/// file, `[default]` in the shared config file, `AWS PS Default` in the encrypted store; `DefaultProfileLink`). A link
+/// whose store type has no catalog is skipped.
 package struct DefaultProfileChainSource: CredentialSource {
     /// `.defaultProfile`.
     package static let step = SearchStep.defaultProfile

@@ -6,7 +6,8 @@ extension SearchStep {
 }
 
 /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and the optional `AWS_SESSION_TOKEN` (or, when that is unset or empty,
-/// the legacy `AWS_SECURITY_TOKEN`). Empty values count as unset; only one of the pair set is an error.
+/// the legacy `AWS_SECURITY_TOKEN`). Empty or whitespace-only values count as unset; only one of the pair set is an
+/// error.
 package struct EnvironmentCredentialSource: CredentialSource {
     /// `.environment`.
     package static let step = SearchStep.environment
@@ -27,8 +28,10 @@ package struct EnvironmentCredentialSource: CredentialSource {
 
     /// Reads the key pair from the environment.
     package func resolve(_ request: LookupRequest) throws -> SourceResult {
+        // Blank (whitespace-only) counts as unset, as in the SDKs (their `environment_variables_blank` case): a
+        // variable exported empty-ish by a script must not become an access key id of " ".
         func value(_ name: String) -> String? {
-            guard let value = environment[name], !value.isEmpty else { return nil }
+            guard let value = environment[name], !value.trimmingWhitespace().isEmpty else { return nil }
             return value
         }
         let keyID = value("AWS_ACCESS_KEY_ID")

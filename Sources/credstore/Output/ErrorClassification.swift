@@ -106,7 +106,8 @@ enum ErrorClassification {
         case .invalidCredentialProcessOutput: return Row(.invalidInput)
         case .migrationNotVerified: return Row(.failure, hint: "run 'credstore migrate' again: it finishes the job")
         case .incompleteEnvironmentCredentials: return Row(.usage)
-        case .roleNotSupported, .ssoNotSupported, .invalidCredentialProcessCommand, .credentialProcessFailed, .expired,
+        case .roleNotSupported, .ssoNotSupported, .webIdentityNotSupported, .roleChainLoop,
+             .invalidProfileConfiguration, .invalidCredentialProcessCommand, .credentialProcessFailed, .expired,
              .instanceMetadataFailed, .invalidInstanceMetadataEndpoint:
             return Row(.failure)
         case .mfaCodeUnavailable:
