@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "SecureStore", dependencies: ["COpenSSL", "SystemLayer"]),
         .target(name: "SharedFileStore", dependencies: ["SystemLayer"]),
         .target(name: "CredentialLookup",
-                dependencies: ["SecureStore", "SharedFileStore", "UnlockAgent", "SystemLayer"]),
+                dependencies: ["SecureStore", "SharedFileStore", "UnlockAgent", "SystemLayer", "HTTPClient"]),
         .target(name: "UnlockAgent", dependencies: ["SecureStore", "SystemLayer"]),
         // HTTP requests (the transport protocol; the system libcurl, loaded with dlopen at first use).
         .target(name: "HTTPClient", dependencies: ["SecureStore", "SystemLayer"]),

@@ -30,9 +30,10 @@ package struct CredentialResolver {
     /// - Returns: The sources in search order.
     package static func standardSources(for request: LookupRequest, environment: [String: String],
                                        catalogs: ProfileCatalogs,
-                                       options: LookupOptions = LookupOptions()) -> [CredentialSource] {
+                                       options: LookupOptions = LookupOptions(),
+                                       temporary: TemporaryCredentialsContext? = nil) -> [CredentialSource] {
         SearchOrder.sources(for: SourceContext(request: request, environment: environment, catalogs: catalogs,
-                                               options: options))
+                                               options: options, temporary: temporary))
     }
 
     /// A resolver with the documented search order for `request`.
@@ -43,9 +44,10 @@ package struct CredentialResolver {
     ///   - catalogs: The profile catalogs.
     ///   - options: Timeouts.
     package static func standard(for request: LookupRequest, environment: [String: String], catalogs: ProfileCatalogs,
-                                options: LookupOptions = LookupOptions()) -> CredentialResolver {
+                                options: LookupOptions = LookupOptions(),
+                                temporary: TemporaryCredentialsContext? = nil) -> CredentialResolver {
         CredentialResolver(sources: standardSources(for: request, environment: environment, catalogs: catalogs,
-                                                    options: options),
+                                                    options: options, temporary: temporary),
                            environment: environment)
     }
 

@@ -176,7 +176,6 @@ package struct RoleChainExecutor {
                                          location: resolution.origin.location, profileName: profile.name,
                                          profileStoreType: resolution.origin.storeType)
         result.notes += run.notes
-        result.longLivedKeyStaysHome = false
         return result
     }
 
