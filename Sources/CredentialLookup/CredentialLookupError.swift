@@ -99,7 +99,7 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case incompleteProfile(profile: String, place: String, missing: String)
         case incompleteEnvironmentCredentials(missing: String)
         case noCredentialsFound(searched: [String])
-        case roleNotSupported(profile: String, place: String, setting: String)
+        case roleNotSupported(profile: String, place: String, setting: String, chain: String?)
         case ssoNotSupported(profile: String, place: String)
         case webIdentityNotSupported(profile: String, place: String)
         case roleChainLoop(chain: [String])
@@ -275,8 +275,9 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
             return "the environment sets only part of a key pair: \(missing) is not set or empty"
         case .noCredentialsFound(let searched):
             return "no credentials found; searched: " + searched.joined(separator: "; ")
-        case .roleNotSupported(let profile, let place, let setting):
+        case .roleNotSupported(let profile, let place, let setting, let chain):
             return "profile '\(profile)' in \(place) uses \(setting): assuming roles is not supported yet"
+                + (chain.map { " (its chain: \($0))" } ?? "")
         case .ssoNotSupported(let profile, let place):
             return "profile '\(profile)' in \(place) uses IAM Identity Center (sso_*), which is not supported yet"
         case .webIdentityNotSupported(let profile, let place):

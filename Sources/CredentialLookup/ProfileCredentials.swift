@@ -1,4 +1,5 @@
-/// Turns profiles into credentials: static keys, `credential_process`, or a clear failure for role and SSO profiles.
+/// Turns profiles into credentials: static keys or `credential_process` (role, web identity and SSO profiles are
+/// planned by `RoleChainPlanner` and answered by `RoleChainResolution`).
 /// Shared by the specified-profile, session-profile and default-profile steps.
 struct ProfileCredentials {
     /// Settings that make a profile assume a role; credstore does not do that yet.
@@ -50,11 +51,13 @@ struct ProfileCredentials {
             guard let value = entry.settings[name]?.trimmingWhitespace(), !value.isEmpty else { return nil }
             return value
         }
-        if let role = Self.roleSettings.first(where: { setting($0) != nil }) {
-            return .failed(CredentialLookupError(.roleNotSupported(profile: entry.name, place: place, setting: role)))
-        }
-        if Self.ssoSettings.contains(where: { setting($0) != nil }) {
-            return .failed(CredentialLookupError(.ssoNotSupported(profile: entry.name, place: place)))
+        // `ProfileSearch` plans role, credential_source, web identity and SSO profiles before it gets here; this
+        // only keeps a caller that skipped the planner from reading such a profile's keys as its credentials.
+        if RoleChainPlanner.needsPlan(entry) {
+            let setting = ["role_arn", "credential_source", "web_identity_token_file"]
+                .first { setting($0) != nil } ?? "sso_*"
+            return .failed(CredentialLookupError(.roleNotSupported(profile: entry.name, place: place, setting: setting,
+                                                                   chain: nil)))
         }
         let keyID = entry.accessKeyID?.trimmingWhitespace() ?? ""
         let hasSecret = !(entry.secretAccessKey?.isEmpty ?? true)
@@ -169,6 +172,15 @@ struct ProfileSearch {
     var credentials: ProfileCredentials
 
     func find(_ name: String, in reader: CatalogReader, indices: [Int], step: SearchStep) -> Outcome {
+        // A profile that assumes a role (or names a credential_source, a web identity or SSO) is planned first; its
+        // source profiles may be anywhere in the search order.
+        do {
+            if let chain = try RoleChainPlanner(reader: reader).planIfNeeded(name, restrictedTo: indices) {
+                return .result(RoleChainResolution(profiles: credentials).resolve(chain, step: step))
+            }
+        } catch {
+            return .result(.failed(error))
+        }
         var searched: [String] = []
         var placesWithSettingsOnly: [String] = []
         for index in indices {

@@ -275,6 +275,8 @@ final class SearchOrderTests: XCTestCase {
 
     func testRoleProfilesAreReportedNotTreatedAsStatic() throws {
         let fixture = Fixture()
+        // Issue 16: a role profile is planned first, so its source must exist for the refusal to be about the role.
+        fixture.store.profiles["prod"] = staticEntry("prod")
         fixture.configFile.profiles["admin"] = ProfileEntry(name: "admin", properties: [
             "role_arn": "arn:aws:iam::123456789012:role/admin", "source_profile": "prod",
             "aws_access_key_id": Example.accessKeyID, "aws_secret_access_key": Example.secretText,
@@ -286,7 +288,10 @@ final class SearchOrderTests: XCTestCase {
         XCTAssertTrue(error.message.contains("not supported yet"), error.message)
         assertNoSecret(error.description)
 
-        fixture.configFile.profiles["sso"] = ProfileEntry(name: "sso", settings: ["sso_session": "corp"])
+        fixture.configFile.profiles["sso"] = ProfileEntry(name: "sso", settings: [
+            "sso_start_url": "https://example.awsapps.com/start", "sso_region": "eu-west-1",
+            "sso_account_id": "123456789012", "sso_role_name": "ReadOnly",
+        ])
         XCTAssertEqual(fixture.lookupError(LookupRequest(profileName: "sso"))?.code, .ssoNotSupported)
     }
 
