@@ -18,22 +18,6 @@ struct ProfileCredentials {
         self.temporary = temporary
     }
 
-    /// The credentials of `name` when the profile found in the places holding one of `indices` assumes a role or
-    /// names a `credential_source` (planned by `RoleChainPlanner`, run by `RoleChainExecutor`); `nil` for other
-    /// profiles, which are read as keys or `credential_process`. Without a `temporary` context such a profile is
-    /// left to `credentials(of:in:step:)`, which reports it as not supported.
-    func roleCredentials(_ name: String, reader: CatalogReader, indices: [Int], step: SearchStep) -> SourceResult? {
-        guard let temporary else { return nil }
-        do {
-            guard let chain = try RoleChainPlanner(reader: reader).planIfNeeded(name, restrictedTo: indices) else {
-                return nil
-            }
-            return .found(try RoleChainExecutor(context: temporary).resolve(chain, step: step))
-        } catch {
-            return .failed(error)
-        }
-    }
-
     /// "the shared credentials file (/home/u/.aws/credentials)".
     static func place(_ catalog: ProfileCatalog) -> String {
         "the \(catalog.storeType.displayName) (\(catalog.location))"
@@ -193,12 +177,6 @@ struct ProfileSearch {
                 return .result(.failed(error))
             }
             guard let entry else { continue }
-            if let result = credentials.roleCredentials(name, reader: reader, indices: [index], step: step) {
-                guard case .found(var resolution) = result else { return .result(result) }
-                resolution.searched = Array(searched.dropLast())
-                addRegion(to: &resolution, profile: name, foundAt: index, reader: reader)
-                return .result(.found(resolution))
-            }
             guard let result = credentials.credentials(of: entry, in: catalog, step: step) else {
                 placesWithSettingsOnly.append(ProfileCredentials.place(catalog))
                 continue

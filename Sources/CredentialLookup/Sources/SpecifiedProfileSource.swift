@@ -69,9 +69,12 @@ package struct SpecifiedProfileSource: CredentialSource {
                                                                   searched: searched)))
         }
         // A role profile in the given file: its source profiles are looked for in that file too.
-        if let result = profiles.roleCredentials(name, reader: CatalogReader([catalog]), indices: [0],
-                                                 step: Self.step) {
-            return result
+        do {
+            if let chain = try RoleChainPlanner(reader: CatalogReader([catalog])).planIfNeeded(name, restrictedTo: [0]) {
+                return RoleChainResolution(profiles: profiles).resolve(chain, step: Self.step)
+            }
+        } catch {
+            return .failed(error)
         }
         guard let result = profiles.credentials(of: entry, in: catalog, step: Self.step) else {
             return .failed(CredentialLookupError(.profileHasNoCredentials(profile: name,
