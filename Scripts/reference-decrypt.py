@@ -18,8 +18,11 @@ A key file opens key-file slots (kind 2) and machine-bound key-file slots (kind 
 id (`--machine-id-file`, default /etc/machine-id) and the uid (`--uid`, default this process's effective uid); neither
 is a secret, and giving another machine's values is how a store bound there is opened elsewhere for inspection.
 
+With --sessions PATH it also reads the session cache beside the store (FORMAT.md, *Session cache*: `STORE.sessions`,
+sealed under a key derived from the store's data key) and prints its sessions instead of the profiles.
+
     reference-decrypt.py --store PATH (--key-file PATH | --passphrase-file PATH | --passphrase-fd N)
-                         [--machine-id-file PATH] [--uid N] [--minimum-log-n 17] [--trace]
+                         [--sessions PATH] [--machine-id-file PATH] [--uid N] [--minimum-log-n 17] [--trace]
 """
 import argparse
 import errno
@@ -51,6 +54,22 @@ MAXIMUM_RECORDS = 65536
 MAXIMUM_NAME_BYTES = 256
 MAXIMUM_SEALED = 1 << 20
 MAXIMUM_PASSPHRASE = 4096
+SESSION_MAGIC = b"CREDSESS"
+SESSION_VERSION = 1
+LABEL_SESSION_CACHE = b"credstore/v1 session cache"
+MAXIMUM_SESSION_FILE = 8 << 20
+MAXIMUM_SESSIONS = 4096
+SESSION_KINDS = {1: "role", 2: "mfa", 3: "session"}
+# Session fields by type: name, and whether it is text (UTF-8), bytes (secret) or a time (i64 ms).
+SESSION_FIELDS = {
+    1: ("kind", "kind"), 2: ("profile", "text"), 3: ("access_key_id", "text"), 4: ("secret_access_key", "bytes"),
+    5: ("session_token", "bytes"), 6: ("expiration_ms", "time"), 7: ("created_ms", "time"),
+    8: ("source_profile", "text"), 9: ("role_arn", "text"), 10: ("role_session_name", "text"),
+    11: ("external_id", "text"), 12: ("mfa_serial", "text"), 13: ("source_identity", "text"),
+    14: ("assumed_role_arn", "text"),
+}
+SESSION_REQUIRED = ("kind", "profile", "access_key_id", "secret_access_key", "session_token", "expiration_ms",
+                    "created_ms")
 KIND_PASSPHRASE, KIND_KEY_FILE, KIND_BOUND_KEY_FILE = 1, 2, 3
 # Which slot kinds each kind of secret is tried against, in slot order.
 SLOT_KINDS = {KIND_PASSPHRASE: (KIND_PASSPHRASE,), KIND_KEY_FILE: (KIND_KEY_FILE, KIND_BOUND_KEY_FILE)}
@@ -277,7 +296,8 @@ def decode_record(plaintext, index):
     return profile
 
 
-def decrypt(data, secret_kind, secret, minimum_log_n=17, show=False, binding=None):
+def open_store(data, secret_kind, secret, minimum_log_n=17, show=False, binding=None):
+    """The parsed store and its data key, after the file authenticator verified."""
     store = parse(data)
     data_key = unwrap(store, secret_kind, secret, minimum_log_n, show, binding)
     auth_key = hkdf(data_key, store["save_salt"], LABEL_AUTHENTICATOR)
@@ -286,6 +306,100 @@ def decrypt(data, secret_kind, secret, minimum_log_n=17, show=False, binding=Non
         AESGCM(auth_key).decrypt(store["auth_nonce"], store["auth_tag"], store["authenticated"])
     except InvalidTag:
         raise StoreError("corrupt: authenticator does not verify") from None
+    return store, data_key
+
+
+def decrypt_sessions(data, store_id, data_key, show=False):
+    """FORMAT.md, *Session cache*: the sessions of a cache file of the store `store_id`."""
+    if len(data) > MAXIMUM_SESSION_FILE:
+        raise StoreError("session cache corrupt: larger than 8 MiB")
+    if len(data) < 10 or data[:8] != SESSION_MAGIC:
+        raise StoreError("session cache corrupt: not a credstore session cache")
+    if len(data) < 58 + 12 + 4 + 16 + 32:
+        raise StoreError("session cache corrupt: truncated")
+    body, checksum = data[:-32], data[-32:]
+    if hashlib.sha256(body).digest() != checksum:
+        raise StoreError("session cache corrupt: checksum mismatch")
+    version = struct.unpack(">H", data[8:10])[0]
+    if version != SESSION_VERSION:
+        raise StoreError(f"session cache of unsupported version {version}")
+    reader = Reader(body, 10)
+    file_store_id, salt, nonce = reader.take(16), reader.take(32), reader.take(12)
+    length = reader.u32()
+    if length < 16 or length != len(body) - reader.offset:
+        raise StoreError("session cache corrupt: sealed_length does not match")
+    sealed = reader.take(length)
+    if file_store_id != store_id:
+        raise StoreError("session cache corrupt: it belongs to another store")
+    cache_key = hkdf(data_key, salt, LABEL_SESSION_CACHE)
+    trace(show, "session cache key", cache_key)
+    aad = data[:58]
+    trace(show, "session cache AAD", aad)
+    try:
+        plaintext = AESGCM(cache_key).decrypt(nonce, sealed, aad)
+    except InvalidTag:
+        raise StoreError("session cache corrupt: it does not decrypt under the store's data key") from None
+    trace(show, "session cache plaintext", plaintext)
+    reader = Reader(plaintext)
+    count = reader.u32()
+    if count > MAXIMUM_SESSIONS:
+        raise StoreError("session cache corrupt: too many sessions")
+    sessions, keys = [], set()
+    for index in range(count):
+        entry = Reader(reader.take(reader.u32()))
+        session, last = {}, 0
+        while entry.offset < len(entry.data):
+            kind, length = entry.u8(), entry.u32()
+            value = entry.take(length)
+            if kind <= last or kind not in SESSION_FIELDS:
+                raise StoreError(f"session cache corrupt: session {index} has a field out of order or unknown")
+            last = kind
+            name, shape = SESSION_FIELDS[kind]
+            if shape == "kind":
+                if length != 1 or value[0] not in SESSION_KINDS:
+                    raise StoreError(f"session cache corrupt: session {index} has an unknown kind")
+                session[name] = SESSION_KINDS[value[0]]
+            elif shape == "time":
+                if length != 8:
+                    raise StoreError(f"session cache corrupt: session {index} has a time that is not 8 bytes")
+                session[name] = struct.unpack(">q", value)[0]
+            elif shape == "bytes":
+                try:
+                    session[name] = value.decode("utf-8")
+                except UnicodeDecodeError:
+                    session[name + "_hex"] = value.hex()
+                    session[name] = None
+            else:
+                session[name] = utf8(value, f"session {index} field {name}")
+        for name in SESSION_REQUIRED:
+            if name not in session and name + "_hex" not in session:
+                raise StoreError(f"session cache corrupt: session {index} lacks {name}")
+        if not session["profile"] or not session["access_key_id"] or \
+                not (session.get("secret_access_key") or session.get("secret_access_key_hex")) or \
+                not (session.get("session_token") or session.get("session_token_hex")):
+            raise StoreError(f"session cache corrupt: session {index} has an empty required field")
+        if session["kind"] == "role" and not session.get("role_arn"):
+            raise StoreError(f"session cache corrupt: role session {index} has no role_arn")
+        if session["kind"] == "mfa" and not session.get("mfa_serial"):
+            raise StoreError(f"session cache corrupt: MFA session {index} has no mfa_serial")
+        if session["kind"] == "role":
+            key = ("role", session["profile"], session["role_arn"], session.get("role_session_name"),
+                   session.get("external_id"), session.get("source_identity"))
+        elif session["kind"] == "mfa":
+            key = ("mfa", session["profile"], session["mfa_serial"])
+        else:
+            key = ("session", session["profile"])
+        if key in keys:
+            raise StoreError(f"session cache corrupt: session {index} repeats the key of an earlier one")
+        keys.add(key)
+        sessions.append(session)
+    if reader.offset != len(plaintext):
+        raise StoreError("session cache corrupt: bytes after the last session")
+    return sessions
+
+
+def decrypt(data, secret_kind, secret, minimum_log_n=17, show=False, binding=None):
+    store, data_key = open_store(data, secret_kind, secret, minimum_log_n, show, binding)
     record_key = hkdf(data_key, store["save_salt"], LABEL_RECORD_KEY)
     trace(show, "record key", record_key)
     profiles = []
@@ -348,6 +462,7 @@ def main():
     group.add_argument("--key-file")
     group.add_argument("--passphrase-file")
     group.add_argument("--passphrase-fd", type=int)
+    parser.add_argument("--sessions", help="a session cache file of the store (STORE.sessions): print its sessions")
     parser.add_argument("--machine-id-file", default="/etc/machine-id",
                         help="the machine id mixed into machine-bound key-file slots (default: /etc/machine-id)")
     parser.add_argument("--uid", type=int, default=os.geteuid(),
@@ -373,8 +488,15 @@ def main():
     if not 0 <= args.uid <= 0xFFFFFFFF:
         raise SystemExit("error: --uid must be between 0 and 4294967295")
     try:
-        profiles = decrypt(data, secret_kind, secret, args.minimum_log_n, args.trace,
-                           lambda: machine_binding(args.machine_id_file, args.uid))
+        if args.sessions:
+            store, data_key = open_store(data, secret_kind, secret, args.minimum_log_n, args.trace,
+                                         lambda: machine_binding(args.machine_id_file, args.uid))
+            with open(args.sessions, "rb") as handle:
+                profiles = decrypt_sessions(handle.read(MAXIMUM_SESSION_FILE + 1), store["store_id"], data_key,
+                                            args.trace)
+        else:
+            profiles = decrypt(data, secret_kind, secret, args.minimum_log_n, args.trace,
+                               lambda: machine_binding(args.machine_id_file, args.uid))
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

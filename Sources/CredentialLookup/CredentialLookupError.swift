@@ -62,6 +62,11 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         /// answered with something that is not credentials.
         case containerCredentialsFailed = "container-credentials-failed"
 
+        /// The profile's owner chose that its long-lived key stays home (credstore hands out only temporary
+        /// credentials for it), and this build cannot make temporary credentials; the request did not ask for the
+        /// long-lived key.
+        case longLivedKeyWithheld = "long-lived-key-withheld"
+
         /// After a `Migration` wrote the store, the store re-read from disk does not hold exactly the imported values
         /// (another process changed it); the plaintext files were not changed.
         case migrationNotVerified = "migration-not-verified"
@@ -112,6 +117,7 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case invalidInstanceMetadataEndpoint(value: String, reason: String)
         case profileFileMissing(path: String, errno: Int32)
         case migrationNotVerified(profile: String, store: String)
+        case longLivedKeyWithheld(profile: String, place: String)
         case mfaCodeUnavailable(profile: String, serial: String)
         case invalidMFACode(profile: String, reason: String)
         case invalidMFAProcessCommand(context: ProcessContext, reason: String)
@@ -182,6 +188,7 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case .invalidInstanceMetadataEndpoint: return .invalidInstanceMetadataEndpoint
         case .profileFileMissing: return .profileFileMissing
         case .migrationNotVerified: return .migrationNotVerified
+        case .longLivedKeyWithheld: return .longLivedKeyWithheld
         case .mfaCodeUnavailable: return .mfaCodeUnavailable
         case .invalidMFACode: return .invalidMFACode
         case .invalidMFAProcessCommand, .mfaProcessFailed: return .mfaProcessFailed
@@ -311,6 +318,10 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case .migrationNotVerified(let profile, let store):
             return "after writing, the store \(store) does not hold exactly the imported values of profile "
                 + "'\(profile)' (another process may have changed it); the plaintext files were not changed"
+        case .longLivedKeyWithheld(let profile, let place):
+            return "profile '\(profile)' in \(place) is set to hand out only temporary credentials (its long-lived "
+                + "key stays home), and getting temporary credentials (STS GetSessionToken) is not available in this "
+                + "build; the long-lived key was not handed out"
         case .mfaCodeUnavailable(let profile, let serial):
             return "profile '\(profile)' needs a code of MFA device \(serial), and there is no mfa_process, no "
                 + "terminal to ask on and no live session to reuse"
@@ -409,6 +420,8 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
             return "check the path of the profile file"
         case .migrationNotVerified:
             return "run the migration again: it finishes the job"
+        case .longLivedKeyWithheld:
+            return "ask for the long-lived key explicitly, or turn the profile's session-only choice off"
         case .mfaCodeUnavailable:
             return "start the session once where a code can be typed (a terminal), or give the profile an "
                 + "mfa_process that prints the code"

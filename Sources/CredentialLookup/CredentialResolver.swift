@@ -74,7 +74,7 @@ package struct CredentialResolver {
                 }
                 resolution.searched = searched + resolution.searched
                 applyRegion(request, to: &resolution)
-                return resolution
+                return try SessionOnlyProfiles.handOut(resolution, for: request)
             }
         }
         throw CredentialLookupError(.noCredentialsFound(searched: searched))

@@ -96,8 +96,10 @@ package final class EncryptedStoreCatalog: ProfileCatalog {
 extension ProfileEntry {
     /// An entry holding a stored profile's credentials and settings.
     package init(_ stored: StoredProfile) {
-        self.init(name: stored.name, settings: stored.settings, accessKeyID: stored.accessKeyID,
-                  secretAccessKey: stored.secretAccessKey, sessionToken: stored.sessionToken)
+        self.init(name: stored.name, settings: ReservedSetting.awsSettings(stored.settings),
+                  accessKeyID: stored.accessKeyID, secretAccessKey: stored.secretAccessKey,
+                  sessionToken: stored.sessionToken)
         expiration = stored.expiration
+        reservedSettings = ReservedSetting.reservedSettings(stored.settings)
     }
 }

@@ -10,6 +10,9 @@ public struct LookupRequest: Sendable {
     public var programmaticCredentials: Credentials?
     /// The region given to the command (`--region`); beats every other region source.
     public var region: String?
+    /// Hand out the long-lived key even of a profile set to hand out only temporary credentials (the CLI's
+    /// `--no-session`). Off by default: such a profile's long-lived key never leaves unless asked for this way.
+    public var allowsLongLivedKey = false
 
     /// Creates a request; every part is optional.
     ///

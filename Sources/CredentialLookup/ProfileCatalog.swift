@@ -41,6 +41,10 @@ package struct ProfileEntry: Sendable {
     package var sessionToken: SecretBytes?
     /// When the static credentials stop working, if they are temporary (the encrypted store records it).
     package var expiration: Date?
+    /// credstore's own settings of a store profile (keys starting `credstore_`, FORMAT.md *Settings credstore
+    /// reserves*), kept apart from `settings` so they are never taken or shown as AWS settings. Always empty for a
+    /// profile of a shared file: a plaintext file cannot set them.
+    package var reservedSettings: [String: String] = [:]
 
     /// Creates an entry from parts that are already separated.
     ///

@@ -1,3 +1,5 @@
+import SecureStore
+
 /// Turns profiles into credentials: static keys or `credential_process` (role, web identity and SSO profiles are
 /// planned by `RoleChainPlanner` and answered by `RoleChainResolution`).
 /// Shared by the specified-profile, session-profile and default-profile steps.
@@ -62,10 +64,12 @@ struct ProfileCredentials {
             }
             let origin = CredentialOrigin(step: step, storeType: catalog.storeType, location: catalog.location,
                                           profileName: entry.name)
-            return .found(Resolution(
+            var resolution = Resolution(
                 credentials: Credentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: token,
                                          expiration: entry.expiration),
-                origin: origin, notes: notes))
+                origin: origin, notes: notes)
+            resolution.longLivedKeyStaysHome = token == nil && ReservedSetting.isSessionOnly(entry.reservedSettings)
+            return .found(resolution)
         }
         if let command = setting("credential_process") {
             return runCredentialProcess(command, profile: entry.name, storeType: catalog.storeType,

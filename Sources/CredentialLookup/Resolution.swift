@@ -32,6 +32,10 @@ public struct Resolution: Sendable {
     public var notes: [String]
     /// The places searched, in order, before the credentials were found.
     public var searched: [String]
+    /// The credentials are the long-lived key of a store profile whose owner chose that it stays home
+    /// (`credstore_session_only`): they are handed out only when the request asks for the long-lived key
+    /// (`LookupRequest.allowsLongLivedKey`); `SessionOnlyProfiles` decides.
+    package var longLivedKeyStaysHome = false
 
     /// Creates a resolution.
     ///

@@ -16,6 +16,7 @@ enum CommandRegistry {
         PasswdCommand.self,
         KeySlotCommand.self,
         RekeyCommand.self,
+        SessionsCommand.self,
         UnlockCommand.self,
         LockCommand.self,
         AgentCommand.self,

@@ -128,19 +128,22 @@ extension StoreOptions {
 }
 
 extension ProfileOptions {
-    static let direct = DirectArguments.Spec(options: ["profile", "profile-location", "region"], flags: [])
+    static let direct = DirectArguments.Spec(options: ["profile", "profile-location", "region"],
+                                             flags: ["no-session"])
 
     init(direct arguments: DirectArguments) throws {
         self.init()
         profile = try arguments.value("profile")
         profileLocation = try arguments.value("profile-location")
         region = try arguments.value("region")
+        noSession = arguments.flag("no-session")
     }
 }
 
 extension ExportCommand {
     static let direct = DirectArguments.Spec(
-        options: StoreOptions.direct.options.union(ProfileOptions.direct.options).union(["format"]), flags: [])
+        options: StoreOptions.direct.options.union(ProfileOptions.direct.options).union(["format"]),
+        flags: ProfileOptions.direct.flags)
 
     init(direct arguments: DirectArguments) throws {
         self.init()
@@ -152,7 +155,8 @@ extension ExportCommand {
 
 extension GetCommand {
     static let direct = DirectArguments.Spec(
-        options: StoreOptions.direct.options.union(ProfileOptions.direct.options), flags: ["json", "show-secret"])
+        options: StoreOptions.direct.options.union(ProfileOptions.direct.options),
+        flags: ProfileOptions.direct.flags.union(["json", "show-secret"]))
 
     init(direct arguments: DirectArguments) throws {
         self.init()
@@ -165,7 +169,8 @@ extension GetCommand {
 
 extension ExecCommand {
     static let direct = DirectArguments.Spec(
-        options: StoreOptions.direct.options.union(ProfileOptions.direct.options), flags: ["allow-nested"],
+        options: StoreOptions.direct.options.union(ProfileOptions.direct.options),
+        flags: ProfileOptions.direct.flags.union(["allow-nested"]),
         takesArgumentsAfterTerminator: true)
 
     /// - Throws: `DirectArguments.NotDirect` without `--`: ArgumentParser then says what is missing.

@@ -86,7 +86,10 @@ enum MigrationPlanner {
             return entry
         }
         var settings: [String: String] = [:]
-        for (key, property) in section.properties where !notImported.contains(key) {
+        // A `credstore_` key in a plaintext file is not credstore's setting (FORMAT.md, *Settings credstore
+        // reserves*: only credstore's own commands set them), so it is never imported as one.
+        for (key, property) in section.properties
+        where !notImported.contains(key) && !ReservedSetting.isReserved(key) {
             if let text = property.stringValue { settings[key] = text }
         }
         var imported = StoredProfile(name: section.name, accessKeyID: keyID, secretAccessKey: SecretBytes(utf8: secret),

@@ -1,5 +1,7 @@
 import ArgumentParser
 import CredentialLookup
+import FoundationEssentials
+import SecureStore
 
 /// `credstore list`: every profile in every store (the `Get-AWSCredential -ListProfileDetail` of credstore).
 struct ListCommand: ParsableCommand {
@@ -12,12 +14,18 @@ struct ListCommand: ParsableCommand {
             would pick for --profile NAME is marked with '*' (JSON: "Selected": true). Listing never needs the \
             passphrase: profile names are stored in the clear.
 
-            Kind says what a profile holds: keys (an access key pair), session (a key pair with a session token), \
-            role (role_arn: credstore reports it as not supported yet), sso (SSO settings: not supported yet), \
-            process (credential_process) or settings (no credentials, e.g. a region only). Profiles of the \
-            encrypted store always hold a key pair and are listed as keys (whether one has a session token is \
-            known only after unlocking). Sections of the shared files with no properties at all (what \
-            'migrate --remove-plaintext' leaves behind) are not profiles and are not listed.
+            Kind says what a profile holds: keys (an access key pair), session-only (a key pair whose long-lived \
+            key stays home: only temporary credentials are handed out, 'sessions configure'), session (a key pair \
+            with a session token), role (role_arn), sso (SSO settings: not supported yet), process \
+            (credential_process) or settings (no credentials, e.g. a region only). Sections of the shared files \
+            with no properties at all (what 'migrate --remove-plaintext' leaves behind) are not profiles and are \
+            not listed.
+
+            Session shows when the profile's live cached session expires, and how long is left (JSON: \
+            "SessionExpiration"). The kinds of the encrypted store's profiles and the sessions are known only when \
+            the store opens without asking anyone (the unlock agent, a key file, the systemd credential, a \
+            passphrase file or descriptor); otherwise those profiles are listed as keys, Session says 'locked' \
+            (JSON: "SessionsKnown": false) and nothing is asked.
             """
     )
 
@@ -40,18 +48,24 @@ struct ListCommand: ParsableCommand {
             for name in try Self.profileNames(in: context) { Output.print(name) }
             return
         }
-        let rows = try Self.rows(in: context)
+        var rows = try Self.rows(in: context)
         var picked = Set<String>()
         let selected = rows.map { picked.insert($0.name).inserted }
+        let now = Date()
+        let sessions = Self.unlockedDetails(context: context, rows: &rows, now: now)
+        func expiry(_ row: Row) -> Date? {
+            sessions?.filter { $0.session.profile == row.name && $0.live }.map(\.session.expiration).max()
+        }
         if json {
             let profiles: [JSONValue] = rows.enumerated().map { index, row in
                 .object([
                     "ProfileName": .string(row.name), "StoreTypeName": .string(row.type.rawValue),
                     "ProfileLocation": .string(row.location), "Selected": .bool(selected[index]),
                     "Kind": .string(row.kind.rawValue),
+                    "SessionExpiration": expiry(row).map { .string(RFC3339.format($0)) } ?? .null,
                 ])
             }
-            Output.printJSON(["Profiles": .array(profiles)])
+            Output.printJSON(["Profiles": .array(profiles), "SessionsKnown": .bool(sessions != nil)])
             return
         }
         guard !rows.isEmpty else {
@@ -59,15 +73,57 @@ struct ListCommand: ParsableCommand {
             return
         }
         Output.write(Output.table(
-            header: ["", "ProfileName", "Kind", "StoreTypeName", "ProfileLocation"],
+            header: ["", "ProfileName", "Kind", "Session", "StoreTypeName", "ProfileLocation"],
             rows: rows.enumerated().map { index, row in
-                [selected[index] ? "*" : "", row.name, row.kind.rawValue, row.type.rawValue, row.location]
+                let session = sessions == nil ? "locked"
+                    : expiry(row).map { RFC3339.format($0) + " (" + SessionsCommand.timeLeft(until: $0, now: now) + ")" }
+                        ?? "-"
+                return [selected[index] ? "*" : "", row.name, row.kind.rawValue, session, row.type.rawValue,
+                        row.location]
             }))
+    }
+
+    /// With the store opened without asking anyone: the exact kinds of its profiles (set in `rows`) and the cached
+    /// sessions, each with whether it is live (outside its refresh window). `nil` when the store does not open
+    /// without asking; a cache that cannot be used is reported on stderr and lists no session.
+    private static func unlockedDetails(context: LookupContext, rows: inout [Row],
+                                        now: Date) -> [(session: CachedSession, live: Bool)]? {
+        let path = context.storeCatalog.location
+        guard EncryptedStore.exists(at: path) else { return [] }
+        let store: EncryptedStore
+        do {
+            guard let opened = try context.unlocker.openWithoutAsking() else { return nil }
+            store = opened
+        } catch {
+            StandardError.line("warning: the store \(path) could not be opened to show kinds and sessions: \(error)")
+            return nil
+        }
+        for index in rows.indices where rows[index].type == .secureStore {
+            guard let stored = try? store.profile(named: rows[index].name) else { continue }
+            let entry = ProfileEntry(stored)
+            if let kind = Kind(entry) {
+                rows[index].kind = kind == .keys && ReservedSetting.isSessionOnly(entry.reservedSettings)
+                    ? .sessionOnly : kind
+            }
+        }
+        guard SessionCache.exists(forStoreAt: path) else { return [] }
+        do {
+            let environment = context.environment
+            return try SessionCache(store: store, now: { now }).sessions().map { session in
+                let window = (try? SessionsCommand.refreshWindow(of: session.profile, in: store,
+                                                                  environment: environment)) ?? .standard
+                return (session, session.isLive(at: now, refreshWindow: window))
+            }
+        } catch {
+            StandardError.line("warning: \(error) (run 'credstore sessions clear' to remove it)")
+            return []
+        }
     }
 
     /// What a listed profile holds (the `Kind` column).
     enum Kind: String {
         case keys, session, role, sso, process, settings
+        case sessionOnly = "session-only"
 
         /// The kind of a shared-file profile, in the order the AWS SDKs prefer its credentials (a role or SSO
         /// profile is that, whatever else it holds); `nil` for a section with no properties at all.

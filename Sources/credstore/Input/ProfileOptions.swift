@@ -3,7 +3,7 @@ import CredentialLookup
 import FoundationEssentials
 import Glibc
 
-/// `--profile`, `--profile-location` and `--region`: what a command asks the search order for.
+/// `--profile`, `--profile-location`, `--region` and `--no-session`: what a command asks the search order for.
 struct ProfileOptions: ParsableArguments {
     @Option(name: [.customShort("p"), .customLong("profile")], help: ArgumentHelp(
         "The profile to use. Without it, the full search order applies: environment, AWS_PROFILE, then the default "
@@ -23,9 +23,16 @@ struct ProfileOptions: ParsableArguments {
         valueName: "region"))
     var region: String?
 
+    @Flag(name: .customLong("no-session"), help: ArgumentHelp(
+        "Hand out the long-lived key of a profile set to hand out only temporary credentials ('credstore sessions "
+            + "configure --session-only'). Without it, such a profile's long-lived key never leaves credstore."))
+    var noSession = false
+
     /// The lookup request these options describe.
     var request: LookupRequest {
-        LookupRequest(profileName: profile, profileLocation: profileLocation.map(PathExpansion.expand),
-                      region: region)
+        var request = LookupRequest(profileName: profile, profileLocation: profileLocation.map(PathExpansion.expand),
+                                    region: region)
+        request.allowsLongLivedKey = noSession
+        return request
     }
 }

@@ -106,6 +106,9 @@ enum ErrorClassification {
         case .invalidCredentialProcessOutput: return Row(.invalidInput)
         case .migrationNotVerified: return Row(.failure, hint: "run 'credstore migrate' again: it finishes the job")
         case .incompleteEnvironmentCredentials: return Row(.usage)
+        case .longLivedKeyWithheld:
+            return Row(.failure, hint: "pass --no-session to hand out the long-lived key this once, or turn the "
+                + "choice off with 'credstore sessions configure --profile NAME --no-session-only'")
         case .roleNotSupported, .ssoNotSupported, .webIdentityNotSupported, .roleChainLoop,
              .invalidProfileConfiguration, .invalidCredentialProcessCommand, .credentialProcessFailed, .expired,
              .instanceMetadataFailed, .invalidInstanceMetadataEndpoint:
