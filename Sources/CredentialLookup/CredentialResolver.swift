@@ -8,6 +8,9 @@ package struct CredentialResolver {
     package var sources: [CredentialSource]
     /// The environment the region variables are read from.
     package var environment: [String: String]
+    /// What a profile whose long-lived key stays home needs to get a session (`SessionOnlyProfiles`); `nil`: such a
+    /// profile is refused.
+    package var temporary: TemporaryCredentialsContext?
 
     /// Creates a resolver over any list of sources.
     ///
@@ -46,9 +49,12 @@ package struct CredentialResolver {
     package static func standard(for request: LookupRequest, environment: [String: String], catalogs: ProfileCatalogs,
                                 options: LookupOptions = LookupOptions(),
                                 temporary: TemporaryCredentialsContext? = nil) -> CredentialResolver {
-        CredentialResolver(sources: standardSources(for: request, environment: environment, catalogs: catalogs,
-                                                    options: options, temporary: temporary),
-                           environment: environment)
+        var resolver = CredentialResolver(
+            sources: standardSources(for: request, environment: environment, catalogs: catalogs, options: options,
+                                     temporary: temporary),
+            environment: environment)
+        resolver.temporary = temporary
+        return resolver
     }
 
     /// Runs the search.
@@ -74,7 +80,7 @@ package struct CredentialResolver {
                 }
                 resolution.searched = searched + resolution.searched
                 applyRegion(request, to: &resolution)
-                return try SessionOnlyProfiles.handOut(resolution, for: request)
+                return try SessionOnlyProfiles.handOut(resolution, for: request, temporary: temporary)
             }
         }
         throw CredentialLookupError(.noCredentialsFound(searched: searched))

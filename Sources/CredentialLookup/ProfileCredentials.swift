@@ -188,12 +188,34 @@ struct ProfileSearch {
             guard case .found(var resolution) = result else { return .result(result) }
             resolution.searched = Array(searched.dropLast())
             addRegion(to: &resolution, profile: name, foundAt: index, reader: reader)
+            if resolution.longLivedKeyStaysHome {
+                resolution.sessionProfile = sessionProfile(name, entry: entry, foundAt: index, reader: reader)
+            }
             return .result(.found(resolution))
         }
         if !placesWithSettingsOnly.isEmpty {
             return .settingsOnly(searched: searched, places: placesWithSettingsOnly)
         }
         return .notFound(searched: searched)
+    }
+
+    /// The settings a session of the profile `name` needs: the entry's own (reserved ones included), then, for those
+    /// it lacks, the same-named profile's in the other catalogs in search order (a store profile's `mfa_serial` often
+    /// lives in the shared config file).
+    func sessionProfile(_ name: String, entry: ProfileEntry, foundAt foundIndex: Int,
+                        reader: CatalogReader) -> ProfileReference {
+        var settings = entry.settings.merging(entry.reservedSettings) { own, _ in own }
+        let keys = ["mfa_serial", "mfa_process", "region", "endpoint_url", "sts_regional_endpoints", "ca_bundle",
+                    "ignore_configured_endpoint_urls"]
+        for index in reader.catalogs.indices where index != foundIndex {
+            guard let other = try? reader.profile(name, inCatalogAt: index) else { continue }
+            for key in keys where settings[key] == nil {
+                if let value = other.settings[key] { settings[key] = value }
+            }
+        }
+        let catalog = reader.catalogs[foundIndex]
+        return ProfileReference(name: name, storeType: catalog.storeType, location: catalog.location,
+                                settings: settings)
     }
 
     /// Sets the profile's region from the entry that gave the credentials, else from the same-named profile in the

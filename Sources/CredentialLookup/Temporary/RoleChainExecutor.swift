@@ -176,6 +176,8 @@ package struct RoleChainExecutor {
                                          location: resolution.origin.location, profileName: profile.name,
                                          profileStoreType: resolution.origin.storeType)
         result.notes += run.notes
+        result.longLivedKeyStaysHome = false
+        result.sessionProfile = nil
         return result
     }
 
