@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "UnlockAgent", dependencies: ["SecureStore", "SystemLayer"]),
         // HTTP requests (the transport protocol; the system libcurl, loaded with dlopen at first use).
         .target(name: "HTTPClient", dependencies: ["SecureStore", "SystemLayer"]),
+        // Signed AWS requests: SigV4, the query and JSON protocols, STS/IAM/KMS clients over any HTTPTransport.
+        .target(name: "AWSAPI", dependencies: ["HTTPClient", "SecureStore", "SystemLayer"]),
         .executableTarget(
             name: "credstore",
             dependencies: [
@@ -54,6 +56,8 @@ let package = Package(
                     dependencies: ["CredentialLookup", "SecureStore", "SharedFileStore", "SystemLayer",
                                    "TestSupport"]),
         .testTarget(name: "UnlockAgentTests", dependencies: ["UnlockAgent", "SecureStore", "TestSupport"]),
+        .testTarget(name: "AWSAPITests",
+                    dependencies: ["AWSAPI", "HTTPClient", "SecureStore", "SystemLayer", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["credstore", "UnlockAgent", "TestSupport"]),
     ]
 )
