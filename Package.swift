@@ -25,10 +25,13 @@ let package = Package(
         .target(name: "SecureStore", dependencies: ["COpenSSL", "SystemLayer"]),
         .target(name: "SharedFileStore", dependencies: ["SystemLayer"]),
         .target(name: "CredentialLookup",
-                dependencies: ["SecureStore", "SharedFileStore", "UnlockAgent", "SystemLayer", "HTTPClient"]),
+                dependencies: ["AWSAPI", "HTTPClient", "SecureStore", "SharedFileStore", "UnlockAgent", "SystemLayer"]),
         .target(name: "UnlockAgent", dependencies: ["SecureStore", "SystemLayer"]),
         // HTTP requests (the transport protocol; the system libcurl, loaded with dlopen at first use).
-        .target(name: "HTTPClient", dependencies: ["SecureStore", "SystemLayer"]),
+        .target(name: "HTTPClient", dependencies: ["CCurl", "SecureStore", "SystemLayer"]),
+        // The system libcurl's header and typed wrappers over dlopen/dlsym: no link-time dependency, so a command
+        // that never sends a request never maps libcurl (Debian libcurl4-openssl-dev to build, libcurl4 to run).
+        .target(name: "CCurl"),
         // Signed AWS requests: SigV4, the query and JSON protocols, STS/IAM/KMS clients over any HTTPTransport.
         .target(name: "AWSAPI", dependencies: ["HTTPClient", "SecureStore", "SystemLayer"]),
         .executableTarget(
@@ -58,6 +61,7 @@ let package = Package(
         .testTarget(name: "UnlockAgentTests", dependencies: ["UnlockAgent", "SecureStore", "TestSupport"]),
         .testTarget(name: "AWSAPITests",
                     dependencies: ["AWSAPI", "HTTPClient", "SecureStore", "SystemLayer", "TestSupport"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "SecureStore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["credstore", "UnlockAgent", "TestSupport"]),
     ]
 )
