@@ -37,6 +37,9 @@ public final class CredentialSearch {
     package let locations: SharedFileLocations
     /// The catalogs in search order and the `profileLocation` opener.
     package let catalogs: ProfileCatalogs
+    /// Asks the person at the terminal for an MFA code (the CLI sets its prompt); `nil`: nobody to ask, so a role or
+    /// session that needs a code fails at once unless the profile has `mfa_process` or a live session is cached.
+    package var mfaPrompt: MFAPrompt?
 
     /// A search with the CLI's unlock rules for the store.
     ///
@@ -91,7 +94,8 @@ public final class CredentialSearch {
     /// - Returns: The credentials, where they came from, the region and its source, notes and the places searched.
     /// - Throws: `CredentialLookupError`, `SecureStoreError`, `UnlockAgentError` or `SharedFileError` (see above).
     public func resolve(_ request: LookupRequest) throws -> Resolution {
-        try CredentialResolver.standard(for: request, environment: environment, catalogs: catalogs, options: options)
+        try CredentialResolver.standard(for: request, environment: environment, catalogs: catalogs, options: options,
+                                        temporary: temporaryCredentialsContext)
             .resolve(request)
     }
 
@@ -105,6 +109,14 @@ public final class CredentialSearch {
     /// - Throws: `CredentialLookupError`, `SecureStoreError`, `UnlockAgentError` or `SharedFileError` (see above).
     public func resolve(profile: String?, region: String? = nil) throws -> Resolution {
         try resolve(LookupRequest(profileName: profile, region: region))
+    }
+
+    /// What role profiles and sessions need: STS over the system libcurl, the store's encrypted session cache (the
+    /// store unlocked at most once per search), the MFA prompt.
+    package var temporaryCredentialsContext: TemporaryCredentialsContext {
+        let catalog = storeCatalog
+        return .standard(environment: environment, options: options, storePath: storePath,
+                         openStore: { try catalog.unlockedStore() }, mfaPrompt: mfaPrompt)
     }
 
     /// The shared credentials and config catalogs, in search order.

@@ -1,6 +1,8 @@
 import FoundationEssentials
+import AWSAPI
 import HTTPClient
 import SecureStore
+import UnlockAgent
 
 extension StoreType {
     /// Credentials of a role credstore assumed through STS (`AssumeRole`); the location is the role ARN.
@@ -58,5 +60,49 @@ package struct TemporaryCredentialsContext {
     /// Where MFA codes come from.
     var mfaSource: MFACodeSource {
         MFACodeSource(environment: environment, timeout: options.credentialProcessTimeout, prompt: mfaPrompt)
+    }
+}
+
+extension TemporaryCredentialsContext {
+    #if DEBUG
+    /// Test seam (DEBUG builds only): seconds added to the clock that decides whether a cached session is still live
+    /// (never to the clock that signs requests), so a CLI test can age a session without waiting.
+    package static let sessionClockOffsetVariable = "CREDSTORE_TEST_SESSION_CLOCK_OFFSET"
+    #endif
+
+    /// The context `CredentialSearch` uses: STS through `STSClient` over the system libcurl (loaded only when a
+    /// request is sent), the session cache of the store at `storePath` opened through `openStore` (only when the
+    /// store exists: temporary credentials are never written anywhere else), the real clock.
+    ///
+    /// - Parameters:
+    ///   - environment: The lookup's environment.
+    ///   - options: Timeouts.
+    ///   - storePath: The encrypted store file.
+    ///   - openStore: Unlocks the store (the lookup's own, so it is unlocked at most once).
+    ///   - mfaPrompt: The person at the terminal, if any.
+    package static func standard(environment: [String: String], options: LookupOptions, storePath: String,
+                                 openStore: @escaping () throws -> EncryptedStore,
+                                 mfaPrompt: MFAPrompt?) -> TemporaryCredentialsContext {
+        #if DEBUG
+        let offset = environment[sessionClockOffsetVariable].flatMap(Double.init) ?? 0
+        #else
+        let offset: Double = 0
+        #endif
+        let now: @Sendable () -> Date = { Date() + offset }
+        let transport = CurlTransport()
+        return TemporaryCredentialsContext(
+            environment: environment, options: options,
+            sts: StandardSTSCallingFactory(environment: environment, transport: transport, clock: SystemWallClock()),
+            openCache: {
+                guard EncryptedStore.exists(at: storePath) else { return nil }
+                do {
+                    return SessionCache(store: try openStore(), now: now)
+                } catch let error as UnlockAgentError where error.code == .noSecretSource {
+                    // Nothing can open the store here (no agent, key file or terminal): the session is made but not
+                    // kept, rather than failing a lookup whose credentials do not need the store.
+                    return nil
+                }
+            },
+            now: now, mfaPrompt: mfaPrompt, transport: { transport })
     }
 }
