@@ -34,17 +34,24 @@ struct StandardSTSCallingFactory: STSCallingFactory {
     let environment: [String: String]
     let transport: any HTTPTransport
     let clock: any WallClock
+    /// The whole exchange's time limit per attempt (`LookupOptions.stsTimeout`).
+    let timeout: Double
 
     func caller(region: String?, profileSettings: [String: String]) throws -> any STSCalling {
         let endpoint = try ServiceEndpoint.resolve(service: "sts", region: region, environment: environment,
                                                    profileSettings: profileSettings)
         var settings = HTTPSettings.fromEnvironment(environment)
+        settings.totalTimeout = timeout
+        settings.connectTimeout = min(settings.connectTimeout, timeout)
+        // STS replies are a few KiB; anything much larger is not STS.
+        settings.maxResponseBytes = 256 * 1024
         if settings.caBundle == nil, let bundle = profileSettings["ca_bundle"]?.trimmingWhitespace(),
            !bundle.isEmpty {
             settings.caBundle = bundle
         }
+        let retry = try RetryPolicy.standard(environment: environment, profileSettings: profileSettings)
         return STSClientCaller(client: STSClient(transport: transport, endpoint: endpoint, settings: settings,
-                                                 clock: clock),
+                                                 retry: retry, clock: clock),
                                endpoint: endpoint)
     }
 }

@@ -92,7 +92,8 @@ extension TemporaryCredentialsContext {
         let transport = CurlTransport()
         return TemporaryCredentialsContext(
             environment: environment, options: options,
-            sts: StandardSTSCallingFactory(environment: environment, transport: transport, clock: SystemWallClock()),
+            sts: StandardSTSCallingFactory(environment: environment, transport: transport, clock: SystemWallClock(),
+                                           timeout: options.stsTimeout(environment: environment)),
             openCache: {
                 guard EncryptedStore.exists(at: storePath) else { return nil }
                 do {
