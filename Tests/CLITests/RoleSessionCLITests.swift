@@ -248,6 +248,82 @@ final class RoleSessionCLITests: XCTestCase {
         withExtendedLifetime((tlsHome, profileHome)) {}
     }
 
+    /// `credential_source = Environment` and `= EcsContainer` (a real HTTP endpoint on 127.0.0.1 that hands out
+    /// alice's key only with the right `Authorization` token, read from `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`).
+    func testCredentialSourcesEnvironmentAndEcsContainerAreTheBaseOfTheRole() throws {
+        let moto = try Moto(setUp: Self.setUp)
+        let alice = try moto.resources.user("alice")
+        let config = """
+            [profile from-env]
+            role_arn = arn:aws:iam::\(Moto.accountID):role/admin
+            credential_source = Environment
+
+            [profile from-ecs]
+            role_arn = arn:aws:iam::\(Moto.accountID):role/admin
+            credential_source = EcsContainer
+
+            """
+        let (home, environment) = try home(moto, config: config)
+        var fromEnvironment = environment
+        fromEnvironment["AWS_ACCESS_KEY_ID"] = alice.accessKeyID
+        fromEnvironment["AWS_SECRET_ACCESS_KEY"] = alice.secretAccessKey
+        let viaEnvironment = try CLI.run(["export", "--profile", "from-env", "--format", "json"],
+                                         environment: fromEnvironment)
+        XCTAssertEqual(viaEnvironment.status, 0, viaEnvironment.stderr)
+        XCTAssertTrue((try json(viaEnvironment.stdout)["AccessKeyId"] as? String ?? "").hasPrefix("ASIA"))
+        // The role session is cached: without the variables it is still handed out, until it is cleared.
+        let cached = try CLI.run(["export", "--profile", "from-env"], environment: environment)
+        XCTAssertEqual(cached.status, 0, cached.stderr)
+        try CLI.run(["sessions", "clear"], environment: environment)
+        let missing = try CLI.run(["export", "--profile", "from-env"], environment: environment)
+        XCTAssertEqual(missing.status, 66, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("credential_source Environment"), missing.stderr)
+
+        // The container endpoint: a small real server.
+        let python = try XCTUnwrap(CLI.which("python3"))
+        let port = LocalPort.free()
+        let reply = #"{"AccessKeyId": "\#(alice.accessKeyID)", "SecretAccessKey": "\#(alice.secretAccessKey)"}"#
+        let server = try home.write("""
+            import http.server, sys
+            class H(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    ok = self.path == "/creds" and self.headers.get("Authorization") == "token-123"
+                    body = open(sys.argv[2], "rb").read() if ok else b"{}"
+                    self.send_response(200 if ok else 401)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                def log_message(self, *args):
+                    pass
+            http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+            """, to: "ecs.py")
+        let replyPath = try home.write(reply, to: "ecs-reply.json")
+        let peer = try PeerProcess(python, [server, String(port), replyPath], environment: environment,
+                                   logPath: home.path + "/ecs.log")
+        defer { peer.stop() }
+        XCTAssertTrue(LocalPort.waitUntilAccepting(port, seconds: 20, alive: { peer.isRunning }))
+        let tokenFile = try home.write("token-123\n", to: "ecs-token")
+        var fromContainer = environment
+        fromContainer["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://127.0.0.1:\(port)/creds"
+        fromContainer["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = tokenFile
+        let viaContainer = try CLI.run(["export", "--profile", "from-ecs", "--format", "json"],
+                                       environment: fromContainer)
+        XCTAssertEqual(viaContainer.status, 0, viaContainer.stderr)
+        XCTAssertTrue((try json(viaContainer.stdout)["AccessKeyId"] as? String ?? "").hasPrefix("ASIA"))
+        // A wrong token: the endpoint refuses, a clear error naming it.
+        try CLI.run(["sessions", "clear"], environment: environment)
+        fromContainer.removeValue(forKey: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+        fromContainer["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = "wrong"
+        let refused = try CLI.run(["export", "--profile", "from-ecs"], environment: fromContainer)
+        XCTAssertEqual(refused.status, 69, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("container credentials endpoint"), refused.stderr)
+        // A plain-HTTP full URI to a host that is neither loopback nor the ECS/EKS endpoint is refused unsent.
+        fromContainer["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://example.com/creds"
+        let unsafe = try CLI.run(["export", "--profile", "from-ecs"], environment: fromContainer)
+        XCTAssertEqual(unsafe.status, 69, unsafe.stderr)
+        XCTAssertTrue(unsafe.stderr.contains("https://"), unsafe.stderr)
+    }
+
     func testAHostileEndpointIsAClearErrorWithinTheTimeoutAndWritesNoSession() throws {
         let moto = try Moto(setUp: Self.setUp)
         let hostile = try HostileHTTPServer()
