@@ -105,8 +105,8 @@ def main():
         elif path == "/garbage":
             connection.sendall(b"\x00\x01 this is not HTTP at all \xff\xfe\r\n\r\n")
         elif path == "/many-headers":
-            connection.sendall(b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-Filler-%d: %d\r\n" % (i, i) for i in range(1000))
-                               + b"Content-Length: 0\r\n\r\n")
+            filler = b"".join(b"X-Filler-%d: %d\r\n" % (i, i) for i in range(1000))
+            connection.sendall(b"HTTP/1.1 200 OK\r\n" + filler + b"Content-Length: 0\r\n\r\n")
         elif path == "/long-header":
             connection.sendall(b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 100_000 + b"\r\nContent-Length: 0\r\n\r\n")
         elif path == "/bad-chunk":

@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static CURL *(*p_easy_init)(void);
@@ -23,6 +24,17 @@ static char load_message[512];
 static curl_version_info_data *version_info;
 
 static void load(void) {
+    // libcurl with OpenSSL writes the TLS secrets of every connection to the file SSLKEYLOGFILE names (opened in
+    // curl_global_init): anyone holding that file and a capture could read the session credentials STS returns. A
+    // security tool does not honour a debugging switch silently, so libcurl is not loaded at all.
+    const char *keylog = getenv("SSLKEYLOGFILE");
+    if (keylog != NULL && keylog[0] != '\0') {
+        snprintf(load_message, sizeof load_message,
+                 "the system HTTP library %s was not loaded: SSLKEYLOGFILE is set, and libcurl would write the TLS "
+                 "session keys of every connection to that file", CCURL_LIBRARY);
+        load_error = load_message;
+        return;
+    }
     // RTLD_LOCAL: libcurl's symbols (and those of the libraries it pulls in) do not join the global namespace.
     // The handle is never closed: libcurl keeps global state, and unloading it would leave dangling callbacks.
     void *library = dlopen(CCURL_LIBRARY, RTLD_NOW | RTLD_LOCAL);

@@ -65,8 +65,8 @@ package struct CurlTransport: HTTPTransport {
             try options.set(CURLOPT_NOPROXY, string: "")
             try options.set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
             // Time limits (milliseconds, at least 1: 0 would mean "no limit").
-            try options.set(CURLOPT_TIMEOUT_MS, max(1, Int((settings.totalTimeout * 1000).rounded(.up))))
-            try options.set(CURLOPT_CONNECTTIMEOUT_MS, max(1, Int((settings.connectTimeout * 1000).rounded(.up))))
+            try options.set(CURLOPT_TIMEOUT_MS, Self.milliseconds(settings.totalTimeout))
+            try options.set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(settings.connectTimeout))
             // Bounds: libcurl refuses a declared Content-Length over the limit at once; the write callback stops a
             // body that grows past it.
             try options.set(CURLOPT_MAXFILESIZE_LARGE, offset: curl_off_t(max(0, settings.maxResponseBytes)))
@@ -135,6 +135,13 @@ package struct CurlTransport: HTTPTransport {
         if !names.contains("expect") { lines.append(Array("Expect:".utf8)) }
         if !names.contains("content-type") { lines.append(Array("Content-Type:".utf8)) }
         return lines
+    }
+
+    /// A time limit for libcurl: whole milliseconds, rounded up, from 1 ms (0 would mean "no limit") to a day; a
+    /// value that is not a positive number is the shortest limit, never none.
+    static func milliseconds(_ seconds: Double) -> Int {
+        guard seconds.isFinite, seconds > 0 else { return 1 }
+        return Int((min(seconds, 86_400) * 1000).rounded(.up))
     }
 
     /// Whether `byte` may appear in an HTTP token (a method or header name, RFC 9110).

@@ -37,7 +37,10 @@ final class HTTPSettingsTests: XCTestCase {
     }
 
     func testProxyPasswordsAreNotShown() {
-        XCTAssertEqual(CurlFailure.proxyDisplay("http://user:hunter2@proxy.example:3128"), "'http://proxy.example:3128'")
+        XCTAssertEqual(CurlFailure.proxyDisplay("http://user:hunter2@proxy.example:3128"),
+                       "'http://proxy.example:3128'")
+        XCTAssertEqual(RequestURL.withoutSecrets("https://u:p@host.example/a@b?X-Amz-Signature=s"),
+                       "https://host.example/a@b")
         XCTAssertEqual(CurlFailure.proxyDisplay("proxy.example:3128"), "'proxy.example:3128'")
     }
 }

@@ -28,8 +28,9 @@ final class TestPeerTests: XCTestCase {
                            + "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
                        to: ".aws/credentials")
         let environment = home.environment.merging(moto.awsEnvironment) { $1 }
-        let assumed = try ProcessRunner.run(aws, ["sts", "assume-role", "--profile", "alice", "--role-arn",
-                                                  try moto.resources.roleARN("admin"), "--role-session-name", "peer-test",
+        let roleARN = try moto.resources.roleARN("admin")
+        let assumed = try ProcessRunner.run(aws, ["sts", "assume-role", "--profile", "alice", "--role-arn", roleARN,
+                                                  "--role-session-name", "peer-test",
                                                   "--query", "AssumedRoleUser.Arn", "--output", "text"],
                                             environment: environment)
         XCTAssertEqual(assumed.status, 0, assumed.stderr)

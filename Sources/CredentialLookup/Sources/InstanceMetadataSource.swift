@@ -1,3 +1,5 @@
+import HTTPClient
+import SecureStore
 import SystemLayer
 
 extension SearchStep {
@@ -21,9 +23,13 @@ package struct InstanceMetadataSource: CredentialSource {
     /// The session-token lifetime requested, in seconds (the maximum IMDS allows).
     static let tokenLifetime = 21_600
 
+    /// The largest response accepted from the metadata service (a token, a role name, a credentials document).
+    static let maximumResponseSize = 64 * 1024
+
     private let environment: [String: String]
     private let options: LookupOptions
     private let clock: any Clock
+    private let transport: any HTTPTransport
 
     /// Creates the source.
     ///
@@ -31,11 +37,13 @@ package struct InstanceMetadataSource: CredentialSource {
     ///   - environment: The environment holding the `AWS_EC2_METADATA_*` and `AWS_METADATA_SERVICE_TIMEOUT` settings.
     ///   - options: `instanceMetadataTimeout` bounds the whole exchange.
     ///   - clock: The clock that timeout is measured on.
+    ///   - transport: How requests are sent (the system libcurl, loaded only when a request is made).
     package init(environment: [String: String], options: LookupOptions = LookupOptions(),
-                 clock: any Clock = MonotonicClock()) {
+                 clock: any Clock = MonotonicClock(), transport: any HTTPTransport = CurlTransport()) {
         self.environment = environment
         self.options = options
         self.clock = clock
+        self.transport = transport
     }
 
     /// The source over the lookup's environment; always part of the search (it checks `AWS_EC2_METADATA_DISABLED`
@@ -73,17 +81,18 @@ package struct InstanceMetadataSource: CredentialSource {
         } catch {
             return .failed(error)
         }
-        let client = MetadataHTTPClient(endpoint: endpoint, deadline: clock.now + timeout, clock: clock)
+        let client = MetadataRequester(endpoint: endpoint, transport: transport, deadline: clock.now + timeout,
+                                       clock: clock)
         let place = "instance metadata service (\(url))"
         func failed(_ reason: String) -> SourceResult {
             .failed(CredentialLookupError(.instanceMetadataFailed(endpoint: url, reason: reason)))
         }
 
-        let tokenResponse: MetadataHTTPResponse
+        let tokenResponse: HTTPResponse
         do {
             tokenResponse = try client.request(method: "PUT", path: "/latest/api/token",
-                                               headers: [("X-aws-ec2-metadata-token-ttl-seconds",
-                                                          String(Self.tokenLifetime))])
+                                               headers: [HTTPHeader("X-aws-ec2-metadata-token-ttl-seconds",
+                                                                    String(Self.tokenLifetime))])
         } catch {
             return .notHere(searched: ["\(place): \(error)"])
         }
@@ -94,12 +103,14 @@ package struct InstanceMetadataSource: CredentialSource {
         guard !token.isEmpty, token.withUnsafeBytes({ $0.allSatisfy { $0 > 0x20 && $0 < 0x7F } }) else {
             return failed("the session token is empty or not printable ASCII")
         }
-        let tokenHeader = (name: "X-aws-ec2-metadata-token", value: token)
+        // The token was checked to be printable ASCII above. It is short-lived and bound to this host, and
+        // HTTPHeader values are strings; the transport's own copy of the header line is wiped.
+        let tokenHeader = HTTPHeader("X-aws-ec2-metadata-token", token.unsafeUTF8String() ?? "")
 
         let credentialsPath = "/latest/meta-data/iam/security-credentials/"
-        let roleResponse: MetadataHTTPResponse
+        let roleResponse: HTTPResponse
         do {
-            roleResponse = try client.request(method: "GET", path: credentialsPath, secretHeader: tokenHeader)
+            roleResponse = try client.request(method: "GET", path: credentialsPath, headers: [tokenHeader])
         } catch {
             return failed("listing the instance role: \(error)")
         }
@@ -119,10 +130,10 @@ package struct InstanceMetadataSource: CredentialSource {
             return failed("the role name it returned has characters IAM does not allow")
         }
 
-        let credentialsResponse: MetadataHTTPResponse
+        let credentialsResponse: HTTPResponse
         do {
             credentialsResponse = try client.request(method: "GET", path: credentialsPath + role,
-                                                     secretHeader: tokenHeader)
+                                                     headers: [tokenHeader])
         } catch {
             return failed("fetching the credentials of role '\(role)': \(error)")
         }
@@ -161,6 +172,55 @@ package struct InstanceMetadataSource: CredentialSource {
         case UInt8(ascii: "+"), UInt8(ascii: "="), UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: "@"),
              UInt8(ascii: "_"), UInt8(ascii: "-"): return true
         default: return false
+        }
+    }
+}
+
+/// The metadata service's requests under one deadline for the whole exchange, through an `HTTPTransport`: never
+/// through a proxy (the service is link-local, and its token must not leave the host), bodies bounded to 64 KiB.
+struct MetadataRequester {
+    var endpoint: MetadataEndpoint
+    var transport: any HTTPTransport
+    /// The time on `clock` by which every request must be done.
+    var deadline: Double
+    /// The clock `deadline` is on.
+    var clock: any Clock
+
+    /// Sends one request in the time left; a failure is a `MetadataHTTPFailure` whose text the searched list shows.
+    func request(method: String, path: String, headers: [HTTPHeader] = []) throws -> HTTPResponse {
+        let remaining = deadline - clock.now
+        guard remaining > 0 else { throw MetadataHTTPFailure.timedOut }
+        let settings = HTTPSettings(totalTimeout: remaining, connectTimeout: remaining,
+                                    maxResponseBytes: InstanceMetadataSource.maximumResponseSize)
+        let request = HTTPRequest(method: method, url: endpoint.baseURL + path,
+                                  headers: [HTTPHeader("User-Agent", "credstore")] + headers)
+        do {
+            return try transport.send(request, settings: settings)
+        } catch let error as HTTPClientError {
+            throw MetadataHTTPFailure(error)
+        }
+    }
+}
+
+/// Why an HTTP exchange with the metadata service failed, in the words the searched list has always used.
+enum MetadataHTTPFailure: Error, CustomStringConvertible {
+    case unreachable(String)
+    case timedOut
+    case malformed(String)
+
+    init(_ error: HTTPClientError) {
+        switch error.code {
+        case .timedOut: self = .timedOut
+        case .connectionFailed, .hostNotFound, .libraryUnavailable, .proxyFailed: self = .unreachable(error.message)
+        default: self = .malformed(error.message)
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .unreachable(let reason): return "unreachable: \(reason)"
+        case .timedOut: return "no answer in time"
+        case .malformed(let reason): return "bad HTTP response: \(reason)"
         }
     }
 }
