@@ -4,13 +4,21 @@ import SecureStore
 /// The AWS query protocol (STS, IAM): a form-encoded `POST /` with `Action` and `Version`, answered with XML
 /// (`<ActionResponse><ActionResult>…`), errors as `<ErrorResponse><Error><Code>…`.
 package enum QueryProtocol {
-    /// The form body: `Action=…&Version=…` then `parameters` in order, each name and value percent-encoded (RFC 3986
-    /// unreserved characters kept, a space as `%20`). A `SecretBytes` because some parameters may be secret.
+    /// The form body: `Action=…&Version=…` then `parameters` in order, encoded byte for byte as botocore encodes it
+    /// (Python's `urlencode`: unreserved characters kept, a space as `+`, every other byte `%XX`), so a server that
+    /// re-encodes the form it parsed before checking the signature (moto does) hashes the same bytes. A `SecretBytes`
+    /// because some parameters may be secret.
     package static func body(action: String, version: String, parameters: [(String, String)]) -> SecretBytes {
         let pairs = [("Action", action), ("Version", version)] + parameters
-        var text = pairs.map { URIEncoding.encode($0.0) + "=" + URIEncoding.encode($0.1) }.joined(separator: "&")
+        var text = pairs.map { formEncode($0.0) + "=" + formEncode($0.1) }.joined(separator: "&")
         defer { text = "" }
         return SecretBytes(utf8: text)
+    }
+
+    /// `application/x-www-form-urlencoded` encoding of `text`: RFC 3986 percent-encoding with a space as `+`.
+    static func formEncode(_ text: String) -> String {
+        text.split(separator: " ", omittingEmptySubsequences: false)
+            .map { URIEncoding.encode(Array($0.utf8)) }.joined(separator: "+")
     }
 
     /// The unsigned request for `action` at `endpoint`.

@@ -49,9 +49,11 @@ struct ServiceCaller: Sendable {
                     status: response.status)
             }
             let parsed: (code: String, message: String?, requestID: String?)?
+            // The other format is the fallback: a proxy or an emulator in front of a JSON service may answer an
+            // authentication failure in the query protocol's XML, and the reverse.
             switch errorFormat {
-            case .xml: parsed = QueryProtocol.error(in: response.body)
-            case .json: parsed = JSONProtocol.error(in: response)
+            case .xml: parsed = QueryProtocol.error(in: response.body) ?? JSONProtocol.error(in: response)
+            case .json: parsed = JSONProtocol.error(in: response) ?? QueryProtocol.error(in: response.body)
             }
             var offset: Int?
             if let header = response.header("Date"), let serverDate = AWSDate.parseHTTPDate(header) {

@@ -189,7 +189,11 @@ private struct Parser {
         let start = index
         while let byte = peek(), Self.isNameByte(byte) { index += 1 }
         guard index - start <= 256 else { throw fail("a name longer than 256 bytes") }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        // Namespaces in XML: at most one colon, with a prefix and a local part on either side.
+        let parts = name.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count <= 2, !parts.contains(where: \.isEmpty) else { throw fail("a malformed qualified name") }
+        return name
     }
 
     static func localName(_ name: String) -> String {
