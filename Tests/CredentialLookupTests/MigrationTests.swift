@@ -312,4 +312,49 @@ final class MigrationTests: XCTestCase {
         XCTAssertEqual(try fixture.read(fixture.credentialsPath), Fixture.credentials, "plaintext kept by default")
         XCTAssertEqual(try fixture.read(fixture.configPath), Fixture.config)
     }
+
+    // MARK: A profile whose keys and role live together (issue 16)
+
+    func testASelfSourcedRoleProfileKeepsItsRoleWithTheKeysStoredUnderAName() throws {
+        // All in the credentials file (source_profile there wins over the config file), and `dev-source` is taken.
+        let credentials = """
+            [dev]
+            aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+            aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+            role_arn = arn:aws:iam::123456789012:role/Deployer
+            source_profile = dev
+
+            """
+        let config = "[profile dev-source]\nregion = eu-west-1\n"
+
+        // Without rewiring, the keys are stored but stay in plaintext too: the role still needs them there.
+        var fixture = try Fixture(credentials: credentials, config: config)
+        var report = try fixture.migration(rewire: false).run()
+        XCTAssertEqual(report.profiles.first { $0.name == "dev" }?.roleSource, "dev-source-2")
+        XCTAssertEqual(try fixture.stored()["dev-source-2"]?.accessKeyID, "AKIAIOSFODNN7EXAMPLE")
+        XCTAssertEqual(try fixture.stored()["dev-source-2"]?.settings, [:], "the role stays in the files")
+        XCTAssertEqual(try fixture.read(fixture.credentialsPath), credentials)
+        XCTAssertEqual(try fixture.read(fixture.configPath), config)
+
+        // Rewired: the credentials file's source_profile names the stored keys, the config exports them.
+        fixture = try Fixture(credentials: credentials, config: config)
+        report = try fixture.migration().run()
+        XCTAssertEqual(report.profiles.first { $0.name == "dev" }?.status, .migrated)
+        XCTAssertEqual(try fixture.read(fixture.credentialsPath), """
+            [dev]
+            role_arn = arn:aws:iam::123456789012:role/Deployer
+            source_profile = dev-source-2
+
+            """)
+        let shared = try SharedProfiles(credentialsPath: fixture.credentialsPath, configPath: fixture.configPath)
+        XCTAssertEqual(shared.profile("dev-source-2")?.string("credential_process"),
+                       "/opt/bin/tool export dev-source-2")
+        XCTAssertNil(shared.profile("dev")?.string("credential_process"), "the naive rewiring botocore refuses")
+        XCTAssertEqual(shared.profile("dev-source")?.string("region"), "eu-west-1", "the other profile is untouched")
+
+        // A rerun finds nothing left to do for it: it is a role profile with a stored source now.
+        report = try fixture.migration().run()
+        XCTAssertEqual(report.profiles.first { $0.name == "dev" }?.status, .skipped)
+        XCTAssertEqual(try fixture.read(fixture.credentialsPath).contains("source_profile = dev-source-2"), true)
+    }
 }

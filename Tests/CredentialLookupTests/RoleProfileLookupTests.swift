@@ -37,7 +37,8 @@ final class RoleProfileLookupTests: XCTestCase {
         XCTAssertEqual(chain.roles[0].mfaSerial, "arn:mfa")
         XCTAssertEqual(chain.roles[1], AssumeRoleStep(
             roleARN: adminARN, externalID: "x-1", roleSessionName: "me", durationSeconds: 1800,
-            profile: ProfileReference(name: "admin", storeType: .sharedConfigFile, location: fixture.configFile.location,
+            profile: ProfileReference(name: "admin", storeType: .sharedConfigFile,
+                                      location: fixture.configFile.location,
                                       settings: fixture.configFile.profiles["admin"]!.settings),
             region: "us-west-2"))
 

@@ -169,20 +169,29 @@ package struct Migration {
         var report = MigrationReport(storePath: storePath, dryRun: options.dryRun, profiles: plan)
         // A name in neither file is most likely a typo: change nothing rather than part of what was asked.
         guard report.notFound.isEmpty else { return report }
-        let eligible = plan.filter(\.allowsPlaintextChanges).map(\.name)
+        // A role profile that is its own source keeps its plaintext keys unless the config is rewired to name the
+        // stored copy as its source: without them (and without that) the role would have no source.
+        let eligible = plan.filter { $0.allowsPlaintextChanges && ($0.roleSource == nil || rewiring != nil) }
+            .map(\.name)
+        let roleSources = Dictionary(uniqueKeysWithValues: plan.filter { eligible.contains($0.name) }
+            .compactMap { entry in entry.roleSource.map { (entry.name, $0) } })
+        let plainEligible = eligible.filter { roleSources[$0] == nil }
 
         if options.dryRun {
             // Simulate the plaintext edits on in-memory copies, against what the store would hold. Decrypted up
             // front: reading a stored profile can fail (a corrupt record), the planner's lookup cannot.
             var held = [String: StoredProfile]()
             for name in eligible {
-                held[name] = try plan.first { $0.name == name }?.imported ?? handle?.profile(named: name)
+                held[name] = try plan.first { $0.name == name }?.imported
+                    ?? handle?.profile(named: roleSources[name] ?? name)
             }
             var config = shared.config
             var credentials = shared.credentials
             if let rewiring {
-                report.record(try MigrationPlanner.rewire(eligible, in: &config, command: rewiring.command,
+                report.record(try MigrationPlanner.rewire(plainEligible, in: &config, command: rewiring.command,
                                                           isOurs: rewiring.replaces))
+                report.record(try MigrationPlanner.pointRoles(roleSources, in: &config, credentials: &credentials,
+                                                              command: rewiring.command, isOurs: rewiring.replaces))
             }
             if options.removePlaintext {
                 report.record(try MigrationPlanner.removePlaintextSecrets(of: eligible, from: &config,
@@ -216,7 +225,7 @@ package struct Migration {
         if !eligible.isEmpty {
             let reopened = try EncryptedStore.open(at: storePath, agentDataKey: try unlocked().agentDataKey())
             for entry in plan where entry.allowsPlaintextChanges {
-                let copy = try reopened.profile(named: entry.name)
+                let copy = try reopened.profile(named: entry.roleSource ?? entry.name)
                 if let imported = entry.imported, copy != imported {
                     throw CredentialLookupError(.migrationNotVerified(profile: entry.name, store: storePath))
                 }
@@ -229,10 +238,21 @@ package struct Migration {
         //    AWS tools keep working at every instant), then the credentials file. Each edit re-reads its file under
         //    its lock and compares with the verified copies, so a value edited since the plan is kept.
         guard !eligible.isEmpty && (rewiring != nil || options.removePlaintext) else { return report }
+        // A self-sourced role's `source_profile` may be set in the credentials file (which wins over the config
+        // file): then that file is edited too, after the config gained the stored source.
+        let roleSourceInCredentials = !roleSources.isEmpty && shared.credentials.profileNames.contains {
+            roleSources[$0] != nil && shared.credentials.value(forKey: "source_profile", inProfile: $0) != nil
+        }
         let (rewired, removed) = try SharedFileEditor.edit(path: configPath, kind: .config) { file in
-            let rewired = try rewiring.map {
-                try MigrationPlanner.rewire(eligible, in: &file, command: $0.command, isOurs: $0.replaces)
+            var rewired = try rewiring.map {
+                try MigrationPlanner.rewire(plainEligible, in: &file, command: $0.command, isOurs: $0.replaces)
             } ?? [:]
+            if let rewiring {
+                var untouched = shared.credentials
+                rewired.merge(try MigrationPlanner.pointRoles(roleSources, in: &file, credentials: &untouched,
+                                                              command: rewiring.command,
+                                                              isOurs: rewiring.replaces)) { $1 }
+            }
             let removed = options.removePlaintext
                 ? try MigrationPlanner.removePlaintextSecrets(of: eligible, from: &file, stored: { verified[$0] })
                 : [:]
@@ -241,9 +261,12 @@ package struct Migration {
         report.record(rewired)
         report.record(removed, path: configPath)
         try reach(.configWritten)
-        if options.removePlaintext, let credentialsPath {
+        if options.removePlaintext || roleSourceInCredentials, let credentialsPath {
             let removed = try SharedFileEditor.edit(path: credentialsPath, kind: .credentials) { file in
-                try MigrationPlanner.removePlaintextSecrets(of: eligible, from: &file, stored: { verified[$0] })
+                try MigrationPlanner.pointRolesInCredentials(roleSources, in: &file)
+                return options.removePlaintext
+                    ? try MigrationPlanner.removePlaintextSecrets(of: eligible, from: &file, stored: { verified[$0] })
+                    : [:]
             }
             report.record(removed, path: credentialsPath)
             try reach(.credentialsWritten)

@@ -39,9 +39,52 @@ enum MigrationPlanner {
                                         reason: "not in \(describe(shared.credentials)) or \(describe(shared.config))",
                                         imported: nil, needsStoreWrite: false, sources: [])
             }
+            if let source = selfReferencingKeys(section) {
+                // The keys go into the store under a name of their own that no file uses (or an earlier,
+                // interrupted run already used for these keys), so the role can name them as its source_profile.
+                var candidate = "\(name)-source"
+                var number = 1
+                while true {
+                    let existing = storedNames.contains(candidate) ? try stored(candidate) : nil
+                    let sameKeys = existing.map {
+                        $0.accessKeyID == source.accessKeyID && $0.secretAccessKey == source.secretAccessKey
+                    }
+                    if shared.profile(candidate) == nil, sameKeys ?? true {
+                        var keysOnly = section
+                        keysOnly.name = candidate
+                        keysOnly.properties = source.properties
+                        var entry = planOne(keysOnly, existing: existing, overwrite: false)
+                        entry.name = name
+                        entry.roleSource = candidate
+                        entry.reason = "its keys and role_arn live together (source_profile = itself): the keys go "
+                            + "into the store as profile '\(candidate)', the role stays"
+                        return entry
+                    }
+                    number += 1
+                    candidate = "\(name)-source-\(number)"
+                }
+            }
             let existing = storedNames.contains(name) ? try stored(name) : nil
             return planOne(section, existing: existing, overwrite: overwrite)
         }
+    }
+
+    /// The key pair of a profile whose `role_arn` names the profile itself as `source_profile` (botocore and the
+    /// SDKs then use its own keys as the role's source), as properties; `nil` for any other profile.
+    static func selfReferencingKeys(_ section: ProfileSection) -> (accessKeyID: String, secretAccessKey: SecretBytes,
+                                                                   properties: PropertyMap<ProfileValue>)? {
+        func value(_ key: String) -> String? {
+            guard let text = section.string(key)?.trimmingWhitespace(), !text.isEmpty else { return nil }
+            return text
+        }
+        guard value("role_arn") != nil, value("source_profile") == section.name, value("credential_source") == nil,
+              value("web_identity_token_file") == nil, let keyID = value("aws_access_key_id"),
+              let secret = value("aws_secret_access_key") else { return nil }
+        var properties = PropertyMap<ProfileValue>()
+        for key in ProfileEntry.credentialSettingNames {
+            if let property = section.properties[key] { properties[key] = property }
+        }
+        return (keyID, SecretBytes(utf8: secret), properties)
     }
 
     private static func describe(_ file: ProfileFile) -> String {
@@ -176,6 +219,37 @@ enum MigrationPlanner {
             outcomes[name] = .removed(present)
         }
         return outcomes
+    }
+
+    /// Points each self-sourced role profile (`roles`: profile → the store profile holding its keys) at the stored
+    /// keys: `[profile SOURCE]` gets `credential_process = command(SOURCE)` in the config document, and the role's
+    /// `source_profile` names SOURCE wherever the config document sets it (or there, when the credentials document
+    /// does not set it either). The credentials document is only read here; `pointRolesInCredentials` edits it.
+    ///
+    /// - Returns: What happened to each role's source `credential_process`, keyed by the role profile.
+    /// - Throws: `SharedFileError` (`.invalidArgument` for a name or command the file cannot hold).
+    static func pointRoles(_ roles: [String: String], in config: inout ProfileFile, credentials: inout ProfileFile,
+                           command: (String) -> String, isOurs: (String, String) -> Bool) throws -> [String: Rewiring] {
+        var outcomes: [String: Rewiring] = [:]
+        for (role, source) in roles.sorted(by: { $0.key < $1.key }) {
+            let rewired = try rewire([source], in: &config, command: command, isOurs: isOurs)
+            outcomes[role] = rewired[source]
+            let inConfig = config.value(forKey: "source_profile", inProfile: role) != nil
+            let inCredentials = credentials.value(forKey: "source_profile", inProfile: role) != nil
+            if inConfig || !inCredentials {
+                try config.setValue(source, forKey: "source_profile", inProfile: role)
+            }
+        }
+        return outcomes
+    }
+
+    /// Sets `source_profile` of each self-sourced role profile to its stored source where the credentials document
+    /// sets it (the credentials file wins over the config file for the same key).
+    static func pointRolesInCredentials(_ roles: [String: String], in credentials: inout ProfileFile) throws {
+        for (role, source) in roles.sorted(by: { $0.key < $1.key })
+            where credentials.value(forKey: "source_profile", inProfile: role) != nil {
+            try credentials.setValue(source, forKey: "source_profile", inProfile: role)
+        }
     }
 
     /// Adds `credential_process = command(name)` to each profile in the config document, creating `[profile NAME]`

@@ -39,8 +39,12 @@ package struct ProfileMigration: Sendable {
     /// has no copy to compare with: nothing is removed that the store does not hold.
     package var keptPlaintext: [PlaintextKeys] = []
     /// What happened to the profile's `credential_process` in the config file; `nil` when the config was not to be
-    /// rewired, or the profile is not eligible.
+    /// rewired, or the profile is not eligible. For a profile with `roleSource`, the outcome for that source profile.
     package var rewiring: Rewiring?
+    /// For a profile whose keys and `role_arn` live together (`source_profile` = itself): the store profile its keys
+    /// go into, which the rewired config names as the role's `source_profile` (botocore accepts a self-reference only
+    /// with static keys in the profile, so the keys cannot simply become a `credential_process` of the profile).
+    package var roleSource: String?
 
     /// Whether the plaintext files may be changed for this profile (secrets removed, `credential_process` added):
     /// only when the store holds, or will hold, this profile's keys.

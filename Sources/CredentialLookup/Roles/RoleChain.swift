@@ -146,8 +146,8 @@ package struct RoleChain: Sendable {
         self.roles = roles
     }
 
-    /// E.g. "access key AKIA… of 'prod' in the encrypted store (…) -> arn:aws:iam::123456789012:role/admin ('admin')";
-    /// never a secret.
+    /// E.g. "access key AKIA… of 'prod' in the encrypted store (…) -> arn:aws:iam::123456789012:role/admin
+    /// ('admin')"; never a secret.
     package var description: String {
         ([base.description] + roles.map { "\($0.roleARN) ('\($0.profile.name)')" }).joined(separator: " -> ")
     }

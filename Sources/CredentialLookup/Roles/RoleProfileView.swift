@@ -118,7 +118,9 @@ struct RoleProfileView {
     private func merged(_ name: String, _ place: [Int]) throws -> Profile? {
         var entries: [(ProfileEntry, ProfileCatalog)] = []
         for index in place {
-            if let entry = try reader.profile(name, inCatalogAt: index) { entries.append((entry, reader.catalogs[index])) }
+            if let entry = try reader.profile(name, inCatalogAt: index) {
+                entries.append((entry, reader.catalogs[index]))
+            }
         }
         guard let first = entries.first else { return nil }
         var entry = ProfileEntry(name: name)

@@ -13,8 +13,8 @@ struct GetCommand: ParsableCommand {
             encrypted store, then the shared credentials file, then the shared config file); the environment \
             (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN); AWS_PROFILE; the default profile \
             ('default' in the encrypted store, 'default' in the shared credentials file, '[default]' in the \
-            shared config file, 'AWS PS Default' in the encrypted store); the instance metadata service. The secret access key and session token are shown \
-            only with --show-secret.
+            shared config file, 'AWS PS Default' in the encrypted store); the instance metadata service. The secret \
+            access key and session token are shown only with --show-secret.
             """,
         aliases: ["resolve"]
     )
