@@ -47,8 +47,8 @@ package final class SessionCache {
     /// Every session in the cache, expired ones included (a save drops those), in file order; empty when there is
     /// no cache file.
     ///
-    /// - Throws: `SecureStoreError` `.sessionCacheCorrupt` (never used), `.unsupportedVersion`, `.unsafePermissions`,
-    ///   `.io`.
+    /// - Throws: `SecureStoreError` `.sessionCacheCorrupt` (never used), `.wrongKeyFile` when the cache does not open
+    ///   because the store was re-keyed since `store` was opened, `.unsupportedVersion`, `.unsafePermissions`, `.io`.
     package func sessions() throws -> [CachedSession] {
         guard let bytes = try readFile() else { return [] }
         let key = (storeID: store.storeIdentifier, dataKey: store.agentDataKey())
@@ -211,6 +211,9 @@ package final class SessionCache {
         do {
             return try SessionCacheFormat.decode(bytes, storeID: storeID, dataKey: dataKey)
         } catch let unreadable as SessionCacheFormat.Unreadable {
+            // Sealed under a newer data key than this (long-lived) store object holds: the store was re-keyed since
+            // it was opened, which is not damage. `sessionCacheKey()` says so.
+            _ = try store.sessionCacheKey()
             throw corrupt(unreadable.detail)
         } catch let unsupported as SessionCacheFormat.UnsupportedVersion {
             throw SecureStoreError(.unsupportedVersion, path: path,

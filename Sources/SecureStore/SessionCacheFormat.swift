@@ -5,7 +5,8 @@ import FoundationEssentials
 /// file ends with.
 ///
 /// ```
-/// magic "CREDSESS" ‖ version u16 ‖ store_id (16) ‖ salt (32) ‖ nonce (12) ‖ sealed_length u32 ‖ sealed ‖ checksum
+/// magic "CREDSESS" ‖ version u16 ‖ store_id (16) ‖ salt (32) ‖ nonce (12) ‖ sealed_length u32 ‖ sealed
+///   ‖ checksum (SHA-256 of all before)
 /// cache_key = HKDF(data_key, salt, "credstore/v1 session cache")
 /// aad       = magic ‖ version ‖ store_id ‖ salt
 /// ```

@@ -59,9 +59,9 @@ final class SessionsCLITests: XCTestCase {
         let home = try standardHome()
         let table = try home.run(["sessions"])
         XCTAssertEqual(table.status, 0, table.stderr)
-        for expected in ["ProfileName", "Role/MFA", "TimeLeft", "prod-admin", "role", "arn:aws:iam::123456789012:role/admin",
-                         "ASIAROLEEXAMPLE00001", "mfa", "arn:aws:iam::123456789012:mfa/dev", "ASIAMFAEXAMPLE000001",
-                         "session", "(renew)"] {
+        for expected in ["ProfileName", "Role/MFA", "TimeLeft", "prod-admin", "role",
+                         "arn:aws:iam::123456789012:role/admin", "ASIAROLEEXAMPLE00001", "mfa",
+                         "arn:aws:iam::123456789012:mfa/dev", "ASIAMFAEXAMPLE000001", "session", "(renew)"] {
             XCTAssertTrue(table.stdout.contains(expected), "\(expected) in:\n\(table.stdout)")
         }
         assertNoSecrets(table.stdout + table.stderr)
@@ -167,6 +167,11 @@ final class SessionsCLITests: XCTestCase {
             XCTAssertTrue(refused.stderr.contains("--no-session"), refused.stderr)
             assertNoSecrets(refused.stderr)
         }
+        // `default` copies the key inside the store and the choice with it: the copy is session-only too.
+        let copied = try home.run(["default", "--profile", "dev"])
+        XCTAssertEqual(copied.status, 0, copied.stderr)
+        XCTAssertEqual(try home.run(["export", "--profile", "default"]).status, 1, "the copy keeps the choice")
+        XCTAssertEqual(try home.run(["export", "--profile", "default", "--no-session"]).status, 0)
         // Through AWS_PROFILE too: the rule is the lookup's, not one command's.
         let viaEnvironment = try home.run(["export"], environment: ["AWS_PROFILE": "dev"])
         XCTAssertEqual(viaEnvironment.status, 1, viaEnvironment.stderr)
@@ -207,7 +212,20 @@ final class SessionsCLITests: XCTestCase {
             XCTAssertFalse(text.contains("credstore_"), "\(file):\n\(text)")
         }
         let shown = try home.run(["sessions", "configure", "--profile", "dev"])
-        XCTAssertTrue(shown.stdout.contains("refresh window 1h"), "migrate kept the store's own settings: \(shown.stdout)")
+        XCTAssertTrue(shown.stdout.contains("refresh window 1h"),
+                      "migrate kept the store's own settings: \(shown.stdout)")
+    }
+
+    func testRekeyDropsTheSessionCacheAndSaysSo() throws {
+        let home = try standardHome()
+        let rekeyed = try home.run(["rekey"])
+        XCTAssertEqual(rekeyed.status, 0, rekeyed.stderr)
+        XCTAssertTrue(rekeyed.stdout.contains("the session cache dropped"), rekeyed.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: home.storePath + ".sessions"))
+        XCTAssertEqual(try home.run(["sessions"]).stdout, "No cached sessions.\n")
+        XCTAssertEqual(try home.run(["export", "--profile", "dev"]).status, 0)
+        let again = try home.run(["rekey"])
+        XCTAssertFalse(again.stdout.contains("session cache"), "no cache, nothing said: \(again.stdout)")
     }
 
     func testNoFileUnderHomeHoldsASessionTokenInPlainText() throws {

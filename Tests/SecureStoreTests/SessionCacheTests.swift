@@ -219,6 +219,43 @@ final class SessionCacheTests: XCTestCase {
             .store(Self.roleSession()) })
         XCTAssertEqual(error.code, .wrongKeyFile)
         XCTAssertFalse(FileManager.default.fileExists(atPath: cachePath))
+        // A cache the re-keyed store wrote is not "damage" to the early object: it is told the store was re-keyed.
+        try SessionCache(store: try EncryptedStore.open(at: storePath, with: .keyFile(key), policy: Fixtures.cheap),
+                         now: { Self.start }).store(Self.roleSession())
+        XCTAssertEqual(catching { _ = try SessionCache(store: early).sessions() }?.code, .wrongKeyFile)
+    }
+
+    func testHostileCacheFilesAreRefusedWithoutCrashingOrFollowingLinks() throws {
+        let cache = try openCache()
+        try cache.store(Self.roleSession())
+        let good = try Fixtures.bytes(cachePath)
+        // Every truncation, and random bytes behind a valid magic, are corrupt (never a crash).
+        for length in 0..<good.count {
+            try Fixtures.write(Array(good[0..<length]), to: cachePath)
+            let code = Fixtures.code { _ = try cache.sessions() }
+            XCTAssertEqual(code, .sessionCacheCorrupt, "truncated to \(length)")
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let noise = (0..<Int.random(in: 0...400, using: &generator)).map { _ in
+                UInt8.random(in: 0...255, using: &generator)
+            }
+            try Fixtures.write(Array("CREDSESS".utf8) + [0, 1] + noise, to: cachePath)
+            XCTAssertEqual(Fixtures.code { _ = try cache.sessions() }, .sessionCacheCorrupt)
+        }
+        // A symlink, a group-readable file and a directory are refused before being read.
+        try FileManager.default.removeItem(atPath: cachePath)
+        try Fixtures.write(good, to: directory.file("elsewhere"))
+        try FileManager.default.createSymbolicLink(atPath: cachePath, withDestinationPath: directory.file("elsewhere"))
+        XCTAssertEqual(Fixtures.code { _ = try cache.sessions() }, .unsafePermissions)
+        XCTAssertEqual(Fixtures.code { try cache.store(Self.mfaSession()) }, .unsafePermissions)
+        try FileManager.default.removeItem(atPath: cachePath)
+        try Fixtures.write(good, to: cachePath)
+        chmod(cachePath, 0o640)
+        XCTAssertEqual(Fixtures.code { _ = try cache.sessions() }, .unsafePermissions)
+        try FileManager.default.removeItem(atPath: cachePath)
+        try FileManager.default.createDirectory(atPath: cachePath, withIntermediateDirectories: false)
+        XCTAssertEqual(Fixtures.code { _ = try cache.sessions() }, .unsafePermissions)
     }
 
     // MARK: - Concurrency, faults, kills

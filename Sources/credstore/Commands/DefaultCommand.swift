@@ -36,7 +36,10 @@ struct DefaultCommand: ParsableCommand {
 
     func run() throws {
         let context = LookupContext(store: store)
-        let request = LookupRequest(profileName: profile)
+        var request = LookupRequest(profileName: profile)
+        // The key pair stays inside credstore (copied to another of its profiles), and the copy keeps the
+        // session-only choice below, so the long-lived key may be read here.
+        request.allowsLongLivedKey = true
         let sources: [CredentialSource] = [
             SpecifiedProfileSource(catalogs: context.catalogs, environment: context.environment),
         ]
@@ -45,6 +48,7 @@ struct DefaultCommand: ParsableCommand {
         let replaced = try handle.profile(named: "default")
         var settings: [String: String] = [:]
         if let region = region ?? resolution.region { settings["region"] = region }
+        if resolution.longLivedKeyStaysHome { settings[ReservedSetting.sessionOnly] = "true" }
         let credentials = resolution.credentials
         if let replaced, replaced.accessKeyID != credentials.accessKeyID
             || replaced.secretAccessKey != credentials.secretAccessKey {

@@ -73,12 +73,12 @@ struct ListCommand: ParsableCommand {
             return
         }
         Output.write(Output.table(
-            header: ["", "ProfileName", "Kind", "Session", "StoreTypeName", "ProfileLocation"],
+            header: ["", "ProfileName", "Kind", "StoreTypeName", "Session", "ProfileLocation"],
             rows: rows.enumerated().map { index, row in
-                let session = sessions == nil ? "locked"
-                    : expiry(row).map { RFC3339.format($0) + " (" + SessionsCommand.timeLeft(until: $0, now: now) + ")" }
-                        ?? "-"
-                return [selected[index] ? "*" : "", row.name, row.kind.rawValue, session, row.type.rawValue,
+                let session = sessions == nil ? "locked" : expiry(row).map { expiration in
+                    RFC3339.format(expiration) + " (" + SessionsCommand.timeLeft(until: expiration, now: now) + ")"
+                } ?? "-"
+                return [selected[index] ? "*" : "", row.name, row.kind.rawValue, row.type.rawValue, session,
                         row.location]
             }))
     }

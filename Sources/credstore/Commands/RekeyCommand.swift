@@ -16,7 +16,9 @@ struct RekeyCommand: ParsableCommand {
             or key file can still read that copy's data key and with it decrypt every later save. 'rekey' replaces \
             the data key, re-encrypts every profile and re-wraps every remaining key slot, in one atomic write. Run \
             it after 'passwd' or 'keyslot remove' when the old secret may have leaked. Copies of the store made \
-            before the re-key keep the profiles they held then: change those keys at AWS too.
+            before the re-key keep the profiles they held then: change those keys at AWS too. The session cache \
+            (STORE.sessions) is dropped, so no cached session stays readable under the old key; sessions are made \
+            again when needed.
 
             The store is opened with --key-file, the systemd credential, --passphrase-file/--passphrase-fd or a \
             passphrase asked on the terminal (never through the unlock agent). Every other slot needs its secret: \
@@ -92,6 +94,7 @@ struct RekeyCommand: ParsableCommand {
                                  hint: "give the key file of each slot with --slot-key-file PATH")
             }
         }
+        let hadSessions = SessionCache.exists(forStoreAt: path)
         Self.installTestKillPoint(environment: storeOptions.environment)
         // By identity, not index: a slot that took a confirmed slot's index meanwhile is never dropped unasked.
         try store.rotateDataKey(otherSecrets: others,
@@ -104,6 +107,7 @@ struct RekeyCommand: ParsableCommand {
         let count = store.profileNames.count
         Output.print("Re-keyed \(path): a new data key, \(count) profile\(count == 1 ? "" : "s") re-encrypted"
                      + (unopened.isEmpty ? "" : ", key slot\(unopened.count == 1 ? "" : "s") \(dropped) dropped")
+                     + (hadSessions ? ", the session cache dropped (sessions are made again when needed)" : "")
                      + ". Copies of the store made before keep their old key and contents.")
     }
 
