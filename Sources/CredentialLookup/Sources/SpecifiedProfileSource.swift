@@ -58,9 +58,11 @@ package struct SpecifiedProfileSource: CredentialSource {
         let selection: CredentialLookupError.ProfileSelection =
             profileName == nil ? .profileLocation : .profileNameAndLocation
         let searched = [ProfileCredentials.searchedDescription(name, in: catalog)]
+        // One reader: the planner below reads through the same cache, so the file's profile is read once.
+        let reader = CatalogReader([catalog])
         let entry: ProfileEntry?
         do {
-            entry = try catalog.profile(named: name)
+            entry = try reader.profile(name, inCatalogAt: 0)
         } catch {
             return .failed(error)
         }
@@ -70,7 +72,7 @@ package struct SpecifiedProfileSource: CredentialSource {
         }
         // A role profile in the given file: its source profiles are looked for in that file too.
         do {
-            if let chain = try RoleChainPlanner(reader: CatalogReader([catalog])).planIfNeeded(name, restrictedTo: [0]) {
+            if let chain = try RoleChainPlanner(reader: reader).planIfNeeded(name, restrictedTo: [0]) {
                 return RoleChainResolution(profiles: profiles).resolve(chain, step: Self.step)
             }
         } catch {
