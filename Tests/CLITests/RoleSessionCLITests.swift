@@ -74,6 +74,16 @@ final class RoleSessionCLITests: XCTestCase {
         XCTAssertTrue((try json(viaProcess.stdout)["Arn"] as? String ?? "").contains(":assumed-role/admin/"),
                       viaProcess.stdout)
 
+        // boto3 through the same credential_process profile.
+        let python = try XCTUnwrap(CLI.which("python3"))
+        let viaBoto3 = try CLI.runProcess(python, ["-c", """
+            import boto3
+            print(boto3.Session(profile_name="via-credstore").client("sts").get_caller_identity()["Arn"])
+            """], environment: environment)
+        XCTAssertEqual(viaBoto3.status, 0, viaBoto3.stderr)
+        XCTAssertEqual(viaBoto3.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+                       try json(viaProcess.stdout)["Arn"] as? String, "boto3 gets the same cached role session")
+
         // Through exec: the same role session (cached), with the token and expiry in the child's environment.
         let viaExec = try CLI.run(["exec", "--profile", "admin", "--", aws.path, "sts", "get-caller-identity"],
                                   environment: environment)

@@ -341,9 +341,14 @@ private struct Run {
     static func mapped(_ error: Error, operation: String, profile: String, roleARN: String?,
                        endpoint: String) -> Error {
         guard let failure = error as? STSFailureDescribing else { return error }
+        // AWSAPI's messages start "STS AssumeRole at HOST failed: …"; this message names the call and endpoint itself.
+        var detail = failure.failureMessage
+        if detail.hasPrefix("STS "), let range = detail.firstRange(of: " failed: ") {
+            detail = String(detail[range.upperBound...])
+        }
         return CredentialLookupError(.stsRequestFailed(.init(
             operation: operation, profile: profile, roleARN: roleARN, endpoint: endpoint,
-            serviceCode: failure.failureCode, detail: failure.failureMessage)))
+            serviceCode: failure.failureCode, detail: detail)))
     }
 
     /// Refuses credentials STS returned already expired (or without a token): they would fail at once, and must
