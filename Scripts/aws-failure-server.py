@@ -12,6 +12,8 @@ every request, and answers by the first path segment:
   /doctype/     200, a reply with an entity declaration (refused by a strict reader)
   /skew/        403 SignatureDoesNotMatch with a Date header one hour behind this machine's clock
   /kms-throttle/ 400 {"__type": "ThrottlingException"} (JSON 1.1)
+  /huge/        200, Content-Length 8 MiB, sent as fast as the client reads
+  /drip/        200, Content-Length 1000, then one byte every 0.2 s
 Stop it with SIGTERM.
 """
 import email.utils
@@ -81,6 +83,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif mode == "kms-throttle":
             self.reply(400, b'{"__type":"ThrottlingException","message":"slow down"}',
                        content_type="application/x-amz-json-1.1")
+        elif mode == "huge":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(8 << 20))
+            self.end_headers()
+            chunk = b"<a>" + b"x" * 65533
+            for _ in range(128):
+                self.wfile.write(chunk)
+        elif mode == "drip":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            for _ in range(1000):
+                self.wfile.write(b"<")
+                self.wfile.flush()
+                time.sleep(0.2)
         else:
             self.reply(404, b"")
 

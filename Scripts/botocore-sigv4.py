@@ -4,8 +4,10 @@
 Used by AWSAPITests' differential test. Input (JSON on stdin, never argv, because it holds the example secret):
 {"cases": [{"service", "region", "method", "url", "headers": [[name, value], ...], "body_b64", "access_key",
 "secret_key", "token" (or null), "timestamp" ("YYYYMMDDTHHMMSSZ")}, ...]}.
+A query-protocol case also names its "operation" and "params" (in order): botocore's own query serializer then
+writes the body for the same operation and parameters, as boto3 would send it.
 Output: one object per case: the Authorization header botocore set, the X-Amz-Date and whether it set
-X-Amz-Security-Token, and for form bodies the pairs urllib decodes (to cross-check the form encoding).
+X-Amz-Security-Token, and for form bodies the pairs urllib decodes and the body botocore's serializer writes.
 No secret is printed.
 """
 import base64
@@ -15,6 +17,8 @@ import sys
 import urllib.parse
 
 import botocore.auth
+import botocore.serialize
+import botocore.session
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
@@ -22,6 +26,9 @@ from botocore.credentials import Credentials
 def main() -> int:
     request = json.load(sys.stdin)
     results = []
+    session = botocore.session.get_session()
+    # No validation: the random values need not be valid for AWS, only encoded the same way.
+    serializer = botocore.serialize.create_serializer("query", include_validation=False)
     for case in request["cases"]:
         moment = datetime.datetime.strptime(case["timestamp"], "%Y%m%dT%H%M%SZ")
         # botocore reads the clock through this one function; pin it to the case's date.
@@ -40,6 +47,12 @@ def main() -> int:
         if content_type.startswith("application/x-www-form-urlencoded"):
             result["form"] = urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True,
                                                     strict_parsing=True)
+        if case.get("operation"):
+            operation = session.get_service_model(case["service"]).operation_model(case["operation"])
+            params = {name: int(value) if name == "DurationSeconds" else value for name, value in case["params"]}
+            serialized = serializer.serialize_to_request(params, operation)
+            # What AWSRequest does with a dict body (botocore.awsrequest.prepare_request_dict/_prepare_body).
+            result["botocore_body"] = urllib.parse.urlencode(list(serialized["body"].items()), doseq=True)
         results.append(result)
     json.dump(results, sys.stdout)
     return 0

@@ -98,16 +98,16 @@ package struct IAMClient: Sendable {
     /// `UpdateAccessKey`: makes a key active or inactive.
     package func updateAccessKey(using credentials: SigningCredentials, accessKeyID: String,
                                  status: AccessKeyStatus, userName: String? = nil) throws {
-        var parameters: [(String, String)] = [("AccessKeyId", accessKeyID), ("Status", status.rawValue)]
-        if let userName { parameters.append(("UserName", userName)) }
+        // Members in the service model's order, as botocore's serializer writes them.
+        let parameters = (userName.map { [("UserName", $0)] } ?? []) + [("AccessKeyId", accessKeyID),
+                                                                         ("Status", status.rawValue)]
         _ = try call("UpdateAccessKey", parameters, credentials)
     }
 
     /// `DeleteAccessKey`.
     package func deleteAccessKey(using credentials: SigningCredentials, accessKeyID: String,
                                  userName: String? = nil) throws {
-        var parameters: [(String, String)] = [("AccessKeyId", accessKeyID)]
-        if let userName { parameters.append(("UserName", userName)) }
+        let parameters = (userName.map { [("UserName", $0)] } ?? []) + [("AccessKeyId", accessKeyID)]
         _ = try call("DeleteAccessKey", parameters, credentials)
     }
 

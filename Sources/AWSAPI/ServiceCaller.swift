@@ -28,8 +28,6 @@ struct ServiceCaller: Sendable {
     /// Sends the request `make()` builds for `action`, signed with `credentials`, and returns the 2xx response.
     func send(action: String, credentials: SigningCredentials, make: () -> HTTPRequest) throws -> HTTPResponse {
         let signer = SigV4Signer(service: endpoint.service, region: endpoint.signingRegion)
-        let secrets = [credentials.secretAccessKey.unsafeUTF8String(), credentials.sessionToken?.unsafeUTF8String()]
-            .compactMap { $0 }
         return try retry.run { _ in
             let date = clock.now
             let signed = try signer.sign(make(), credentials: credentials, date: date)
@@ -65,7 +63,11 @@ struct ServiceCaller: Sendable {
             }
             throw ServiceErrorMapping.map(
                 serviceCode: parsed?.code,
-                serviceMessage: ServiceErrorMapping.scrub(parsed?.message, code: parsed?.code, secrets: secrets),
+                serviceMessage: ServiceErrorMapping.scrub(
+                    parsed?.message, code: parsed?.code,
+                    // Only on this error path do the secrets become (unwipeable) text, to be cut out of the message.
+                    secrets: [credentials.secretAccessKey.unsafeUTF8String(),
+                              credentials.sessionToken?.unsafeUTF8String()].compactMap { $0 }),
                 status: response.status, context: context(action), requestID: parsed?.requestID, clockOffset: offset)
         }
     }

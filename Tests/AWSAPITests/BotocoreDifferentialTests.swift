@@ -7,7 +7,8 @@ import TestSupport
 
 /// Differential test: 240 random STS, IAM and KMS requests (actions, parameters with unicode and reserved
 /// characters, regions, endpoints, session tokens, dates) signed by our signer and by botocore's own `SigV4Auth`
-/// must carry the same `Authorization` header; the query protocol's form body must decode (urllib) to the same pairs.
+/// must carry the same `Authorization` header; the query protocol's form body must be the bytes botocore's own
+/// serializer writes for the same operation and parameters, and decode (urllib) to the same pairs.
 /// The example secret reaches Python on stdin; nothing secret is printed.
 final class BotocoreDifferentialTests: XCTestCase {
     /// SplitMix64: a seeded generator, so a failure is reproducible from the seed in its message.
@@ -47,6 +48,7 @@ final class BotocoreDifferentialTests: XCTestCase {
             ?? UInt64.random(in: 1...UInt64.max >> 1)
         var generator = SeededGenerator(state: seed)
         var cases: [[String: Any]] = []
+        var bodies: [String?] = []
         var ours: [(authorization: String, date: String, token: Bool, form: [(String, String)]?, label: String)] = []
         for index in 0..<240 {
             let service = ["sts", "iam", "kms"][index % 3]
@@ -85,6 +87,9 @@ final class BotocoreDifferentialTests: XCTestCase {
                     parameters.append(("AccessKeyId", "AKIA" + randomText(&generator, maxLength: 16)))
                 }
                 if action == "UpdateAccessKey" { parameters.append(("Status", "Inactive")) }
+                if action == "ListAccessKeys", Bool.random(using: &generator) {
+                    parameters.append(("Marker", randomText(&generator)))
+                }
                 request = QueryProtocol.request(endpoint: endpoint, action: action, version: IAMClient.version,
                                                 parameters: parameters)
             default:
@@ -115,7 +120,9 @@ final class BotocoreDifferentialTests: XCTestCase {
                 "body_b64": request.body.withUnsafeBytes { Data($0).base64EncodedString() },
                 "access_key": credentials.accessKeyID, "secret_key": ExampleKeys.secretAccessKey,
                 "token": token as Any? ?? NSNull(), "timestamp": AWSDate.amzDate(date),
+                "operation": service == "kms" ? "" : action, "params": parameters.map { [$0.0, $0.1] },
             ])
+            bodies.append(service == "kms" ? nil : request.bodyText)
             let authorization = try XCTUnwrap(signed.request.header("Authorization"))
             ours.append((authorization, try XCTUnwrap(signed.request.header("X-Amz-Date")),
                          signed.request.header("X-Amz-Security-Token") != nil,
@@ -133,7 +140,10 @@ final class BotocoreDifferentialTests: XCTestCase {
         let theirs = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         XCTAssertEqual(theirs.count, ours.count)
         var matched = 0
-        for (mine, botocore) in zip(ours, theirs) {
+        for (index, (mine, botocore)) in zip(ours, theirs).enumerated() {
+            if let body = bodies[index] {
+                XCTAssertEqual(body, botocore["botocore_body"] as? String, "the form body botocore writes, \(mine.label)")
+            }
             XCTAssertEqual(mine.authorization, botocore["authorization"] as? String, "Authorization, \(mine.label)")
             XCTAssertEqual(mine.date, botocore["amz_date"] as? String, "X-Amz-Date, \(mine.label)")
             XCTAssertEqual(mine.token, botocore["has_token_header"] as? Bool, "X-Amz-Security-Token, \(mine.label)")

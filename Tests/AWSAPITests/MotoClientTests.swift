@@ -189,6 +189,19 @@ final class FailingEndpointTests: XCTestCase {
                 XCTAssertTrue(error?.message.contains("your clock is 36") ?? false, error?.message ?? "")
             }
         }
+        // A huge body is refused whole; a slow drip ends at the time limit, on every attempt.
+        XCTAssertEqual(failure { _ = try client(server, "huge", sleeps: RecordedSleeps())
+                           .getCallerIdentity(using: exampleCredentials) }?.code, .malformedResponse)
+        let sleeps = RecordedSleeps()
+        let drip = STSClient(transport: CurlTransport(),
+                             endpoint: ServiceEndpoint(service: "sts", url: "\(server.endpoint)/drip", signingRegion: "us-east-1"),
+                             settings: HTTPSettings(totalTimeout: 1), retry: sleeps.policy(), clock: SystemWallClock())
+        let started = Date()
+        let timedOut = failure { _ = try drip.getCallerIdentity(using: exampleCredentials) }
+        XCTAssertEqual(timedOut?.code, .transport)
+        XCTAssertEqual(timedOut?.transportCode, .timedOut)
+        XCTAssertEqual(server.dates("drip").count, 3, "a time-out is retried")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 8, "each attempt ends at the 1 s limit")
         let refused = failure {
             _ = try STSClient(transport: CurlTransport(),
                               endpoint: ServiceEndpoint(service: "sts", url: "http://127.0.0.1:1", signingRegion: "us-east-1"),
