@@ -40,8 +40,10 @@ struct ProfileCredentials {
         // `ProfileSearch` plans role, credential_source, web identity and SSO profiles before it gets here; this
         // only keeps a caller that skipped the planner from reading such a profile's keys as its credentials.
         if RoleChainPlanner.needsPlan(entry) {
-            let setting = ["role_arn", "credential_source", "web_identity_token_file"]
-                .first { setting($0) != nil } ?? "sso_*"
+            guard let setting = ["role_arn", "credential_source", "web_identity_token_file"]
+                .first(where: { setting($0) != nil }) else {
+                return .failed(CredentialLookupError(.ssoNotSupported(profile: entry.name, place: place)))
+            }
             return .failed(CredentialLookupError(.roleNotSupported(profile: entry.name, place: place, setting: setting,
                                                                    chain: nil)))
         }

@@ -103,27 +103,22 @@ final class SelfSourcedRoleMigrationTests: XCTestCase {
         XCTAssertEqual(resolved["sourceSecretMatches"] as? Bool, true)
     }
 
-    /// The AWS CLI assumes the role with the keys credstore hands it, against moto checking every signature.
+    /// The AWS CLI assumes the role with the keys credstore hands it, against moto checking every signature
+    /// (TestSupport's `MotoServer`: the user and the role are created with auth off, then signatures are checked).
     func testTheAWSCLIStillAssumesTheRoleAfterMigration() throws {
-        let moto = try MotoServer(checkSignatures: true)
+        let moto = try TestSupport.MotoServer(setUp: """
+            user = create_user("deployer")
+            create_role("Deployer", user["Arn"])
+            """)
         defer { moto.stop() }
+        let user = try moto.resources.user("deployer")
+        XCTAssertEqual(try moto.resources.roleARN("Deployer"), roleARN)
         let aws = try XCTUnwrap(CLI.which("aws"))
         let home = try KeyFileHome()
-        var signed = moto.awsEnvironment(home.environment)
-        signed["AWS_ACCESS_KEY_ID"] = moto.accessKeyID
-        signed["AWS_SECRET_ACCESS_KEY"] = moto.secretAccessKey
-        let trust = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"#
-            + #""arn:aws:iam::123456789012:user/credstore-test"},"Action":"sts:AssumeRole"}]}"#
-        let created = try CLI.runProcess(aws, ["--endpoint-url", moto.endpoint, "iam", "create-role", "--role-name",
-                                               "Deployer", "--assume-role-policy-document", trust],
-                                         environment: signed)
-        XCTAssertEqual(created.status, 0, created.stderr)
-
-        try write(home, keyID: moto.accessKeyID, secret: moto.secretAccessKey)
+        try write(home, keyID: user.accessKeyID, secret: user.secretAccessKey)
         func callerIdentity() throws -> CLIResult {
-            // The AssumeRole call botocore's credential provider makes does not follow --endpoint-url; this does.
-            var environment = moto.awsEnvironment(home.environment)
-            environment["AWS_ENDPOINT_URL_STS"] = moto.endpoint
+            // AWS_ENDPOINT_URL also points the AssumeRole call of botocore's credential provider at moto.
+            let environment = home.environment.merging(moto.awsEnvironment) { $1 }
             // The AWS CLI caches assumed-role sessions in ~/.aws/cli/cache: empty it, so each call assumes the role
             // with the source keys it resolves now.
             try? FileManager.default.removeItem(atPath: home.path + "/.aws/cli/cache")
@@ -134,19 +129,20 @@ final class SelfSourcedRoleMigrationTests: XCTestCase {
         XCTAssertEqual(identity.status, 0, identity.stdout + identity.stderr)
         XCTAssertTrue(identity.stdout.contains(":assumed-role/Deployer/"), identity.stdout)
 
-        try migrate(home, secret: moto.secretAccessKey)
+        try migrate(home, secret: user.secretAccessKey)
+        let requestsBefore = moto.requestCount()
         identity = try callerIdentity()
         XCTAssertEqual(identity.status, 0, identity.stdout + identity.stderr)
         XCTAssertTrue(identity.stdout.contains(":assumed-role/Deployer/"), identity.stdout)
+        XCTAssertGreaterThanOrEqual(moto.requestCount() - requestsBefore, 2, "AssumeRole and GetCallerIdentity")
         // credstore itself assumes the role with the stored source key.
-        var credstoreEnvironment = moto.awsEnvironment(home.environment)
-        credstoreEnvironment["AWS_ENDPOINT_URL_STS"] = moto.endpoint
+        let credstoreEnvironment = home.environment.merging(moto.awsEnvironment) { $1 }
         let assumed = try home.run(["get", "--profile", "dev"], environment: credstoreEnvironment)
         XCTAssertEqual(assumed.status, 0, assumed.stderr)
         XCTAssertTrue(assumed.stdout.contains("role \(roleARN) assumed for profile 'dev'"), assumed.stdout)
 
         // The stored source key is what signed the AssumeRole: with a wrong secret in the store, moto refuses it.
-        try home.setProfile("dev-source", keyID: moto.accessKeyID, secret: "wrongSecretEXAMPLEwrongSecretEXAMPLE0000",
+        try home.setProfile("dev-source", keyID: user.accessKeyID, secret: "wrongSecretEXAMPLEwrongSecretEXAMPLE0000",
                             force: true)
         identity = try callerIdentity()
         XCTAssertNotEqual(identity.status, 0)

@@ -122,4 +122,23 @@ final class RoleProfileLookupTests: XCTestCase {
         XCTAssertEqual(try fixture.resolve(LookupRequest(profileName: "plain")).credentials.accessKeyID,
                        Example.accessKeyID)
     }
+
+    func testPlanningRunsNothing() throws {
+        // A credential_process base is planned, not run (the planner is pure; running it is execution's job).
+        var fixture = Fixture()
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("credstore-ran-\(UUID())").path
+        fixture.environment["PATH"] = "/usr/bin:/bin"
+        fixture.configFile.profiles["proc"] = ProfileEntry(name: "proc", settings: ["credential_process":
+                                                                                        "/usr/bin/touch \(marker)"])
+        fixture.configFile.profiles["role"] = ProfileEntry(name: "role", settings: [
+            "role_arn": adminARN, "source_profile": "proc",
+        ])
+        guard case .credentialProcess(let profile, let command) = try plan(fixture, "role").base else {
+            return XCTFail("credential_process base")
+        }
+        XCTAssertEqual(profile.name, "proc")
+        XCTAssertEqual(command, "/usr/bin/touch \(marker)")
+        XCTAssertEqual(fixture.lookupError(LookupRequest(profileName: "role"))?.code, .roleNotSupported)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: marker), "planning ran the credential_process")
+    }
 }

@@ -190,7 +190,7 @@ package struct Migration {
             if let rewiring {
                 report.record(try MigrationPlanner.rewire(plainEligible, in: &config, command: rewiring.command,
                                                           isOurs: rewiring.replaces))
-                report.record(try MigrationPlanner.pointRoles(roleSources, in: &config, credentials: &credentials,
+                report.record(try MigrationPlanner.pointRoles(roleSources, in: &config, credentials: credentials,
                                                               command: rewiring.command, isOurs: rewiring.replaces))
             }
             if options.removePlaintext {
@@ -248,8 +248,7 @@ package struct Migration {
                 try MigrationPlanner.rewire(plainEligible, in: &file, command: $0.command, isOurs: $0.replaces)
             } ?? [:]
             if let rewiring {
-                var untouched = shared.credentials
-                rewired.merge(try MigrationPlanner.pointRoles(roleSources, in: &file, credentials: &untouched,
+                rewired.merge(try MigrationPlanner.pointRoles(roleSources, in: &file, credentials: shared.credentials,
                                                               command: rewiring.command,
                                                               isOurs: rewiring.replaces)) { $1 }
             }

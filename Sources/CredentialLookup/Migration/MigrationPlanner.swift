@@ -228,15 +228,16 @@ enum MigrationPlanner {
     ///
     /// - Returns: What happened to each role's source `credential_process`, keyed by the role profile.
     /// - Throws: `SharedFileError` (`.invalidArgument` for a name or command the file cannot hold).
-    static func pointRoles(_ roles: [String: String], in config: inout ProfileFile, credentials: inout ProfileFile,
+    static func pointRoles(_ roles: [String: String], in config: inout ProfileFile, credentials: ProfileFile,
                            command: (String) -> String, isOurs: (String, String) -> Bool) throws -> [String: Rewiring] {
         var outcomes: [String: Rewiring] = [:]
         for (role, source) in roles.sorted(by: { $0.key < $1.key }) {
             let rewired = try rewire([source], in: &config, command: command, isOurs: isOurs)
             outcomes[role] = rewired[source]
-            let inConfig = config.value(forKey: "source_profile", inProfile: role) != nil
+            let inConfig = config.value(forKey: "source_profile", inProfile: role)?.stringValue?.trimmingWhitespace()
             let inCredentials = credentials.value(forKey: "source_profile", inProfile: role) != nil
-            if inConfig || !inCredentials {
+            // Only the self-reference is replaced: a value edited since the plan is the user's.
+            if inConfig == role || (inConfig == nil && !inCredentials) {
                 try config.setValue(source, forKey: "source_profile", inProfile: role)
             }
         }
@@ -244,10 +245,11 @@ enum MigrationPlanner {
     }
 
     /// Sets `source_profile` of each self-sourced role profile to its stored source where the credentials document
-    /// sets it (the credentials file wins over the config file for the same key).
+    /// sets it to the profile itself (the credentials file wins over the config file for the same key).
     static func pointRolesInCredentials(_ roles: [String: String], in credentials: inout ProfileFile) throws {
         for (role, source) in roles.sorted(by: { $0.key < $1.key })
-            where credentials.value(forKey: "source_profile", inProfile: role) != nil {
+            where credentials.value(forKey: "source_profile", inProfile: role)?.stringValue?.trimmingWhitespace()
+                == role {
             try credentials.setValue(source, forKey: "source_profile", inProfile: role)
         }
     }
