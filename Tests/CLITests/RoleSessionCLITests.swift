@@ -334,6 +334,42 @@ final class RoleSessionCLITests: XCTestCase {
         XCTAssertTrue(unsafe.stderr.contains("https://"), unsafe.stderr)
     }
 
+    /// `credential_source = Ec2InstanceMetadata`: the base comes from IMDSv2 (Scripts/imds-server.py, which serves
+    /// the documentation example key); moto runs without signature checking here, since it cannot know that key.
+    func testCredentialSourceEc2InstanceMetadataIsTheBaseOfTheRole() throws {
+        let moto = try Moto(setUp: "create_role(\"admin\", \"arn:aws:iam::123456789012:user/any\")",
+                            checkSignatures: false)
+        let python = try XCTUnwrap(CLI.which("python3"))
+        let work = try TemporaryDirectory()
+        let imds = try PeerProcess(python, [TestPaths.packageRoot.path + "/Scripts/imds-server.py", "--port", "0"],
+                                   environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"],
+                                   logPath: work.file("imds.log"))
+        defer { imds.stop() }
+        var port: Int?
+        for _ in 0..<200 where port == nil {
+            port = imds.log().split(separator: "\n").compactMap { $0.hasPrefix("PORT ") ? Int($0.dropFirst(5)) : nil }
+                .first
+            if port == nil { usleep(25_000) }
+        }
+        let home = try TemporaryHome()
+        try home.write("""
+            [profile from-imds]
+            role_arn = arn:aws:iam::\(Moto.accountID):role/admin
+            credential_source = Ec2InstanceMetadata
+
+            """, to: ".aws/config")
+        var environment = home.environment.merging(moto.awsEnvironment) { $1 }
+        environment["AWS_EC2_METADATA_DISABLED"] = nil
+        environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"] =
+            "http://127.0.0.1:\(try XCTUnwrap(port, "imds-server.py did not start: \(imds.log())"))"
+        let result = try CLI.run(["export", "--profile", "from-imds", "--format", "json"], environment: environment)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let reply = try json(result.stdout)
+        XCTAssertTrue((reply["AccessKeyId"] as? String ?? "").hasPrefix("ASIA"), result.stdout)
+        XCTAssertNotEqual(reply["AccessKeyId"] as? String, ExampleKeys.accessKeyID, "the role's, not the instance's")
+        XCTAssertTrue(imds.log().contains("security-credentials/credstore-test-role"), imds.log())
+    }
+
     func testAHostileEndpointIsAClearErrorWithinTheTimeoutAndWritesNoSession() throws {
         let moto = try Moto(setUp: Self.setUp)
         let hostile = try HostileHTTPServer()
