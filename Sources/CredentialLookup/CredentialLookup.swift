@@ -20,8 +20,12 @@ import UnlockAgent
 /// name it does not hold never costs a secret or the KDF). One value serves one thread at a time (it caches the
 /// unlocked store); its results (`Resolution`, `Credentials`) and errors are `Sendable`.
 ///
+/// Role profiles (`role_arn`, `credential_source`) are assumed through STS and profiles whose long-lived key stays home
+/// get a `GetSessionToken` session; both are cached encrypted beside the store and reused until their refresh window.
+/// An MFA code comes from the profile's `mfa_process`; this library never prompts for one itself.
+///
 /// Errors have stable codes and no advice for a particular program: `CredentialLookupError` (nothing found, expired,
-/// a profile or `credential_process` problem), `SecureStoreError` (the store: wrong secret, unsafe or damaged file),
+/// a profile, `credential_process`, MFA or STS problem — `serviceErrorCode` says which), `SecureStoreError` (the store: wrong secret, unsafe or damaged file),
 /// `UnlockAgentError` (no secret source at hand, an unreadable passphrase) and `SharedFileError` (a malformed or
 /// unreadable AWS file).
 public final class CredentialSearch {
