@@ -368,6 +368,17 @@ final class RoleSessionCLITests: XCTestCase {
         XCTAssertTrue((reply["AccessKeyId"] as? String ?? "").hasPrefix("ASIA"), result.stdout)
         XCTAssertNotEqual(reply["AccessKeyId"] as? String, ExampleKeys.accessKeyID, "the role's, not the instance's")
         XCTAssertTrue(imds.log().contains("security-credentials/credstore-test-role"), imds.log())
+        // There is no store in this HOME: the session is not cached anywhere (never in plain text, never in
+        // ~/.aws/cli/cache), and the next call assumes the role again.
+        let token = try XCTUnwrap(reply["SessionToken"] as? String)
+        XCTAssertEqual(files(under: home.path, containing: token), [])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: home.path + "/.local/share/credstore"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: home.path + "/.aws/cli"))
+        let requests = moto.requestCount()
+        let again = try CLI.run(["get", "--profile", "from-imds"], environment: environment)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("not cached (no store to keep it in)"), again.stderr)
+        XCTAssertGreaterThan(moto.requestCount(), requests)
     }
 
     func testAHostileEndpointIsAClearErrorWithinTheTimeoutAndWritesNoSession() throws {
