@@ -25,7 +25,8 @@ import UnlockAgent
 /// An MFA code comes from the profile's `mfa_process`; this library never prompts for one itself.
 ///
 /// Errors have stable codes and no advice for a particular program: `CredentialLookupError` (nothing found, expired,
-/// a profile, `credential_process`, MFA or STS problem — `serviceErrorCode` says which), `SecureStoreError` (the store: wrong secret, unsafe or damaged file),
+/// a profile, `credential_process`, MFA or STS problem — `serviceErrorCode` says which), `SecureStoreError` (the
+/// store: wrong secret, unsafe or damaged file),
 /// `UnlockAgentError` (no secret source at hand, an unreadable passphrase) and `SharedFileError` (a malformed or
 /// unreadable AWS file).
 public final class CredentialSearch {

@@ -164,7 +164,8 @@ final class RoleSessionCLITests: XCTestCase {
     func testASessionOnlyProfileHandsOutAnMFASessionAskedOnATerminalAndFailsAtOnceWithoutOne() throws {
         let moto = try Moto(setUp: Self.setUp)
         let serial = "arn:aws:iam::\(Moto.accountID):mfa/alice"
-        let (alicesHome, environment) = try home(moto, config: "[profile alice]\nmfa_serial = \(serial)\nregion = us-east-1\n")
+        let (alicesHome, environment) = try home(moto,
+                                                 config: "[profile alice]\nmfa_serial = \(serial)\nregion = us-east-1\n")
         let configured = try CLI.run(["sessions", "configure", "--profile", "alice", "--session-only"],
                                      environment: environment)
         XCTAssertEqual(configured.status, 0, configured.stderr)

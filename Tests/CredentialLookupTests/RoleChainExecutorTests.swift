@@ -277,7 +277,8 @@ final class RoleChainExecutorTests: XCTestCase {
 
     func testASessionOnlyProfileGetsAPlainSessionOnceAndItsMFASessionIsSharedWithItsRoles() throws {
         let executor = RoleChainExecutor(context: context())
-        let keys = Resolution(credentials: Credentials(accessKeyID: Example.accessKeyID, secretAccessKey: Example.secret),
+        let keys = Resolution(credentials: Credentials(accessKeyID: Example.accessKeyID,
+                                                       secretAccessKey: Example.secret),
                               origin: CredentialOrigin(step: .specifiedProfile, storeType: .secureStore,
                                                        location: storePath, profileName: "source"))
         let plain = try executor.sessionCredentials(for: keys, profile: reference("source"))

@@ -18,7 +18,8 @@ final class STSEndpointTests: XCTestCase {
         XCTAssertEqual(try endpoint([:], ["endpoint_url": "https://sts.example.test"]), "https://sts.example.test")
         XCTAssertEqual(try endpoint(["AWS_ENDPOINT_URL": "http://127.0.0.1:1"], ["endpoint_url": "https://x.test"]),
                        "http://127.0.0.1:1")
-        XCTAssertEqual(try endpoint(["AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:2"]),
+        XCTAssertEqual(try endpoint(["AWS_ENDPOINT_URL": "http://127.0.0.1:1",
+                                     "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:2"]),
                        "http://127.0.0.1:2")
         XCTAssertEqual(try endpoint([:], ["sts_regional_endpoints": "legacy"]), "https://sts.amazonaws.com")
         XCTAssertEqual(try endpoint([:], region: nil), "https://sts.amazonaws.com")
@@ -33,7 +34,8 @@ final class STSEndpointTests: XCTestCase {
         let chain = RoleChain(
             profileName: "admin",
             base: .staticKeys(profile: ProfileReference(name: "src", storeType: .secureStore, location: "/s"),
-                              credentials: Credentials(accessKeyID: Example.accessKeyID, secretAccessKey: Example.secret),
+                              credentials: Credentials(accessKeyID: Example.accessKeyID,
+                                                       secretAccessKey: Example.secret),
                               accountID: nil),
             roles: [AssumeRoleStep(roleARN: "arn:aws:iam::123456789012:role/admin",
                                    profile: ProfileReference(name: "admin", storeType: .sharedConfigFile,

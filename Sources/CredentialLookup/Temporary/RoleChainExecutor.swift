@@ -56,8 +56,10 @@ package struct RoleChainExecutor {
         let keys = chain.roles.indices.map { index -> (key: SessionKey, identity: String?) in
             let role = chain.roles[index]
             let identity = index == 0 ? baseIdentity : chain.roles[index - 1].roleARN
-            return (SessionKey.role(profile: role.profile.name, roleARN: role.roleARN, sessionName: role.roleSessionName,
-                                    externalID: role.externalID, sourceIdentity: identity), identity)
+            let key = SessionKey.role(profile: role.profile.name, roleARN: role.roleARN,
+                                      sessionName: role.roleSessionName, externalID: role.externalID,
+                                      sourceIdentity: identity)
+            return (key, identity)
         }
 
         // The latest role whose session is still live: nothing before it needs to run (no program, no request).
@@ -355,7 +357,8 @@ private struct Run {
     /// never be cached.
     func checkUsable(_ credentials: Credentials, what: String) throws {
         guard credentials.sessionToken.map({ !$0.isEmpty }) == true else {
-            throw CredentialLookupError(.invalidTemporaryCredentials(what: what, reason: "it returned no session token"))
+            throw CredentialLookupError(.invalidTemporaryCredentials(what: what,
+                                                                     reason: "it returned no session token"))
         }
         guard let expiration = credentials.expiration else {
             throw CredentialLookupError(.invalidTemporaryCredentials(what: what, reason: "it returned no Expiration"))

@@ -152,8 +152,8 @@ enum ErrorClassification {
             return Row(.failure, hint: "the source profile's secret key does not match its access key id: store the "
                 + "key pair again with 'credstore set'")
         case "region-disabled":
-            return Row(.failure, hint: "activate STS for that region (IAM, Account settings) or point \(endpointSettings) "
-                + "at another region")
+            return Row(.failure, hint: "activate STS for that region (IAM, Account settings) or point "
+                + "\(endpointSettings) at another region")
         case "throttled", "service-unavailable":
             return Row(.serviceUnavailable, hint: "STS is busy or down (the request was retried with backoff): try "
                 + "again later")
