@@ -138,6 +138,9 @@ enum ErrorClassification {
         case "clock-skew":
             return Row(.failure, hint: "set this machine's clock (e.g. 'timedatectl set-ntp true' or 'chronyc "
                 + "makestep'): AWS refuses requests signed more than 5 minutes off")
+        case "credentials-expired":
+            return Row(.failure, hint: "STS answered with credentials already expired: check this machine's clock and "
+                + "that \(endpointSettings) point at STS")
         case "access-denied":
             return Row(.failure, hint: "the role's trust policy must name the caller exactly (see 'credstore get "
                 + "--profile \(profile) --json' for the source) and allow sts:AssumeRole; a policy that requires MFA "
@@ -157,7 +160,8 @@ enum ErrorClassification {
         case "throttled", "service-unavailable":
             return Row(.serviceUnavailable, hint: "STS is busy or down (the request was retried with backoff): try "
                 + "again later")
-        case "malformed-response", "endpoint-invalid", "response-too-large", "protocol-error", "invalid-url":
+        case "malformed-response", "endpoint-invalid", "response-too-large", "protocol-error", "invalid-url",
+             "redirected":
             return Row(.serviceUnavailable, hint: "the endpoint did not answer like STS: check \(endpointSettings)")
         case "host-not-found", "connection-failed", "timed-out":
             return Row(.serviceUnavailable, hint: "the STS endpoint could not be reached: check the network, "
