@@ -50,14 +50,16 @@ package struct CurlTransport: HTTPTransport {
             // Trust: always verify the peer and its name; the CA bundle given replaces the system store entirely.
             try options.set(CURLOPT_SSL_VERIFYPEER, 1)
             try options.set(CURLOPT_SSL_VERIFYHOST, 2)
-            try options.set(CURLOPT_PROXY_SSL_VERIFYPEER, 1)
-            try options.set(CURLOPT_PROXY_SSL_VERIFYHOST, 2)
+            // (HTTPS proxies only: a libcurl without them ignores these, and then cannot use such a proxy at all.)
+            try options.setIfBuiltIn(CURLOPT_PROXY_SSL_VERIFYPEER, 1)
+            try options.setIfBuiltIn(CURLOPT_PROXY_SSL_VERIFYHOST, 2)
             try options.set(CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2))
             if let caBundle = settings.caBundle {
                 try options.set(CURLOPT_CAINFO, string: caBundle)
-                try options.set(CURLOPT_CAPATH, pointer: nil)
-                try options.set(CURLOPT_PROXY_CAINFO, string: caBundle)
-                try options.set(CURLOPT_PROXY_CAPATH, pointer: nil)
+                // No CA directory next to the bundle (a TLS library without CA directories has none to clear).
+                try options.setIfBuiltIn(CURLOPT_CAPATH, pointer: nil)
+                try options.setIfBuiltIn(CURLOPT_PROXY_CAINFO, string: caBundle)
+                try options.setIfBuiltIn(CURLOPT_PROXY_CAPATH, pointer: nil)
             }
             // The proxy: set explicitly either way (an empty string means none), so libcurl never reads the
             // environment's *_proxy itself; NO_PROXY was applied above (`proxy(for:)`), so libcurl gets none.
@@ -190,7 +192,8 @@ struct CurlOptions {
     let handle: UnsafeMutableRawPointer
     let url: RequestURL
 
-    private func check(_ code: CURLcode, _ option: CURLoption) throws {
+    private func check(_ code: CURLcode, _ option: CURLoption, ifBuiltIn: Bool = false) throws {
+        if ifBuiltIn && (code == CURLE_UNKNOWN_OPTION || code == CURLE_NOT_BUILT_IN) { return }
         guard code == CURLE_OK else {
             throw HTTPClientError(.libraryUnavailable, url: url.display,
                                   "the system HTTP library refused option \(option.rawValue) for \(url.display): "
@@ -198,22 +201,42 @@ struct CurlOptions {
         }
     }
 
+    /// Sets a long option (CURLOPTTYPE_LONG, CURLOPTTYPE_VALUES).
     func set(_ option: CURLoption, _ value: Int) throws {
         try check(ccurl_setopt_long(handle, option, value), option)
     }
 
-    func set(_ option: CURLoption, string: String) throws {
-        try check(ccurl_setopt_pointer(handle, option, string), option)  // libcurl copies strings
+    /// Sets a long option that only matters for a feature this libcurl may lack (then it is ignored).
+    func setIfBuiltIn(_ option: CURLoption, _ value: Int) throws {
+        try check(ccurl_setopt_long(handle, option, value), option, ifBuiltIn: true)
     }
 
+    /// Sets a string option that only matters for a feature this libcurl may lack (then it is ignored).
+    func setIfBuiltIn(_ option: CURLoption, string: String) throws {
+        try check(ccurl_setopt_pointer(handle, option, string), option, ifBuiltIn: true)
+    }
+
+    /// Sets a pointer option that only matters for a feature this libcurl may lack (then it is ignored).
+    func setIfBuiltIn(_ option: CURLoption, pointer: UnsafeRawPointer?) throws {
+        try check(ccurl_setopt_pointer(handle, option, pointer), option, ifBuiltIn: true)
+    }
+
+    /// Sets a string option (libcurl copies the string).
+    func set(_ option: CURLoption, string: String) throws {
+        try check(ccurl_setopt_pointer(handle, option, string), option)
+    }
+
+    /// Sets a pointer option (an slist, a context, a buffer libcurl reads or writes during the transfer).
     func set(_ option: CURLoption, pointer: UnsafeRawPointer?) throws {
         try check(ccurl_setopt_pointer(handle, option, pointer), option)
     }
 
+    /// Sets a curl_off_t option.
     func set(_ option: CURLoption, offset: curl_off_t) throws {
         try check(ccurl_setopt_off_t(handle, option, offset), option)
     }
 
+    /// Sets a write or header callback.
     func set(_ option: CURLoption, callback: ccurl_data_callback) throws {
         try check(ccurl_setopt_data_callback(handle, option, callback), option)
     }

@@ -27,7 +27,8 @@ public struct HTTPClientError: Error, CustomStringConvertible, Sendable {
         case proxyFailed = "proxy-failed"
         /// The response body is longer than the bound; nothing of it is returned.
         case responseTooLarge = "response-too-large"
-        /// The connection broke or the response is not valid HTTP.
+        /// The connection broke or the response is not valid HTTP (or over the header bounds); also a request that
+        /// cannot be sent as valid HTTP (a method or header that would split it), which is then not sent at all.
         case protocolError = "protocol-error"
     }
 

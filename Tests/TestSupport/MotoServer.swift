@@ -62,17 +62,26 @@ package final class MotoServer {
         self.python = python
         certificateAuthority = tls
         work = try TemporaryDirectory(prefix: "credstore-moto")
-        port = LocalPort.free()
-        endpoint = "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)"
-        var arguments = ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)]
-        if let tls { arguments += ["-c", tls.serverCertificate, "-k", tls.serverKey] }
-        peer = try PeerProcess(python, arguments, environment: Self.childEnvironment(home: work.path),
-                               logPath: work.file("moto.log"))
-        guard LocalPort.waitUntilAccepting(port, seconds: 30, alive: { peer.isRunning }) else {
-            peer.stop()
-            throw MissingPeer(description: "moto did not answer on 127.0.0.1:\(port) within 30 s: "
-                                  + String(peer.log().suffix(2000)))
+        // A free port can be taken by another process before moto binds it: then moto exits, and another is tried.
+        var started: (port: Int, peer: PeerProcess)?
+        var failure = ""
+        for attempt in 1...3 where started == nil {
+            let port = LocalPort.free()
+            var arguments = ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)]
+            if let tls { arguments += ["-c", tls.serverCertificate, "-k", tls.serverKey] }
+            let peer = try PeerProcess(python, arguments, environment: Self.childEnvironment(home: work.path),
+                                       logPath: work.file("moto-\(attempt).log"))
+            if LocalPort.waitUntilAccepting(port, seconds: 30, alive: { peer.isRunning }) {
+                started = (port, peer)
+            } else {
+                peer.stop()
+                failure = "moto did not answer on 127.0.0.1:\(port) within 30 s: " + String(peer.log().suffix(2000))
+            }
         }
+        guard let started else { throw MissingPeer(description: failure) }
+        port = started.port
+        peer = started.peer
+        endpoint = "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)"
         try runSetUp(setUp, thenCheckSignatures: checkSignatures)
     }
 

@@ -21,27 +21,38 @@ package final class Tinyproxy {
                                     remedy: "run Scripts/bootstrap --test (it installs the Debian package tinyproxy)")
         }
         work = try TemporaryDirectory(prefix: "credstore-proxy")
-        port = LocalPort.free()
-        let config = """
-            Port \(port)
-            Listen 127.0.0.1
-            Timeout 30
-            LogFile "\(work.file("tinyproxy.log"))"
-            LogLevel Info
-            PidFile "\(work.file("tinyproxy.pid"))"
-            MaxClients 20
-            Allow 127.0.0.1
-            DisableViaHeader Yes
-            """ + connectPorts.map { "\nConnectPort \($0)" }.joined() + "\n"
-        let configPath = try work.write(config, to: "tinyproxy.conf")
-        peer = try PeerProcess(tinyproxy, ["-d", "-c", configPath],
-                               environment: ["PATH": "/usr/bin:/bin", "HOME": work.path],
-                               logPath: work.file("stderr.log"))
-        guard LocalPort.waitUntilAccepting(port, seconds: 10, alive: { peer.isRunning }) else {
-            peer.stop()
-            throw MissingPeer(description: "tinyproxy did not accept connections on 127.0.0.1:\(port): "
-                                  + peer.log().suffix(2000) + log().suffix(2000))
+        // A free port can be taken by another process before tinyproxy binds it: then it exits, and another is tried.
+        var started: (port: Int, peer: PeerProcess)?
+        var failure = ""
+        for attempt in 1...3 where started == nil {
+            let port = LocalPort.free()
+            let config = """
+                Port \(port)
+                Listen 127.0.0.1
+                Timeout 30
+                LogFile "\(work.file("tinyproxy.log"))"
+                LogLevel Info
+                PidFile "\(work.file("tinyproxy.pid"))"
+                MaxClients 20
+                Allow 127.0.0.1
+                DisableViaHeader Yes
+                """ + connectPorts.map { "\nConnectPort \($0)" }.joined() + "\n"
+            let configPath = try work.write(config, to: "tinyproxy-\(attempt).conf")
+            let peer = try PeerProcess(tinyproxy, ["-d", "-c", configPath],
+                                       environment: ["PATH": "/usr/bin:/bin", "HOME": work.path],
+                                       logPath: work.file("stderr-\(attempt).log"))
+            if LocalPort.waitUntilAccepting(port, seconds: 10, alive: { peer.isRunning }) {
+                started = (port, peer)
+            } else {
+                peer.stop()
+                let log = (try? String(contentsOfFile: work.file("tinyproxy.log"), encoding: .utf8)) ?? ""
+                failure = "tinyproxy did not accept connections on 127.0.0.1:\(port): " + peer.log().suffix(2000)
+                    + log.suffix(2000)
+            }
         }
+        guard let started else { throw MissingPeer(description: failure) }
+        port = started.port
+        peer = started.peer
     }
 
     deinit { stop() }
@@ -59,8 +70,14 @@ package final class Tinyproxy {
     /// Whether the log shows a request through the proxy to 127.0.0.1:`port` (a CONNECT tunnel or a forwarded
     /// plain-HTTP request).
     package func sawRequest(toPort port: Int) -> Bool {
-        log().split(separator: "\n").contains { line in
-            (line.contains("CONNECT") || line.contains("Request")) && line.contains("127.0.0.1:\(port)")
-        }
+        requestCount(toPort: port) > 0
+    }
+
+    /// How many requests through the proxy to 127.0.0.1:`port` the log shows (its `Request (file descriptor N):`
+    /// lines; other lines, such as a connection closing, may be written later and are not counted).
+    package func requestCount(toPort port: Int) -> Int {
+        log().split(separator: "\n").filter { line in
+            line.contains("Request (file descriptor") && line.contains("127.0.0.1:\(port)")
+        }.count
     }
 }
