@@ -17,8 +17,8 @@ public struct AWSServiceError: Error, CustomStringConvertible, Sendable {
         /// The service does not know the access key id or the session token (`InvalidClientTokenId`,
         /// `UnrecognizedClientException`).
         case invalidClientTokenID = "invalid-client-token-id"
-        /// The signature does not match: a wrong secret access key (`SignatureDoesNotMatch`, `InvalidSignatureException`,
-        /// `IncompleteSignature`).
+        /// The signature does not match: a wrong secret access key (`SignatureDoesNotMatch`,
+        /// `InvalidSignatureException`, `IncompleteSignature`).
         case signatureDoesNotMatch = "signature-does-not-match"
         /// STS is not activated in this region for the account (`RegionDisabledException`).
         case regionDisabled = "region-disabled"
@@ -143,6 +143,8 @@ enum ServiceErrorMapping {
             }
         }
         switch serviceCode {
+        case "AccessDeniedException" where context.hasPrefix("KMS"):
+            return error(.accessDenied, "access to the KMS key was denied (\(named))\(detail)")
         case "AccessDenied", "AccessDeniedException":
             return error(.accessDenied, "access denied (\(named))\(detail)")
         case "ExpiredToken", "ExpiredTokenException":

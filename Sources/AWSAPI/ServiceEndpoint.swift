@@ -135,8 +135,8 @@ package struct ServiceEndpoint: Sendable, Equatable {
     /// An endpoint URL must be `http://` or `https://` with a host and nothing but a path after it.
     static func validateURL(_ text: String, origin: String) throws -> String {
         func refuse(_ why: String) -> AWSServiceError {
-            AWSServiceError(.endpointInvalid, "the endpoint URL in \(origin) ('\(SplitURL.redacted(text).prefix(200))') "
-                            + "is not usable: \(why)")
+            AWSServiceError(.endpointInvalid, "the endpoint URL in \(origin) "
+                            + "('\(SplitURL.redacted(text).prefix(200))') is not usable: \(why)")
         }
         guard text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
             throw refuse("it contains spaces, control or non-ASCII characters")

@@ -14,7 +14,8 @@ final class AWSFailureServer {
                                     remedy: "run Scripts/bootstrap --test")
         }
         work = try TemporaryDirectory(prefix: "credstore-awsfail")
-        peer = try PeerProcess(python, [TestPaths.packageRoot.appendingPathComponent("Scripts/aws-failure-server.py").path],
+        let script = TestPaths.packageRoot.appendingPathComponent("Scripts/aws-failure-server.py").path
+        peer = try PeerProcess(python, [script],
                                environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
                                              "HOME": work.path, "PYTHONUNBUFFERED": "1"],
                                logPath: work.file("server.log"))

@@ -39,9 +39,11 @@ final class BotocoreDifferentialTests: XCTestCase {
             throw MissingPeer.error("the botocore differential SigV4 test", needs: "python3 (not found on PATH)",
                                     remedy: "run Scripts/bootstrap --test")
         }
-        let probe = try ProcessRunner.run(python, ["-c", "import botocore.auth"], environment: ProcessInfo.processInfo.environment)
+        let probe = try ProcessRunner.run(python, ["-c", "import botocore.auth"],
+                                          environment: ProcessInfo.processInfo.environment)
         guard probe.status == 0 else {
-            throw MissingPeer.error("the botocore differential SigV4 test", needs: "botocore (python3 cannot import it)",
+            throw MissingPeer.error("the botocore differential SigV4 test",
+                                    needs: "botocore (python3 cannot import it)",
                                     remedy: "run Scripts/bootstrap --test")
         }
         let seed = ProcessInfo.processInfo.environment["AWSAPI_DIFF_SEED"].flatMap(UInt64.init)
@@ -55,8 +57,12 @@ final class BotocoreDifferentialTests: XCTestCase {
             let region = Self.regions.randomElement(using: &generator)!
             let endpoint: ServiceEndpoint
             switch Int.random(in: 0..<3, using: &generator) {
-            case 0: endpoint = ServiceEndpoint(service: service, url: "http://127.0.0.1:\(Int.random(in: 1024...65535, using: &generator))", signingRegion: region)
-            case 1: endpoint = ServiceEndpoint(service: service, url: "https://\(service).\(region).amazonaws.com:443", signingRegion: region)
+            case 0:
+                let port = Int.random(in: 1024...65535, using: &generator)
+                endpoint = ServiceEndpoint(service: service, url: "http://127.0.0.1:\(port)", signingRegion: region)
+            case 1:
+                endpoint = ServiceEndpoint(service: service, url: "https://\(service).\(region).amazonaws.com:443",
+                                           signingRegion: region)
             default:
                 endpoint = try ServiceEndpoint.resolve(service: service, region: region, environment: [:],
                                                        profileSettings: [:])
@@ -105,11 +111,14 @@ final class BotocoreDifferentialTests: XCTestCase {
                                                action: action, body: body)
             }
             let token: String? = Bool.random(using: &generator)
-                ? "IQoJb3JpZ2luX2VjE" + randomText(&generator, maxLength: 40).filter { $0.isASCII && $0 != " " && $0 != "\t" && $0 != "\u{7f}" } + "=="
+                ? "IQoJb3JpZ2luX2VjE"
+                    + randomText(&generator, maxLength: 40).filter { $0.isASCII && !$0.isWhitespace && $0 != "\u{7f}" }
+                    + "=="
                 : nil
             let date = Date(timeIntervalSince1970: Double(Int.random(in: 1_400_000_000...2_000_000_000,
                                                                      using: &generator)))
-            let credentials = SigningCredentials(accessKeyID: token == nil ? ExampleKeys.accessKeyID : "ASIAIOSFODNN7EXAMPLE",
+            let credentials = SigningCredentials(accessKeyID: token == nil ? ExampleKeys.accessKeyID
+                                                                           : "ASIAIOSFODNN7EXAMPLE",
                                                  secretAccessKey: SecretBytes(utf8: ExampleKeys.secretAccessKey),
                                                  sessionToken: token.map { SecretBytes(utf8: $0) })
             let signer = SigV4Signer(service: endpoint.service, region: endpoint.signingRegion)
@@ -124,16 +133,19 @@ final class BotocoreDifferentialTests: XCTestCase {
             ])
             bodies.append(service == "kms" ? nil : request.bodyText)
             let authorization = try XCTUnwrap(signed.request.header("Authorization"))
+            let version = service == "sts" ? STSClient.version : IAMClient.version
             ours.append((authorization, try XCTUnwrap(signed.request.header("X-Amz-Date")),
                          signed.request.header("X-Amz-Security-Token") != nil,
-                         service == "kms" ? nil : [("Action", action), ("Version", service == "sts" ? STSClient.version : IAMClient.version)] + parameters,
+                         service == "kms" ? nil : [("Action", action), ("Version", version)] + parameters,
                          "case \(index) \(service) \(action) region \(endpoint.signingRegion) seed \(seed)"))
         }
         let input = try JSONSerialization.data(withJSONObject: ["cases": cases])
+        // A private, empty HOME: botocore must not read anyone's ~/.aws.
+        let home = try TemporaryDirectory(prefix: "credstore-sigv4-diff")
         let result = try ProcessRunner.run(
             python, [TestPaths.packageRoot.appendingPathComponent("Scripts/botocore-sigv4.py").path],
-            environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-                          "HOME": NSTemporaryDirectory()],
+            environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": home.path]
+                .merging(ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("PYENV") }) { old, _ in old },
             stdin: input)
         XCTAssertEqual(result.status, 0, "botocore-sigv4.py failed: \(result.stderr.prefix(2000))")
         XCTAssertFalse(result.stdout.contains(ExampleKeys.secretAccessKey), "the script printed the secret")
@@ -142,7 +154,8 @@ final class BotocoreDifferentialTests: XCTestCase {
         var matched = 0
         for (index, (mine, botocore)) in zip(ours, theirs).enumerated() {
             if let body = bodies[index] {
-                XCTAssertEqual(body, botocore["botocore_body"] as? String, "the form body botocore writes, \(mine.label)")
+                XCTAssertEqual(body, botocore["botocore_body"] as? String,
+                               "the form body botocore writes, \(mine.label)")
             }
             XCTAssertEqual(mine.authorization, botocore["authorization"] as? String, "Authorization, \(mine.label)")
             XCTAssertEqual(mine.date, botocore["amz_date"] as? String, "X-Amz-Date, \(mine.label)")

@@ -29,7 +29,9 @@ final class EndpointAndRetryTests: XCTestCase {
         XCTAssertEqual(try resolve("iam", "eu-west-1").url, "https://iam.amazonaws.com")
         XCTAssertEqual(try resolve("iam", "eu-west-1").signingRegion, "us-east-1")
         XCTAssertEqual(try resolve("kms", "eu-west-1").url, "https://kms.eu-west-1.amazonaws.com")
-        XCTAssertThrowsError(try resolve("kms", nil)) { XCTAssertEqual(($0 as? AWSServiceError)?.code, .endpointInvalid) }
+        XCTAssertThrowsError(try resolve("kms", nil)) {
+            XCTAssertEqual(($0 as? AWSServiceError)?.code, .endpointInvalid)
+        }
         XCTAssertThrowsError(try resolve("sts", "eu-west-1.evil.com/")) {
             XCTAssertEqual(($0 as? AWSServiceError)?.code, .endpointInvalid)
         }

@@ -97,7 +97,8 @@ final class MotoClientTests: XCTestCase {
         XCTAssertEqual(try iam.listAccessKeys(using: newKey, userName: "alice")
             .first { $0.accessKeyID == alice.accessKeyID }?.status, .inactive)
         try iam.deleteAccessKey(using: newKey, accessKeyID: alice.accessKeyID, userName: "alice")
-        XCTAssertEqual(try iam.listAccessKeys(using: newKey, userName: "alice").map(\.accessKeyID), [created.accessKeyID])
+        XCTAssertEqual(try iam.listAccessKeys(using: newKey, userName: "alice").map(\.accessKeyID),
+                       [created.accessKeyID])
         XCTAssertEqual(code { _ = try sts.getCallerIdentity(using: alice) }, .invalidClientTokenID,
                        "the deleted key is refused")
         XCTAssertEqual(code { try iam.deleteAccessKey(using: newKey, accessKeyID: "AKIANOSUCHKEY0000000",
@@ -127,11 +128,41 @@ final class MotoClientTests: XCTestCase {
     }
 }
 
+/// STS over TLS: moto behind a certificate from a throwaway CA, trusted only through the CA bundle setting.
+final class MotoTLSTests: XCTestCase {
+    func testTheCABundleIsTheTrustAndOtherwiseTheCertificateIsRefused() throws {
+        let authority = try LocalCA()
+        let moto = try MotoServer(tls: authority, setUp: "create_user(\"alice\")")
+        defer { moto.stop() }
+        let user = try moto.resources.user("alice")
+        let alice = SigningCredentials(accessKeyID: user.accessKeyID,
+                                       secretAccessKey: SecretBytes(utf8: user.secretAccessKey))
+        let endpoint = try ServiceEndpoint.resolve(service: "sts", region: "us-east-1",
+                                                   environment: ["AWS_ENDPOINT_URL": moto.endpoint],
+                                                   profileSettings: [:])
+        let trusted = STSClient(transport: CurlTransport(), endpoint: endpoint,
+                                settings: HTTPSettings(caBundle: authority.caCertificate))
+        XCTAssertEqual(try trusted.getCallerIdentity(using: alice).arn, user.arn)
+        for bundle in [nil, authority.otherCACertificate] {
+            let untrusted = STSClient(transport: CurlTransport(), endpoint: endpoint,
+                                      settings: HTTPSettings(caBundle: bundle), retry: RecordedSleeps().policy())
+            do {
+                _ = try untrusted.getCallerIdentity(using: alice)
+                XCTFail("a certificate from an untrusted CA was accepted (bundle \(bundle ?? "none"))")
+            } catch let error as AWSServiceError {
+                XCTAssertEqual(error.code, .transport)
+                XCTAssertEqual(error.transportCode, .certificateUntrusted, error.message)
+            }
+        }
+    }
+}
+
 /// The failure paths over the real transport against `Scripts/aws-failure-server.py`.
 final class FailingEndpointTests: XCTestCase {
     func client(_ server: AWSFailureServer, _ mode: String, sleeps: RecordedSleeps) -> STSClient {
         STSClient(transport: CurlTransport(),
-                  endpoint: ServiceEndpoint(service: "sts", url: "\(server.endpoint)/\(mode)", signingRegion: "us-east-1"),
+                  endpoint: ServiceEndpoint(service: "sts", url: "\(server.endpoint)/\(mode)",
+                                            signingRegion: "us-east-1"),
                   settings: HTTPSettings(totalTimeout: 10), retry: sleeps.policy(), clock: SystemWallClock())
     }
 
@@ -150,7 +181,9 @@ final class FailingEndpointTests: XCTestCase {
         let server = try AWSFailureServer()
         for (mode, code) in [("throttle", AWSServiceError.Code.throttled), ("unavailable", .serviceUnavailable)] {
             let sleeps = RecordedSleeps()
-            let error = failure { _ = try client(server, mode, sleeps: sleeps).getCallerIdentity(using: exampleCredentials) }
+            let error = failure {
+                _ = try client(server, mode, sleeps: sleeps).getCallerIdentity(using: exampleCredentials)
+            }
             XCTAssertEqual(error?.code, code, mode)
             XCTAssertEqual(server.dates(mode).count, 3, "\(mode): three attempts in all")
             XCTAssertEqual(sleeps.delays.count, 2, mode)
@@ -194,7 +227,8 @@ final class FailingEndpointTests: XCTestCase {
                            .getCallerIdentity(using: exampleCredentials) }?.code, .malformedResponse)
         let sleeps = RecordedSleeps()
         let drip = STSClient(transport: CurlTransport(),
-                             endpoint: ServiceEndpoint(service: "sts", url: "\(server.endpoint)/drip", signingRegion: "us-east-1"),
+                             endpoint: ServiceEndpoint(service: "sts", url: "\(server.endpoint)/drip",
+                                                       signingRegion: "us-east-1"),
                              settings: HTTPSettings(totalTimeout: 1), retry: sleeps.policy(), clock: SystemWallClock())
         let started = Date()
         let timedOut = failure { _ = try drip.getCallerIdentity(using: exampleCredentials) }
@@ -204,7 +238,8 @@ final class FailingEndpointTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 8, "each attempt ends at the 1 s limit")
         let refused = failure {
             _ = try STSClient(transport: CurlTransport(),
-                              endpoint: ServiceEndpoint(service: "sts", url: "http://127.0.0.1:1", signingRegion: "us-east-1"),
+                              endpoint: ServiceEndpoint(service: "sts", url: "http://127.0.0.1:1",
+                                                        signingRegion: "us-east-1"),
                               retry: RecordedSleeps().policy())
                 .getCallerIdentity(using: exampleCredentials)
         }

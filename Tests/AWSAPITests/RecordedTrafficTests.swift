@@ -95,7 +95,8 @@ final class RecordedTrafficTests: XCTestCase {
                         .components(separatedBy: "</Expiration>").first.flatMap(AWSDate.parseISO8601), name)
                     let serverDate = expiration.addingTimeInterval(-600)
                     let transport = ScriptedTransport(exchange.responses.map { .response($0) })
-                    let endpoint = ServiceEndpoint(service: "sts", url: String(exchange.uri.reversed().drop { $0 == "/" }.reversed()),
+                    let base = String(exchange.uri.reversed().drop { $0 == "/" }.reversed())
+                    let endpoint = ServiceEndpoint(service: "sts", url: base,
                                                    signingRegion: "us-east-1")
                     let sleeps = RecordedSleeps()
                     let client = STSClient(transport: transport, endpoint: endpoint, retry: sleeps.policy(),
@@ -111,14 +112,14 @@ final class RecordedTrafficTests: XCTestCase {
                                    parameters.map { "\($0.0)=\($0.1)" }, "\(name): the form we send")
                     XCTAssertTrue(role.assumedRoleARN.hasPrefix("arn:aws:sts::"), "\(name): assumed-role ARN")
                     guard exchange.uri == last.uri && exchange.body == last.body else { continue }
-                    let testCase = try XCTUnwrap(JSONSerialization.jsonObject(
-                        with: Data(contentsOf: caseDirectory.appendingPathComponent("test-case.json"))) as? [String: Any])
+                    let testCaseData = try Data(contentsOf: caseDirectory.appendingPathComponent("test-case.json"))
+                    let testCase = try XCTUnwrap(JSONSerialization.jsonObject(with: testCaseData) as? [String: Any])
                     let expected = try XCTUnwrap((testCase["result"] as? [String: Any])?["Ok"] as? [String: Any])
                     XCTAssertEqual(role.credentials.accessKeyID, expected["access_key_id"] as? String, name)
                     XCTAssertEqual(role.credentials.secretAccessKey.unsafeUTF8String(),
                                    expected["secret_access_key"] as? String, name)
-                    XCTAssertEqual(role.credentials.sessionToken.unsafeUTF8String(), expected["session_token"] as? String,
-                                   name)
+                    XCTAssertEqual(role.credentials.sessionToken.unsafeUTF8String(),
+                                   expected["session_token"] as? String, name)
                     XCTAssertEqual(role.credentials.expiration.timeIntervalSince1970,
                                    Double(try XCTUnwrap(expected["expiry"] as? Int)), name)
                     checked += 1

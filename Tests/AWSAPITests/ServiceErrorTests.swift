@@ -41,7 +41,8 @@ final class ServiceErrorTests: XCTestCase {
         } catch let error as AWSServiceError {
             // The message itself is not printed: it is what must not hold a secret.
             XCTAssertFalse(error.message.contains(Self.token), "a session token in the \(error.code) message")
-            XCTAssertFalse(error.message.contains(ExampleKeys.secretAccessKey), "the secret in the \(error.code) message")
+            XCTAssertFalse(error.message.contains(ExampleKeys.secretAccessKey),
+                           "the secret in the \(error.code) message")
             return error
         } catch {
             XCTFail("not an AWSServiceError: \(error)")
@@ -67,8 +68,8 @@ final class ServiceErrorTests: XCTestCase {
             XCTAssertTrue(failure?.message.hasPrefix("STS GetCallerIdentity at sts.eu-west-1.amazonaws.com failed")
                           ?? false, failure?.message ?? "")
         }
-        let (client, _) = sts([ScriptedTransport.xml(403, Self.errorXML("AccessDenied",
-                                                                          "User: arn:aws:iam::1:user/u is not authorized"))])
+        let denied = Self.errorXML("AccessDenied", "User: arn:aws:iam::1:user/u is not authorized")
+        let (client, _) = sts([ScriptedTransport.xml(403, denied)])
         XCTAssertTrue(error { _ = try client.getCallerIdentity(using: Self.temporary) }?.message
             .contains("is not authorized") ?? false, "AccessDenied quotes who was denied")
     }
@@ -77,7 +78,8 @@ final class ServiceErrorTests: XCTestCase {
         // AWS's SignatureDoesNotMatch explanation echoes the canonical request, session token included.
         let echo = "The Canonical String for this request should have been 'x-amz-security-token:\(Self.token)'"
         for code in ["SignatureDoesNotMatch", "AccessDenied", "ValidationError"] {
-            let (client, _) = sts([ScriptedTransport.xml(403, Self.errorXML(code, echo + " " + ExampleKeys.secretAccessKey))])
+            let body = Self.errorXML(code, echo + " " + ExampleKeys.secretAccessKey)
+            let (client, _) = sts([ScriptedTransport.xml(403, body)])
             XCTAssertNotNil(error { _ = try client.getCallerIdentity(using: Self.temporary) })
         }
     }
@@ -95,8 +97,8 @@ final class ServiceErrorTests: XCTestCase {
                           failure?.message ?? "")
         }
         // A small difference is not blamed on the clock.
-        let (client, _) = sts([ScriptedTransport.xml(403, Self.errorXML("SignatureDoesNotMatch"),
-                                                     headers: [HTTPHeader("Date", Self.httpDate(Self.now.addingTimeInterval(-5)))])])
+        let nearly = HTTPHeader("Date", Self.httpDate(Self.now.addingTimeInterval(-5)))
+        let (client, _) = sts([ScriptedTransport.xml(403, Self.errorXML("SignatureDoesNotMatch"), headers: [nearly])])
         XCTAssertEqual(error { _ = try client.getCallerIdentity(using: Self.temporary) }?.code, .signatureDoesNotMatch)
     }
 
@@ -116,7 +118,8 @@ final class ServiceErrorTests: XCTestCase {
             ScriptedTransport.xml(200, "garbage"),
             ScriptedTransport.xml(200, "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>x</Arn>"),
             ScriptedTransport.xml(200, "<Other/>"),
-            ScriptedTransport.xml(200, "<GetCallerIdentityResponse><GetCallerIdentityResult/></GetCallerIdentityResponse>"),
+            ScriptedTransport.xml(200,
+                                  "<GetCallerIdentityResponse><GetCallerIdentityResult/></GetCallerIdentityResponse>"),
             ScriptedTransport.xml(200, "<!DOCTYPE x [<!ENTITY a \"b\">]><GetCallerIdentityResponse/>"),
             ScriptedTransport.xml(400, "not xml at all"),
             .failure(HTTPClientError(.responseTooLarge, url: "https://sts.eu-west-1.amazonaws.com/", "too large")),
@@ -131,7 +134,8 @@ final class ServiceErrorTests: XCTestCase {
         func reply(_ expiration: String) -> ScriptedTransport.Reply {
             ScriptedTransport.xml(200, """
                 <GetSessionTokenResponse><GetSessionTokenResult><Credentials><AccessKeyId>ASIAX</AccessKeyId>
-                <SecretAccessKey>\(ExampleKeys.secretAccessKey)</SecretAccessKey><SessionToken>\(Self.token)</SessionToken>
+                <SecretAccessKey>\(ExampleKeys.secretAccessKey)</SecretAccessKey>
+                <SessionToken>\(Self.token)</SessionToken>
                 <Expiration>\(expiration)</Expiration></Credentials></GetSessionTokenResult></GetSessionTokenResponse>
                 """)
         }
@@ -140,8 +144,8 @@ final class ServiceErrorTests: XCTestCase {
         XCTAssertEqual(error { _ = try expired.getSessionToken(using: exampleCredentials) }?.code, .credentialsExpired)
         for bad in ["tomorrow", "2030-13-01T00:00:00Z", "2030-01-01 00:00:00", ""] {
             let (client, _) = sts([reply(bad)])
-            XCTAssertEqual(error { _ = try client.getSessionToken(using: exampleCredentials) }?.code, .malformedResponse,
-                           bad)
+            XCTAssertEqual(error { _ = try client.getSessionToken(using: exampleCredentials) }?.code,
+                           .malformedResponse, bad)
         }
         let future = AWSDate.iso8601(Self.now.addingTimeInterval(3600))
         let (good, _) = sts([reply(future)])
@@ -210,13 +214,18 @@ final class ServiceErrorTests: XCTestCase {
                                    endpoint: ServiceEndpoint(service: "kms", url: "https://kms.eu-west-1.amazonaws.com",
                                                              signingRegion: "eu-west-1"),
                                    retry: RecordedSleeps().policy(), clock: FixedClock(now: Self.now))
-            XCTAssertEqual(error { _ = try client.decrypt(using: exampleCredentials, ciphertext: [1, 2, 3],
-                                                          context: ["a": "b"]) }?.code, code, body)
+            let failure = error { _ = try client.decrypt(using: exampleCredentials, ciphertext: [1, 2, 3],
+                                                         context: ["a": "b"]) }
+            XCTAssertEqual(failure?.code, code, body)
+            if code == .accessDenied {
+                XCTAssertTrue(failure?.message.contains("access to the KMS key was denied") ?? false)
+            }
         }
     }
 
     func testKMSRequestShape() throws {
-        let transport = ScriptedTransport([ScriptedTransport.json(200, "{\"CiphertextBlob\":\"AQID\",\"KeyId\":\"k\"}")])
+        let reply = ScriptedTransport.json(200, "{\"CiphertextBlob\":\"AQID\",\"KeyId\":\"k\"}")
+        let transport = ScriptedTransport([reply])
         let client = KMSClient(transport: transport,
                                endpoint: ServiceEndpoint(service: "kms", url: "https://kms.eu-west-1.amazonaws.com",
                                                          signingRegion: "eu-west-1"),

@@ -101,7 +101,8 @@ final class SigV4ConformanceTests: XCTestCase {
                 let signed = try item.signer.sign(item.request, credentials: item.credentials, date: item.date,
                                                   placement: placement)
                 let label = "\(item.name) (\(prefix))"
-                XCTAssertEqual(signed.canonicalRequest, try expected("canonical-request"), "\(label): canonical request")
+                XCTAssertEqual(signed.canonicalRequest, try expected("canonical-request"),
+                               "\(label): canonical request")
                 XCTAssertEqual(signed.stringToSign, try expected("string-to-sign"), "\(label): string to sign")
                 XCTAssertEqual(signed.signature, try expected("signature"), "\(label): signature")
                 XCTAssertEqual(try Self.render(signed.request), try expected("signed-request"),
