@@ -69,7 +69,7 @@ package final class SessionCache {
         }
     }
 
-    /// The live sessions (outside their refresh window, by `refreshWindow(profile)`) serving `profile`.
+    /// The live sessions (expiring more than `refreshWindow` from now) serving `profile`.
     ///
     /// - Throws: as `sessions()`.
     package func liveSessions(serving profile: String, refreshWindow: SessionRefreshWindow = .standard) throws

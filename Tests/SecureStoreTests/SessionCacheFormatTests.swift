@@ -50,6 +50,19 @@ final class SessionCacheFormatTests: XCTestCase {
         try assertMatches(reference.stdout, [Self.exampleSession])
     }
 
+    /// The fuzz seeds (written with Python's `cryptography` from FORMAT.md, under the harness's key of 32 × 0x42) are
+    /// a valid cache and a valid plaintext, so the fuzzer's mutations start inside both decoders.
+    func testTheFuzzSeedsAreAValidCacheAndPlaintext() throws {
+        let corpus = packageRoot.appendingPathComponent("Tests/Fuzz/Corpus/store")
+        let file = try Fixtures.bytes(corpus.appendingPathComponent("session-cache-two-sessions").path)
+        let sessions = try SessionCacheFormat.decode(file, storeID: Array(0..<16),
+                                                     dataKey: SecretBytes(Array(repeating: 0x42, count: 32)))
+        XCTAssertEqual(sessions.map(\.kind), [.roleSession, .mfaSession])
+        XCTAssertEqual(sessions.first?.externalID, "ext")
+        let plaintext = try Fixtures.bytes(corpus.appendingPathComponent("session-cache-plaintext").path)
+        XCTAssertEqual(SessionCacheFormat.decodePlaintext(SecretBytes(plaintext)), sessions)
+    }
+
     func testTheReferenceReadsWhatSwiftWroteAndRejectsDamage() throws {
         try ReferenceDecryptor.requirePython()
         let directory = try TemporaryDirectory()
