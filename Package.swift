@@ -2,8 +2,9 @@
 // credstore: an encrypted, per-user credential store for AWS-style access keys.
 // Module graph (docs/ARCHITECTURE.md): credstore -> {CredentialLookup, UnlockAgent}; CredentialLookup -> {SecureStore,
 // SharedFileStore, UnlockAgent} (its front door, `CredentialSearch`, opens the store by the unlock rules);
-// UnlockAgent -> SecureStore; SecureStore -> COpenSSL (system libcrypto); all of them -> SystemLayer (syscalls, EINTR,
-// clocks, locking, spawn, the atomic write; internal: in no product's public surface). Linux only.
+// UnlockAgent -> SecureStore; SecureStore -> COpenSSL (system libcrypto); credstore -> CredentialServer (the local
+// credential endpoint) -> {CredentialLookup, CMicroHTTPD (libmicrohttpd by dlopen)}; all -> SystemLayer (syscalls,
+// EINTR, clocks, locking, spawn, the atomic write; internal: in no product's public surface). Linux only.
 import PackageDescription
 
 let package = Package(
@@ -34,10 +35,15 @@ let package = Package(
         .target(name: "CCurl"),
         // Signed AWS requests: SigV4, the query and JSON protocols, STS/IAM/KMS clients over any HTTPTransport.
         .target(name: "AWSAPI", dependencies: ["HTTPClient", "SecureStore", "SystemLayer"]),
+        // The system GNU libmicrohttpd, loaded with dlopen when an endpoint starts (C shim: typed wrappers).
+        .target(name: "CMicroHTTPD"),
+        // The local ECS container-credentials endpoint (`exec --ecs-server`, `serve`).
+        .target(name: "CredentialServer", dependencies: ["CMicroHTTPD", "CredentialLookup", "SecureStore"]),
         .executableTarget(
             name: "credstore",
             dependencies: [
                 "CredentialLookup",
+                "CredentialServer",
                 "SecureStore",
                 "SharedFileStore",
                 "SystemLayer",
@@ -62,6 +68,8 @@ let package = Package(
         .testTarget(name: "AWSAPITests",
                     dependencies: ["AWSAPI", "HTTPClient", "SecureStore", "SystemLayer", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "SecureStore", "TestSupport"]),
+        .testTarget(name: "CredentialServerTests",
+                    dependencies: ["CredentialServer", "CredentialLookup", "SecureStore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["credstore", "UnlockAgent", "TestSupport"]),
     ]
 )

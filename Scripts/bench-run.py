@@ -16,11 +16,14 @@ answer, or (full runs only) cost grew faster than linearly (100k/10k above 15). 
 """
 import argparse
 import hashlib
+import http.client
 import importlib.util
 import json
 import os
 import shutil
+import signal
 import statistics
+import subprocess
 import struct
 import sys
 import tempfile
@@ -460,6 +463,28 @@ def main():
             table.add_raw("`export`, passphrase slot, unlock agent running", "10", "(no `credstore unlock` in "
                           "this build)", "", "", "same as key file", "not run", "")
 
+        # -------- the local credential endpoint (issue 18): `exec --ecs-server` and `serve`
+        say("credential endpoint: exec --ecs-server start-up, and one credentials request")
+        ecs_size = min(store_sizes)
+        ecs_name = f"p{ecs_size - 1}"
+        lookup_options = ["--store", stores[ecs_size], "--key-file", key_file, "--profile", ecs_name]
+        served, plain = measure_pair(
+            runner, {"argv": [binary, "exec", "--ecs-server"] + lookup_options + ["--", "/bin/true"]},
+            {"argv": [binary, "exec"] + lookup_options + ["--", "/bin/true"]}, runs, args.warmups)
+        overhead = served.median - plain.median
+        table.add("`exec --ecs-server -- true` (endpoint started and stopped)", f"{ecs_size:,}", served.median,
+                  "plain `exec -- true`", plain.median, "overhead <20 ms", verdict(overhead < 0.020, judged),
+                  served.peak_rss)
+        table.add_raw("start-up overhead of `--ecs-server` over plain `exec`", f"{ecs_size:,}",
+                      f"{overhead * 1000:.1f} ms", "", f"{served.median / plain.median:.2f}× plain exec",
+                      "<20 ms", verdict(overhead < 0.020, judged), "")
+        request = _endpoint_request_times(binary, runner, lookup_options, access_key(ecs_size - 1), root,
+                                          max(runs * 10, 50), args.warmups)
+        request_median = statistics.median(request)
+        table.add("one credentials request to the endpoint (new loopback connection; profile resolved again)",
+                  f"{ecs_size:,}", request_median, "`export`, whole process", export_times[ecs_size],
+                  "<2 ms", verdict(request_median < 0.002, judged))
+
         # -------- scaling
         checks = []
         if lookup.get(100000) and lookup.get(10000):
@@ -492,6 +517,51 @@ def main():
     for failure in failures:
         print(f"error: {failure}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _endpoint_request_times(binary, runner, lookup_options, key_id, root, count, warmups):
+    """Starts `credstore serve` with an env file, times `count` GETs of the credentials (each on a new connection, as
+    a client that does not keep one open), checks every answer, stops the endpoint with SIGTERM and checks that the
+    env file is gone. Returns the request times in seconds."""
+    env_file = os.path.join(root, "ecs.env")
+    server = subprocess.Popen([binary, "serve"] + lookup_options + ["--env-file", env_file], env=runner.env,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while not os.path.exists(env_file):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise BenchError(f"credstore serve did not write {env_file}: {server.stderr.read().decode()[-600:]}")
+            time.sleep(0.01)
+        time.sleep(0.05)  # the file is written in one write; give it that moment
+        with open(env_file) as handle:
+            variables = dict(line.split("=", 1) for line in handle.read().split())
+        url = variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+        host_port, path = url[len("http://"):].split("/", 1)
+        port = int(host_port.split(":")[1])
+        headers = {"Authorization": variables["AWS_CONTAINER_AUTHORIZATION_TOKEN"]}
+        times = []
+        for index in range(warmups + count):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            start = time.perf_counter()
+            connection.request("GET", "/" + path, headers=headers)
+            reply = connection.getresponse()
+            body = reply.read()
+            elapsed = time.perf_counter() - start
+            connection.close()
+            if reply.status != 200 or key_id.encode() not in body:
+                raise BenchError(f"the endpoint answered {reply.status} without the key id")
+            if index >= warmups:
+                times.append(elapsed)
+        return times
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            raise BenchError("credstore serve did not stop within 10 s of SIGTERM")
+        if os.path.exists(env_file):
+            raise BenchError(f"credstore serve left {env_file} behind")
 
 
 def _has_command(runner, binary, name):

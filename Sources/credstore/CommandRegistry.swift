@@ -11,6 +11,7 @@ enum CommandRegistry {
         DefaultCommand.self,
         ExportCommand.self,
         ExecCommand.self,
+        ServeCommand.self,
         MigrateCommand.self,
         SharedProfilesCommand.self,
         PasswdCommand.self,

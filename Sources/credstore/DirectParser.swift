@@ -170,7 +170,7 @@ extension GetCommand {
 extension ExecCommand {
     static let direct = DirectArguments.Spec(
         options: StoreOptions.direct.options.union(ProfileOptions.direct.options),
-        flags: ProfileOptions.direct.flags.union(["allow-nested"]),
+        flags: ProfileOptions.direct.flags.union(["allow-nested", "ecs-server"]),
         takesArgumentsAfterTerminator: true)
 
     /// - Throws: `DirectArguments.NotDirect` without `--`: ArgumentParser then says what is missing.
@@ -180,6 +180,7 @@ extension ExecCommand {
         store = try StoreOptions(direct: arguments)
         profile = try ProfileOptions(direct: arguments)
         allowNested = arguments.flag("allow-nested")
+        ecsServer = arguments.flag("ecs-server")
         self.command = command
     }
 }

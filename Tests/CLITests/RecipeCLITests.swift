@@ -146,7 +146,7 @@ final class RecipeCLITests: XCTestCase {
     /// The systemd units start credstore by its absolute path, and the service's ExecStart works with the key file
     /// handed over in $CREDENTIALS_DIRECTORY.
     func testSystemdUnitsUseTheAbsolutePath() throws {
-        for unit in ["credstore-agent.service", "nightly-backup.service"] {
+        for unit in ["credstore-agent.service", "nightly-backup.service", "credstore-ecs@.service"] {
             let text = try Self.text("Scripts/examples/systemd/" + unit)
             let lines = text.components(separatedBy: "\n").filter {
                 $0.hasPrefix("ExecStart=") || ($0.hasPrefix("#") && $0.contains("credstore init"))

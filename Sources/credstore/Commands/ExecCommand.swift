@@ -1,5 +1,6 @@
 import ArgumentParser
 import CredentialLookup
+import CredentialServer
 import FoundationEssentials
 import Glibc
 import SystemLayer
@@ -27,7 +28,16 @@ struct ExecCommand: ParsableCommand {
             --allow-nested is given. With --passphrase-fd 0 (or 1 or 2), the command gets /dev/null in place of \
             that descriptor (unless it is a terminal), so it cannot read the passphrase again.
 
+            With --ecs-server, no credential enters the command's environment: credstore starts a local endpoint \
+            on 127.0.0.1 (a random port and path, a fresh random token) in the ECS container-credentials protocol \
+            that every AWS SDK and the AWS CLI read, sets AWS_CONTAINER_CREDENTIALS_FULL_URI and \
+            AWS_CONTAINER_AUTHORIZATION_TOKEN, removes AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN \
+            and AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, and runs the command as its child: the endpoint answers \
+            while the command runs (each request resolves the profile again) and closes when it exits; signals sent \
+            to credstore are forwarded, and the command's exit status is credstore's.
+
             Example: credstore exec --profile prod -- aws sts get-caller-identity
+            Example: credstore exec --ecs-server --profile prod -- terraform apply
             """
     )
 
@@ -37,6 +47,10 @@ struct ExecCommand: ParsableCommand {
     @Flag(name: .customLong("allow-nested"),
           help: "Allow running inside another 'credstore exec' for a different profile.")
     var allowNested = false
+
+    @Flag(name: .customLong("ecs-server"),
+          help: "Serve the credentials from a local endpoint instead of putting them in the command's environment.")
+    var ecsServer = false
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp(
         "The command to run and its arguments, after '--'.", valueName: "command"))
@@ -57,6 +71,7 @@ struct ExecCommand: ParsableCommand {
                              hint: "leave the outer shell, or pass --allow-nested", exitCode: .usage)
         }
         try CredentialProcessLoopGuard.enter(profile: profile.profile, storePath: store.storePath())
+        if ecsServer { try runWithEndpoint(arguments, wanted: wanted) }
         let resolution = try LookupContext(store: store).resolve(profile.request)
         let exported = try ExportedCredentials(resolution)
         var child = environment
@@ -72,6 +87,37 @@ struct ExecCommand: ParsableCommand {
         child[Self.nestingVariable] = resolution.origin.profileName ?? wanted
         if let fd = store.passphraseFD, (0...2).contains(fd) { try Self.withholdPassphraseDescriptor(fd) }
         try Self.replaceProcess(with: arguments, environment: child)
+    }
+
+    /// Variables that point an SDK at another endpoint or carry one's token; `--ecs-server` replaces them all.
+    static let containerVariables = [
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    ]
+
+    /// `--ecs-server`: resolve once (failing as plain `exec` fails), start the endpoint, run the command as a child
+    /// with the endpoint's URI and token and no key in its environment, stop the endpoint when it ends.
+    private func runWithEndpoint(_ arguments: [String], wanted: String) throws -> Never {
+        let source = try EndpointCredentialSource(store: store, request: profile.request)
+        var child = ProcessEnvironment.current
+        for name in Self.removedVariables + Self.containerVariables { child.removeValue(forKey: name) }
+        if let region = source.initial.region {
+            child["AWS_REGION"] = region
+            child["AWS_DEFAULT_REGION"] = region
+        }
+        child[Self.nestingVariable] = source.initial.origin.profileName ?? wanted
+        // Before the endpoint's threads start, so that they inherit the mask and never take these signals.
+        SupervisedCommand.blockSignals()
+        let server = try CredentialServer(provider: source.provider)
+        child["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.uri
+        child["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = server.authorizationTokenText
+        do {
+            if let fd = store.passphraseFD, (0...2).contains(fd) { try Self.withholdPassphraseDescriptor(fd) }
+            try SupervisedCommand.run(arguments, environment: child) { server.stop() }
+        } catch {
+            server.stop()
+            throw error
+        }
     }
 
     /// Puts `/dev/null` in place of a passphrase descriptor the command would otherwise inherit (0, 1 or 2; higher

@@ -1,4 +1,5 @@
 import CredentialLookup
+import CredentialServer
 import UnlockAgent
 
 /// The one table from the libraries' error codes to what the CLI prints (`error:` and `hint:` lines) and how it exits.
@@ -41,8 +42,22 @@ enum ErrorClassification {
         case let error as UnlockAgentError:
             let row = row(error.code, path: error.path ?? "")
             return CLIFailure(error.message, hint: row.hint, exitCode: row.status)
+        case let error as CredentialServerError:
+            let row = row(error.code)
+            return CLIFailure(error.message, hint: row.hint, exitCode: row.status)
         default:
             return nil
+        }
+    }
+
+    /// CredentialServer's codes (`exec --ecs-server`, `serve`).
+    static func row(_ code: CredentialServerError.Code) -> Row {
+        switch code {
+        case .libraryUnavailable:
+            return Row(.failure, hint: "install GNU libmicrohttpd (Debian and Ubuntu: apt-get install "
+                + "libmicrohttpd12), or use 'credstore exec' without --ecs-server")
+        case .startFailed:
+            return Row(.failure, hint: "check the limits on open files and threads (ulimit -n, ulimit -u)")
         }
     }
 
