@@ -106,6 +106,13 @@ final class RoleSessionCLITests: XCTestCase {
         let token = try XCTUnwrap(session["SessionToken"] as? String)
         XCTAssertTrue(keyID.hasPrefix("ASIA"), keyID)
         XCTAssertEqual(try json(second.stdout)["AccessKeyId"] as? String, keyID)
+        // A cached session needs no network: libcurl is not even loaded (LD_DEBUG lists every library loaded).
+        var traced = environment
+        traced["LD_DEBUG"] = "libs"
+        let cachedRun = try CLI.run(["export", "--profile", "admin"], environment: traced)
+        XCTAssertEqual(cachedRun.status, 0, String(cachedRun.stderr.suffix(2000)))
+        XCTAssertTrue(cachedRun.stderr.contains("libcrypto.so"), "LD_DEBUG traced the loads")
+        XCTAssertFalse(cachedRun.stderr.contains("libcurl"), "a cached role session loaded libcurl")
         XCTAssertNotNil(session["Expiration"] as? String)
 
         // The token is in no file under HOME in plain text, and nothing went to ~/.aws/cli/cache.
