@@ -153,19 +153,46 @@ final class RoleSessionCLITests: XCTestCase {
         XCTAssertEqual(unreachable.stdout, "")
     }
 
-    func testAnAccessDeniedRoleIsAClearErrorAndNothingIsCached() throws {
-        let moto = try Moto(setUp: Self.setUp + "\ncreate_role(\"other\", \"arn:aws:iam::123456789012:user/bob\")")
+    func testAChainOfRolesIsAssumedInOrderAndAnAccessDeniedRoleIsAClearErrorWithNothingCached() throws {
+        let moto = try Moto(setUp: Self.setUp + """
+
+            create_role("other", "arn:aws:iam::123456789012:user/bob")
+            create_role("first", alice["Arn"])
+            create_role("second", "arn:aws:sts::123456789012:assumed-role/first/hop")
+            """)
         let (home, environment) = try home(moto, config: """
             [profile other]
             role_arn = arn:aws:iam::\(Moto.accountID):role/other
             source_profile = alice
 
+            [profile first]
+            role_arn = arn:aws:iam::\(Moto.accountID):role/first
+            source_profile = alice
+            role_session_name = hop
+            duration_seconds = 900
+
+            [profile second]
+            role_arn = arn:aws:iam::\(Moto.accountID):role/second
+            source_profile = first
+            external_id = tenant-7
+
             """)
+        let sessions = home.path + "/.local/share/credstore/store.sessions"
         let denied = try CLI.run(["export", "--profile", "other"], environment: environment)
         XCTAssertEqual(denied.status, 1, denied.stderr)
         XCTAssertTrue(denied.stderr.contains("arn:aws:iam::123456789012:role/other"), denied.stderr)
         XCTAssertTrue(denied.stderr.contains("trust policy"), denied.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: home.path + "/.local/share/credstore/store.sessions"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sessions), "nothing cached")
+
+        // second's source is first's session (trust names exactly assumed-role/first/hop): two AssumeRoles in order.
+        let aws = try XCTUnwrap(CLI.which("aws"))
+        let chained = try CLI.run(["exec", "--profile", "second", "--", aws.path, "sts", "get-caller-identity"],
+                                  environment: environment)
+        XCTAssertEqual(chained.status, 0, chained.stderr)
+        XCTAssertTrue((try json(chained.stdout)["Arn"] as? String ?? "").contains(":assumed-role/second/"),
+                      chained.stdout)
+        let listed = try CLI.run(["sessions", "list", "--json"], environment: environment)
+        XCTAssertTrue(listed.stdout.contains("\"first\"") && listed.stdout.contains("\"second\""), listed.stdout)
     }
 
     func testASessionOnlyProfileHandsOutAnMFASessionAskedOnATerminalAndFailsAtOnceWithoutOne() throws {
