@@ -23,22 +23,27 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "SystemLayer"),
-        .target(name: "SecureStore", dependencies: ["COpenSSL", "SystemLayer"]),
+        // The tss2 C library (tpm2-tss): its headers only; the functions are loaded with dlopen at first use.
+        .target(name: "CTSS2"),
+        // Sealing a key to a TPM 2.0 (tss2-esys through CTSS2).
+        .target(name: "TPM2", dependencies: ["CTSS2", "SystemLayer"]),
+        .target(name: "SecureStore", dependencies: ["COpenSSL", "SystemLayer", "TPM2"]),
         .target(name: "SharedFileStore", dependencies: ["SystemLayer"]),
         .target(name: "CredentialLookup",
-                dependencies: ["AWSAPI", "HTTPClient", "SecureStore", "SharedFileStore", "UnlockAgent", "SystemLayer"]),
+                dependencies: ["AWSAPI", "HTTPClient", "SecureStore", "SharedFileStore", "TPM2", "UnlockAgent",
+                               "SystemLayer"]),
         .target(name: "UnlockAgent", dependencies: ["SecureStore", "SystemLayer"]),
         // HTTP requests (the transport protocol; the system libcurl, loaded with dlopen at first use).
         .target(name: "HTTPClient", dependencies: ["CCurl", "SecureStore", "SystemLayer"]),
         // The system libcurl's header and typed wrappers over dlopen/dlsym: no link-time dependency, so a command
         // that never sends a request never maps libcurl (Debian libcurl4-openssl-dev to build, libcurl4 to run).
         .target(name: "CCurl"),
-        // Signed AWS requests: SigV4, the query and JSON protocols, STS/IAM/KMS clients over any HTTPTransport.
-        .target(name: "AWSAPI", dependencies: ["HTTPClient", "SecureStore", "SystemLayer"]),
         // The system GNU libmicrohttpd, loaded with dlopen when an endpoint starts (C shim: typed wrappers).
         .target(name: "CMicroHTTPD"),
         // The local ECS container-credentials endpoint (`exec --ecs-server`, `serve`).
         .target(name: "CredentialServer", dependencies: ["CMicroHTTPD", "CredentialLookup", "SecureStore"]),
+        // Signed AWS requests: SigV4, the query and JSON protocols, STS/IAM/KMS clients over any HTTPTransport.
+        .target(name: "AWSAPI", dependencies: ["HTTPClient", "SecureStore", "SystemLayer"]),
         .executableTarget(
             name: "credstore",
             dependencies: [
@@ -57,6 +62,7 @@ let package = Package(
         // conformance-suite paths and the MissingPeer skip (a library target: test targets cannot share files).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SystemLayerTests", dependencies: ["SystemLayer", "TestSupport"]),
+        .testTarget(name: "TPM2Tests", dependencies: ["TPM2", "TestSupport"]),
         .testTarget(name: "SecureStoreTests",
                     dependencies: ["SecureStore", "SystemLayer", "TestChild", "TestSupport"]),
         .testTarget(name: "SharedFileStoreTests",
@@ -65,11 +71,11 @@ let package = Package(
                     dependencies: ["AWSAPI", "CredentialLookup", "HTTPClient", "SecureStore", "SharedFileStore",
                                    "SystemLayer", "TestSupport"]),
         .testTarget(name: "UnlockAgentTests", dependencies: ["UnlockAgent", "SecureStore", "TestSupport"]),
-        .testTarget(name: "AWSAPITests",
-                    dependencies: ["AWSAPI", "HTTPClient", "SecureStore", "SystemLayer", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "SecureStore", "TestSupport"]),
         .testTarget(name: "CredentialServerTests",
                     dependencies: ["CredentialServer", "CredentialLookup", "SecureStore", "TestSupport"]),
+        .testTarget(name: "AWSAPITests",
+                    dependencies: ["AWSAPI", "HTTPClient", "SecureStore", "SystemLayer", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["credstore", "UnlockAgent", "TestSupport"]),
     ]
 )

@@ -12,6 +12,7 @@ every request, and answers by the first path segment:
   /doctype/     200, a reply with an entity declaration (refused by a strict reader)
   /skew/        403 SignatureDoesNotMatch with a Date header one hour behind this machine's clock
   /kms-throttle/ 400 {"__type": "ThrottlingException"} (JSON 1.1)
+  /kms-disabled/ 400 {"__type": "DisabledException"} (JSON 1.1; KMS for a disabled key)
   /huge/        200, Content-Length 8 MiB, sent as fast as the client reads
   /drip/        200, Content-Length 1000, then one byte every 0.2 s
 Stop it with SIGTERM.
@@ -80,6 +81,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(200, b'<!DOCTYPE r [<!ENTITY x "y">]>' + IDENTITY)
         elif mode == "skew":
             self.reply(403, error_xml("SignatureDoesNotMatch"))
+        elif mode == "kms-disabled":
+            # What KMS answers for a disabled key (moto does not enforce the key state).
+            self.reply(400, b'{"__type":"DisabledException","message":"arn:aws:kms:us-east-1:123456789012:key/'
+                       b'1234abcd-12ab-34cd-56ef-1234567890ab is disabled."}',
+                       content_type="application/x-amz-json-1.1")
         elif mode == "kms-throttle":
             self.reply(400, b'{"__type":"ThrottlingException","message":"slow down"}',
                        content_type="application/x-amz-json-1.1")

@@ -11,6 +11,16 @@ looked up is the last one, the worst case for a scan), and encrypted stores of N
 code of Scripts/reference-decrypt.py (written from FORMAT.md): `credstore set` N times would cost N² and prove
 nothing more. Every run uses a temporary HOME, XDG dirs and AWS_* files inside that directory, never ~/.aws.
 
+The TPM2 figures run against a software TPM (swtpm on 127.0.0.1, its own state directory, stopped by PID):
+`credstore export` through a TPM2 slot beside tpm2-tools doing the same TPM work for a comparable sealed object
+(make the primary, load, unseal) and beside a single `tpm2_unseal` of a persistent object (the floor), with the
+key-file figure for what the TPM adds. A hardware TPM is slower than swtpm; the ratios are what the code adds.
+
+The KMS figures run against moto's KMS on 127.0.0.1 (signature checking on, stopped by PID): `credstore export`
+through a KMS slot beside a whole-process boto3 `kms.decrypt` of the same blob with the same context, with the
+in-process Decrypt call alone (the request's floor) and the key-file figure for what KMS adds. A real KMS endpoint adds
+its network round trip to both sides alike.
+
 Exit status: 0 when every command ran and printed what it should; 1 when any command failed, printed the wrong
 answer, or (full runs only) cost grew faster than linearly (100k/10k above 15). Timing targets never fail the run.
 """
@@ -22,6 +32,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import struct
@@ -280,6 +291,7 @@ def main():
     table = Table()
     failures = []
     agent_started = False
+    software_tpm = None
     peer = [sys.executable, os.path.join(HERE, "bench-peer.py")]
     started = time.monotonic()
 
@@ -441,6 +453,101 @@ def main():
         table.add_raw("peak memory, export with a passphrase", "10", "", f"scrypt needs {mib(kdf_kib)}", "",
                       "<64 MiB + scrypt", verdict(ours.peak_rss < 64 * 1024 + kdf_kib, judged), mib(ours.peak_rss))
 
+        # -------- TPM2 slot on a software TPM vs tpm2-tools unsealing a comparable object on the same TPM
+        say("export through a TPM2 slot (swtpm) and tpm2_unseal")
+        software_tpm = SoftwareTPM(root)
+        tpm_env = {"CREDSTORE_TPM2_DEVICE": software_tpm.tcti}
+        tools_env = {"TPM2TOOLS_TCTI": software_tpm.tcti, "TSS2_LOG": "all+NONE"}
+        tpm_store = os.path.join(root, "store-tpm2")
+        runner.run([binary, "init", "--store", tpm_store, "--tpm2", "--no-passphrase", "--no-recovery-slot"],
+                   env_extra=tpm_env)
+        for index in range(10):
+            runner.run([binary, "set", "--store", tpm_store, "--profile", f"p{index}", "--access-key",
+                        access_key(index)], env_extra=tpm_env, stdin_text=EXAMPLE_SECRET + "\n")
+        # The peer's object: a 32-byte secret sealed as a keyed-hash object under an ECC P-256 primary of the owner
+        # hierarchy, like the slot's.
+        tools = {name: os.path.join(root, name) for name in ("primary.ctx", "seal.pub", "seal.priv", "seal.ctx",
+                                                             "kek", "unseal-chain")}
+        with open(tools["kek"], "wb") as handle:
+            handle.write(os.urandom(32))
+        runner.run(["tpm2_createprimary", "-Q", "-C", "o", "-G", "ecc", "-c", tools["primary.ctx"]],
+                   env_extra=tools_env)
+        runner.run(["tpm2_create", "-Q", "-C", tools["primary.ctx"], "-i", tools["kek"], "-u", tools["seal.pub"],
+                    "-r", tools["seal.priv"]], env_extra=tools_env)
+        runner.run(["tpm2_flushcontext", "-t"], env_extra=tools_env)
+        # The same TPM work as credstore's unseal (make the primary, load, unseal, flush), as tpm2-tools runs it
+        # without a resource manager: each tool reloads the saved contexts, so transient objects are flushed between
+        # steps (swtpm holds three).
+        with open(tools["unseal-chain"], "w") as handle:
+            handle.write("#!/bin/sh\nset -e\n"
+                         f"tpm2_createprimary -Q -C o -G ecc -c {tools['primary.ctx']}\ntpm2_flushcontext -t\n"
+                         f"tpm2_load -Q -C {tools['primary.ctx']} -u {tools['seal.pub']} -r {tools['seal.priv']} "
+                         f"-c {tools['seal.ctx']}\ntpm2_flushcontext -t\n"
+                         f"tpm2_unseal -c {tools['seal.ctx']} >/dev/null\n"
+                         "tpm2_flushcontext -t\necho unsealed\n")
+        os.chmod(tools["unseal-chain"], 0o700)
+        ours_spec = {"argv": [binary, "export", "--store", tpm_store, "--profile", "p9", "--format",
+                              "credential-process"], "env_extra": tpm_env, "expect": access_key(9)}
+        ours, chain = measure_pair(runner, ours_spec, {"argv": [tools["unseal-chain"]], "env_extra": tools_env,
+                                                       "expect": "unsealed"}, runs, args.warmups)
+        table.add("`export`, TPM2 slot (swtpm, no PCR policy)", "10", ours.median,
+                  "tpm2-tools createprimary, load, unseal (+ flushes)", chain.median, "≤ the tools' chain",
+                  verdict(ours.median <= chain.median, judged), ours.peak_rss)
+        # The floor: one tpm2_unseal of an object kept loaded (persistent), no primary to make, no session to salt.
+        runner.run(["tpm2_createprimary", "-Q", "-C", "o", "-G", "ecc", "-c", tools["primary.ctx"]],
+                   env_extra=tools_env)
+        runner.run(["tpm2_flushcontext", "-t"], env_extra=tools_env)
+        runner.run(["tpm2_load", "-Q", "-C", tools["primary.ctx"], "-u", tools["seal.pub"], "-r", tools["seal.priv"],
+                    "-c", tools["seal.ctx"]], env_extra=tools_env)
+        runner.run(["tpm2_flushcontext", "-t"], env_extra=tools_env)
+        runner.run(["tpm2_evictcontrol", "-Q", "-C", "o", "-c", tools["seal.ctx"], "0x81000123"],
+                   env_extra=tools_env)
+        runner.run(["tpm2_flushcontext", "-t"], env_extra=tools_env)
+        _, persistent = measure_pair(runner, ours_spec, {"argv": ["tpm2_unseal", "-c", "0x81000123"],
+                                                         "env_extra": tools_env}, runs, 0)
+        table.add("", "10", ours.median, "tpm2_unseal of a persistent object (floor)", persistent.median,
+                  "(reference)", "—")
+        _, keyfile = measure_pair(runner, ours_spec,
+                                  {"argv": [binary, "export", "--store", stores[10], "--key-file", key_file,
+                                            "--profile", "p9", "--format", "credential-process"],
+                                   "expect": access_key(9)}, runs, 0)
+        table.add("", "10", ours.median, "credstore, key-file slot (the TPM's share is the difference)",
+                  keyfile.median, "(reference)", "—")
+        software_tpm.stop()
+        software_tpm = None
+
+        # -------- KMS slot on moto's KMS vs boto3 decrypting the same blob
+        say("export through a KMS slot (moto) and boto3 kms.decrypt")
+        moto = LocalMoto(root)
+        try:
+            kms_env = dict(moto.credentials, AWS_ENDPOINT_URL_KMS=moto.endpoint, NO_PROXY="127.0.0.1,localhost")
+            kms_store = os.path.join(root, "store-kms")
+            runner.run([binary, "init", "--store", kms_store, "--passphrase-file", passphrase_file])
+            runner.run([binary, "set", "--store", kms_store, "--passphrase-file", passphrase_file, "--profile", "p9",
+                        "--access-key", access_key(9)], stdin_text=EXAMPLE_SECRET + "\n")
+            runner.run([binary, "keyslot", "add", "--store", kms_store, "--passphrase-file", passphrase_file,
+                        "--kms-key", moto.key_arn], env_extra=kms_env)
+            ours_spec = {"argv": [binary, "export", "--store", kms_store, "--profile", "p9", "--format",
+                                  "credential-process"], "env_extra": kms_env, "expect": access_key(9)}
+            ours, boto = measure_pair(runner, ours_spec, {"argv": peer + ["kms-decrypt", kms_store],
+                                                          "env_extra": kms_env, "expect": "32"}, runs, args.warmups)
+            table.add("`export`, KMS slot (moto's KMS on 127.0.0.1)", "10", ours.median,
+                      "boto3 kms.decrypt of the same blob (whole process)", boto.median, "≤ boto3's process",
+                      verdict(ours.median <= boto.median, judged), ours.peak_rss)
+            _, _, call_ms = runner.run(peer + ["kms-decrypt-calls", kms_store, str(max(runs, 5))],
+                                       env_extra=kms_env)
+            table.add_raw("", "10", "", f"one boto3 Decrypt call, in process (the request's floor): "
+                          f"{float(call_ms.strip()):.1f} ms", "", "(reference)", "—", "")
+            _, keyfile = measure_pair(runner, ours_spec,
+                                      {"argv": [binary, "export", "--store", stores[10], "--key-file", key_file,
+                                                "--profile", "p9", "--format", "credential-process"],
+                                       "expect": access_key(9)}, runs, 0)
+            table.add("", "10", ours.median, "credstore, key-file slot (KMS's share is the difference)",
+                      keyfile.median, "(reference)", "—")
+            table.add("", "10", ours.median, "credstore, passphrase slot", passphrase_median, "(reference)", "—")
+        finally:
+            moto.stop()
+
         # -------- with the unlock agent (lights up once `credstore unlock` exists)
         # `credstore unlock --help` exits 0 even without the command (ArgumentParser then prints the root help), so
         # the exit status alone cannot tell: the help must also be the unlock command's own.
@@ -503,6 +610,8 @@ def main():
         print(f"\nerror: the benchmark could not run: {error}", file=sys.stderr)
         print(f"hint: the inputs are in {root}", file=sys.stderr)
         _stop_agent(runner, binary, agent_started)
+        if software_tpm:
+            software_tpm.stop()
         return 1
 
     _stop_agent(runner, binary, agent_started)
@@ -517,6 +626,110 @@ def main():
     for failure in failures:
         print(f"error: {failure}", file=sys.stderr)
     return 1 if failures else 0
+
+
+class SoftwareTPM:
+    """swtpm on 127.0.0.1 with a state directory under `root` (as the tests run it), stopped by PID."""
+
+    def __init__(self, root):
+        if not shutil.which("swtpm") or not shutil.which("tpm2_unseal"):
+            raise BenchError("swtpm and tpm2-tools are needed for the TPM2 figures (Scripts/bootstrap --test)")
+        state = os.path.join(root, "swtpm-state")
+        os.makedirs(state, mode=0o700, exist_ok=True)
+        for _ in range(5):
+            self.port = self._free_port_pair()
+            self.process = subprocess.Popen(
+                ["swtpm", "socket", "--tpm2", "--tpmstate", f"dir={state}",
+                 "--server", f"type=tcp,port={self.port},bindaddr=127.0.0.1",
+                 "--ctrl", f"type=tcp,port={self.port + 1},bindaddr=127.0.0.1",
+                 "--flags", "not-need-init,startup-clear"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if self._listening():
+                return
+            self.stop()
+        raise BenchError("swtpm did not start on 127.0.0.1")
+
+    @property
+    def tcti(self):
+        return f"swtpm:host=127.0.0.1,port={self.port}"
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            self.process.wait()
+        self.process = None
+
+    def _listening(self):
+        for _ in range(200):
+            if self.process.poll() is not None:
+                return False
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return True
+            except OSError:
+                time.sleep(0.05)
+        return False
+
+    @staticmethod
+    def _free_port_pair():
+        for _ in range(20):
+            with socket.socket() as first:
+                first.bind(("127.0.0.1", 0))
+                port = first.getsockname()[1]
+                try:
+                    with socket.socket() as second:
+                        second.bind(("127.0.0.1", port + 1))
+                        return port
+                except OSError:
+                    continue
+        raise BenchError("no free pair of ports for swtpm")
+
+
+class LocalMoto:
+    """moto_server on 127.0.0.1 with a user (allow-all policy, access key) and a KMS key made with auth off, then
+    signature checking on (as the tests run it), stopped by PID."""
+
+    def __init__(self, root):
+        try:
+            import boto3  # noqa: F401 (the set-up below needs it)
+            import moto.server  # noqa: F401
+        except ImportError:
+            raise BenchError("moto[server] and boto3 are needed for the KMS figures (Scripts/bootstrap --test)")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.endpoint = f"http://127.0.0.1:{port}"
+        log = open(os.path.join(root, "moto.log"), "wb")
+        self.process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                        stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        import urllib.request
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(self.endpoint + "/moto-api/", timeout=1).close()
+                break
+            except OSError:
+                if self.process.poll() is not None:
+                    raise BenchError("moto_server exited at start")
+                time.sleep(0.05)
+        import boto3
+        setup = {"endpoint_url": self.endpoint, "region_name": "us-east-1",
+                 "aws_access_key_id": "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key": EXAMPLE_SECRET}
+        iam = boto3.client("iam", **setup)
+        iam.create_user(UserName="bench")
+        iam.put_user_policy(UserName="bench", PolicyName="all", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        key = iam.create_access_key(UserName="bench")["AccessKey"]
+        self.credentials = {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+        self.key_arn = boto3.client("kms", **setup).create_key(Description="bench")["KeyMetadata"]["Arn"]
+        request = urllib.request.Request(self.endpoint + "/moto-api/reset-auth", data=b"0", method="POST",
+                                         headers={"Content-Type": "text/plain"})
+        urllib.request.urlopen(request, timeout=30).close()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            self.process.wait()
+        self.process = None
 
 
 def _endpoint_request_times(binary, runner, lookup_options, key_id, root, count, warmups):

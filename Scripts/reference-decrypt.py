@@ -17,11 +17,15 @@ need not be UTF-8 (it is then printed in hex, as `secret_access_key_hex` / `sess
 A key file opens key-file slots (kind 2) and machine-bound key-file slots (kind 3). A bound slot mixes in the machine
 id (`--machine-id-file`, default /etc/machine-id) and the uid (`--uid`, default this process's effective uid); neither
 is a secret, and giving another machine's values is how a store bound there is opened elsewhere for inspection.
+TPM2 slots (kind 4) are parsed and checked but never opened: only the TPM that sealed them can; a store holding one
+opens here with its other slots. AWS KMS slots (kind 5) open with `--kms`: boto3 calls KMS Decrypt with the slot's
+key id and the encryption context FORMAT.md specifies, with boto3's own credentials, region from the slot and
+endpoint (AWS_ENDPOINT_URL_KMS and the rest, as boto3 reads them).
 
 With --sessions PATH it also reads the session cache beside the store (FORMAT.md, *Session cache*: `STORE.sessions`,
 sealed under a key derived from the store's data key) and prints its sessions instead of the profiles.
 
-    reference-decrypt.py --store PATH (--key-file PATH | --passphrase-file PATH | --passphrase-fd N)
+    reference-decrypt.py --store PATH (--key-file PATH | --passphrase-file PATH | --passphrase-fd N | --kms)
                          [--sessions PATH] [--machine-id-file PATH] [--uid N] [--minimum-log-n 17] [--trace]
 """
 import argparse
@@ -70,9 +74,11 @@ SESSION_FIELDS = {
 }
 SESSION_REQUIRED = ("kind", "profile", "access_key_id", "secret_access_key", "session_token", "expiration_ms",
                     "created_ms")
-KIND_PASSPHRASE, KIND_KEY_FILE, KIND_BOUND_KEY_FILE = 1, 2, 3
+KIND_PASSPHRASE, KIND_KEY_FILE, KIND_BOUND_KEY_FILE, KIND_TPM2, KIND_KMS = 1, 2, 3, 4, 5
+KMS_PURPOSE = "credstore/v1 KMS slot key-encryption key"
 # Which slot kinds each kind of secret is tried against, in slot order.
-SLOT_KINDS = {KIND_PASSPHRASE: (KIND_PASSPHRASE,), KIND_KEY_FILE: (KIND_KEY_FILE, KIND_BOUND_KEY_FILE)}
+SLOT_KINDS = {KIND_PASSPHRASE: (KIND_PASSPHRASE,), KIND_KEY_FILE: (KIND_KEY_FILE, KIND_BOUND_KEY_FILE),
+              KIND_KMS: (KIND_KMS,)}
 
 
 class StoreError(Exception):
@@ -159,6 +165,30 @@ def parse(data):
             params = {"log_n": log_n, "r": r, "p": p, "salt": slot.take(salt_length)}
         elif kind in (KIND_KEY_FILE, KIND_BOUND_KEY_FILE):
             params = {"salt": slot.take(32)}
+        elif kind == KIND_TPM2:
+            # Parsed (so a store with a TPM2 slot opens with its other slots); only its TPM can unseal it.
+            params = {"uid": slot.u32(), "salt": slot.take(32), "pcr_mask": slot.u32()}
+            if params["pcr_mask"] >> 24:
+                raise StoreError("corrupt: TPM2 PCR mask")
+            params["pcr_values"] = [slot.take(32) for pcr in range(24) if params["pcr_mask"] >> pcr & 1]
+            for area in ("public", "private"):
+                size = slot.u16()
+                if not 1 <= size <= 1024:
+                    raise StoreError("corrupt: TPM2 area size")
+                params[area] = slot.take(size)
+        elif kind == KIND_KMS:
+            params = {"slot_id": slot.take(16)}
+            for field, low, high in (("key_id", 1, 2048), ("region", 1, 64), ("profile", 0, 256)):
+                size = slot.u16()
+                if not low <= size <= high:
+                    raise StoreError(f"corrupt: KMS {field} length")
+                params[field] = utf8(slot.take(size), f"a KMS {field}")
+                if any(ord(c) < 0x20 or ord(c) == 0x7F for c in params[field]):
+                    raise StoreError(f"corrupt: a control character in the KMS {field}")
+            size = slot.u16()
+            if not 1 <= size <= 4096:
+                raise StoreError("corrupt: KMS ciphertext length")
+            params["ciphertext"] = slot.take(size)
         else:
             raise StoreError("corrupt: unknown slot kind")
         parameter_bytes = slot_body[:slot.offset]
@@ -221,6 +251,10 @@ def unwrap(store, secret_kind, secret, minimum_log_n, show, binding=None):
             if material is None:
                 continue
             kek = hkdf(secret + material, params["salt"], LABEL_BOUND_KEY_FILE_INFO)
+        elif slot["kind"] == KIND_KMS:
+            kek = secret(store["store_id"], params)
+            if kek is None or len(kek) != 32:
+                continue
         elif slot["kind"] == KIND_PASSPHRASE:
             if not (minimum_log_n <= params["log_n"] <= MAXIMUM_LOG_N and params["r"] == 8 and params["p"] == 1):
                 raise StoreError("corrupt: scrypt parameters out of bounds")
@@ -241,6 +275,8 @@ def unwrap(store, secret_kind, secret, minimum_log_n, show, binding=None):
         return data_key
     if secret_kind == KIND_PASSPHRASE:
         raise StoreError("wrong passphrase")
+    if secret_kind == KIND_KMS:
+        raise StoreError("no KMS slot opened")
     raise StoreError("wrong key file" + (f" (machine-bound slots skipped: {skipped})" if skipped else ""))
 
 
@@ -455,6 +491,21 @@ def passphrase_from(raw):
     return unicodedata.normalize("NFC", text).encode("utf-8")
 
 
+def kms_decrypt(store_id, params):
+    """FORMAT.md, kind 5: KMS Decrypt of the slot's blob with its key id and encryption context; None if refused."""
+    import boto3
+    import botocore.exceptions
+    context = {"credstore:store-id": store_id.hex(), "credstore:slot-id": params["slot_id"].hex(),
+               "credstore:purpose": KMS_PURPOSE}
+    session = boto3.Session(profile_name=params["profile"] or None)
+    try:
+        return session.client("kms", region_name=params["region"]).decrypt(
+            CiphertextBlob=params["ciphertext"], EncryptionContext=context, KeyId=params["key_id"])["Plaintext"]
+    except botocore.exceptions.ClientError as error:
+        print(f"note: KMS refused a slot: {error.response['Error'].get('Code')}", file=sys.stderr)
+        return None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", required=True)
@@ -462,6 +513,7 @@ def main():
     group.add_argument("--key-file")
     group.add_argument("--passphrase-file")
     group.add_argument("--passphrase-fd", type=int)
+    group.add_argument("--kms", action="store_true", help="open a KMS slot with boto3's credentials")
     parser.add_argument("--sessions", help="a session cache file of the store (STORE.sessions): print its sessions")
     parser.add_argument("--machine-id-file", default="/etc/machine-id",
                         help="the machine id mixed into machine-bound key-file slots (default: /etc/machine-id)")
@@ -472,7 +524,9 @@ def main():
     args = parser.parse_args()
     with open(args.store, "rb") as handle:
         data = handle.read()
-    if args.key_file:
+    if args.kms:
+        secret_kind, secret = KIND_KMS, kms_decrypt
+    elif args.key_file:
         secret_kind, secret = KIND_KEY_FILE, read_secret_file(args.key_file, "key file", 32)
         if len(secret) != 32:
             raise SystemExit("error: a key file holds exactly 32 bytes")

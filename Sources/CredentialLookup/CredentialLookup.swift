@@ -2,13 +2,14 @@ import FoundationEssentials
 import Glibc
 import SecureStore
 import SharedFileStore
+import TPM2
 import UnlockAgent
 
 /// The front door of the `CredentialLookup` library: credentials for a profile, found by the documented search order
 /// (README, "The search order") with the encrypted store opened by the same unlock rules as the `credstore` CLI: the
 /// unlock agent, the key file (`keyFile`, else `CREDSTORE_KEY_FILE`), the systemd credential
-/// `$CREDENTIALS_DIRECTORY/credstore.key`, the passphrase file or descriptor, then `prompt`. The CLI opens the store
-/// through this type too.
+/// `$CREDENTIALS_DIRECTORY/credstore.key`, the passphrase file or descriptor, the store's TPM2 slot (the TPM named by
+/// `CREDSTORE_TPM2_DEVICE`, else `/dev/tpmrm0`), then `prompt`. The CLI opens the store through this type too.
 ///
 /// ```swift
 /// let search = CredentialSearch(keyFile: "/etc/myjob/store.key")
@@ -64,10 +65,13 @@ public final class CredentialSearch {
                             environment: [String: String] = ProcessInfo.processInfo.environment,
                             options: LookupOptions = LookupOptions(),
                             prompt: ((String) throws -> SecretBytes)? = nil) {
-        self.init(unlocker: StoreUnlocker(storePath: storePath, keyFile: keyFile, passphraseFile: passphraseFile,
-                                          passphraseDescriptor: passphraseDescriptor, environment: environment,
-                                          prompt: prompt),
-                  options: options)
+        var unlocker = StoreUnlocker(storePath: storePath, keyFile: keyFile, passphraseFile: passphraseFile,
+                                     passphraseDescriptor: passphraseDescriptor, environment: environment,
+                                     prompt: prompt)
+        // A store's KMS slot opens with AWS credentials from outside the store (nothing is sent without one).
+        unlocker.machineMaterials.append(KMSKeyService(storePath: unlocker.storePath, environment: environment,
+                                                       options: options))
+        self.init(unlocker: unlocker, options: options)
     }
 
     /// A search that opens the store with `unlocker` (the CLI builds one from its options) and reads `environment`
@@ -111,7 +115,8 @@ public final class CredentialSearch {
     ///   - profile: The profile name, searched in the encrypted store, then the shared files; `nil` for none.
     ///   - region: A region that beats every other region source; `nil` for the usual ones.
     /// - Returns: The credentials, where they came from, the region and its source.
-    /// - Throws: `CredentialLookupError`, `SecureStoreError`, `UnlockAgentError` or `SharedFileError` (see above).
+    /// - Throws: `CredentialLookupError`, `SecureStoreError`, `UnlockAgentError`, `SharedFileError` (see above), or
+    ///   `TPM2Error` when the store's TPM2 slot was tried and the TPM did not open it.
     public func resolve(profile: String?, region: String? = nil) throws -> Resolution {
         try resolve(LookupRequest(profileName: profile, region: region))
     }
@@ -142,3 +147,6 @@ public typealias SecureStoreError = SecureStore.SecureStoreError
 public typealias SharedFileError = SharedFileStore.SharedFileError
 /// The error of the unlock agent and the secret sources, with a stable `code`. See UnlockAgent's `UnlockAgentError`.
 public typealias UnlockAgentError = UnlockAgent.UnlockAgentError
+/// The error of a store's TPM2 key slot (no TPM, lockout, changed PCRs, another TPM), with a stable `code`. See the
+/// TPM2 module's `TPM2Error`.
+public typealias TPM2Error = TPM2.TPM2Error

@@ -71,6 +71,21 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         /// (another process changed it); the plaintext files were not changed.
         case migrationNotVerified = "migration-not-verified"
 
+        /// KMS refused the store's KMS slot: the credentials may not use the key (a revoked grant, a key policy that
+        /// denies them) or are not valid there.
+        case kmsAccessDenied = "kms-access-denied"
+        /// The KMS key of the store's KMS slot is disabled or pending deletion.
+        case kmsKeyUnusable = "kms-key-unusable"
+        /// KMS could not decrypt the slot's blob: it was made for another store or slot (another encryption context),
+        /// under another key, or the key no longer exists.
+        case kmsDecryptionFailed = "kms-decryption-failed"
+        /// The KMS request failed otherwise (network, endpoint, throttling, a malformed answer).
+        case kmsRequestFailed = "kms-request-failed"
+        /// The credentials for a KMS slot would come from the store the slot unlocks (a loop).
+        case kmsCredentialsLoop = "kms-credentials-loop"
+        /// No credentials for a KMS slot were found outside the store.
+        case kmsNoCredentials = "kms-no-credentials"
+
         /// The stable name, e.g. `profile-not-found`.
         public var description: String { rawValue }
     }
@@ -118,6 +133,7 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case profileFileMissing(path: String, errno: Int32)
         case migrationNotVerified(profile: String, store: String)
         case longLivedKeyWithheld(profile: String, place: String)
+        case kms(KMSFailure, key: String, detail: String)
         case mfaCodeUnavailable(profile: String, serial: String)
         case invalidMFACode(profile: String, reason: String)
         case invalidMFAProcessCommand(context: ProcessContext, reason: String)
@@ -142,6 +158,11 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         var serviceCode: String
         /// The service's or transport's message (never a secret).
         var detail: String
+    }
+
+    /// How a store's KMS slot failed (one per `kms-*` code).
+    enum KMSFailure: Sendable {
+        case accessDenied, keyUnusable, decryptionFailed, requestFailed, credentialsLoop, noCredentials
     }
 
     /// Which profile's `credential_process` an error is about.
@@ -189,6 +210,15 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case .profileFileMissing: return .profileFileMissing
         case .migrationNotVerified: return .migrationNotVerified
         case .longLivedKeyWithheld: return .longLivedKeyWithheld
+        case .kms(let failure, _, _):
+            switch failure {
+            case .accessDenied: return .kmsAccessDenied
+            case .keyUnusable: return .kmsKeyUnusable
+            case .decryptionFailed: return .kmsDecryptionFailed
+            case .requestFailed: return .kmsRequestFailed
+            case .credentialsLoop: return .kmsCredentialsLoop
+            case .noCredentials: return .kmsNoCredentials
+            }
         case .mfaCodeUnavailable: return .mfaCodeUnavailable
         case .invalidMFACode: return .invalidMFACode
         case .invalidMFAProcessCommand, .mfaProcessFailed: return .mfaProcessFailed
@@ -322,6 +352,20 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
             return "profile '\(profile)' in \(place) is set to hand out only temporary credentials (its long-lived "
                 + "key stays home), and getting temporary credentials (STS GetSessionToken) is not available in this "
                 + "build; the long-lived key was not handed out"
+        case .kms(let failure, let key, let detail):
+            let suffix = detail.isEmpty ? "" : ": \(detail)"
+            switch failure {
+            case .accessDenied: return "access to the KMS key \(key) was denied\(suffix)"
+            case .keyUnusable: return "the KMS key \(key) is disabled or pending deletion\(suffix)"
+            case .decryptionFailed:
+                return "KMS did not decrypt the KMS slot's key with key \(key) for this store and slot (the slot was "
+                    + "made for another store or slot, or under another key)\(suffix)"
+            case .requestFailed: return "the request to KMS for key \(key) failed\(suffix)"
+            case .credentialsLoop:
+                return "the KMS slot's credentials for key \(key) would come from the store it unlocks\(suffix)"
+            case .noCredentials:
+                return "no AWS credentials for the KMS key \(key) were found outside the store\(suffix)"
+            }
         case .mfaCodeUnavailable(let profile, let serial):
             return "profile '\(profile)' needs a code of MFA device \(serial), and there is no mfa_process, no "
                 + "terminal to ask on and no live session to reuse"
@@ -422,6 +466,22 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
             return "run the migration again: it finishes the job"
         case .longLivedKeyWithheld:
             return "ask for the long-lived key explicitly, or turn the profile's session-only choice off"
+        case .kms(let failure, _, _):
+            switch failure {
+            case .accessDenied:
+                return "ask the key's administrator for kms:Decrypt (key policy or grant), or open the store with "
+                    + "another key slot"
+            case .keyUnusable: return "enable the key, or open the store with another key slot"
+            case .decryptionFailed: return "open the store with another key slot and make a new KMS slot"
+            case .requestFailed:
+                return "check the network and the KMS endpoint, or open the store with another key slot"
+            case .credentialsLoop:
+                return "give the KMS slot a profile whose credentials live outside this store (static keys in the "
+                    + "shared credentials file, another credential_process), or use an instance or task role"
+            case .noCredentials:
+                return "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run with an instance or task role, or name a "
+                    + "shared-file profile for the slot"
+            }
         case .mfaCodeUnavailable:
             return "start the session once where a code can be typed (a terminal), or give the profile an "
                 + "mfa_process that prints the code"

@@ -64,6 +64,11 @@ struct ProfileCredentials {
                 notes.append("profile '\(entry.name)' in \(place) has both static keys and credential_process; "
                     + "the static keys were used")
             }
+            if let phase = entry.reservedSettings[RotationJournal.Setting.phase]
+                ?? entry.settings[RotationJournal.Setting.phase] {
+                notes.append("a key rotation of profile '\(entry.name)' in \(place) was interrupted (phase \(phase)); "
+                    + "the key used still works, and rotating the profile again finishes or rolls back the rotation")
+            }
             let origin = CredentialOrigin(step: step, storeType: catalog.storeType, location: catalog.location,
                                           profileName: entry.name)
             var resolution = Resolution(

@@ -181,7 +181,8 @@ package final class EncryptedStore {
     ///   is decrypted (and its own tag verified) when it is first read.
     /// - Throws: `SecureStoreError`: `.wrongPassphrase` / `.wrongKeyFile` if no slot opens, `.corrupt` if anything
     ///   was altered (including out-of-bound KDF parameters, rejected before the KDF runs), `.unsupportedVersion`,
-    ///   `.unsafePermissions`, `.notFound`, `.io`.
+    ///   `.unsafePermissions`, `.notFound`, `.io`; for unlock material, what the material reports (a TPM's
+    ///   `TPM2Error`: no TPM, lockout, a changed PCR, another TPM).
     package static func open(at path: String, with secret: UnlockSecret) throws -> EncryptedStore {
         try open(at: path, with: secret, policy: .standard)
     }
@@ -535,12 +536,14 @@ package final class EncryptedStore {
             }
             let kept = matches.indices.compactMap { index in matches[index].map { (index, $0) } }
             let newKey = try Random.secret(StoreFormat.dataKeySize)
-            // Each slot keeps its kind (a bound slot stays bound), with fresh parameters, at its new index.
+            // Each slot keeps its kind (a bound slot stays bound) and what was chosen for it (a TPM2 slot's PCRs),
+            // with fresh parameters, at its new index.
             let oldSlots = current.image.slots
             current.image.slots = []
             for (newIndex, (oldIndex, secret)) in kept.enumerated() {
-                current.image.slots.append(try KeySlot.make(oldSlots[oldIndex].kind, for: secret, dataKey: newKey,
-                                                            in: context(current.image, slotIndex: newIndex)))
+                current.image.slots.append(try oldSlots[oldIndex].renewed(for: secret, dataKey: newKey,
+                                                                          in: context(current.image,
+                                                                                      slotIndex: newIndex)))
             }
             if let unlockSecret, let index = kept.firstIndex(where: { $0.1.isSame(as: unlockSecret) }) {
                 current.unlockedSlot = current.image.slots[index]
@@ -678,7 +681,7 @@ package final class EncryptedStore {
         return Loaded(image: image, dataKey: dataKey, records: records, slot: openedSlot)
     }
 
-    private static func wrongSecret(_ secret: UnlockSecret, image: StoreImage, path: String) -> SecureStoreError {
+    private static func wrongSecret(_ secret: UnlockSecret, image: StoreImage, path: String) -> any Error {
         switch secret {
         case .passphrase:
             if !image.slots.contains(where: { $0.kind.accepts(secret) }) {

@@ -7,9 +7,10 @@ import SecureStore
 ///
 /// The order, first match wins: the unlock agent (when it holds this store's key); the key file (`keyFile`, else
 /// `CREDSTORE_KEY_FILE`); the systemd credential `$CREDENTIALS_DIRECTORY/credstore.key`; the passphrase file
-/// (`passphraseFile`, else `CREDSTORE_PASSPHRASE_FILE`); the passphrase descriptor; the prompt (up to
-/// `promptAttempts` tries). With none of them it fails at once (`no-secret-source`) instead of waiting for input, and
-/// a store without a passphrase slot is never prompted for (`no-key-file`).
+/// (`passphraseFile`, else `CREDSTORE_PASSPHRASE_FILE`); the passphrase descriptor; the slots that need no secret
+/// from the user (a TPM2 or AWS KMS slot: `machineMaterials`), when the store has one; the prompt (up to
+/// `promptAttempts` tries). With none of them it fails at once (`no-secret-source`, or why the TPM or KMS did not open
+/// it) instead of waiting for input, and a store without a passphrase slot is never prompted for (`no-key-file`).
 package struct StoreUnlocker {
     /// The store file: the path given, else `CREDSTORE_STORE`, else `$XDG_DATA_HOME/credstore/store`, else
     /// `~/.local/share/credstore/store`.
@@ -35,6 +36,12 @@ package struct StoreUnlocker {
     /// Asks a yes/no question (e.g. on a terminal); `nil` when there is nobody to ask. Used to confirm a short new
     /// passphrase.
     package var confirm: ((String) throws -> Bool)?
+    /// What opens the store's slots that need no secret from the user (`KeySlotInfo.needsUserSecret` false), tried
+    /// in this order before the prompt when the store has such a slot: the TPM (`tpm2Device`, else
+    /// `CREDSTORE_TPM2_DEVICE`, else the kernel's resource manager), then what a caller above adds (the CLI and
+    /// `CredentialSearch` add AWS KMS access, `KMSKeyService`). A material is tried only when the store has a slot
+    /// of its `slotKind`; nothing is loaded or asked for a store without such a slot.
+    package var machineMaterials: [any UnlockMaterial]
 
     /// How often the prompt asks for a passphrase before giving up: a wrong passphrase, or a new one whose
     /// confirmation differs, is asked for again rather than ending the command (and losing what was typed before).
@@ -51,15 +58,18 @@ package struct StoreUnlocker {
     ///   - passphraseDescriptor: an open descriptor holding the passphrase.
     ///   - environment: the process environment (or a chosen one); secrets are never read from it, only paths.
     ///   - prompt: asks for a passphrase when nothing else is at hand; `nil` when there is nobody to ask.
+    ///   - tpm2Device: the TCTI string of the TPM for TPM2 slots; `nil` or empty for `CREDSTORE_TPM2_DEVICE`, else
+    ///     `device:/dev/tpmrm0`.
     package init(storePath: String? = nil, keyFile: String? = nil, passphraseFile: String? = nil,
                 passphraseDescriptor: Int32? = nil, environment: [String: String],
-                prompt: ((String) throws -> SecretBytes)? = nil) {
+                prompt: ((String) throws -> SecretBytes)? = nil, tpm2Device: String? = nil) {
         self.storePath = StoreLocation.resolve(explicit: storePath, environment: environment)
         self.keyFile = Self.given(keyFile) ?? Self.given(environment["CREDSTORE_KEY_FILE"])
         self.passphraseFile = Self.given(passphraseFile) ?? Self.given(environment["CREDSTORE_PASSPHRASE_FILE"])
         self.passphraseDescriptor = passphraseDescriptor
         self.environment = environment
         self.prompt = prompt
+        self.machineMaterials = [TPM2Device(tcti: TPM2Device.tcti(explicit: tpm2Device, environment: environment))]
     }
 
     /// The systemd credential `$CREDENTIALS_DIRECTORY/credstore.key`, when it exists.
@@ -82,8 +92,50 @@ package struct StoreUnlocker {
         }
         // The unlock agent first (no secret, no KDF); any problem with it falls through to the other sources.
         if askingAgent, let store = AgentClient(environment: environment).openStore(at: storePath) { return store }
+        var notice = ""
+        if !hasSuppliedSecret, let attempt = openWithoutUserSecret() {
+            switch attempt {
+            case let .success(store): return store
+            case let .failure(error):
+                // Said before the passphrase is asked for, else it is the error: it says more than "no secret".
+                guard asksPromptToUnlock, !hasNoPassphraseSlot else { throw error }
+                notice = "The store's \(machineSlotKinds) slot did not open it: \(error)\n"
+            }
+        }
         guard asksPromptToUnlock else { return try EncryptedStore.open(at: storePath, with: try secret()) }
-        return try openWithPassphrase(.unlock).store
+        return try openWithPassphrase(.unlock, notice: notice).store
+    }
+
+    /// Whether a key file, the systemd credential, a passphrase file or a descriptor was given: those come first.
+    private var hasSuppliedSecret: Bool {
+        keyFile != nil || systemdCredential != nil || passphraseFile != nil || passphraseDescriptor != nil
+    }
+
+    /// The store opened through a slot that needs no secret from the user, trying `machineMaterials` in order; `nil`
+    /// when the store has no such slot (then nothing is tried: no TPM library is even loaded), else the store or the
+    /// first material's error.
+    private func openWithoutUserSecret() -> Result<EncryptedStore, any Error>? {
+        guard let slots = try? EncryptedStore.slots(at: storePath), slots.contains(where: { !$0.needsUserSecret })
+        else { return nil }
+        var firstError: (any Error)?
+        // A material for a kind the store has no slot of is not tried: its "no slot opens" would hide the real error.
+        let kinds = Set(slots.map(\.kind))
+        for material in machineMaterials where material.slotKind.map(kinds.contains) ?? true {
+            do {
+                return .success(try EncryptedStore.open(at: storePath, with: .material(material)))
+            } catch {
+                firstError = firstError ?? error
+            }
+        }
+        return firstError.map { .failure($0) }
+    }
+
+    /// The kinds of the store's slots that need no user secret, as `keyslot list` names them (e.g. `tpm2`).
+    private var machineSlotKinds: String {
+        let slots = (try? EncryptedStore.slots(at: storePath)) ?? []
+        let kinds = slots.filter { !$0.needsUserSecret }.map(\.kind.rawValue)
+        return kinds.enumerated().filter { kinds.firstIndex(of: $0.element) == $0.offset }.map(\.element)
+            .joined(separator: "/")
     }
 
     /// Opens the store with its current passphrase (which a key file cannot stand in for, e.g. to change it), and
@@ -96,9 +148,11 @@ package struct StoreUnlocker {
 
     /// Opens the store with the passphrase for `need`; when it comes from the prompt, a mistyped one is asked for
     /// again (and whatever the command read before, such as a pasted secret, is not thrown away).
-    private func openWithPassphrase(_ need: PassphraseNeed) throws -> (store: EncryptedStore, passphrase: SecretBytes) {
+    private func openWithPassphrase(
+        _ need: PassphraseNeed, notice: String = ""
+    ) throws -> (store: EncryptedStore, passphrase: SecretBytes) {
         let retries = passphraseFile == nil && passphraseDescriptor == nil && hasPrompt
-        var notice = ""
+        var notice = notice
         for attempt in 1... {
             do {
                 let typed = try passphrase(need, notice: notice)
@@ -125,11 +179,11 @@ package struct StoreUnlocker {
 
     /// Opens the store when that needs nobody to type a secret: with a key file, the systemd credential, a
     /// passphrase file or descriptor (the agent first, as always), else through a running agent that holds its
-    /// key; `nil` when none of them is at hand. Lookups call it to verify the store's names before falling through.
+    /// key, else through a slot that needs no user secret (a TPM2 slot; one that does not open counts as no secret
+    /// at hand); `nil` when none of them is at hand. Lookups call it to verify the store's names before falling
+    /// through.
     package func openWithoutAsking() throws -> EncryptedStore? {
-        if keyFile != nil || systemdCredential != nil || passphraseFile != nil || passphraseDescriptor != nil {
-            return try open()
-        }
+        if hasSuppliedSecret { return try open() }
         // Only the agent: ask it directly, as `AgentClient.openStore` would, but let the failure stop the lookup
         // (that method hides every failure, so the normal chain can report it). A key that does not authenticate the
         // file means its data key was rotated or the file was altered, which the agent's key cannot tell apart: the
@@ -138,7 +192,12 @@ package struct StoreUnlocker {
         // No agent directory, no agent: one lstat, before realpath's readlink per component of the store path.
         guard (try? client.location.check()) == true, let canonical = AgentClient.canonicalPath(storePath),
               let reply = try? client.send(.get(storePath: canonical)), reply.status == .ok, let key = reply.key
-        else { return nil }
+        else {
+            // A slot the machine opens (a TPM) is a secret at hand too; when it does not open, the lookup goes on as
+            // without a secret (the store is opened, and the TPM's error reported, only when it holds the profile).
+            if case let .success(store) = openWithoutUserSecret() { return store }
+            return nil
+        }
         do {
             return try EncryptedStore.open(at: storePath, agentDataKey: key)
         } catch let error as SecureStoreError where error.code == .wrongKeyFile {

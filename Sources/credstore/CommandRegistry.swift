@@ -18,6 +18,7 @@ enum CommandRegistry {
         KeySlotCommand.self,
         RekeyCommand.self,
         SessionsCommand.self,
+        RotateCommand.self,
         UnlockCommand.self,
         LockCommand.self,
         AgentCommand.self,

@@ -115,8 +115,8 @@ struct DirectArguments {
 // definition, and reading it would trap. DirectParserTests compares the results with ArgumentParser's.
 
 extension StoreOptions {
-    static let direct = DirectArguments.Spec(options: ["store", "key-file", "passphrase-file", "passphrase-fd"],
-                                             flags: [])
+    static let direct = DirectArguments.Spec(options: ["store", "key-file", "passphrase-file", "passphrase-fd",
+                                                       "tpm2-device"], flags: [])
 
     init(direct arguments: DirectArguments) throws {
         self.init()
@@ -124,6 +124,7 @@ extension StoreOptions {
         keyFile = try arguments.value("key-file")
         passphraseFile = try arguments.value("passphrase-file")
         passphraseFD = try arguments.value("passphrase-fd")
+        tpm2Device = try arguments.value("tpm2-device")
     }
 }
 

@@ -12,6 +12,7 @@ final class DirectParserTests: XCTestCase {
         "key-file": ["/tmp/credstore-test/key file"],
         "passphrase-file": ["relative/passphrase"],
         "passphrase-fd": ["3", "0"],
+        "tpm2-device": ["swtpm:host=127.0.0.1,port=2321"],
         "profile": ["p9", "AWS PS Default", "name=with=equals"],
         "profile-location": ["~/shared/credentials"],
         "region": ["eu-west-1"],

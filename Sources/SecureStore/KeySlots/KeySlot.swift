@@ -89,10 +89,28 @@ struct KeySlot: Equatable {
         try make(opening: kind, for: secret, dataKey: dataKey, in: context)
     }
 
+    /// This slot renewed for a data-key rotation: the same kind and what the user chose for it (`renewed`), fresh
+    /// parameters and nonce, wrapping `dataKey` for `secret`.
+    func renewed(for secret: UnlockSecret, dataKey: SecretBytes, in context: KeySlotContext) throws -> KeySlot {
+        try Self.renew(parameters, for: secret, dataKey: dataKey, in: context)
+    }
+
+    private static func renew<Kind: KeySlotKind>(
+        _ parameters: Kind, for secret: UnlockSecret, dataKey: SecretBytes, in context: KeySlotContext
+    ) throws -> KeySlot {
+        try wrap(try parameters.renewed(for: secret, in: context), of: Kind.self, dataKey: dataKey, in: context)
+    }
+
     private static func make<Kind: KeySlotKind>(
         opening kind: Kind.Type, for secret: UnlockSecret, dataKey: SecretBytes, in context: KeySlotContext
     ) throws -> KeySlot {
-        guard let new = try Kind.create(for: secret, in: context) else {
+        try wrap(try Kind.create(for: secret, in: context), of: kind, dataKey: dataKey, in: context)
+    }
+
+    private static func wrap<Kind: KeySlotKind>(
+        _ new: NewKeySlot<Kind>?, of kind: Kind.Type, dataKey: SecretBytes, in context: KeySlotContext
+    ) throws -> KeySlot {
+        guard let new else {
             throw SecureStoreError(.invalidArgument, "a \(Kind.name.rawValue) slot does not open with this secret",
                                    hint: "give the secret of the kind the slot takes")
         }

@@ -44,12 +44,12 @@
 ///     static func create(for secret: UnlockSecret, in context: KeySlotContext) throws -> NewKeySlot<Self>? {
 ///         guard case let .material(material) = secret, let device = material as? TPM2Device else { return nil }
 ///         let kek = try Random.secret(32)
-///         let sealed = try TPM2.seal(kek, device: device.tcti, pcrs: …)   // tss2-esys, loaded with dlopen
+///         let sealed = try TPMSealing.seal(kek, device: device.tcti, pcrs: …)   // tss2-esys, loaded with dlopen
 ///         return NewKeySlot(parameters: TPM2Slot(…), keyEncryptionKey: kek)
 ///     }
 ///     func keyEncryptionKey(for secret: UnlockSecret, in context: KeySlotContext) throws -> SecretBytes? {
 ///         guard case let .material(material) = secret, let device = material as? TPM2Device else { return nil }
-///         return try TPM2.unseal(sealedPublic, sealedPrivate, device: device.tcti, pcrs: pcrs)
+///         return try TPMSealing.unseal(sealedPublic, sealedPrivate, device: device.tcti, pcrs: pcrs)
 ///     }
 ///     func describe(_ info: inout KeySlotInfo) {
 ///         info.summary = "TPM2, PCRs " + pcrs.map(String.init).joined(separator: ",")
@@ -105,6 +105,11 @@ protocol KeySlotKind: Sendable {
     /// - Returns: `nil` when `secret` is not one this kind accepts.
     /// - Throws: `SecureStoreError` when the slot cannot be made (a key of the wrong size, no machine id, no TPM).
     static func create(for secret: UnlockSecret, in context: KeySlotContext) throws -> NewKeySlot<Self>?
+    /// Fresh parameters and KEK for this slot when the data key is rotated, keeping what the user chose for it (a
+    /// TPM2 slot keeps its PCRs, whatever PCRs the material carries). The default is `create`.
+    ///
+    /// - Returns: `nil` when `secret` is not one this kind accepts.
+    func renewed(for secret: UnlockSecret, in context: KeySlotContext) throws -> NewKeySlot<Self>?
     /// This slot's KEK for `secret`.
     ///
     /// - Returns: `nil` when `secret` is not one this kind accepts, or cannot make this slot's KEK here (another
@@ -119,6 +124,10 @@ protocol KeySlotKind: Sendable {
 
 extension KeySlotKind {
     static var isBoundToMachine: Bool { false }
+
+    func renewed(for secret: UnlockSecret, in context: KeySlotContext) throws -> NewKeySlot<Self>? {
+        try Self.create(for: secret, in: context)
+    }
 
     static func check(_ secret: UnlockSecret) throws {}
 }

@@ -6,6 +6,8 @@ enum KeySlotKinds {
         PassphraseSlot.self,
         KeyFileSlot.self,
         BoundKeyFileSlot.self,
+        TPM2Slot.self,
+        KMSSlot.self,
     ]
 
     /// The kind with kind byte `byte` among `kinds`, or `nil`.

@@ -14,8 +14,17 @@ package enum UnlockSecret: Sendable {
 /// example the TPM device to use, or credentials for a key service obtained outside the store).
 package protocol UnlockMaterial: Sendable {
     /// The error when no slot of the store at `path` opens with this material (none of its kind, or none that
-    /// unwraps), naming what was tried.
-    func noSlotOpens(storeAt path: String) -> SecureStoreError
+    /// unwraps), naming what was tried: a `SecureStoreError`, or the error type of the library the material talks
+    /// to (a TPM's `TPM2Error`).
+    func noSlotOpens(storeAt path: String) -> any Error
+    /// The kind of slot this material opens, so that an unlocker tries it only on a store that has such a slot (and
+    /// reports its error only then); `nil`: try it on any store with a slot that needs no user secret.
+    var slotKind: KeySlotInfo.Kind? { get }
+}
+
+extension UnlockMaterial {
+    /// No particular kind: tried on any store with a slot that needs no user secret.
+    package var slotKind: KeySlotInfo.Kind? { nil }
 }
 
 extension UnlockSecret {

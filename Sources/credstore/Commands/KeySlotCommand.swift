@@ -90,11 +90,13 @@ struct KeySlotCommand: ParsableCommand {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
-            abstract: "Add a passphrase or key-file slot.",
+            abstract: "Add a passphrase, key-file, TPM2 or AWS KMS slot.",
             discussion: """
                 Unlocks the store with an existing secret, then adds a slot for a new passphrase (asked twice, or \
-                from --new-passphrase-file/--new-passphrase-fd) or, with --new-key-file PATH, for a key file \
-                (generated if it does not exist).
+                from --new-passphrase-file/--new-passphrase-fd), with --new-key-file PATH for a key file \
+                (generated if it does not exist), with --tpm2 for a key sealed to this machine's TPM \
+                (--tpm2-device, --tpm2-pcrs), or with --kms-key ARN for a key wrapped by AWS KMS (--kms-region, \
+                --kms-profile; the AWS credentials come from outside the store).
                 """)
 
         @OptionGroup var storeOptions: StoreOptions
@@ -110,16 +112,36 @@ struct KeySlotCommand: ParsableCommand {
             """)
         var bindToMachine = false
 
+        @OptionGroup var tpm2Options: TPM2SlotOptions
+        @OptionGroup var kmsOptions: KMSSlotOptions
+
         func validate() throws {
+            if kmsOptions.kmsKey != nil && (tpm2Options.tpm2 || newKeyFile != nil) {
+                throw ValidationError("--kms-key, --tpm2 and --new-key-file each add a slot: add one at a time")
+            }
             if bindToMachine && newKeyFile == nil {
                 throw ValidationError("--bind-to-machine binds a key-file slot and needs --new-key-file PATH")
+            }
+            if tpm2Options.tpm2 && newKeyFile != nil {
+                throw ValidationError("--tpm2 and --new-key-file each add a slot: add one at a time")
             }
         }
 
         func run() throws {
             let unlocker = storeOptions.unlocker(newPassphrase: newPassphraseOptions)
+            let kms = try kmsOptions.access(storeOptions)
             let store = try unlocker.open()
-            if let newKeyFile {
+            if let kms, let key = kms.newSlotKey {
+                try store.addSlot(.material(kms))
+                let profile = key.profile.map { "profile \($0)" } ?? "credentials from the environment or role"
+                Output.print("Added a KMS slot (key \(key.keyID), region \(key.region), \(profile)) to \(store.path).")
+            } else if tpm2Options.tpm2 {
+                let device = try tpm2Options.device(storeOptions)
+                try store.addSlot(.material(device))
+                let pcrs = device.pcrs.isEmpty ? "no PCR policy"
+                    : "bound to PCRs " + device.pcrs.map(String.init).joined(separator: ",")
+                Output.print("Added a TPM2 slot (\(pcrs), TPM \(device.tcti)) to \(store.path).")
+            } else if let newKeyFile {
                 let existed = EncryptedStore.exists(at: newKeyFile)
                 let key = existed ? try KeyFile.read(at: newKeyFile) : try KeyFile.generate(at: newKeyFile)
                 do {

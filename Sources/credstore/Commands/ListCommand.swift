@@ -38,8 +38,21 @@ struct ListCommand: ParsableCommand {
         "Print only the profile names, each once, one per line, in search order (for scripts and shell completion)."))
     var names = false
 
+    @Flag(name: .customLong("key-age"), help: ArgumentHelp(
+        "Also show each access key's age (from its CreateDate, kept with the profile by 'credstore rotate'; this "
+            + "unlocks the store) and mark with '!' keys older than --older-than."))
+    var keyAge = false
+
+    @Option(name: .customLong("older-than"), help: ArgumentHelp(
+        "The age from which --key-age marks a key as due for rotation (default 90d; implies --key-age).",
+        valueName: "age"))
+    var olderThan: String?
+
     func validate() throws {
         if json && names { throw ValidationError("--names and --json cannot be combined; use one of them.") }
+        if let olderThan, RotateCommand.parseAge(olderThan) == nil {
+            throw ValidationError("--older-than takes an age such as 90d, 36h or 45m, not '\(olderThan)'.")
+        }
     }
 
     func run() throws {
@@ -49,6 +62,11 @@ struct ListCommand: ParsableCommand {
             return
         }
         var rows = try Self.rows(in: context)
+        if keyAge || olderThan != nil {
+            try KeyAges(rows: rows.map { ($0.name, $0.type, $0.location) }, context: context,
+                        threshold: olderThan.flatMap(RotateCommand.parseAge) ?? 90 * 86_400).print(json: json)
+            return
+        }
         var picked = Set<String>()
         let selected = rows.map { picked.insert($0.name).inserted }
         let now = Date()

@@ -46,7 +46,7 @@ struct RekeyCommand: ParsableCommand {
     func run() throws {
         let unlocker = storeOptions.unlocker()
         let path = unlocker.storePath
-        _ = try EncryptedStore.slots(at: path)  // fail on a missing or broken store before asking anything
+        let slotsBefore = try EncryptedStore.slots(at: path)  // fail on a missing or broken store before asking
         // Never the agent: re-keying must prove knowledge of a real secret. A typo at the prompt is asked again.
         let store = try unlocker.open(askingAgent: false)
         let opensWithKeyFile = unlocker.keyFile != nil || unlocker.systemdCredential != nil
@@ -54,6 +54,10 @@ struct RekeyCommand: ParsableCommand {
         // A passphrase file or descriptor given next to a key file may open another slot.
         if opensWithKeyFile, unlocker.passphraseFile != nil || unlocker.passphraseDescriptor != nil {
             others.append(.passphrase(try unlocker.passphrase(.unlock)))
+        }
+        // The machine opens the slots that need no user secret (a TPM2 slot, re-sealed to the same PCRs).
+        if slotsBefore.contains(where: { !$0.needsUserSecret }) {
+            others += unlocker.machineMaterials.map { .material($0) }
         }
         var unopened = try store.slotsNotOpened(by: others)
         let slots = try EncryptedStore.slots(at: path)

@@ -39,8 +39,14 @@ enum ErrorClassification {
                       profile: error.temporaryCredentialsProfile ?? "NAME")
             return CLIFailure(error.message(describingSelection: option(for:)), hint: row.hint ?? error.hint,
                               exitCode: row.status)
+        case let error as RotationError:
+            let row = row(error.code, profile: error.profile)
+            return CLIFailure(error.message, hint: row.hint, exitCode: row.status)
         case let error as UnlockAgentError:
             let row = row(error.code, path: error.path ?? "")
+            return CLIFailure(error.message, hint: row.hint, exitCode: row.status)
+        case let error as TPM2Error:
+            let row = row(error.code)
             return CLIFailure(error.message, hint: row.hint, exitCode: row.status)
         case let error as CredentialServerError:
             let row = row(error.code)
@@ -124,6 +130,26 @@ enum ErrorClassification {
         case .longLivedKeyWithheld:
             return Row(.failure, hint: "pass --no-session to hand out the long-lived key this once, or turn the "
                 + "choice off with 'credstore sessions configure --profile NAME --no-session-only'")
+        case .kmsAccessDenied:
+            return Row(.wrongSecret, hint: "ask the key's administrator for kms:Decrypt on it (key policy or grant), "
+                + "or open the store with another key slot")
+        case .kmsKeyUnusable:
+            return Row(.wrongSecret, hint: "enable the key ('aws kms enable-key'), or open the store with another key "
+                + "slot")
+        case .kmsDecryptionFailed:
+            return Row(.wrongSecret, hint: "open the store with another key slot, then replace this one: "
+                + "'credstore keyslot add --kms-key ARN' and 'credstore keyslot remove N'")
+        case .kmsCredentialsLoop:
+            return Row(.invalidInput, hint: "name a profile whose keys live outside this store with "
+                + "'credstore keyslot add --kms-key ARN --kms-profile NAME' (then remove the old slot), or use the "
+                + "environment or an instance or task role")
+        case .kmsNoCredentials:
+            return Row(.noSecretSource, hint: "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run with an instance or "
+                + "task role, or give the slot a shared-file profile (--kms-profile); or open the store with another "
+                + "key slot")
+        case .kmsRequestFailed:
+            return Row(.failure, hint: "check the network and the KMS endpoint (AWS_ENDPOINT_URL_KMS), or open the "
+                + "store with another key slot")
         case .roleNotSupported, .ssoNotSupported, .webIdentityNotSupported, .roleChainLoop,
              .invalidProfileConfiguration, .invalidCredentialProcessCommand, .credentialProcessFailed, .expired,
              .instanceMetadataFailed, .invalidInstanceMetadataEndpoint:
@@ -199,6 +225,62 @@ enum ErrorClassification {
             return Row(.failure, hint: "install the system libcurl (Debian: apt install libcurl4)")
         default:
             return Row(.failure)
+        }
+    }
+
+    /// The TPM2 module's codes (a store's TPM2 slot; its errors carry no hint: the advice is here).
+    static func row(_ code: TPM2Error.Code) -> Row {
+        switch code {
+        case .libraryMissing:
+            return Row(.failure, hint: "install the tss2 libraries ('apt-get install libtss2-esys-3.0.2-0 "
+                + "libtss2-tctildr0'), or open the store with another key slot")
+        case .noTPM:
+            return Row(.noSecretSource, hint: "name the TPM with --tpm2-device TCTI or CREDSTORE_TPM2_DEVICE, check "
+                + "that you may use it (the tss group), or open the store with another key slot")
+        case .lockout:
+            return Row(.locked, hint: "wait for the TPM's lockout to lift (or have its owner run "
+                + "'tpm2_dictionarylockout --clear-lockout'), or open the store with another key slot")
+        case .pcrPolicyNotSatisfied:
+            return Row(.wrongSecret, hint: "open the store with its passphrase or key file, then replace the TPM2 "
+                + "slot: 'credstore keyslot add --tpm2' (with the PCRs as they are now) and "
+                + "'credstore keyslot remove N'")
+        case .wrongTPM:
+            return Row(.wrongSecret, hint: "open the store with its passphrase or key file (a TPM2 slot opens only on "
+                + "the machine whose TPM made it), then add a TPM2 slot here with 'credstore keyslot add --tpm2'")
+        case .tpmFailure: return Row(.failure, hint: "open the store with another key slot")
+        }
+    }
+
+    /// The rotation's codes (`credstore rotate`; its errors carry no hint: the advice is here).
+    static func row(_ code: RotationError.Code, profile name: String) -> Row {
+        let profile = ExportCommandLine.shellWord(name)
+        switch code {
+        case .profileNotFound: return Row(.notFound, hint: "check the name with 'credstore list'")
+        case .temporaryKey:
+            return Row(.invalidInput, hint: "rotate the long-lived key these credentials were made from")
+        case .notAKeyProfile:
+            return Row(.invalidInput, hint: "rotate the profile that holds the IAM user's access key (its "
+                + "source_profile)")
+        case .notAnIAMUser: return Row(.invalidInput, hint: "only IAM users have access keys to rotate")
+        case .tooManyKeys:
+            return Row(.failure, hint: "delete the user's other key (aws iam delete-access-key), or, if it is "
+                + "inactive, run 'credstore rotate --profile \(profile) --delete-inactive-key'")
+        case .awsRefused:
+            return Row(.failure, hint: "the key needs iam:ListAccessKeys, iam:CreateAccessKey, iam:UpdateAccessKey "
+                + "and iam:DeleteAccessKey on its own user; nothing else was changed")
+        case .awsUnavailable:
+            return Row(.serviceUnavailable, hint: "try again later: 'credstore rotate --profile \(profile)' "
+                + "finishes or rolls back what was started")
+        case .newKeyNotAccepted:
+            return Row(.failure, hint: "check the user's keys with 'aws iam list-access-keys'; the profile keeps a "
+                + "working key")
+        case .rotationInProgress: return Row(.locked, hint: "wait for the other rotation, then run it again")
+        case .profileChanged: return Row(.locked, hint: "run 'credstore rotate --profile \(profile)' again")
+        case .journalDamaged:
+            return Row(.corrupt, hint: "check the user's keys with 'aws iam list-access-keys' and remove the "
+                + "credstore_rotation_* settings of profile \(name)")
+        case .mfaUnavailable:
+            return Row(.noSecretSource, hint: "run it on a terminal to type the MFA code")
         }
     }
 

@@ -17,6 +17,8 @@ struct ExitStatus: RawRepresentable, Equatable, CustomStringConvertible {
     static let invalidInput = ExitStatus(rawValue: 65)
     /// The profile (or the store) asked for does not exist (sysexits `EX_NOINPUT`).
     static let notFound = ExitStatus(rawValue: 66)
+    /// An AWS endpoint gave no usable answer: unreachable, throttled or failing (sysexits `EX_UNAVAILABLE`).
+    static let serviceUnavailable = ExitStatus(rawValue: 69)
     /// Reading or writing a file failed (sysexits `EX_IOERR`).
     static let ioError = ExitStatus(rawValue: 74)
     /// Another process holds the store's or file's write lock; try again (sysexits `EX_TEMPFAIL`).

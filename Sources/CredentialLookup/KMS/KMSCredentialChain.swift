@@ -1,0 +1,158 @@
+import Glibc
+import HTTPClient
+import SecureStore
+import SharedFileStore
+import SystemLayer
+
+/// Where a store's KMS slot gets the AWS credentials it calls KMS with: always from outside the store it unlocks.
+///
+/// With a profile named on the slot (`--kms-profile`): that profile of the shared credentials file, else of the
+/// config file (static keys or a `credential_process`); a `credential_process` that runs `credstore export` on the
+/// same store is refused as a loop, and a profile the shared files do not have is not looked for in the store.
+/// Without one: the environment (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`), then an ECS
+/// task role (`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` or `…_FULL_URI`, with `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`
+/// or `AWS_CONTAINER_AUTHORIZATION_TOKEN`),
+/// then an EC2 instance role (IMDSv2, `InstanceMetadataSource`).
+struct KMSCredentialChain {
+    /// The credentials found and the settings of the profile they came from (its `endpoint_url`, say).
+    struct Found {
+        var credentials: Credentials
+        var profileSettings: [String: String]
+    }
+
+    /// The ECS task-role endpoint for `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`.
+    static let containerHost = "http://169.254.170.2"
+
+    let storePath: String
+    let environment: [String: String]
+    let options: LookupOptions
+    let transport: any HTTPTransport
+
+    /// The credentials for KMS key `key` (named in errors), from `profile` when given.
+    func credentials(profile: String?, key: String) throws -> Found {
+        if let profile { return try fromProfile(profile, key: key) }
+        let request = LookupRequest()
+        switch try EnvironmentCredentialSource(environment: environment).resolve(request) {
+        case let .found(resolution): return Found(credentials: resolution.credentials, profileSettings: [:])
+        case let .failed(error): throw error
+        case .notHere: break
+        }
+        if let credentials = try containerCredentials(key: key) {
+            return Found(credentials: credentials, profileSettings: [:])
+        }
+        var searched = ["environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+                        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/_FULL_URI"]
+        let metadata = InstanceMetadataSource(environment: environment, options: options, transport: transport)
+        switch try metadata.resolve(request) {
+        case let .found(resolution): return Found(credentials: resolution.credentials, profileSettings: [:])
+        case let .failed(error): throw error
+        case let .notHere(places): searched += places
+        }
+        throw CredentialLookupError(.kms(.noCredentials, key: key,
+                                         detail: "searched: " + searched.joined(separator: "; ")))
+    }
+
+    /// The named shared-file profile's credentials; never the store's.
+    private func fromProfile(_ name: String, key: String) throws -> Found {
+        let locations = SharedFileLocations(environment: environment)
+        let catalogs = [SharedFileCatalog(path: locations.credentialsPath, kind: .credentials),
+                        SharedFileCatalog(path: locations.configPath, kind: .config)]
+        let profiles = ProfileCredentials(environment: environment, options: options)
+        var settings: [String: String] = [:]
+        var seen = false
+        for catalog in catalogs {
+            guard let entry = try catalog.profile(named: name) else { continue }
+            seen = true
+            settings.merge(entry.settings) { first, _ in first }
+            let defaultStore = StoreLocation.resolve(explicit: nil, environment: environment)
+            if let command = entry.settings["credential_process"],
+               let invocation = ExportInvocation(commandLine: command),
+               FileIdentity.same(invocation.store ?? defaultStore, storePath) {
+                throw CredentialLookupError(.kms(.credentialsLoop, key: key, detail: "profile '\(name)' in "
+                                                    + "\(ProfileCredentials.place(catalog)) runs credstore export on "
+                                                    + "that store (credential_process)"))
+            }
+            switch profiles.credentials(of: entry, in: catalog, step: .specifiedProfile) {
+            case let .found(resolution)?: return Found(credentials: resolution.credentials, profileSettings: settings)
+            case let .failed(error)?: throw error
+            case .notHere?, nil: continue
+            }
+        }
+        let detail = seen
+            ? "profile '\(name)' has no credentials (static keys or credential_process) in the shared files"
+            : "profile '\(name)' is in neither \(locations.credentialsPath) nor \(locations.configPath) (a KMS slot "
+                + "never takes its credentials from the store it unlocks)"
+        throw CredentialLookupError(.kms(.noCredentials, key: key, detail: detail))
+    }
+
+    /// ECS task-role credentials, when the container variables are set; `nil` otherwise.
+    private func containerCredentials(key: String) throws -> Credentials? {
+        func given(_ name: String) -> String? {
+            guard let value = environment[name]?.trimmingWhitespace(), !value.isEmpty else { return nil }
+            return value
+        }
+        let url: String
+        if let relative = given("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
+            url = Self.containerHost + (relative.hasPrefix("/") ? relative : "/" + relative)
+        } else if let full = given("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
+            // As the SDKs: plain HTTP only to this machine (a loopback address), else HTTPS.
+            let loopback = ["http://127.", "http://localhost", "http://[::1]"].contains { full.hasPrefix($0) }
+            guard full.hasPrefix("https://") || loopback else {
+                throw CredentialLookupError(.kms(.noCredentials, key: key, detail: "AWS_CONTAINER_CREDENTIALS_FULL_URI "
+                                                    + "must be https:// or a loopback http:// URL"))
+            }
+            url = full
+        } else {
+            return nil
+        }
+        func failed(_ reason: String) -> CredentialLookupError {
+            CredentialLookupError(.kms(.noCredentials, key: key,
+                                       detail: "the container credential endpoint \(url) \(reason)"))
+        }
+        var headers = [HTTPHeader("User-Agent", "credstore")]
+        // The token file wins over the variable, as in the SDKs (EKS Pod Identity rotates the file).
+        if let file = given("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
+            guard let token = Self.readToken(file) else {
+                throw CredentialLookupError(.kms(.noCredentials, key: key, detail: "AWS_CONTAINER_AUTHORIZATION_"
+                                                    + "TOKEN_FILE \(file) cannot be read (or is empty or over 16 KiB)"))
+            }
+            headers.append(HTTPHeader("Authorization", token))
+        } else if let token = given("AWS_CONTAINER_AUTHORIZATION_TOKEN") {
+            headers.append(HTTPHeader("Authorization", token))
+        }
+        let response: HTTPResponse
+        do {
+            response = try transport.send(HTTPRequest(method: "GET", url: url, headers: headers),
+                                          settings: HTTPSettings(totalTimeout: 5, connectTimeout: 2,
+                                                                 maxResponseBytes: 64 * 1024))
+        } catch let error as HTTPClientError {
+            throw failed("did not answer: \(error.message)")
+        }
+        guard response.status == 200 else { throw failed("answered HTTP \(response.status)") }
+        let object: SecretJSONObject
+        do {
+            object = try response.body.withUnsafeBytes { try SecretJSONObject.parse($0) }
+        } catch {
+            throw failed("did not answer with JSON")
+        }
+        return try CredentialProcessReply.credentials(from: object, tokenKey: "Token") { reason in
+            failed("answered without usable credentials: \(reason)")
+        }
+    }
+
+    /// The token in `path` without surrounding whitespace; `nil` when it cannot be read, is empty or over 16 KiB.
+    private static func readToken(_ path: String) -> String? {
+        guard let fd = try? Syscalls.open(path, O_RDONLY | O_CLOEXEC) else { return nil }
+        defer { try? Syscalls.close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while bytes.count <= 16 * 1024 {
+            guard let count = try? buffer.withUnsafeMutableBytes({ try Syscalls.read(fd, $0) }) else { return nil }
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+        }
+        guard bytes.count <= 16 * 1024, let text = String(validating: bytes, as: UTF8.self) else { return nil }
+        let token = text.trimmingWhitespace()
+        return token.isEmpty || token.contains("\n") || token.contains("\r") ? nil : token
+    }
+}
