@@ -13,11 +13,11 @@ final class MFACodeTests: XCTestCase {
     }
 
     func testWithoutProcessOrPromptACodeIsUnavailableAtOnce() {
-        let source = MFACodeSource(environment: [:], timeout: 1, prompt: nil)
+        let source = MFACodeChain(environment: [:], timeout: 1, prompt: nil)
         XCTAssertThrowsError(try source.code(for: MFARequest(profile: "p", serial: "s"), mfaProcess: nil, place: "x")) {
             XCTAssertEqual(($0 as? CredentialLookupError)?.code, .mfaCodeUnavailable)
         }
-        let noTerminal = MFACodeSource(environment: [:], timeout: 1, prompt: { _ in nil })
+        let noTerminal = MFACodeChain(environment: [:], timeout: 1, prompt: { _ in nil })
         XCTAssertThrowsError(try noTerminal.code(for: MFARequest(profile: "p", serial: "s"), mfaProcess: " ",
                                                  place: "x")) {
             XCTAssertEqual(($0 as? CredentialLookupError)?.code, .mfaCodeUnavailable)
@@ -25,7 +25,7 @@ final class MFACodeTests: XCTestCase {
     }
 
     func testAnMFAProcessThatFailsOrCannotBeSplitIsMFAProcessFailed() {
-        let source = MFACodeSource(environment: ["PATH": "/usr/bin:/bin"], timeout: 5, prompt: { _ in
+        let source = MFACodeChain(environment: ["PATH": "/usr/bin:/bin"], timeout: 5, prompt: { _ in
             XCTFail("mfa_process comes first")
             return nil
         })

@@ -58,8 +58,8 @@ package struct TemporaryCredentialsContext {
     }
 
     /// Where MFA codes come from.
-    var mfaSource: MFACodeSource {
-        MFACodeSource(environment: environment, timeout: options.credentialProcessTimeout, prompt: mfaPrompt)
+    var mfaSource: MFACodeChain {
+        MFACodeChain(environment: environment, timeout: options.credentialProcessTimeout, prompt: mfaPrompt)
     }
 }
 

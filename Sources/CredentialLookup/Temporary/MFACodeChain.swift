@@ -2,7 +2,7 @@
 /// setting, run like `credential_process`), else the interactive prompt when there is a person to ask, else a
 /// failure that says how to start the session where a person can answer (`mfa-code-unavailable`). Nothing here
 /// waits for input that cannot come: the program has a timeout and no stdin, the prompt only asks on a terminal.
-struct MFACodeSource {
+struct MFACodeChain {
     /// The environment an `mfa_process` program runs in (the lookup's; `PATH` finds the program).
     var environment: [String: String]
     /// How long an `mfa_process` program may run.
