@@ -303,8 +303,33 @@ package final class EncryptedStore {
         try set(profile, checking: true, check: check)
     }
 
-    /// The one write of `set`; `check` runs only when `checking` (a plain `set` decrypts no old record).
-    private func set(_ profile: StoredProfile, checking: Bool, check: (StoredProfile?) throws -> Void) throws {
+    /// Changes one profile as re-read under the store's lock: `change` gets the record the store holds under `name`
+    /// now (or `nil`) and returns the profile to store in its place. A writer that changes a few fields (a key
+    /// rotation's journal, say) so never writes back a copy read before the lock and never overwrites a setting
+    /// another writer changed in between. Throwing from `change` leaves the store unchanged.
+    ///
+    /// - Throws: what `change` throws; otherwise as `set(_:)`.
+    package func update(named name: String, _ change: (StoredProfile?) throws -> StoredProfile) throws {
+        try mutate { current in
+            let index = current.records.index(of: name)
+            var profile = try change(try index.map { try current.records.profile(at: $0) })
+            try Self.validate(profile, path: path)
+            if let index {
+                profile.name = current.records.names[index]
+                current.records.replace(at: index, with: profile)
+            } else {
+                guard current.records.count < StoreFormat.maximumRecords else {
+                    throw SecureStoreError(.invalidArgument, path: path, "the store \(path) is full",
+                                           hint: "remove profiles you no longer need")
+                }
+                current.records.append(profile)
+            }
+            current.resealRecords = true
+        }
+    }
+
+    /// The rules every stored profile meets (`set` and `update` check them before writing).
+    private static func validate(_ profile: StoredProfile, path: String) throws {
         try ProfileName.check(profile.name)
         guard !profile.accessKeyID.isEmpty, !profile.secretAccessKey.isEmpty else {
             throw SecureStoreError(.invalidArgument, path: path,
@@ -317,6 +342,11 @@ package final class EncryptedStore {
                                    + "bytes",
                                    hint: "give every setting a name of at most 65533 bytes")
         }
+    }
+
+    /// The one write of `set`; `check` runs only when `checking` (a plain `set` decrypts no old record).
+    private func set(_ profile: StoredProfile, checking: Bool, check: (StoredProfile?) throws -> Void) throws {
+        try Self.validate(profile, path: path)
         try mutate { current in
             let index = current.records.index(of: profile.name)
             if checking { try check(try index.map { try current.records.profile(at: $0) }) }

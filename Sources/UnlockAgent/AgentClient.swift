@@ -59,8 +59,9 @@ package struct AgentClient: Sendable {
 
     /// Opens the store at `path` with a key the agent holds; `nil` when there is no agent, it holds no key for this
     /// store, or anything about the agent fails: the caller then goes on with its other secret sources. A key that no
-    /// longer opens the store (the data key was rotated, or another store now sits at the path) is forgotten.
-    package func openStore(at path: String) -> EncryptedStore? {
+    /// longer opens the store (the data key was rotated, or another store now sits at the path) is forgotten, unless
+    /// `forgettingStaleKey` is false (a command that only shows the store leaves the agent as it found it).
+    package func openStore(at path: String, forgettingStaleKey: Bool = true) -> EncryptedStore? {
         // No agent directory, no agent: one lstat, before realpath's readlink per component of the store path.
         guard (try? location.check()) == true, let canonical = Self.canonicalPath(path),
               let reply = try? send(.get(storePath: canonical)), reply.status == .ok, let key = reply.key
@@ -68,7 +69,7 @@ package struct AgentClient: Sendable {
         do {
             return try EncryptedStore.open(at: path, agentDataKey: key)
         } catch let error as SecureStoreError where error.code == .wrongKeyFile {
-            _ = try? send(.lock(storePath: canonical))
+            if forgettingStaleKey { _ = try? send(.lock(storePath: canonical)) }
             return nil
         } catch {
             return nil  // the normal chain reports this store's problem with its own message

@@ -42,6 +42,12 @@ package struct StoreUnlocker {
     /// `CredentialSearch` add AWS KMS access, `KMSKeyService`). A material is tried only when the store has a slot
     /// of its `slotKind`; nothing is loaded or asked for a store without such a slot.
     package var machineMaterials: [any UnlockMaterial]
+    /// Whether an agent key that no longer authenticates the store (its data key was rotated, or the file altered:
+    /// the key cannot tell which) is forgotten, so that the next command has no key at hand. True for what uses the
+    /// store; `list`, which only shows it, sets it to false: else a listing with a key file at hand would make the
+    /// agent forget its key, and the next lookup through the agent alone would no longer catch a renamed record
+    /// before falling through to a plaintext profile of that name (SECURITY.md).
+    package var forgetsStaleAgentKey = true
 
     /// How often the prompt asks for a passphrase before giving up: a wrong passphrase, or a new one whose
     /// confirmation differs, is asked for again rather than ending the command (and losing what was typed before).
@@ -91,7 +97,10 @@ package struct StoreUnlocker {
             _ = try EncryptedStore.profileNames(at: storePath)
         }
         // The unlock agent first (no secret, no KDF); any problem with it falls through to the other sources.
-        if askingAgent, let store = AgentClient(environment: environment).openStore(at: storePath) { return store }
+        if askingAgent, let store = AgentClient(environment: environment)
+            .openStore(at: storePath, forgettingStaleKey: forgetsStaleAgentKey) {
+            return store
+        }
         var notice = ""
         if !hasSuppliedSecret, let attempt = openWithoutUserSecret() {
             switch attempt {
@@ -187,7 +196,8 @@ package struct StoreUnlocker {
         // Only the agent: ask it directly, as `AgentClient.openStore` would, but let the failure stop the lookup
         // (that method hides every failure, so the normal chain can report it). A key that does not authenticate the
         // file means its data key was rotated or the file was altered, which the agent's key cannot tell apart: the
-        // key is forgotten and the lookup fails rather than fall through (the next command has no key at hand).
+        // key is forgotten (unless `forgetsStaleAgentKey` is false) and the lookup fails rather than fall through (the
+        // next command has no key at hand).
         let client = AgentClient(environment: environment)
         // No agent directory, no agent: one lstat, before realpath's readlink per component of the store path.
         guard (try? client.location.check()) == true, let canonical = AgentClient.canonicalPath(storePath),
@@ -201,7 +211,7 @@ package struct StoreUnlocker {
         do {
             return try EncryptedStore.open(at: storePath, agentDataKey: key)
         } catch let error as SecureStoreError where error.code == .wrongKeyFile {
-            _ = try? client.send(.lock(storePath: canonical))
+            if forgetsStaleAgentKey { _ = try? client.send(.lock(storePath: canonical)) }
             throw error
         }
     }

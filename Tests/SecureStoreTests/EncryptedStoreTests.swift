@@ -135,6 +135,27 @@ final class EncryptedStoreTests: XCTestCase {
         XCTAssertEqual(Set(try open(.keyFile(key)).profileNames).count, 32)
     }
 
+    func testUpdateChangesTheProfileAsReReadUnderTheLock() throws {
+        let (store, key) = try makeStore()
+        try store.set(Fixtures.profile("rotating"))
+        let stale = try open(.keyFile(key))
+        _ = try stale.profile(named: "rotating")  // read before the other writer's change
+        var changed = try XCTUnwrap(try store.profile(named: "rotating"))
+        changed.settings["region"] = "eu-west-1"
+        try store.set(changed)
+        try stale.update(named: "rotating") { current in
+            var profile = try XCTUnwrap(current)
+            profile.settings["credstore_rotation_phase"] = "creating"
+            return profile
+        }
+        let settings = try XCTUnwrap(try open(.keyFile(key)).profile(named: "rotating")).settings
+        XCTAssertEqual(settings["region"], "eu-west-1", "a setting written in between is kept")
+        XCTAssertEqual(settings["credstore_rotation_phase"], "creating")
+        struct Refused: Error {}
+        XCTAssertThrowsError(try stale.update(named: "rotating") { _ in throw Refused() })
+        XCTAssertEqual(try open(.keyFile(key)).profile(named: "rotating")?.settings, settings)
+    }
+
     func testNFCPassphraseAndEmptyRefused() throws {
         let composed = SecretBytes(utf8: "caf\u{00E9} passphrase")
         let decomposed = SecretBytes(utf8: "cafe\u{0301} passphrase")

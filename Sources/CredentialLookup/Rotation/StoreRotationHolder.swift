@@ -32,24 +32,22 @@ package struct StoreRotationHolder: RotationHolder {
                        sessionToken: stored.sessionToken, settings: stored.settings)
     }
 
-    /// One `EncryptedStore.set(_:ifCurrent:)`: the check runs on the profile as re-read under the store's lock.
+    /// One `EncryptedStore.update(named:_:)`: the check and the change apply to the profile as re-read under the
+    /// store's lock, so a setting another writer changed in between is kept.
     package func write(expectingKeyID expectedKeyID: String, newKey: (id: String, secret: SecretBytes)?,
                        settings: [String: String?]) throws {
-        let store = try store()
-        guard var stored = try store.profile(named: profile) else {
-            throw changedUnderneath(expected: expectedKeyID, found: nil)
-        }
-        if let newKey {
-            stored.accessKeyID = newKey.id
-            stored.secretAccessKey = newKey.secret
-            stored.sessionToken = nil
-            stored.expiration = nil
-        }
-        for (key, value) in settings { stored.settings[key] = value }
-        try store.set(stored) { current in
-            guard let current, current.accessKeyID == expectedKeyID else {
+        try store().update(named: profile) { current in
+            guard var stored = current, stored.accessKeyID == expectedKeyID else {
                 throw changedUnderneath(expected: expectedKeyID, found: current?.accessKeyID)
             }
+            if let newKey {
+                stored.accessKeyID = newKey.id
+                stored.secretAccessKey = newKey.secret
+                stored.sessionToken = nil
+                stored.expiration = nil
+            }
+            for (key, value) in settings { stored.settings[key] = value }
+            return stored
         }
     }
 }

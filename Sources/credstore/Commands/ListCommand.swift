@@ -110,7 +110,12 @@ struct ListCommand: ParsableCommand {
         guard EncryptedStore.exists(at: path) else { return [] }
         let store: EncryptedStore
         do {
-            guard let opened = try context.unlocker.openWithoutAsking() else { return nil }
+            // Showing kinds and sessions must not change what the next command finds: an agent key that does not
+            // open the store (rotated, or the file altered) stays with the agent, so a lookup through the agent alone
+            // still refuses an altered store instead of falling through to a plaintext profile (SECURITY.md).
+            var unlocker = context.unlocker
+            unlocker.forgetsStaleAgentKey = false
+            guard let opened = try unlocker.openWithoutAsking() else { return nil }
             store = opened
         } catch {
             StandardError.line("warning: the store \(path) could not be opened to show kinds and sessions: \(error)")
