@@ -21,8 +21,13 @@ import UnlockAgent
 /// name it does not hold never costs a secret or the KDF). One value serves one thread at a time (it caches the
 /// unlocked store); its results (`Resolution`, `Credentials`) and errors are `Sendable`.
 ///
+/// Role profiles (`role_arn`, `credential_source`) are assumed through STS and profiles whose long-lived key stays home
+/// get a `GetSessionToken` session; both are cached encrypted beside the store and reused until their refresh window.
+/// An MFA code comes from the profile's `mfa_process`; this library never prompts for one itself.
+///
 /// Errors have stable codes and no advice for a particular program: `CredentialLookupError` (nothing found, expired,
-/// a profile or `credential_process` problem), `SecureStoreError` (the store: wrong secret, unsafe or damaged file),
+/// a profile, `credential_process`, MFA or STS problem — `serviceErrorCode` says which), `SecureStoreError` (the
+/// store: wrong secret, unsafe or damaged file),
 /// `UnlockAgentError` (no secret source at hand, an unreadable passphrase) and `SharedFileError` (a malformed or
 /// unreadable AWS file).
 public final class CredentialSearch {
@@ -38,6 +43,9 @@ public final class CredentialSearch {
     package let locations: SharedFileLocations
     /// The catalogs in search order and the `profileLocation` opener.
     package let catalogs: ProfileCatalogs
+    /// Asks the person at the terminal for an MFA code (the CLI sets its prompt); `nil`: nobody to ask, so a role or
+    /// session that needs a code fails at once unless the profile has `mfa_process` or a live session is cached.
+    package var mfaPrompt: MFAPrompt?
 
     /// A search with the CLI's unlock rules for the store.
     ///
@@ -95,7 +103,8 @@ public final class CredentialSearch {
     /// - Returns: The credentials, where they came from, the region and its source, notes and the places searched.
     /// - Throws: `CredentialLookupError`, `SecureStoreError`, `UnlockAgentError` or `SharedFileError` (see above).
     public func resolve(_ request: LookupRequest) throws -> Resolution {
-        try CredentialResolver.standard(for: request, environment: environment, catalogs: catalogs, options: options)
+        try CredentialResolver.standard(for: request, environment: environment, catalogs: catalogs, options: options,
+                                        temporary: temporaryCredentialsContext)
             .resolve(request)
     }
 
@@ -110,6 +119,14 @@ public final class CredentialSearch {
     ///   `TPM2Error` when the store's TPM2 slot was tried and the TPM did not open it.
     public func resolve(profile: String?, region: String? = nil) throws -> Resolution {
         try resolve(LookupRequest(profileName: profile, region: region))
+    }
+
+    /// What role profiles and sessions need: STS over the system libcurl, the store's encrypted session cache (the
+    /// store unlocked at most once per search), the MFA prompt.
+    package var temporaryCredentialsContext: TemporaryCredentialsContext {
+        let catalog = storeCatalog
+        return .standard(environment: environment, options: options, storePath: storePath,
+                         openStore: { try catalog.unlockedStore() }, mfaPrompt: mfaPrompt)
     }
 
     /// The shared credentials and config catalogs, in search order.

@@ -43,6 +43,24 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case invalidInstanceMetadataEndpoint = "invalid-instance-metadata-endpoint"
         /// A profile file given by path (the request's profile location) does not exist or cannot be opened.
         case profileFileMissing = "profile-file-missing"
+        /// A role or session needs an MFA code and there is no `mfa_process`, no terminal to ask on and no live
+        /// cached session: nothing waits for input that cannot come.
+        case mfaCodeUnavailable = "mfa-code-unavailable"
+        /// The MFA code typed or printed by `mfa_process` is not six digits (checked before anything is sent).
+        case invalidMFACode = "invalid-mfa-code"
+        /// A profile's `mfa_process` could not be split, run, failed, was killed or timed out.
+        case mfaProcessFailed = "mfa-process-failed"
+        /// An STS request (`AssumeRole`, `GetSessionToken`) failed; `serviceErrorCode` says how (`access-denied`,
+        /// `clock-skew`, `expired-token`, a transport code such as `connection-failed`, …).
+        case stsRequestFailed = "sts-request-failed"
+        /// STS answered, but with temporary credentials that cannot be used (an `Expiration` in the past).
+        case invalidTemporaryCredentials = "invalid-temporary-credentials"
+        /// The base credentials of a role (`credential_source`) are not there: no `AWS_*` variables, no instance
+        /// role, no container endpoint.
+        case sourceCredentialsUnavailable = "source-credentials-unavailable"
+        /// The container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI`/`_RELATIVE_URI`) failed or
+        /// answered with something that is not credentials.
+        case containerCredentialsFailed = "container-credentials-failed"
 
         /// The profile's owner chose that its long-lived key stays home (credstore hands out only temporary
         /// credentials for it), and this build cannot make temporary credentials; the request did not ask for the
@@ -116,6 +134,30 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
         case migrationNotVerified(profile: String, store: String)
         case longLivedKeyWithheld(profile: String, place: String)
         case kms(KMSFailure, key: String, detail: String)
+        case mfaCodeUnavailable(profile: String, serial: String)
+        case invalidMFACode(profile: String, reason: String)
+        case invalidMFAProcessCommand(context: ProcessContext, reason: String)
+        case mfaProcessFailed(context: ProcessContext, failure: ProcessFailure)
+        case stsRequestFailed(StsFailure)
+        case invalidTemporaryCredentials(what: String, reason: String)
+        case sourceCredentialsUnavailable(profile: String, source: String, reason: String)
+        case containerCredentialsFailed(endpoint: String, reason: String)
+    }
+
+    /// An STS request that failed: which call, for which profile, and the service's (or transport's) error.
+    struct StsFailure: Sendable {
+        /// `AssumeRole` or `GetSessionToken`.
+        var operation: String
+        /// The profile being resolved.
+        var profile: String
+        /// The role asked for (`AssumeRole`), if any.
+        var roleARN: String?
+        /// The endpoint the request went to.
+        var endpoint: String
+        /// The stable code of the service or transport error, e.g. `access-denied`, `connection-failed`.
+        var serviceCode: String
+        /// The service's or transport's message (never a secret).
+        var detail: String
     }
 
     /// How a store's KMS slot failed (one per `kms-*` code).
@@ -177,6 +219,31 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
             case .credentialsLoop: return .kmsCredentialsLoop
             case .noCredentials: return .kmsNoCredentials
             }
+        case .mfaCodeUnavailable: return .mfaCodeUnavailable
+        case .invalidMFACode: return .invalidMFACode
+        case .invalidMFAProcessCommand, .mfaProcessFailed: return .mfaProcessFailed
+        case .stsRequestFailed: return .stsRequestFailed
+        case .invalidTemporaryCredentials: return .invalidTemporaryCredentials
+        case .sourceCredentialsUnavailable: return .sourceCredentialsUnavailable
+        case .containerCredentialsFailed: return .containerCredentialsFailed
+        }
+    }
+
+    /// The stable code of the service or transport error behind `stsRequestFailed` (e.g. `access-denied`,
+    /// `clock-skew`, `expired-token`, `connection-failed`, `certificate-untrusted`); `nil` otherwise.
+    public var serviceErrorCode: String? {
+        if case .stsRequestFailed(let failure) = kind { return failure.serviceCode }
+        return nil
+    }
+
+    /// The profile an MFA, STS or role error is about; `nil` for other errors.
+    public var temporaryCredentialsProfile: String? {
+        switch kind {
+        case .mfaCodeUnavailable(let profile, _), .invalidMFACode(let profile, _): return profile
+        case .stsRequestFailed(let failure): return failure.profile
+        case .invalidMFAProcessCommand(let context, _), .mfaProcessFailed(let context, _): return context.profile
+        case .sourceCredentialsUnavailable(let profile, _, _): return profile
+        default: return nil
         }
     }
 
@@ -192,6 +259,7 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
     /// The errno of a failed system call (spawning a `credential_process` program), if that is the cause.
     public var errno: Int32? {
         if case .credentialProcessFailed(_, .spawn(let errno)) = kind { return errno }
+        if case .mfaProcessFailed(_, .spawn(let errno)) = kind { return errno }
         if case .profileFileMissing(_, let errno) = kind { return errno }
         return nil
     }
@@ -261,29 +329,8 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
                 + "into arguments: \(reason)"
         case .credentialProcessFailed(let context, let failure):
             let program = context.program.map { "'\($0)'" } ?? "program"
-            let subject = "the credential_process \(program) of profile '\(context.profile)' in \(context.place)"
-            switch failure {
-            case .notFound(let searchPath):
-                return "\(subject) was not found (not executable, or not in PATH \(searchPath))"
-            case .spawn(let errno):
-                return "\(subject) could not be started: \(String(cString: strerror(errno))) (errno \(errno))"
-            case .exit(let status, let stderr):
-                return "\(subject) exited with status \(status)" + Self.stderrSuffix(stderr)
-            case .signal(let signal, let stderr):
-                return "\(subject) was killed by signal \(signal)" + Self.stderrSuffix(stderr)
-            case .timeout(let seconds, let stderr):
-                return "\(subject) did not finish within \(Self.format(seconds)) s and was killed"
-                    + Self.stderrSuffix(stderr)
-            case .outputHeldOpen(let status, let seconds, let stderr):
-                return "\(subject) exited with status \(status), but a process it started kept its stdout or stderr "
-                    + "open for more than \(Self.format(seconds)) s, so its reply was not used"
-                    + Self.stderrSuffix(stderr)
-            case .outputTooLarge(let limit):
-                return "\(subject) printed more than \(limit) bytes on stdout and was stopped"
-            case .loop(let depth):
-                return "\(subject) was not run: credential_process programs are already nested \(depth) deep "
-                    + "(a profile's credential_process probably runs credstore for the same profile)"
-            }
+            return Self.processFailureMessage(
+                "the credential_process \(program) of profile '\(context.profile)' in \(context.place)", failure)
         case .invalidCredentialProcessOutput(let context, let reason):
             guard let context else { return "invalid credential_process output: \(reason)" }
             let program = context.program.map { "'\($0)' " } ?? ""
@@ -319,6 +366,52 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
             case .noCredentials:
                 return "no AWS credentials for the KMS key \(key) were found outside the store\(suffix)"
             }
+        case .mfaCodeUnavailable(let profile, let serial):
+            return "profile '\(profile)' needs a code of MFA device \(serial), and there is no mfa_process, no "
+                + "terminal to ask on and no live session to reuse"
+        case .invalidMFACode(let profile, let reason):
+            return "no valid MFA code for profile '\(profile)': \(reason); nothing was sent"
+        case .invalidMFAProcessCommand(let context, let reason):
+            return "the mfa_process of profile '\(context.profile)' in \(context.place) cannot be split into "
+                + "arguments: \(reason)"
+        case .mfaProcessFailed(let context, let failure):
+            let program = context.program.map { "'\($0)'" } ?? "program"
+            return Self.processFailureMessage(
+                "the mfa_process \(program) of profile '\(context.profile)' in \(context.place)", failure)
+        case .stsRequestFailed(let failure):
+            let target = failure.roleARN.map { " of role \($0)" } ?? ""
+            return "STS \(failure.operation)\(target) for profile '\(failure.profile)' at \(failure.endpoint) "
+                + "failed: \(failure.detail)"
+        case .invalidTemporaryCredentials(let what, let reason):
+            return "the temporary credentials from \(what) cannot be used: \(reason); nothing was cached"
+        case .sourceCredentialsUnavailable(let profile, let source, let reason):
+            return "profile '\(profile)' takes its source credentials from \(source), but \(reason)"
+        case .containerCredentialsFailed(let endpoint, let reason):
+            return "the container credentials endpoint \(endpoint) did not return usable credentials: \(reason)"
+        }
+    }
+
+    /// The message of a failed `credential_process` or `mfa_process` program; `subject` names it.
+    private static func processFailureMessage(_ subject: String, _ failure: ProcessFailure) -> String {
+        switch failure {
+        case .notFound(let searchPath):
+            return "\(subject) was not found (not executable, or not in PATH \(searchPath))"
+        case .spawn(let errno):
+            return "\(subject) could not be started: \(String(cString: strerror(errno))) (errno \(errno))"
+        case .exit(let status, let stderr):
+            return "\(subject) exited with status \(status)" + stderrSuffix(stderr)
+        case .signal(let signal, let stderr):
+            return "\(subject) was killed by signal \(signal)" + stderrSuffix(stderr)
+        case .timeout(let seconds, let stderr):
+            return "\(subject) did not finish within \(format(seconds)) s and was killed" + stderrSuffix(stderr)
+        case .outputHeldOpen(let status, let seconds, let stderr):
+            return "\(subject) exited with status \(status), but a process it started kept its stdout or stderr "
+                + "open for more than \(format(seconds)) s, so its reply was not used" + stderrSuffix(stderr)
+        case .outputTooLarge(let limit):
+            return "\(subject) printed more than \(limit) bytes on stdout and was stopped"
+        case .loop(let depth):
+            return "\(subject) was not run: credential_process programs are already nested \(depth) deep "
+                + "(a profile's credential_process probably runs credstore for the same profile)"
         }
     }
 
@@ -389,6 +482,23 @@ public struct CredentialLookupError: Error, CustomStringConvertible, Sendable {
                 return "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run with an instance or task role, or name a "
                     + "shared-file profile for the slot"
             }
+        case .mfaCodeUnavailable:
+            return "start the session once where a code can be typed (a terminal), or give the profile an "
+                + "mfa_process that prints the code"
+        case .invalidMFACode:
+            return "an MFA code is the 6 digits the device shows now"
+        case .invalidMFAProcessCommand:
+            return "fix the quoting of mfa_process in that file (POSIX shell word rules, no shell features)"
+        case .mfaProcessFailed:
+            return "run the mfa_process command by hand: it must print the 6-digit code and exit 0"
+        case .stsRequestFailed:
+            return nil
+        case .invalidTemporaryCredentials:
+            return "check the clock of this machine and the endpoint the request went to"
+        case .sourceCredentialsUnavailable:
+            return "provide the credentials the profile's credential_source names, or use source_profile"
+        case .containerCredentialsFailed:
+            return "check AWS_CONTAINER_CREDENTIALS_FULL_URI/RELATIVE_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)"
         }
     }
 

@@ -105,6 +105,16 @@ public struct CredentialOrigin: Equatable, Sendable, CustomStringConvertible {
     /// E.g. `profile 'prod' in the encrypted store (/home/u/.local/share/credstore/store), step 2 (specifiedProfile)`.
     public var description: String {
         var text: String
+        if let profileName, storeType == .assumedRole {
+            // The location is the role ARN; the profile's own place is `profileStoreType`.
+            let holder = profileStoreType.map { " in the \($0.displayName)" } ?? ""
+            return "role \(location ?? "?") assumed for profile '\(profileName)'\(holder), step \(step)"
+        }
+        if let profileName, storeType == .stsSession {
+            let holder = profileStoreType?.displayName ?? "profile store"
+            return "STS session of profile '\(profileName)' in the \(holder)"
+                + (location.map { " (\($0))" } ?? "") + ", step \(step)"
+        }
         if let profileName {
             if storeType == .credentialProcess {
                 let holder = profileStoreType?.displayName ?? "profile store"

@@ -8,6 +8,9 @@ package struct CredentialResolver {
     package var sources: [CredentialSource]
     /// The environment the region variables are read from.
     package var environment: [String: String]
+    /// What a profile whose long-lived key stays home needs to get a session (`SessionOnlyProfiles`); `nil`: such a
+    /// profile is refused.
+    package var temporary: TemporaryCredentialsContext?
 
     /// Creates a resolver over any list of sources.
     ///
@@ -30,9 +33,10 @@ package struct CredentialResolver {
     /// - Returns: The sources in search order.
     package static func standardSources(for request: LookupRequest, environment: [String: String],
                                        catalogs: ProfileCatalogs,
-                                       options: LookupOptions = LookupOptions()) -> [CredentialSource] {
+                                       options: LookupOptions = LookupOptions(),
+                                       temporary: TemporaryCredentialsContext? = nil) -> [CredentialSource] {
         SearchOrder.sources(for: SourceContext(request: request, environment: environment, catalogs: catalogs,
-                                               options: options))
+                                               options: options, temporary: temporary))
     }
 
     /// A resolver with the documented search order for `request`.
@@ -43,10 +47,14 @@ package struct CredentialResolver {
     ///   - catalogs: The profile catalogs.
     ///   - options: Timeouts.
     package static func standard(for request: LookupRequest, environment: [String: String], catalogs: ProfileCatalogs,
-                                options: LookupOptions = LookupOptions()) -> CredentialResolver {
-        CredentialResolver(sources: standardSources(for: request, environment: environment, catalogs: catalogs,
-                                                    options: options),
-                           environment: environment)
+                                options: LookupOptions = LookupOptions(),
+                                temporary: TemporaryCredentialsContext? = nil) -> CredentialResolver {
+        var resolver = CredentialResolver(
+            sources: standardSources(for: request, environment: environment, catalogs: catalogs, options: options,
+                                     temporary: temporary),
+            environment: environment)
+        resolver.temporary = temporary
+        return resolver
     }
 
     /// Runs the search.
@@ -72,7 +80,7 @@ package struct CredentialResolver {
                 }
                 resolution.searched = searched + resolution.searched
                 applyRegion(request, to: &resolution)
-                return try SessionOnlyProfiles.handOut(resolution, for: request)
+                return try SessionOnlyProfiles.handOut(resolution, for: request, temporary: temporary)
             }
         }
         throw CredentialLookupError(.noCredentialsFound(searched: searched))

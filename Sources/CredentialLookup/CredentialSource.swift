@@ -19,6 +19,8 @@ package struct SourceContext {
     package var catalogs: ProfileCatalogs
     /// Timeouts.
     package var options: LookupOptions
+    /// What role and session profiles need (STS, the session cache, MFA codes); `nil`: they fail as not supported.
+    package var temporary: TemporaryCredentialsContext?
 
     /// Creates a context.
     ///
@@ -27,12 +29,14 @@ package struct SourceContext {
     ///   - environment: The process environment.
     ///   - catalogs: The profile catalogs.
     ///   - options: Timeouts.
+    ///   - temporary: What role and session profiles need.
     package init(request: LookupRequest, environment: [String: String], catalogs: ProfileCatalogs,
-                options: LookupOptions = LookupOptions()) {
+                options: LookupOptions = LookupOptions(), temporary: TemporaryCredentialsContext? = nil) {
         self.request = request
         self.environment = environment
         self.catalogs = catalogs
         self.options = options
+        self.temporary = temporary
     }
 }
 

@@ -51,6 +51,26 @@ public struct LookupOptions: Sendable {
         didSet { instanceMetadataTimeout = instanceMetadataTimeout.clamped(to: Self.instanceMetadataTimeoutRange) }
     }
 
+    /// The allowed range of `stsTimeout`, in seconds.
+    public static let stsTimeoutRange: ClosedRange<Double> = 1...60
+    /// The environment variable that overrides `stsTimeout` for a run.
+    public static let stsTimeoutVariable = "CREDSTORE_STS_TIMEOUT"
+
+    /// How long one STS request may take, connection included (seconds, clamped to 1...60); a request that times
+    /// out is retried as the SDKs' standard mode does (`AWS_MAX_ATTEMPTS`, 3 attempts in all by default).
+    /// `CREDSTORE_STS_TIMEOUT` overrides it, within the same bounds.
+    public var stsTimeout: Double = 10 {
+        didSet { stsTimeout = stsTimeout.clamped(to: Self.stsTimeoutRange) }
+    }
+
+    /// `stsTimeout`, or `CREDSTORE_STS_TIMEOUT` from `environment` when it is a number.
+    func stsTimeout(environment: [String: String]) -> Double {
+        guard let text = environment[Self.stsTimeoutVariable], let seconds = Double(text.trimmingWhitespace()) else {
+            return stsTimeout
+        }
+        return seconds.clamped(to: Self.stsTimeoutRange)
+    }
+
     /// Creates options, clamping each knob to its range.
     ///
     /// - Parameters:

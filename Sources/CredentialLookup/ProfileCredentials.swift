@@ -11,6 +11,14 @@ struct ProfileCredentials {
 
     var environment: [String: String]
     var options: LookupOptions
+    /// What role profiles need (STS, the session cache, MFA codes); `nil`: they fail as not supported.
+    var temporary: TemporaryCredentialsContext?
+
+    init(environment: [String: String], options: LookupOptions, temporary: TemporaryCredentialsContext? = nil) {
+        self.environment = environment
+        self.options = options
+        self.temporary = temporary
+    }
 
     /// "the shared credentials file (/home/u/.aws/credentials)".
     static func place(_ catalog: ProfileCatalog) -> String {
@@ -71,14 +79,17 @@ struct ProfileCredentials {
             return .found(resolution)
         }
         if let command = setting("credential_process") {
-            return runCredentialProcess(command, of: entry, in: catalog, step: step)
+            return runCredentialProcess(command, profile: entry.name, storeType: catalog.storeType,
+                                        location: catalog.location, step: step)
         }
         return nil
     }
 
-    private func runCredentialProcess(_ command: String, of entry: ProfileEntry, in catalog: ProfileCatalog,
-                                      step: SearchStep) -> SourceResult {
-        var context = CredentialLookupError.ProcessContext(profile: entry.name, place: Self.place(catalog))
+    /// Runs a profile's `credential_process` (also the base of a role chain, `RoleChainExecutor`).
+    func runCredentialProcess(_ command: String, profile: String, storeType: StoreType, location: String,
+                              step: SearchStep) -> SourceResult {
+        var context = CredentialLookupError.ProcessContext(profile: profile,
+                                                           place: "the \(storeType.displayName) (\(location))")
         let arguments: [String]
         do {
             arguments = try CommandLineSplitter.split(command)
@@ -98,8 +109,8 @@ struct ProfileCredentials {
         case .success(let stdout):
             do {
                 let credentials = try CredentialProcessReply.parse(stdout)
-                let origin = CredentialOrigin(step: step, storeType: .credentialProcess, location: catalog.location,
-                                              profileName: entry.name, profileStoreType: catalog.storeType,
+                let origin = CredentialOrigin(step: step, storeType: .credentialProcess, location: location,
+                                              profileName: profile, profileStoreType: storeType,
                                               program: program)
                 return .found(Resolution(credentials: credentials, origin: origin))
             } catch let error as CredentialLookupError {
@@ -184,12 +195,34 @@ struct ProfileSearch {
             guard case .found(var resolution) = result else { return .result(result) }
             resolution.searched = Array(searched.dropLast())
             addRegion(to: &resolution, profile: name, foundAt: index, reader: reader)
+            if resolution.longLivedKeyStaysHome {
+                resolution.sessionProfile = sessionProfile(name, entry: entry, foundAt: index, reader: reader)
+            }
             return .result(.found(resolution))
         }
         if !placesWithSettingsOnly.isEmpty {
             return .settingsOnly(searched: searched, places: placesWithSettingsOnly)
         }
         return .notFound(searched: searched)
+    }
+
+    /// The settings a session of the profile `name` needs: the entry's own (reserved ones included), then, for those
+    /// it lacks, the same-named profile's in the other catalogs in search order (a store profile's `mfa_serial` often
+    /// lives in the shared config file).
+    func sessionProfile(_ name: String, entry: ProfileEntry, foundAt foundIndex: Int,
+                        reader: CatalogReader) -> ProfileReference {
+        var settings = entry.settings.merging(entry.reservedSettings) { own, _ in own }
+        let keys = ["mfa_serial", "mfa_process", "region", "endpoint_url", "sts_regional_endpoints", "ca_bundle",
+                    "ignore_configured_endpoint_urls"]
+        for index in reader.catalogs.indices where index != foundIndex {
+            guard let other = try? reader.profile(name, inCatalogAt: index) else { continue }
+            for key in keys where settings[key] == nil {
+                if let value = other.settings[key] { settings[key] = value }
+            }
+        }
+        let catalog = reader.catalogs[foundIndex]
+        return ProfileReference(name: name, storeType: catalog.storeType, location: catalog.location,
+                                settings: settings)
     }
 
     /// Sets the profile's region from the entry that gave the credentials, else from the same-named profile in the

@@ -36,6 +36,9 @@ public struct Resolution: Sendable {
     /// (`credstore_session_only`): they are handed out only when the request asks for the long-lived key
     /// (`LookupRequest.allowsLongLivedKey`); `SessionOnlyProfiles` decides.
     package var longLivedKeyStaysHome = false
+    /// For a long-lived key that stays home: the profile with the settings its session needs (`mfa_serial`,
+    /// `mfa_process`, `region`, endpoint and CA settings, the reserved refresh window), gathered by the search.
+    package var sessionProfile: ProfileReference?
 
     /// Creates a resolution.
     ///

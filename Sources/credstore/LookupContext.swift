@@ -12,5 +12,7 @@ extension CredentialSearch {
         // The environment as it is now: `export` and `exec` add the profile they resolve (CredentialProcessLoopGuard,
         // through ProcessEnvironment.set) for the credential_process programs the lookup may start.
         self.init(unlocker: store.unlocker(), environment: ProcessEnvironment.current)
+        // A role or session that needs an MFA code asks on the terminal; with none (an IDE, cron) it fails at once.
+        mfaPrompt = MFAPromptInput.prompt
     }
 }

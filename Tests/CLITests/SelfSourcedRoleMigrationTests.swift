@@ -39,11 +39,12 @@ final class SelfSourcedRoleMigrationTests: XCTestCase {
         XCTAssertTrue(config.contains("source_profile = dev-source"), config)
         XCTAssertTrue(config.contains("[profile dev-source]\ncredential_process = \(CLI.executable.path) export"),
                       config)
-        // credstore's own plan: the stored keys, then the role (refused until credstore calls STS itself).
-        let get = try home.run(["get", "--profile", "dev"])
-        XCTAssertNotEqual(get.status, 0)
-        XCTAssertTrue(get.stderr.contains("of 'dev-source' in the encrypted store"), get.stderr)
-        XCTAssertTrue(get.stderr.contains("-> \(roleARN) ('dev')"), get.stderr)
+        // credstore's own lookup assumes the role (not the stored keys as static ones): with STS unreachable here it
+        // fails naming the AssumeRole call (the moto test below has credstore assume it for real).
+        let get = try home.run(["get", "--profile", "dev"],
+                               environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1"])
+        XCTAssertEqual(get.status, 69, get.stderr)
+        XCTAssertTrue(get.stderr.contains("AssumeRole of role \(roleARN) for profile 'dev'"), get.stderr)
     }
 
     private func python() throws -> URL {
@@ -134,6 +135,11 @@ final class SelfSourcedRoleMigrationTests: XCTestCase {
         XCTAssertEqual(identity.status, 0, identity.stdout + identity.stderr)
         XCTAssertTrue(identity.stdout.contains(":assumed-role/Deployer/"), identity.stdout)
         XCTAssertGreaterThanOrEqual(moto.requestCount() - requestsBefore, 2, "AssumeRole and GetCallerIdentity")
+        // credstore itself assumes the role with the stored source key.
+        let credstoreEnvironment = home.environment.merging(moto.awsEnvironment) { $1 }
+        let assumed = try home.run(["get", "--profile", "dev"], environment: credstoreEnvironment)
+        XCTAssertEqual(assumed.status, 0, assumed.stderr)
+        XCTAssertTrue(assumed.stdout.contains("role \(roleARN) assumed for profile 'dev'"), assumed.stdout)
 
         // The stored source key is what signed the AssumeRole: with a wrong secret in the store, moto refuses it.
         try home.setProfile("dev-source", keyID: user.accessKeyID, secret: "wrongSecretEXAMPLEwrongSecretEXAMPLE0000",

@@ -27,7 +27,8 @@ final class ProviderConformanceTests: XCTestCase {
         "default-credential-provider-chain/imds_disabled": .agrees(failingWith: "no-credentials-found"),
         "default-credential-provider-chain/eks_pod_identity_no_token_file":
             .differs(failingWith: "no-credentials-found"),
-        "default-credential-provider-chain/profile_overrides_web_identity": .agrees(failingWith: "role-not-supported"),
+        "default-credential-provider-chain/profile_overrides_web_identity":
+            .agrees(failingWith: "source-credentials-unavailable"),
         "default-credential-provider-chain/sso_no_token_file": .agrees(failingWith: "sso-not-supported"),
         "default-credential-provider-chain/web_identity_source_profile_no_env":
             .agrees(failingWith: "invalid-profile-configuration"),

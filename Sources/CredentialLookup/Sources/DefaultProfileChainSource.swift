@@ -20,15 +20,18 @@ package struct DefaultProfileChainSource: CredentialSource {
     ///   - catalogs: The catalogs and the chain to follow.
     ///   - environment: The environment a `credential_process` program runs in.
     ///   - options: Timeouts.
-    package init(catalogs: ProfileCatalogs, environment: [String: String], options: LookupOptions = LookupOptions()) {
+    ///   - temporary: What role and session profiles need (STS, the session cache, MFA); `nil`: such profiles fail
+    ///     as not supported.
+    package init(catalogs: ProfileCatalogs, environment: [String: String], options: LookupOptions = LookupOptions(),
+                 temporary: TemporaryCredentialsContext? = nil) {
         self.catalogs = catalogs
-        self.profiles = ProfileCredentials(environment: environment, options: options)
+        self.profiles = ProfileCredentials(environment: environment, options: options, temporary: temporary)
     }
 
     /// The source over the lookup's catalogs and default chain; always part of the search.
     package static func make(for context: SourceContext) -> DefaultProfileChainSource? {
         DefaultProfileChainSource(catalogs: context.catalogs, environment: context.environment,
-                                  options: context.options)
+                                  options: context.options, temporary: context.temporary)
     }
 
     /// Follows the chain; the first link with credentials wins.

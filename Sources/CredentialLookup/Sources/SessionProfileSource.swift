@@ -22,15 +22,19 @@ package struct SessionProfileSource: CredentialSource {
     ///   - catalogs: The catalogs to search.
     ///   - environment: The environment to read `AWS_PROFILE` from, and to run `credential_process` in.
     ///   - options: Timeouts.
-    package init(catalogs: ProfileCatalogs, environment: [String: String], options: LookupOptions = LookupOptions()) {
+    ///   - temporary: What role and session profiles need (STS, the session cache, MFA); `nil`: such profiles fail
+    ///     as not supported.
+    package init(catalogs: ProfileCatalogs, environment: [String: String], options: LookupOptions = LookupOptions(),
+                 temporary: TemporaryCredentialsContext? = nil) {
         self.catalogs = catalogs
         self.environment = environment
-        self.profiles = ProfileCredentials(environment: environment, options: options)
+        self.profiles = ProfileCredentials(environment: environment, options: options, temporary: temporary)
     }
 
     /// The source over the lookup's environment and catalogs; always part of the search.
     package static func make(for context: SourceContext) -> SessionProfileSource? {
-        SessionProfileSource(catalogs: context.catalogs, environment: context.environment, options: context.options)
+        SessionProfileSource(catalogs: context.catalogs, environment: context.environment, options: context.options,
+                             temporary: context.temporary)
     }
 
     /// Looks up the `AWS_PROFILE` profile; not here when the variable is unset or empty.

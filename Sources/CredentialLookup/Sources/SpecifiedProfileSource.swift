@@ -19,9 +19,12 @@ package struct SpecifiedProfileSource: CredentialSource {
     ///   - catalogs: The catalogs to search and the opener for `--profile-location`.
     ///   - environment: The environment a `credential_process` program runs in.
     ///   - options: Timeouts.
-    package init(catalogs: ProfileCatalogs, environment: [String: String], options: LookupOptions = LookupOptions()) {
+    ///   - temporary: What role and session profiles need (STS, the session cache, MFA); `nil`: such profiles fail
+    ///     as not supported.
+    package init(catalogs: ProfileCatalogs, environment: [String: String], options: LookupOptions = LookupOptions(),
+                 temporary: TemporaryCredentialsContext? = nil) {
         self.catalogs = catalogs
-        self.profiles = ProfileCredentials(environment: environment, options: options)
+        self.profiles = ProfileCredentials(environment: environment, options: options, temporary: temporary)
     }
 
     /// The source when the request names a profile or a location; left out otherwise.
@@ -29,7 +32,7 @@ package struct SpecifiedProfileSource: CredentialSource {
         let request = context.request
         guard request.profileName != nil || request.profileLocation != nil else { return nil }
         return SpecifiedProfileSource(catalogs: context.catalogs, environment: context.environment,
-                                      options: context.options)
+                                      options: context.options, temporary: context.temporary)
     }
 
     /// Looks up the request's profile; not applicable (not here) when the request names neither profile nor location.
@@ -55,15 +58,25 @@ package struct SpecifiedProfileSource: CredentialSource {
         let selection: CredentialLookupError.ProfileSelection =
             profileName == nil ? .profileLocation : .profileNameAndLocation
         let searched = [ProfileCredentials.searchedDescription(name, in: catalog)]
+        // One reader: the planner below reads through the same cache, so the file's profile is read once.
+        let reader = CatalogReader([catalog])
         let entry: ProfileEntry?
         do {
-            entry = try catalog.profile(named: name)
+            entry = try reader.profile(name, inCatalogAt: 0)
         } catch {
             return .failed(error)
         }
         guard let entry else {
             return .failed(CredentialLookupError(.profileNotFound(profile: name, selection: selection,
                                                                   searched: searched)))
+        }
+        // A role profile in the given file: its source profiles are looked for in that file too.
+        do {
+            if let chain = try RoleChainPlanner(reader: reader).planIfNeeded(name, restrictedTo: [0]) {
+                return RoleChainResolution(profiles: profiles).resolve(chain, step: Self.step)
+            }
+        } catch {
+            return .failed(error)
         }
         guard let result = profiles.credentials(of: entry, in: catalog, step: Self.step) else {
             return .failed(CredentialLookupError(.profileHasNoCredentials(profile: name,

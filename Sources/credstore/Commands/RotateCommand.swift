@@ -201,19 +201,15 @@ struct RotateCommand: ParsableCommand {
     }
 }
 
-/// MFA codes asked on the controlling terminal (with echo: a one-time code is no secret once used). Without a
-/// terminal there is none, and a rotation of an MFA profile is refused before any change.
+/// MFA codes asked on the controlling terminal through the one MFA prompt (`MFAPromptInput`: six digits checked
+/// before anything is sent, asked again up to three times). Without a terminal there is none, and a rotation of an MFA
+/// profile is refused before any change.
 struct TerminalMFACodes: MFACodeSource {
     func code(serialNumber: String, profile: String) throws -> String {
-        guard SecretSources.hasTerminal,
-              let answer = TerminalQuestions.ask("MFA code for \(serialNumber) (profile \(profile)): ") else {
+        guard let code = try MFAPromptInput.prompt(MFARequest(profile: profile, serial: serialNumber)) else {
             throw CLIFailure("no terminal to ask for the code")
         }
-        let code = String(answer.filter { $0 != " " && $0 != "\t" && $0 != "\r" })
-        guard code.count == 6, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            throw CLIFailure("an MFA code has six digits")
-        }
-        return code
+        return code.digits
     }
 }
 

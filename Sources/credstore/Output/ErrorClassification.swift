@@ -33,7 +33,10 @@ enum ErrorClassification {
             let row = row(error.code, path: error.path)
             return CLIFailure(error.message, hint: row.hint ?? error.hint, exitCode: row.status)
         case let error as CredentialLookupError:
-            let row = row(error.code, selection: error.profileSelection)
+            let row = error.code == .stsRequestFailed
+                ? stsRow(error.serviceErrorCode ?? "", profile: error.temporaryCredentialsProfile ?? "NAME")
+                : row(error.code, selection: error.profileSelection,
+                      profile: error.temporaryCredentialsProfile ?? "NAME")
             return CLIFailure(error.message(describingSelection: option(for:)), hint: row.hint ?? error.hint,
                               exitCode: row.status)
         case let error as RotationError:
@@ -105,7 +108,8 @@ enum ErrorClassification {
     }
 
     /// CredentialLookup's codes.
-    static func row(_ code: CredentialLookupError.Code, selection: CredentialLookupError.ProfileSelection?) -> Row {
+    static func row(_ code: CredentialLookupError.Code, selection: CredentialLookupError.ProfileSelection?,
+                    profile: String = "NAME") -> Row {
         switch code {
         case .profileNotFound:
             if selection == .sessionProfile {
@@ -149,6 +153,77 @@ enum ErrorClassification {
         case .roleNotSupported, .ssoNotSupported, .webIdentityNotSupported, .roleChainLoop,
              .invalidProfileConfiguration, .invalidCredentialProcessCommand, .credentialProcessFailed, .expired,
              .instanceMetadataFailed, .invalidInstanceMetadataEndpoint:
+            return Row(.failure)
+        case .mfaCodeUnavailable:
+            // Nobody can type a code here (an IDE, cron): the session is started once on a terminal, then reused.
+            return Row(.noSecretSource, hint: "run 'credstore get --profile \(profile)' in a terminal to type the code "
+                + "once: the session it starts is cached (encrypted) and reused until it expires; or give the profile "
+                + "an mfa_process that prints the code")
+        case .invalidMFACode: return Row(.invalidInput)
+        case .mfaProcessFailed: return Row(.failure)
+        case .stsRequestFailed: return stsRow("", profile: profile)
+        case .invalidTemporaryCredentials:
+            return Row(.failure, hint: "check this machine's clock and that AWS_ENDPOINT_URL_STS / endpoint_url point "
+                + "at STS")
+        case .sourceCredentialsUnavailable: return Row(.notFound)
+        case .containerCredentialsFailed: return Row(.serviceUnavailable)
+        }
+    }
+
+    /// A failed STS request, by the service's or transport's code (`CredentialLookupError.serviceErrorCode`): a
+    /// precise hint for each cause a user can act on; an endpoint that cannot be reached or trusted exits 69.
+    static func stsRow(_ serviceCode: String, profile: String) -> Row {
+        let endpointSettings = "AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, the profile's endpoint_url or "
+            + "sts_regional_endpoints"
+        switch serviceCode {
+        case "clock-skew":
+            return Row(.failure, hint: "set this machine's clock (e.g. 'timedatectl set-ntp true' or 'chronyc "
+                + "makestep'): AWS refuses requests signed more than 5 minutes off")
+        case "credentials-expired":
+            return Row(.failure, hint: "STS answered with credentials already expired: check this machine's clock and "
+                + "that \(endpointSettings) point at STS")
+        case "access-denied":
+            return Row(.failure, hint: "the role's trust policy must name the caller exactly (see 'credstore get "
+                + "--profile \(profile) --json' for the source) and allow sts:AssumeRole; a policy that requires MFA "
+                + "needs mfa_serial in the profile")
+        case "expired-token":
+            return Row(.failure, hint: "the source credentials expired: run 'credstore sessions clear' and try again, "
+                + "or refresh the source profile's credentials")
+        case "invalid-client-token-id":
+            return Row(.failure, hint: "AWS does not know the source profile's access key (deleted, or another "
+                + "partition): check it, and store a current one with 'credstore set'")
+        case "signature-does-not-match":
+            return Row(.failure, hint: "the source profile's secret key does not match its access key id: store the "
+                + "key pair again with 'credstore set'")
+        case "region-disabled":
+            return Row(.failure, hint: "activate STS for that region (IAM, Account settings) or point "
+                + "\(endpointSettings) at another region")
+        case "throttled", "service-unavailable":
+            return Row(.serviceUnavailable, hint: "STS is busy or down (the request was retried with backoff): try "
+                + "again later")
+        case "malformed-response", "endpoint-invalid", "response-too-large", "protocol-error", "invalid-url",
+             "redirected":
+            return Row(.serviceUnavailable, hint: "the endpoint did not answer like STS: check \(endpointSettings)")
+        case "host-not-found", "connection-failed", "timed-out":
+            return Row(.serviceUnavailable, hint: "the STS endpoint could not be reached: check the network, "
+                + "HTTPS_PROXY/NO_PROXY and \(endpointSettings)")
+        case "proxy-failed":
+            return Row(.serviceUnavailable, hint: "check HTTPS_PROXY (NO_PROXY lists hosts reached directly)")
+        case "certificate-untrusted":
+            return Row(.serviceUnavailable, hint: "the endpoint's certificate is not signed by a trusted CA: point "
+                + "AWS_CA_BUNDLE or the profile's ca_bundle at the CA that signed it")
+        case "host-name-mismatch":
+            return Row(.serviceUnavailable, hint: "the endpoint's certificate does not name its host: use the host "
+                + "name the certificate was issued for in \(endpointSettings)")
+        case "ca-bundle-unusable":
+            return Row(.invalidInput, hint: "AWS_CA_BUNDLE or the profile's ca_bundle must name a readable PEM file "
+                + "of CA certificates")
+        case "tls-failed":
+            return Row(.serviceUnavailable, hint: "the TLS handshake with the endpoint failed: check the endpoint URL "
+                + "and any proxy in between")
+        case "library-unavailable":
+            return Row(.failure, hint: "install the system libcurl (Debian: apt install libcurl4)")
+        default:
             return Row(.failure)
         }
     }

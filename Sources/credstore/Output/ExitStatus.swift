@@ -14,7 +14,9 @@ struct ExitStatus: RawRepresentable, Equatable, CustomStringConvertible {
     static let invalidInput = ExitStatus(rawValue: 65)
     /// The profile (or the store) asked for does not exist (sysexits `EX_NOINPUT`).
     static let notFound = ExitStatus(rawValue: 66)
-    /// An AWS endpoint gave no usable answer: unreachable, throttled or failing (sysexits `EX_UNAVAILABLE`).
+    /// An AWS endpoint (STS, IAM, KMS) or a container credentials endpoint gave no usable answer: unreachable, timing
+    /// out, throttled or failing, not answering like the service, or presenting a certificate that is not trusted or
+    /// does not name its host (sysexits `EX_UNAVAILABLE`).
     static let serviceUnavailable = ExitStatus(rawValue: 69)
     /// Reading or writing a file failed (sysexits `EX_IOERR`).
     static let ioError = ExitStatus(rawValue: 74)
