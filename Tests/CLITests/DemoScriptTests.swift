@@ -51,12 +51,13 @@ final class DemoScriptTests: XCTestCase {
 
     /// The live part: moto with signature checks, the key of IAM user `demo` in the store only, the AWS CLI through
     /// `credential_process`, `rotate` down to one (new) key, `exec --ecs-server` with no key in the task's
-    /// environment, `sessions`, a summary, no secret printed and moto stopped by its PID.
+    /// environment, a role profile assumed by credstore and cached encrypted, a summary, no secret printed and moto
+    /// stopped by its PID.
     private func checkLivePart(_ output: String) throws {
         let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         func linesAfter(_ command: String) -> [[String]] {
             lines.indices.filter { lines[$0] == command }.map { index in
-                Array(lines[(index + 1)...].prefix { !$0.hasPrefix("$ ") && !$0.isEmpty })
+                Array(lines[(index + 1)...].prefix { !$0.hasPrefix("$ ") && !$0.hasPrefix("# ") && !$0.isEmpty })
             }
         }
         // The AWS CLI signs with the key from the store (moto checks the signature): the IAM user, before and after.
@@ -85,7 +86,24 @@ final class DemoScriptTests: XCTestCase {
         XCTAssertFalse(task[0].contains("AWS_ACCESS_KEY_ID") || task[0].contains("AWS_SECRET_ACCESS_KEY"), task[0])
         XCTAssertEqual(task[1], "no key in the task's environment")
         XCTAssertTrue(task[2].contains("\tarn:aws:iam::123456789012:user/demo\t"), task[2])
-        XCTAssertEqual(linesAfter("$ credstore sessions").count, 1, output)
+
+        // The role profile: credstore assumes the role (exec), the second call (credential_process = export) gets the
+        // same session from the encrypted cache with no AssumeRole at moto, and no file under HOME holds its token.
+        let viaExec = linesAfter("$ credstore exec --profile deploy -- aws sts get-caller-identity --output text")
+        let viaExport = linesAfter("$ aws --profile deploy-via-credstore sts get-caller-identity --output text")
+        let assumed = try XCTUnwrap(viaExec.first?.first, output)
+        XCTAssertTrue(assumed.hasPrefix("123456789012\tarn:aws:sts::123456789012:assumed-role/deploy/"), assumed)
+        XCTAssertEqual(viaExport.first?.first, assumed, "the same session, from the cache")
+        XCTAssertTrue(output.contains("(moto answered 1 request during that call"), output)
+        let sessions = linesAfter("$ credstore sessions")
+        XCTAssertEqual(sessions.count, 2, output)
+        for listing in sessions {
+            let rows = listing.dropFirst().map { $0.split(separator: " ").joined(separator: " ") }
+            XCTAssertEqual(rows.count, 1, "\(listing)")
+            XCTAssertTrue(rows.first?.hasPrefix("deploy role arn:aws:iam::123456789012:role/deploy ASIA") == true,
+                          "\(listing)")
+        }
+        XCTAssertTrue(output.contains("holding the session token or secret in plain text: 0\n"), output)
 
         // No secret reached the output: every secret-shaped word is one of the documentation's example secrets.
         let shown = Set(output.split { !($0.isLetter || $0.isNumber || $0 == "/" || $0 == "+") }
