@@ -46,5 +46,76 @@ final class DemoScriptTests: XCTestCase {
                                     remedy: "run Scripts/bootstrap --test")
         }
         XCTAssertTrue(output.contains(":assumed-role/Admin/"), output)
+        try checkLivePart(output)
+    }
+
+    /// The live part: moto with signature checks, the key of IAM user `demo` in the store only, the AWS CLI through
+    /// `credential_process`, `rotate` down to one (new) key, `exec --ecs-server` with no key in the task's
+    /// environment, a role profile assumed by credstore and cached encrypted, a summary, no secret printed and moto
+    /// stopped by its PID.
+    private func checkLivePart(_ output: String) throws {
+        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        func linesAfter(_ command: String) -> [[String]] {
+            lines.indices.filter { lines[$0] == command }.map { index in
+                Array(lines[(index + 1)...].prefix { !$0.hasPrefix("$ ") && !$0.hasPrefix("# ") && !$0.isEmpty })
+            }
+        }
+        // The AWS CLI signs with the key from the store (moto checks the signature): the IAM user, before and after.
+        let identities = linesAfter("$ aws --profile live sts get-caller-identity --output text")
+        XCTAssertEqual(identities.count, 2, output)
+        for identity in identities {
+            XCTAssertTrue(identity.first?.hasPrefix("123456789012\tarn:aws:iam::123456789012:user/demo\t") == true,
+                          "\(identity)")
+        }
+        // Before the rotation one key, after it exactly one other key, and rotate says it deleted the first.
+        let keyLists = linesAfter("$ aws --profile live iam list-access-keys --user-name demo --output text")
+        XCTAssertEqual(keyLists.count, 2, output)
+        let before = try XCTUnwrap(keyLists.first), after = try XCTUnwrap(keyLists.last)
+        XCTAssertEqual(before.count, 1, "\(before)")
+        XCTAssertEqual(after.count, 1, "one key after rotate: \(after)")
+        let oldKey = try XCTUnwrap(before.first?.split(separator: "\t").first.map { $0.dropFirst(4) })
+        let newKey = try XCTUnwrap(after.first?.split(separator: "\t").first.map { $0.dropFirst(4) })
+        XCTAssertTrue(oldKey.hasPrefix("AKIA") && newKey.hasPrefix("AKIA") && oldKey != newKey, "\(before) \(after)")
+        XCTAssertTrue(output.contains("Deleted the old key \(oldKey)."), output)
+        XCTAssertTrue(output.contains("'rotate' replaced \(oldKey) with \(newKey)\n    (1 key left)"), output)
+
+        // exec --ecs-server: the task has the container endpoint, no key, and the AWS CLI in it is the user.
+        let task = try XCTUnwrap(linesAfter("$ credstore exec --ecs-server --profile live -- sh task").first)
+        XCTAssertEqual(task.count, 3, "\(task)")
+        XCTAssertTrue(task[0].contains(" AWS_CONTAINER_CREDENTIALS_FULL_URI "), task[0])
+        XCTAssertFalse(task[0].contains("AWS_ACCESS_KEY_ID") || task[0].contains("AWS_SECRET_ACCESS_KEY"), task[0])
+        XCTAssertEqual(task[1], "no key in the task's environment")
+        XCTAssertTrue(task[2].contains("\tarn:aws:iam::123456789012:user/demo\t"), task[2])
+
+        // The role profile: credstore assumes the role (exec), the second call (credential_process = export) gets the
+        // same session from the encrypted cache with no AssumeRole at moto, and no file under HOME holds its token.
+        let viaExec = linesAfter("$ credstore exec --profile deploy -- aws sts get-caller-identity --output text")
+        let viaExport = linesAfter("$ aws --profile deploy-via-credstore sts get-caller-identity --output text")
+        let assumed = try XCTUnwrap(viaExec.first?.first, output)
+        XCTAssertTrue(assumed.hasPrefix("123456789012\tarn:aws:sts::123456789012:assumed-role/deploy/"), assumed)
+        XCTAssertEqual(viaExport.first?.first, assumed, "the same session, from the cache")
+        XCTAssertTrue(output.contains("(moto answered 1 request during that call"), output)
+        let sessions = linesAfter("$ credstore sessions")
+        XCTAssertEqual(sessions.count, 2, output)
+        for listing in sessions {
+            let rows = listing.dropFirst().map { $0.split(separator: " ").joined(separator: " ") }
+            XCTAssertEqual(rows.count, 1, "\(listing)")
+            XCTAssertTrue(rows.first?.hasPrefix("deploy role arn:aws:iam::123456789012:role/deploy ASIA") == true,
+                          "\(listing)")
+        }
+        XCTAssertTrue(output.contains("holding the session token or secret in plain text: 0\n"), output)
+
+        // No secret reached the output: every secret-shaped word is one of the documentation's example secrets.
+        let shown = Set(output.split { !($0.isLetter || $0.isNumber || $0 == "/" || $0 == "+") }
+            .filter { $0.count == 40 }.map(String.init))
+        XCTAssertEqual(shown.subtracting(["wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                                          "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"]), [], "a secret was printed")
+
+        // The summary, and moto stopped by its PID (the demo has exited: nothing of it is left running).
+        XCTAssertTrue(output.contains("## Summary\n"), output)
+        XCTAssertTrue(output.contains("\nNothing is left running"), output)
+        let stopping = try XCTUnwrap(lines.first { $0.hasPrefix("(stopping moto, pid ") })
+        let pid = try XCTUnwrap(pid_t(stopping.dropFirst("(stopping moto, pid ".count).dropLast()))
+        XCTAssertEqual(kill(pid, 0), -1, "moto (pid \(pid)) still runs")
     }
 }
