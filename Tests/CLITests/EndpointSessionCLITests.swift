@@ -182,19 +182,19 @@ final class EndpointSessionCLITests: XCTestCase {
             print("AFTER", status, json.dumps(body), flush=True)
             """
         let python = try python()
-        var result: CLIResult?
+        let result = ResultBox()
         let finished = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
-            result = try? CLI.run(["exec", "--ecs-server", "--profile", "admin", "--", python.path, "-c", script],
+            result.value = try? CLI.run(["exec", "--ecs-server", "--profile", "admin", "--", python.path, "-c", script],
                                   environment: environment)
             finished.signal()
         }
         let deadline = Date().addingTimeInterval(60)
         while !FileManager.default.fileExists(atPath: ready), Date() < deadline { usleep(50_000) }
         moto.stop()
-        FileManager.default.createFile(atPath: go, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: go, contents: nil))
         XCTAssertEqual(finished.wait(timeout: .now() + 120), .success)
-        let run = try XCTUnwrap(result)
+        let run = try XCTUnwrap(result.value)
         XCTAssertEqual(run.status, 0, run.stderr)
         let first = try XCTUnwrap(lines(run.stdout, "FIRST").first, run.stdout).split(separator: " ")
         XCTAssertEqual(first.first, "200", run.stdout)
@@ -204,4 +204,9 @@ final class EndpointSessionCLITests: XCTestCase {
         XCTAssertFalse(first.count > 1 && after.contains(first[1]), after)
         XCTAssertTrue(after.contains("credstore could not get the credentials"), after)
     }
+}
+
+/// The result of a command run on another thread (read only after it signalled that it finished).
+private final class ResultBox: @unchecked Sendable {
+    var value: CLIResult?
 }
