@@ -76,11 +76,11 @@ final class EndpointSessionCLITests: XCTestCase {
 
     func testARoleProfileServesTheAssumedRoleToTheAWSCLIWithNoKeyInTheChildsEnvironment() throws {
         let moto = try Moto(setUp: Self.setUp)
-        let (_, environment) = try home(moto, config: roleConfig())
+        let (home, environment) = try home(moto, config: roleConfig())
         guard let aws = CLI.which("aws") else { throw MissingPeer(description: "the AWS CLI is not installed") }
         let script = """
             '\(aws.path)' sts get-caller-identity --query Arn --output text | sed 's/^/ARN /' || exit 11
-            tr '\\0' '\\n' < /proc/self/environ | sed 's/^/ENV /'
+            cat /proc/self/environ | tr '\\0' '\\n' | sed 's/^/ENV /'
             """
         let result = try CLI.run(["exec", "--ecs-server", "--profile", "admin", "--", "sh", "-c", script],
                                  environment: environment)
@@ -94,12 +94,13 @@ final class EndpointSessionCLITests: XCTestCase {
         }
         let alice = try moto.resources.user("alice")
         XCTAssertFalse(result.stdout.contains(alice.secretAccessKey), "the long-lived secret reached the command")
+        withExtendedLifetime(home) {}
     }
 
     func testTheServedCredentialsChangeWhenTheSessionIsRefreshed() throws {
         // moto accepts any DurationSeconds; a 20-second session has a refresh window of 10 s (half its lifetime).
         let moto = try Moto(setUp: Self.setUp)
-        let (_, environment) = try home(moto, config: roleConfig(duration: 20))
+        let (home, environment) = try home(moto, config: roleConfig(duration: 20))
         let script = Self.fetchPrelude + """
 
             status, first = fetch()
@@ -130,11 +131,12 @@ final class EndpointSessionCLITests: XCTestCase {
         XCTAssertTrue(second[1].hasPrefix("ASIA"), String(second[1]))
         XCTAssertGreaterThan(Int(second[2]) ?? 0, 10, "the refreshed session is a new one")
         XCTAssertTrue(second[3].contains(":assumed-role/admin/"), "moto accepts the refreshed session")
+        withExtendedLifetime(home) {}
     }
 
     func testASessionOnlyProfileServesASessionNeverItsLongLivedKey() throws {
         let moto = try Moto(setUp: Self.setUp)
-        let (_, environment) = try home(moto, config: "[profile alice]\nregion = us-east-1\n")
+        let (home, environment) = try home(moto, config: "[profile alice]\nregion = us-east-1\n")
         let configured = try CLI.run(["sessions", "configure", "--profile", "alice", "--session-only"],
                                      environment: environment)
         XCTAssertEqual(configured.status, 0, configured.stderr)
@@ -163,6 +165,7 @@ final class EndpointSessionCLITests: XCTestCase {
                                   environment: environment)
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.stderr.contains("--no-session"), refused.stderr)
+        withExtendedLifetime(home) {}
     }
 
     func testAFailedRefreshAfterExpiryIsA500WithAMessageAndNothingStale() throws {
