@@ -1,3 +1,4 @@
+import ArgumentParser
 import CredentialLookup
 import CredentialServer
 import FoundationEssentials
@@ -17,13 +18,14 @@ import UnlockAgent
 /// (concurrent requests wait for each other here): with a passphrase file each one costs a KDF run (~0.5 s, 128 MiB),
 /// which must not be multiplied by the number of clients asking at once.
 ///
-/// **Seam for temporary credentials (issue 16, branch `sts`)**: `resolve(with:)` is the one place that turns a
-/// lookup into served credentials. Today it returns what the search order gives (a long-lived key, which the endpoint
-/// serves with a short `Expiration`; or the expiring credentials a `credential_process` returns). Branch `sts`
-/// replaces its body with the temporary-credentials resolution — role sessions and GetSessionToken sessions from
-/// the encrypted session cache, refreshed before the refresh window ends, and only temporary credentials for a
-/// profile whose long-lived key must stay home — returning `Credentials` with their `expiration` set. Nothing else in
-/// the endpoint changes: the server asks per request and refuses anything past its expiry.
+/// **What it serves** (`resolve(with:)`, the one place that turns a lookup into served credentials): what the search
+/// order gives, which for a role profile is the assumed-role session and for a session-only profile (the reserved
+/// `credstore_session_only`) a `GetSessionToken` session — both from the encrypted session cache, made again once
+/// the refresh window is reached, and served with their real `Expiration` — and for any other profile with a
+/// long-lived key that key, served with a short stand-in `Expiration` (`CredentialServer`'s lease). The endpoint never
+/// hands out a session-only profile's long-lived key: `--no-session` is refused with `--ecs-server` and `serve`. A
+/// refresh that fails (STS unreachable, the key gone) fails the request, which the server answers with a 500 and the
+/// error; the server itself refuses anything past its expiry, so nothing stale is ever served.
 final class EndpointCredentialSource: @unchecked Sendable {
     // @unchecked: the stored properties are constants; `serialization` is only used through pthread calls.
     private let storePath: String
@@ -40,6 +42,11 @@ final class EndpointCredentialSource: @unchecked Sendable {
     /// - Throws: The lookup's errors (`CredentialLookupError`, `SecureStoreError`, `UnlockAgentError`,
     ///   `SharedFileError`), which the CLI reports as `get` and `exec` do.
     init(store: StoreOptions, request: LookupRequest) throws {
+        guard !request.allowsLongLivedKey else {
+            // The endpoint hands its credentials to whatever holds the token; a key that stays home must not go there.
+            throw ValidationError("--no-session cannot be used with the credential endpoint: it serves a session-only "
+                                  + "profile's temporary credentials only.")
+        }
         let environment = ProcessEnvironment.current
         storePath = store.storePath()
         keyFile = store.keyFile
