@@ -13,11 +13,11 @@ import XCTest
 /// the disabled key is KMS's `DisabledException` answer from `Scripts/aws-failure-server.py`.
 final class KMSSlotCLITests: XCTestCase {
     private var home: TemporaryHome!
-    private var moto: TestSupport.MotoServer!
+    private var moto: MotoServer!
 
     override func setUpWithError() throws {
         home = try TemporaryHome()
-        moto = try TestSupport.MotoServer(setUp: """
+        moto = try MotoServer(setUp: """
             create_user("alice")
             create_user("carol")
             client("iam").put_user_policy(UserName="carol", PolicyName="no-decrypt", PolicyDocument=json.dumps(
