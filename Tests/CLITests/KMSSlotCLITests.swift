@@ -304,14 +304,7 @@ private final class LocalPeer {
                                environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
                                              "HOME": work.path, "PYTHONUNBUFFERED": "1"],
                                logPath: work.file("peer-\(UUID().uuidString).log"))
-        let deadline = Date().addingTimeInterval(20)
-        var found: Int?
-        while found == nil && Date() < deadline && peer.isRunning {
-            found = peer.log().split(separator: "\n").lazy
-                .compactMap { $0.hasPrefix("PORT ") ? Int($0.dropFirst(5)) : nil }.first
-            if found == nil { usleep(20_000) }
-        }
-        guard let found else {
+        guard let found = peer.announcedPort(within: 20) else {
             peer.stop()
             throw MissingPeer(description: "a local peer did not start: \(peer.log().suffix(2000))")
         }

@@ -21,14 +21,7 @@ package final class AWSFailureServer {
                                environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
                                              "HOME": work.path, "PYTHONUNBUFFERED": "1"],
                                logPath: work.file("server.log"))
-        let deadline = Date().addingTimeInterval(20)
-        var found: Int?
-        while found == nil && Date() < deadline && peer.isRunning {
-            found = peer.log().split(separator: "\n").lazy
-                .compactMap { $0.hasPrefix("PORT ") ? Int($0.dropFirst(5)) : nil }.first
-            if found == nil { usleep(20_000) }
-        }
-        guard let found else {
+        guard let found = peer.announcedPort(within: 20) else {
             peer.stop()
             throw MissingPeer(description: "the failing AWS endpoint did not start: \(peer.log().suffix(2000))")
         }
