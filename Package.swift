@@ -1,10 +1,12 @@
 // swift-tools-version:5.10
 // credstore: an encrypted, per-user credential store for AWS-style access keys.
-// Module graph (docs/ARCHITECTURE.md): credstore -> {CredentialLookup, UnlockAgent}; CredentialLookup -> {SecureStore,
-// SharedFileStore, UnlockAgent} (its front door, `CredentialSearch`, opens the store by the unlock rules);
-// UnlockAgent -> SecureStore; SecureStore -> COpenSSL (system libcrypto); credstore -> CredentialServer (the local
-// credential endpoint) -> {CredentialLookup, CMicroHTTPD (libmicrohttpd by dlopen)}; all -> SystemLayer (syscalls,
-// EINTR, clocks, locking, spawn, the atomic write; internal: in no product's public surface). Linux only.
+// Module graph (docs/ARCHITECTURE.md is the authoritative map): credstore -> {CredentialServer, CredentialLookup,
+// UnlockAgent, SharedFileStore, SecureStore}; CredentialServer (the local credential endpoint) -> {CredentialLookup,
+// SecureStore, CMicroHTTPD (libmicrohttpd by dlopen)}; CredentialLookup (front door `CredentialSearch`) -> {AWSAPI,
+// HTTPClient, UnlockAgent, SharedFileStore, SecureStore, TPM2}; UnlockAgent -> SecureStore; AWSAPI (SigV4, STS/IAM/KMS)
+// -> {HTTPClient, SecureStore}; HTTPClient -> {CCurl (libcurl by dlopen), SecureStore}; SecureStore -> {COpenSSL
+// (system libcrypto), TPM2}; TPM2 -> CTSS2 (tss2 by dlopen); every Swift module but CredentialServer -> SystemLayer
+// (syscalls, EINTR, clocks, locking, spawn, the atomic write; in no product's public surface). Linux only.
 import PackageDescription
 
 let package = Package(

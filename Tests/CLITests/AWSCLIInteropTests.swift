@@ -1,19 +1,36 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The real AWS CLI (v1, botocore) against a real moto server on 127.0.0.1 with SigV4 signature checking: the keys
 /// reach AWS only through credstore (`credential_process` → `credstore export`, or `credstore exec`), and a wrong
 /// secret in the store is refused, so the real secret demonstrably travelled. About 14 `aws` calls in all.
 final class AWSCLIInteropTests: XCTestCase {
+    /// moto (TestSupport) with the signed IAM user `credstore-test` (allow-all policy, one access key); skips the
+    /// test when moto or the AWS CLI is not installed.
+    private func startMoto() throws -> (MotoServer, MotoResources.User) {
+        guard CLI.which("aws") != nil else {
+            throw MissingPeer.error("the AWS CLI and moto interop tests", needs: "the AWS CLI (aws: not found on PATH)",
+                                    remedy: "run Scripts/bootstrap --test (it installs the AWS CLI and moto[server])")
+        }
+        let moto = try MotoServer(setUp: #"create_user("credstore-test")"#)
+        return (moto, try moto.resources.user("credstore-test"))
+    }
+
+    /// The HOME-based environment with the AWS CLI pointed at moto (region, endpoint, no pager).
+    private func environment(_ moto: MotoServer, _ home: KeyFileHome) -> [String: String] {
+        home.environment.merging(moto.awsEnvironment) { $1 }
+    }
+
     private func aws(_ moto: MotoServer, _ home: KeyFileHome, _ arguments: [String]) throws -> CLIResult {
         let aws = try XCTUnwrap(CLI.which("aws"))
         return try CLI.runProcess(aws, ["--endpoint-url", moto.endpoint, "--output", "json"] + arguments,
-                                  environment: moto.awsEnvironment(home.environment))
+                                  environment: environment(moto, home))
     }
 
     private func viaExec(_ moto: MotoServer, _ home: KeyFileHome, profile: String) throws -> CLIResult {
         try CLI.run(["exec", "--profile", profile, "--", "aws", "--endpoint-url", moto.endpoint, "--output", "json",
-                     "sts", "get-caller-identity"], environment: moto.awsEnvironment(home.environment))
+                     "sts", "get-caller-identity"], environment: environment(moto, home))
     }
 
     private func assertIdentity(_ result: CLIResult, _ what: String, file: StaticString = #filePath,
@@ -31,10 +48,10 @@ final class AWSCLIInteropTests: XCTestCase {
     }
 
     func testAWSCLIUsesTheStoreThroughCredentialProcessAndExec() throws {
-        let moto = try MotoServer(checkSignatures: true)
+        let (moto, user) = try startMoto()
         defer { moto.stop() }
         let home = try KeyFileHome()
-        try home.setProfile("signed", keyID: moto.accessKeyID, secret: moto.secretAccessKey, region: "us-east-1")
+        try home.setProfile("signed", keyID: user.accessKeyID, secret: user.secretAccessKey, region: "us-east-1")
         try home.home.write("""
             [profile signed]
             region = us-east-1
@@ -47,7 +64,7 @@ final class AWSCLIInteropTests: XCTestCase {
         assertIdentity(try viaExec(moto, home, profile: "signed"), "credstore exec -- aws")
 
         // The same profile with a wrong secret: moto checks the signature and refuses both paths.
-        try home.setProfile("signed", keyID: moto.accessKeyID, secret: "wrongSecretEXAMPLEwrongSecretEXAMPLE0000",
+        try home.setProfile("signed", keyID: user.accessKeyID, secret: "wrongSecretEXAMPLEwrongSecretEXAMPLE0000",
                             region: "us-east-1", force: true)
         assertSignatureRejected(try aws(moto, home, ["sts", "get-caller-identity", "--profile", "signed"]),
                                 "aws --profile signed")
@@ -59,17 +76,17 @@ final class AWSCLIInteropTests: XCTestCase {
         XCTAssertNotEqual(looped.status, 0)
         XCTAssertTrue(looped.stderr.contains("credential_process loop: profile 'signed' is not in the encrypted store"),
                       looped.stderr)
-        XCTAssertFalse(looped.stderr.contains(moto.secretAccessKey))
+        XCTAssertFalse(looped.stderr.contains(user.secretAccessKey))
     }
 
     func testMigrationEndToEndKeepsTheAWSCLIWorking() throws {
-        let moto = try MotoServer(checkSignatures: true)
+        let (moto, user) = try startMoto()
         defer { moto.stop() }
         let home = try KeyFileHome()
         // A second real key of moto's signed user, so two migrated profiles are each checked with their own secret.
-        var creator = moto.awsEnvironment(home.environment)
-        creator["AWS_ACCESS_KEY_ID"] = moto.accessKeyID
-        creator["AWS_SECRET_ACCESS_KEY"] = moto.secretAccessKey
+        var creator = environment(moto, home)
+        creator["AWS_ACCESS_KEY_ID"] = user.accessKeyID
+        creator["AWS_SECRET_ACCESS_KEY"] = user.secretAccessKey
         let created = try CLI.runProcess(try XCTUnwrap(CLI.which("aws")),
                                          ["--endpoint-url", moto.endpoint, "--output", "json", "iam",
                                           "create-access-key", "--user-name", "credstore-test"],
@@ -79,7 +96,7 @@ final class AWSCLIInteropTests: XCTestCase {
         let key = try XCTUnwrap(object["AccessKey"] as? [String: Any])
 
         var fixture = PlaintextFixture()
-        fixture.defaultKeys = .init(id: moto.accessKeyID, secret: moto.secretAccessKey)
+        fixture.defaultKeys = .init(id: user.accessKeyID, secret: user.secretAccessKey)
         fixture.ciKeys = .init(id: try XCTUnwrap(key["AccessKeyId"] as? String),
                                secret: try XCTUnwrap(key["SecretAccessKey"] as? String))
         try fixture.write(to: home)

@@ -89,7 +89,7 @@ final class ECSServerCLITests: XCTestCase {
 
     func testAWSCLIAndBoto3CallMotoThroughTheEndpointWithNoSecretInTheEnvironment() throws {
         // TestSupport's moto (signature checking on after the set-up), not CLITests' older helper of the same name.
-        let moto = try TestSupport.MotoServer(setUp: #"create_user("credstore-test")"#)
+        let moto = try MotoServer(setUp: #"create_user("credstore-test")"#)
         defer { moto.stop() }
         let user = try moto.resources.user("credstore-test")
         let home = try KeyFileHome()

@@ -13,11 +13,11 @@ import XCTest
 /// the disabled key is KMS's `DisabledException` answer from `Scripts/aws-failure-server.py`.
 final class KMSSlotCLITests: XCTestCase {
     private var home: TemporaryHome!
-    private var moto: TestSupport.MotoServer!
+    private var moto: MotoServer!
 
     override func setUpWithError() throws {
         home = try TemporaryHome()
-        moto = try TestSupport.MotoServer(setUp: """
+        moto = try MotoServer(setUp: """
             create_user("alice")
             create_user("carol")
             client("iam").put_user_policy(UserName="carol", PolicyName="no-decrypt", PolicyDocument=json.dumps(
@@ -125,7 +125,7 @@ final class KMSSlotCLITests: XCTestCase {
         try assertOpens(base, ["--passphrase-file", try passphraseFile])
 
         // A disabled key: KMS's DisabledException (from a local endpoint: moto does not enforce key states).
-        let failing = try FailingKMSEndpoint()
+        let failing = try AWSFailureServer()
         let disabled = try export(alice.merging(["AWS_ENDPOINT_URL_KMS": failing.endpoint + "/kms-disabled"]) { $1 })
         XCTAssertEqual(disabled.status, 80, disabled.stderr)
         XCTAssertTrue(disabled.stderr.contains("the KMS key \(try keyARN) is disabled"), disabled.stderr)
@@ -304,14 +304,7 @@ private final class LocalPeer {
                                environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
                                              "HOME": work.path, "PYTHONUNBUFFERED": "1"],
                                logPath: work.file("peer-\(UUID().uuidString).log"))
-        let deadline = Date().addingTimeInterval(20)
-        var found: Int?
-        while found == nil && Date() < deadline && peer.isRunning {
-            found = peer.log().split(separator: "\n").lazy
-                .compactMap { $0.hasPrefix("PORT ") ? Int($0.dropFirst(5)) : nil }.first
-            if found == nil { usleep(20_000) }
-        }
-        guard let found else {
+        guard let found = peer.announcedPort(within: 20) else {
             peer.stop()
             throw MissingPeer(description: "a local peer did not start: \(peer.log().suffix(2000))")
         }
@@ -319,40 +312,6 @@ private final class LocalPeer {
     }
 
     func log() -> String { peer.log() }
-
-    deinit { peer.stop() }
-}
-
-/// `Scripts/aws-failure-server.py` on 127.0.0.1 (its `/kms-disabled/` answers as KMS does for a disabled key).
-private final class FailingKMSEndpoint {
-    let endpoint: String
-    private let peer: PeerProcess
-    private let work: TemporaryDirectory
-
-    init() throws {
-        guard let python = ProcessRunner.which("python3") else {
-            throw MissingPeer.error("the KMS slot tests", needs: "python3 (not found on PATH)",
-                                    remedy: "run Scripts/bootstrap --test")
-        }
-        work = try TemporaryDirectory(prefix: "credstore-kmsfail")
-        let script = TestPaths.packageRoot.appendingPathComponent("Scripts/aws-failure-server.py").path
-        peer = try PeerProcess(python, [script],
-                               environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-                                             "HOME": work.path, "PYTHONUNBUFFERED": "1"],
-                               logPath: work.file("server.log"))
-        let deadline = Date().addingTimeInterval(20)
-        var found: Int?
-        while found == nil && Date() < deadline && peer.isRunning {
-            found = peer.log().split(separator: "\n").lazy
-                .compactMap { $0.hasPrefix("PORT ") ? Int($0.dropFirst(5)) : nil }.first
-            if found == nil { usleep(20_000) }
-        }
-        guard let found else {
-            peer.stop()
-            throw MissingPeer(description: "the failing KMS endpoint did not start: \(peer.log().suffix(2000))")
-        }
-        endpoint = "http://127.0.0.1:\(found)"
-    }
 
     deinit { peer.stop() }
 }

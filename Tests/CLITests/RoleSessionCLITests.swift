@@ -2,9 +2,6 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// TestSupport's moto (CLITests has an older `MotoServer` of its own).
-private typealias Moto = TestSupport.MotoServer
-
 /// Role profiles and sessions end to end, against real peers: moto with signature checking on (MotoServer), the real
 /// AWS CLI, a throwaway CA (LocalCA), tinyproxy and a hostile HTTP server. The source key lives in the encrypted
 /// store; the role profile in ~/.aws/config; credstore assumes the role itself.
@@ -15,7 +12,7 @@ final class RoleSessionCLITests: XCTestCase {
         """
 
     /// A HOME with a key-file store holding alice's key, and `config` as ~/.aws/config.
-    private func home(_ moto: Moto, config: String, extra: [String: String] = [:]) throws
+    private func home(_ moto: MotoServer, config: String, extra: [String: String] = [:]) throws
         -> (home: TemporaryHome, environment: [String: String]) {
         let home = try TemporaryHome()
         var environment = home.environment.merging(moto.awsEnvironment) { _, new in new }
@@ -35,7 +32,7 @@ final class RoleSessionCLITests: XCTestCase {
     private func roleConfig(_ extra: String = "") throws -> String {
         """
         [profile admin]
-        role_arn = arn:aws:iam::\(Moto.accountID):role/admin
+        role_arn = arn:aws:iam::\(MotoServer.accountID):role/admin
         source_profile = alice
         region = us-east-1
         \(extra)
@@ -63,7 +60,7 @@ final class RoleSessionCLITests: XCTestCase {
     }
 
     func testRoleThroughCredentialProcessAndExecIsCachedEncryptedRefreshedAndSurvivesTheEndpointGoingAway() throws {
-        let moto = try Moto(setUp: Self.setUp)
+        let moto = try MotoServer(setUp: Self.setUp)
         let (home, environment) = try home(moto, config: try roleConfig())
         let aws = try XCTUnwrap(CLI.which("aws"))
 
@@ -154,7 +151,7 @@ final class RoleSessionCLITests: XCTestCase {
     }
 
     func testAChainOfRolesIsAssumedInOrderAndAnAccessDeniedRoleIsAClearErrorWithNothingCached() throws {
-        let moto = try Moto(setUp: Self.setUp + """
+        let moto = try MotoServer(setUp: Self.setUp + """
 
             create_role("other", "arn:aws:iam::123456789012:user/bob")
             create_role("first", alice["Arn"])
@@ -162,17 +159,17 @@ final class RoleSessionCLITests: XCTestCase {
             """)
         let (home, environment) = try home(moto, config: """
             [profile other]
-            role_arn = arn:aws:iam::\(Moto.accountID):role/other
+            role_arn = arn:aws:iam::\(MotoServer.accountID):role/other
             source_profile = alice
 
             [profile first]
-            role_arn = arn:aws:iam::\(Moto.accountID):role/first
+            role_arn = arn:aws:iam::\(MotoServer.accountID):role/first
             source_profile = alice
             role_session_name = hop
             duration_seconds = 900
 
             [profile second]
-            role_arn = arn:aws:iam::\(Moto.accountID):role/second
+            role_arn = arn:aws:iam::\(MotoServer.accountID):role/second
             source_profile = first
             external_id = tenant-7
 
@@ -196,10 +193,10 @@ final class RoleSessionCLITests: XCTestCase {
     }
 
     func testASessionOnlyProfileHandsOutAnMFASessionAskedOnATerminalAndFailsAtOnceWithoutOne() throws {
-        let moto = try Moto(setUp: Self.setUp)
-        let serial = "arn:aws:iam::\(Moto.accountID):mfa/alice"
-        let (alicesHome, environment) = try home(moto,
-                                                 config: "[profile alice]\nmfa_serial = \(serial)\nregion = us-east-1\n")
+        let moto = try MotoServer(setUp: Self.setUp)
+        let serial = "arn:aws:iam::\(MotoServer.accountID):mfa/alice"
+        let (alicesHome, environment) = try home(
+            moto, config: "[profile alice]\nmfa_serial = \(serial)\nregion = us-east-1\n")
         let configured = try CLI.run(["sessions", "configure", "--profile", "alice", "--session-only"],
                                      environment: environment)
         XCTAssertEqual(configured.status, 0, configured.stderr)
@@ -244,7 +241,7 @@ final class RoleSessionCLITests: XCTestCase {
 
     func testTLSTrustsOnlyTheRightCAAndTheProxyIsUsedUnlessBypassed() throws {
         let ca = try LocalCA()
-        let moto = try Moto(tls: ca, setUp: Self.setUp)
+        let moto = try MotoServer(tls: ca, setUp: Self.setUp)
         let (tlsHome, environment) = try home(moto, config: try roleConfig(), extra: ["AWS_MAX_ATTEMPTS": "1"])
         let works = try CLI.run(["export", "--profile", "admin"], environment: environment)
         XCTAssertEqual(works.status, 0, works.stderr)
@@ -296,15 +293,15 @@ final class RoleSessionCLITests: XCTestCase {
     /// `credential_source = Environment` and `= EcsContainer` (a real HTTP endpoint on 127.0.0.1 that hands out
     /// alice's key only with the right `Authorization` token, read from `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`).
     func testCredentialSourcesEnvironmentAndEcsContainerAreTheBaseOfTheRole() throws {
-        let moto = try Moto(setUp: Self.setUp)
+        let moto = try MotoServer(setUp: Self.setUp)
         let alice = try moto.resources.user("alice")
         let config = """
             [profile from-env]
-            role_arn = arn:aws:iam::\(Moto.accountID):role/admin
+            role_arn = arn:aws:iam::\(MotoServer.accountID):role/admin
             credential_source = Environment
 
             [profile from-ecs]
-            role_arn = arn:aws:iam::\(Moto.accountID):role/admin
+            role_arn = arn:aws:iam::\(MotoServer.accountID):role/admin
             credential_source = EcsContainer
 
             """
@@ -372,7 +369,7 @@ final class RoleSessionCLITests: XCTestCase {
     /// `credential_source = Ec2InstanceMetadata`: the base comes from IMDSv2 (Scripts/imds-server.py, which serves
     /// the documentation example key); moto runs without signature checking here, since it cannot know that key.
     func testCredentialSourceEc2InstanceMetadataIsTheBaseOfTheRole() throws {
-        let moto = try Moto(setUp: "create_role(\"admin\", \"arn:aws:iam::123456789012:user/any\")",
+        let moto = try MotoServer(setUp: "create_role(\"admin\", \"arn:aws:iam::123456789012:user/any\")",
                             checkSignatures: false)
         let python = try XCTUnwrap(CLI.which("python3"))
         let work = try TemporaryDirectory()
@@ -389,7 +386,7 @@ final class RoleSessionCLITests: XCTestCase {
         let home = try TemporaryHome()
         try home.write("""
             [profile from-imds]
-            role_arn = arn:aws:iam::\(Moto.accountID):role/admin
+            role_arn = arn:aws:iam::\(MotoServer.accountID):role/admin
             credential_source = Ec2InstanceMetadata
 
             """, to: ".aws/config")
@@ -417,7 +414,7 @@ final class RoleSessionCLITests: XCTestCase {
     }
 
     func testAHostileEndpointIsAClearErrorWithinTheTimeoutAndWritesNoSession() throws {
-        let moto = try Moto(setUp: Self.setUp)
+        let moto = try MotoServer(setUp: Self.setUp)
         let hostile = try HostileHTTPServer()
         let (home, environment) = try home(moto, config: try roleConfig(),
                                            extra: ["AWS_MAX_ATTEMPTS": "1", "CREDSTORE_STS_TIMEOUT": "2"])

@@ -6,104 +6,59 @@ import XCTest
 /// with the AWS CLI. After a rotation the user has exactly one key, the one credstore holds, the AWS CLI signs with
 /// it, and the old key is refused (moto lets an *inactive* key sign, FACTS.md, so refusal is checked after delete).
 final class RotateCLITests: XCTestCase {
-    /// moto with two IAM users made while auth is off: `rotator` (allowed everything, one key 100 days old) and
-    /// `nobody` (no policy: every IAM call is AccessDenied). The wrapper backdates the first two keys' CreateDate, so
-    /// `--if-older-than 90d` finds them due; keys made later are fresh. (TestSupport's `MotoServer` runs moto
-    /// unmodified; an old CreateDate needs this patch inside the server process.)
+    /// moto (TestSupport's `MotoServer`) with two IAM users made while auth is off: `rotator` (allowed everything, one
+    /// key 100 days old) and `nobody` (no policy: every IAM call is AccessDenied). The first two keys' CreateDate is
+    /// backdated (`agedAccessKeys`), so `--if-older-than 90d` finds them due; keys made later are fresh.
     final class RotationMoto {
-        let port = LocalPort.free()
-        let process = Process()
-        var endpoint: String { "http://127.0.0.1:\(port)" }
+        let server: MotoServer
+        var endpoint: String { server.endpoint }
         private(set) var keys: [String: (id: String, secret: String)] = [:]
         let aws: URL
 
-        /// A set-up call moto refused.
+        /// A call moto refused.
         struct SetupError: Error, CustomStringConvertible {
             var description: String
             init(_ description: String) { self.description = description }
         }
 
         init() throws {
-            let area = "the rotate tests against moto"
-            let remedy = "run Scripts/bootstrap --test (it installs python3, the AWS CLI and moto[server])"
-            guard let python = CLI.which("python3"), let aws = CLI.which("aws") else {
-                throw MissingPeer.error(area, needs: "python3 and the AWS CLI", remedy: remedy)
+            guard let aws = CLI.which("aws") else {
+                throw MissingPeer.error("the rotate tests against moto", needs: "the AWS CLI (aws: not on PATH)",
+                                        remedy: "run Scripts/bootstrap --test (it installs the AWS CLI and moto)")
             }
             self.aws = aws
-            let launcher = """
-                import datetime, sys
-                import moto.iam.models as models
-                made = [0]
-                original = models.AccessKey.__init__
-                def aged(self, *args, **kwargs):
-                    original(self, *args, **kwargs)
-                    made[0] += 1
-                    if made[0] <= 2:
-                        self.create_date = self.create_date - datetime.timedelta(days=100)
-                models.AccessKey.__init__ = aged
-                from moto.server import main
-                main(sys.argv[1:])
-                """
-            process.executableURL = python
-            process.arguments = ["-c", launcher, "-H", "127.0.0.1", "-p", String(port)]
-            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
-            environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "5"
-            process.environment = environment
-            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-            try process.run()
-            let deadline = Date().addingTimeInterval(30)
-            while !LocalPort.accepts(port) {
-                guard Date() < deadline, process.isRunning else {
-                    stop()
-                    throw MissingPeer.error(area, needs: "moto[server] answering on 127.0.0.1:\(port)",
-                                            remedy: remedy)
-                }
-                usleep(100_000)
-            }
-            let policy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
-            try awsCall(["iam", "create-user", "--user-name", "rotator"])
-            try awsCall(["iam", "put-user-policy", "--user-name", "rotator", "--policy-name", "all",
-                         "--policy-document", policy])
-            keys["rotator"] = try createKey("rotator")
-            try awsCall(["iam", "create-user", "--user-name", "nobody"])
-            keys["nobody"] = try createKey("nobody")
+            server = try MotoServer(setUp: """
+                create_user("rotator")
+                iam = client("iam")
+                iam.create_user(UserName="nobody")
+                _key = iam.create_access_key(UserName="nobody")["AccessKey"]
+                record("user:nobody:access-key-id", _key["AccessKeyId"])
+                record("user:nobody:secret-access-key", _key["SecretAccessKey"])
+                """, agedAccessKeys: 2)
+            let rotator = try server.resources.user("rotator")
+            keys["rotator"] = (rotator.accessKeyID, rotator.secretAccessKey)
+            keys["nobody"] = (try server.resources.value("user:nobody:access-key-id"),
+                              try server.resources.value("user:nobody:secret-access-key"))
         }
 
-        deinit { stop() }
+        func stop() { server.stop() }
 
-        func stop() {
-            guard process.isRunning else { return }
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
-        }
-
-        /// Runs `aws ARGS` against moto, signed with `key` (the example key while auth is still off).
+        /// Runs `aws ARGS` against moto, signed with `key`.
         @discardableResult
-        func awsCall(_ arguments: [String], key: (id: String, secret: String)? = nil,
+        func awsCall(_ arguments: [String], key: (id: String, secret: String),
                      check: Bool = true) throws -> CLIResult {
             let home = try TemporaryHome()
             var environment = home.environment
             environment["AWS_DEFAULT_REGION"] = "us-east-1"
             environment["AWS_PAGER"] = ""
-            environment["AWS_ACCESS_KEY_ID"] = key?.id ?? "AKIAIOSFODNN7EXAMPLE"
-            environment["AWS_SECRET_ACCESS_KEY"] = key?.secret ?? "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+            environment["AWS_ACCESS_KEY_ID"] = key.id
+            environment["AWS_SECRET_ACCESS_KEY"] = key.secret
             let result = try CLI.runProcess(aws, ["--endpoint-url", endpoint, "--output", "json"] + arguments,
                                             environment: environment)
             if check, result.status != 0 {
                 throw RotationMoto.SetupError("aws \(arguments.prefix(2).joined(separator: " ")): \(result.stderr)")
             }
             return result
-        }
-
-        private func createKey(_ user: String) throws -> (id: String, secret: String) {
-            let created = try awsCall(["iam", "create-access-key", "--user-name", user])
-            let object = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any]
-            guard let key = object?["AccessKey"] as? [String: Any], let id = key["AccessKeyId"] as? String,
-                  let secret = key["SecretAccessKey"] as? String else {
-                throw RotationMoto.SetupError("create-access-key answered no key")
-            }
-            return (id, secret)
         }
 
         /// The access key ids of `user`, asked with `key`.

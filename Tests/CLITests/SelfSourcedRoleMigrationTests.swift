@@ -106,7 +106,7 @@ final class SelfSourcedRoleMigrationTests: XCTestCase {
     /// The AWS CLI assumes the role with the keys credstore hands it, against moto checking every signature
     /// (TestSupport's `MotoServer`: the user and the role are created with auth off, then signatures are checked).
     func testTheAWSCLIStillAssumesTheRoleAfterMigration() throws {
-        let moto = try TestSupport.MotoServer(setUp: """
+        let moto = try MotoServer(setUp: """
             user = create_user("deployer")
             create_role("Deployer", user["Arn"])
             """)

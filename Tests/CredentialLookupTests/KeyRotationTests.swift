@@ -1,3 +1,4 @@
+import AWSAPI
 import Foundation
 import SecureStore
 import SharedFileStore
@@ -36,7 +37,7 @@ final class KeyRotationTests: XCTestCase {
                                             created: Date(timeIntervalSince1970: clock.now - 100 * 86_400))
         }
 
-        private func check(_ name: String, _ credentials: RotationCredentials) throws {
+        private func check(_ name: String, _ credentials: SigningCredentials) throws {
             calls.append(name)
             if let failure = failing[name] { throw failure }
             let id = credentials.accessKeyID
@@ -47,7 +48,7 @@ final class KeyRotationTests: XCTestCase {
             }
         }
 
-        func callerARN(using credentials: RotationCredentials) throws -> String {
+        func callerARN(using credentials: SigningCredentials) throws -> String {
             try check("GetCallerIdentity", credentials)
             if credentials.accessKeyID.hasPrefix("AKIAROTATED"), newKeyLag > 0 {
                 newKeyLag -= 1
@@ -56,41 +57,41 @@ final class KeyRotationTests: XCTestCase {
             return userARN
         }
 
-        func listAccessKeys(using credentials: RotationCredentials, userName: String) throws -> [AccessKeySummary] {
+        func listAccessKeys(using credentials: SigningCredentials, userName: String) throws -> [AccessKeySummary] {
             try check("ListAccessKeys", credentials)
             return keys.sorted { $0.key < $1.key }.map {
                 AccessKeySummary(accessKeyID: $0.key, isActive: $0.value.active, createDate: $0.value.created)
             }
         }
 
-        func createAccessKey(using credentials: RotationCredentials, userName: String) throws -> CreatedAccessKey {
+        func createAccessKey(using credentials: SigningCredentials, userName: String) throws -> NewAccessKey {
             try check("CreateAccessKey", credentials)
             guard keys.count < 2 else { throw Failure(code: "LimitExceeded", refusal: true) }
             counter += 1
             let id = "AKIAROTATED00000000\(counter)"
             let secret = "rotated/secret/number/\(counter)/xxxxxxxxxxxxxxxxx"
             keys[id] = Key(secret: secret, active: true, created: Date(timeIntervalSince1970: clock.now))
-            return CreatedAccessKey(accessKeyID: id, secretAccessKey: SecretBytes(utf8: secret),
+            return NewAccessKey(accessKeyID: id, secretAccessKey: SecretBytes(utf8: secret),
                                     createDate: Date(timeIntervalSince1970: clock.now))
         }
 
-        func updateAccessKey(using credentials: RotationCredentials, accessKeyID: String, active: Bool,
+        func updateAccessKey(using credentials: SigningCredentials, accessKeyID: String, active: Bool,
                              userName: String) throws {
             try check("UpdateAccessKey", credentials)
             keys[accessKeyID]?.active = active
         }
 
-        func deleteAccessKey(using credentials: RotationCredentials, accessKeyID: String, userName: String) throws {
+        func deleteAccessKey(using credentials: SigningCredentials, accessKeyID: String, userName: String) throws {
             try check("DeleteAccessKey", credentials)
             keys[accessKeyID] = nil
         }
 
         var sessionsAt: [Double] = []
-        func mfaSession(using credentials: RotationCredentials, serialNumber: String,
-                        tokenCode: String) throws -> RotationCredentials {
+        func mfaSession(using credentials: SigningCredentials, serialNumber: String,
+                        tokenCode: String) throws -> SigningCredentials {
             try check("GetSessionToken", credentials)
             sessionsAt.append(clock.now)
-            return RotationCredentials(accessKeyID: "ASIAMFA\(tokenCode)", secretAccessKey: SecretBytes(utf8: "s"),
+            return SigningCredentials(accessKeyID: "ASIAMFA\(tokenCode)", secretAccessKey: SecretBytes(utf8: "s"),
                                        sessionToken: SecretBytes(utf8: "t"))
         }
 

@@ -98,4 +98,18 @@ package final class PeerProcess {
     package func log() -> String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     }
+
+    /// The port a script announces with a `PORT N` line once it listens (the Python peers in `Scripts/` bind port 0
+    /// and print it), waiting up to `seconds`; nil when it exits or says nothing in time.
+    package func announcedPort(within seconds: Double = 20) -> Int? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline && isRunning {
+            if let port = log().split(separator: "\n").lazy
+                .compactMap({ $0.hasPrefix("PORT ") ? Int($0.dropFirst(5)) : nil }).first {
+                return port
+            }
+            usleep(20_000)
+        }
+        return nil
+    }
 }

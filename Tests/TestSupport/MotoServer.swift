@@ -47,7 +47,11 @@ package final class MotoServer {
     ///   - tls: Serve HTTPS with `tls.serverCertificate` (for 127.0.0.1 and localhost).
     ///   - setUp: Python run before signature checking is switched on, with the helpers listed on the type.
     ///   - checkSignatures: Switch signature checking on after the set-up (the default).
-    package init(tls: LocalCA? = nil, setUp: String = "", checkSignatures: Bool = true) throws {
+    ///   - agedAccessKeys: How many of the first access keys moto creates get a `CreateDate` 100 days in the past
+    ///     (for key-age tests such as `rotate --if-older-than 90d`; moto itself has no way to set it, so the server
+    ///     process is patched). Keys created later are fresh.
+    package init(tls: LocalCA? = nil, setUp: String = "", checkSignatures: Bool = true,
+                 agedAccessKeys: Int = 0) throws {
         let area = "the tests against moto"
         let remedy = "run Scripts/bootstrap --test (it installs moto[server] and boto3 with pip)"
         guard let python = ProcessRunner.which("python3") else {
@@ -67,7 +71,8 @@ package final class MotoServer {
         var failure = ""
         for attempt in 1...3 where started == nil {
             let port = LocalPort.free()
-            var arguments = ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)]
+            var arguments = agedAccessKeys > 0 ? ["-c", Self.agingLauncher(agedAccessKeys)] : ["-m", "moto.server"]
+            arguments += ["-H", "127.0.0.1", "-p", String(port)]
             if let tls { arguments += ["-c", tls.serverCertificate, "-k", tls.serverKey] }
             let peer = try PeerProcess(python, arguments, environment: Self.childEnvironment(home: work.path),
                                        logPath: work.file("moto-\(attempt).log"))
@@ -199,6 +204,24 @@ package final class MotoServer {
             record("kms:" + name + ":arn", key["Arn"])
             return {"KeyId": key["KeyId"], "Arn": key["Arn"]}
         """
+
+    /// moto's server started from Python with `AccessKey.__init__` wrapped so the first `count` keys are 100 days old.
+    private static func agingLauncher(_ count: Int) -> String {
+        """
+        import datetime, sys
+        import moto.iam.models as models
+        made = [0]
+        original = models.AccessKey.__init__
+        def aged(self, *args, **kwargs):
+            original(self, *args, **kwargs)
+            made[0] += 1
+            if made[0] <= \(count):
+                self.create_date = self.create_date - datetime.timedelta(days=100)
+        models.AccessKey.__init__ = aged
+        from moto.server import main
+        main(sys.argv[1:])
+        """
+    }
 
     /// The environment of moto and the set-up: PATH, a private HOME, no AWS_* and no proxy of the test process.
     private static func childEnvironment(home: String) -> [String: String] {

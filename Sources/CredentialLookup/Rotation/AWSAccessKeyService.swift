@@ -37,52 +37,45 @@ package struct AWSAccessKeyService: AccessKeyService {
                                        profileSettings: profileSettings)
     }
 
-    private func signing(_ credentials: RotationCredentials) -> SigningCredentials {
-        SigningCredentials(accessKeyID: credentials.accessKeyID, secretAccessKey: credentials.secretAccessKey,
-                           sessionToken: credentials.sessionToken)
-    }
-
     /// `GetCallerIdentity`'s ARN.
-    package func callerARN(using credentials: RotationCredentials) throws -> String {
-        try sts.getCallerIdentity(using: signing(credentials)).arn
+    package func callerARN(using credentials: SigningCredentials) throws -> String {
+        try sts.getCallerIdentity(using: credentials).arn
     }
 
     /// `ListAccessKeys`, every page.
-    package func listAccessKeys(using credentials: RotationCredentials, userName: String) throws
+    package func listAccessKeys(using credentials: SigningCredentials, userName: String) throws
         -> [AccessKeySummary] {
-        try iam.listAccessKeys(using: signing(credentials), userName: userName).map {
+        try iam.listAccessKeys(using: credentials, userName: userName).map {
             AccessKeySummary(accessKeyID: $0.accessKeyID, isActive: $0.status == .active, createDate: $0.createDate)
         }
     }
 
     /// `CreateAccessKey`.
-    package func createAccessKey(using credentials: RotationCredentials, userName: String) throws
-        -> CreatedAccessKey {
-        let created = try iam.createAccessKey(using: signing(credentials), userName: userName)
-        return CreatedAccessKey(accessKeyID: created.accessKeyID, secretAccessKey: created.secretAccessKey,
-                                createDate: created.createDate)
+    package func createAccessKey(using credentials: SigningCredentials, userName: String) throws
+        -> NewAccessKey {
+        try iam.createAccessKey(using: credentials, userName: userName)
     }
 
     /// `UpdateAccessKey`.
-    package func updateAccessKey(using credentials: RotationCredentials, accessKeyID: String, active: Bool,
+    package func updateAccessKey(using credentials: SigningCredentials, accessKeyID: String, active: Bool,
                                  userName: String) throws {
-        try iam.updateAccessKey(using: signing(credentials), accessKeyID: accessKeyID,
+        try iam.updateAccessKey(using: credentials, accessKeyID: accessKeyID,
                                 status: active ? .active : .inactive, userName: userName)
     }
 
     /// `DeleteAccessKey`.
-    package func deleteAccessKey(using credentials: RotationCredentials, accessKeyID: String,
+    package func deleteAccessKey(using credentials: SigningCredentials, accessKeyID: String,
                                  userName: String) throws {
-        try iam.deleteAccessKey(using: signing(credentials), accessKeyID: accessKeyID, userName: userName)
+        try iam.deleteAccessKey(using: credentials, accessKeyID: accessKeyID, userName: userName)
     }
 
     /// `GetSessionToken` with the MFA device.
-    package func mfaSession(using credentials: RotationCredentials, serialNumber: String,
-                            tokenCode: String) throws -> RotationCredentials {
-        let session = try sts.getSessionToken(using: signing(credentials), serialNumber: serialNumber,
+    package func mfaSession(using credentials: SigningCredentials, serialNumber: String,
+                            tokenCode: String) throws -> SigningCredentials {
+        let session = try sts.getSessionToken(using: credentials, serialNumber: serialNumber,
                                               tokenCode: tokenCode)
-        return RotationCredentials(accessKeyID: session.accessKeyID, secretAccessKey: session.secretAccessKey,
-                                   sessionToken: session.sessionToken)
+        return SigningCredentials(accessKeyID: session.accessKeyID, secretAccessKey: session.secretAccessKey,
+                                  sessionToken: session.sessionToken)
     }
 
     /// The endpoint answered "no": the request or the credentials were refused.

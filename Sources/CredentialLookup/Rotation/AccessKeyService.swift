@@ -1,22 +1,6 @@
+import AWSAPI
 import FoundationEssentials
 import SecureStore
-
-/// A key pair a rotation signs requests with: the profile's long-lived key, the new key, or an MFA session of either.
-package struct RotationCredentials: Sendable {
-    /// The access key id (`AKIA…` for a long-lived key, `ASIA…` for a session).
-    package var accessKeyID: String
-    /// The secret access key.
-    package var secretAccessKey: SecretBytes
-    /// The session token of an MFA session; nil for a long-lived key.
-    package var sessionToken: SecretBytes?
-
-    /// Creates credentials.
-    package init(accessKeyID: String, secretAccessKey: SecretBytes, sessionToken: SecretBytes? = nil) {
-        self.accessKeyID = accessKeyID
-        self.secretAccessKey = secretAccessKey
-        self.sessionToken = sessionToken
-    }
-}
 
 /// One access key of an IAM user, as `ListAccessKeys` reports it.
 package struct AccessKeySummary: Sendable, Equatable {
@@ -35,23 +19,6 @@ package struct AccessKeySummary: Sendable, Equatable {
     }
 }
 
-/// A key `CreateAccessKey` made: the only moment its secret exists outside IAM.
-package struct CreatedAccessKey: Sendable {
-    /// The new access key id.
-    package var accessKeyID: String
-    /// The new secret access key.
-    package var secretAccessKey: SecretBytes
-    /// When IAM created it.
-    package var createDate: Date
-
-    /// Creates a value.
-    package init(accessKeyID: String, secretAccessKey: SecretBytes, createDate: Date) {
-        self.accessKeyID = accessKeyID
-        self.secretAccessKey = secretAccessKey
-        self.createDate = createDate
-    }
-}
-
 /// The AWS calls a rotation makes (IAM and STS), each signed with the credentials it is given. The real one is
 /// `AWSAccessKeyService` (over `AWSAPI`'s `IAMClient` and `STSClient`); the unit tests of the state machine use a
 /// fake of it, beside the end-to-end tests against moto.
@@ -61,19 +28,19 @@ package struct CreatedAccessKey: Sendable {
 /// no permission) as opposed to not answering.
 package protocol AccessKeyService {
     /// `sts:GetCallerIdentity`: the ARN of the identity the credentials belong to.
-    func callerARN(using credentials: RotationCredentials) throws -> String
+    func callerARN(using credentials: SigningCredentials) throws -> String
     /// `iam:ListAccessKeys` of `userName`.
-    func listAccessKeys(using credentials: RotationCredentials, userName: String) throws -> [AccessKeySummary]
+    func listAccessKeys(using credentials: SigningCredentials, userName: String) throws -> [AccessKeySummary]
     /// `iam:CreateAccessKey` for `userName`.
-    func createAccessKey(using credentials: RotationCredentials, userName: String) throws -> CreatedAccessKey
+    func createAccessKey(using credentials: SigningCredentials, userName: String) throws -> NewAccessKey
     /// `iam:UpdateAccessKey` to `Active` or `Inactive`.
-    func updateAccessKey(using credentials: RotationCredentials, accessKeyID: String, active: Bool,
+    func updateAccessKey(using credentials: SigningCredentials, accessKeyID: String, active: Bool,
                          userName: String) throws
     /// `iam:DeleteAccessKey`.
-    func deleteAccessKey(using credentials: RotationCredentials, accessKeyID: String, userName: String) throws
+    func deleteAccessKey(using credentials: SigningCredentials, accessKeyID: String, userName: String) throws
     /// `sts:GetSessionToken` with an MFA device: a session whose IAM calls satisfy an MFA-conditioned policy.
-    func mfaSession(using credentials: RotationCredentials, serialNumber: String, tokenCode: String) throws
-        -> RotationCredentials
+    func mfaSession(using credentials: SigningCredentials, serialNumber: String, tokenCode: String) throws
+        -> SigningCredentials
     /// Whether `error` (thrown by this service) is the endpoint refusing the request or the credentials (access
     /// denied, unknown or invalid key, bad signature) rather than a failure to get an answer.
     func isRefusal(_ error: Error) -> Bool

@@ -1,3 +1,4 @@
+import AWSAPI
 import FoundationEssentials
 import SecureStore
 import SystemLayer
@@ -164,7 +165,7 @@ package struct KeyRotation {
     struct State {
         var userName: String
         var others: [AccessKeySummary]
-        var iamCredentials: RotationCredentials
+        var iamCredentials: SigningCredentials
         var mfaSerial: String?
         var codeTime: Double?
     }
@@ -278,7 +279,7 @@ package struct KeyRotation {
                                       keepOld: options.keepOldInactive)
         try holder.write(expectingKeyID: old, newKey: nil, settings: journal.settings)
         try reach(.afterJournal)
-        let created: CreatedAccessKey
+        let created: NewAccessKey
         do {
             created = try call("CreateAccessKey for user \(state.userName)") {
                 try service.createAccessKey(using: state.iamCredentials, userName: state.userName)
@@ -311,7 +312,7 @@ package struct KeyRotation {
                           verifyTimeout: Double, report: inout Report) throws -> String? {
         let old = journal.oldKeyID
         guard let newID = journal.newKeyID, let secret = journal.newSecret else { return nil }
-        let new = RotationCredentials(accessKeyID: newID, secretAccessKey: secret)
+        let new = SigningCredentials(accessKeyID: newID, secretAccessKey: secret)
         do {
             try waitUntilAccepted(new, userName: state?.userName, timeout: verifyTimeout)
         } catch let error as RotationError where error.code != .awsUnavailable || state != nil {
@@ -339,7 +340,7 @@ package struct KeyRotation {
     }
 
     /// From phase `switched`: deactivate (and delete) the old key with the new key, clear journal and sessions.
-    private func retireOldKey(_ journal: RotationJournal, newCredentials: RotationCredentials, mfaSerial: String?,
+    private func retireOldKey(_ journal: RotationJournal, newCredentials: SigningCredentials, mfaSerial: String?,
                               codeTime: Double?, report: inout Report) throws {
         let old = journal.oldKeyID
         let newID = newCredentials.accessKeyID
@@ -465,7 +466,7 @@ package struct KeyRotation {
     }
 
     /// Deletes the keys of `userName` other than `old` created since `since` (minus five minutes of clock skew).
-    private func deleteOrphans(old: String, since: Date, credentials: RotationCredentials,
+    private func deleteOrphans(old: String, since: Date, credentials: SigningCredentials,
                                userName: String) throws -> [String] {
         let keys = try call("ListAccessKeys of user \(userName)") {
             try service.listAccessKeys(using: credentials, userName: userName)
@@ -481,7 +482,7 @@ package struct KeyRotation {
     }
 
     /// After a failed `CreateAccessKey`: the journal goes when the user has no key but `old`.
-    private func forgetCreatingJournal(old: String, credentials: RotationCredentials, userName: String) throws {
+    private func forgetCreatingJournal(old: String, credentials: SigningCredentials, userName: String) throws {
         let keys = try service.listAccessKeys(using: credentials, userName: userName)
         guard keys.allSatisfy({ $0.accessKeyID == old }) else { return }
         try holder.write(expectingKeyID: old, newKey: nil, settings: RotationJournal.cleared)
@@ -501,7 +502,7 @@ package struct KeyRotation {
 
     /// Polls `GetCallerIdentity` with `credentials` until it answers (IAM is eventually consistent), backing off
     /// 1, 2, 4, 8 … seconds (at most 10 between tries) up to `timeout`.
-    private func waitUntilAccepted(_ credentials: RotationCredentials, userName: String?, timeout: Double) throws {
+    private func waitUntilAccepted(_ credentials: SigningCredentials, userName: String?, timeout: Double) throws {
         let start = clock.now
         var delay = 1.0
         while true {
@@ -528,8 +529,8 @@ package struct KeyRotation {
     }
 
     /// An MFA session of `credentials`; a second code waits for the 30-second window after the one of `after`.
-    private func mfaSession(for credentials: RotationCredentials, serial: String, after: Double?) throws
-        -> RotationCredentials {
+    private func mfaSession(for credentials: SigningCredentials, serial: String, after: Double?) throws
+        -> SigningCredentials {
         guard let mfa else {
             throw RotationError(.mfaUnavailable, profile: profile,
                                 "profile \(profile) has mfa_serial \(serial) but no MFA code can be asked for here "

@@ -1,3 +1,4 @@
+import AWSAPI
 import FoundationEssentials
 import SecureStore
 
@@ -30,8 +31,8 @@ package struct HeldKey: Sendable {
     }
 
     /// The credentials of the profile's key.
-    package var credentials: RotationCredentials {
-        RotationCredentials(accessKeyID: accessKeyID, secretAccessKey: secretAccessKey, sessionToken: sessionToken)
+    package var credentials: SigningCredentials {
+        SigningCredentials(accessKeyID: accessKeyID, secretAccessKey: secretAccessKey, sessionToken: sessionToken)
     }
 }
 

@@ -1,14 +1,16 @@
 import Foundation
-import TestSupport
 
 /// `Scripts/aws-failure-server.py` on 127.0.0.1: an endpoint that throttles, fails with 5xx, redirects, sends garbage
-/// or a truncated reply, by path (the script's header lists them). Stopped by PID when the value goes away.
-final class AWSFailureServer {
-    let endpoint: String
+/// or a truncated reply, or answers as KMS does for a disabled key, by path (the script's header lists them). Stopped
+/// by PID when the value goes away.
+package final class AWSFailureServer {
+    /// `http://127.0.0.1:PORT`; append the mode's path.
+    package let endpoint: String
     private let peer: PeerProcess
     private let work: TemporaryDirectory
 
-    init() throws {
+    /// Starts the script and waits (up to 20 s) for the port it prints.
+    package init() throws {
         guard let python = ProcessRunner.which("python3") else {
             throw MissingPeer.error("the failing-endpoint tests", needs: "python3 (not found on PATH)",
                                     remedy: "run Scripts/bootstrap --test")
@@ -19,14 +21,7 @@ final class AWSFailureServer {
                                environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
                                              "HOME": work.path, "PYTHONUNBUFFERED": "1"],
                                logPath: work.file("server.log"))
-        let deadline = Date().addingTimeInterval(20)
-        var found: Int?
-        while found == nil && Date() < deadline && peer.isRunning {
-            found = peer.log().split(separator: "\n").lazy
-                .compactMap { $0.hasPrefix("PORT ") ? Int($0.dropFirst(5)) : nil }.first
-            if found == nil { usleep(20_000) }
-        }
-        guard let found else {
+        guard let found = peer.announcedPort(within: 20) else {
             peer.stop()
             throw MissingPeer(description: "the failing AWS endpoint did not start: \(peer.log().suffix(2000))")
         }
@@ -36,7 +31,7 @@ final class AWSFailureServer {
     deinit { peer.stop() }
 
     /// The requests it answered for `mode`, as their `X-Amz-Date` values.
-    func dates(_ mode: String) -> [String] {
+    package func dates(_ mode: String) -> [String] {
         peer.log().split(separator: "\n").filter { $0.hasPrefix("REQUEST /\(mode) ") }
             .map { String($0.split(separator: " ").last ?? "") }
     }
