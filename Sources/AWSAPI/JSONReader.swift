@@ -141,7 +141,10 @@ private struct JSONByteReader {
     /// A string with escapes resolved, into a secret; control characters and bad escapes refused.
     mutating func readString() throws -> SecretBytes {
         index += 1
+        // A decoded string is never longer than the rest of the body (every escape shrinks), so with this capacity
+        // the buffer never grows: growing would free an unwiped copy of what may be a KMS plaintext.
         var output: [UInt8] = []
+        output.reserveCapacity(bytes.count - index)
         defer { output.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
         while true {
             guard let byte = peek() else { throw failure("an unterminated string") }
@@ -171,7 +174,7 @@ private struct JSONByteReader {
                         value = 0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00)
                     }
                     guard let scalar = Unicode.Scalar(value) else { throw failure("a lone surrogate") }
-                    output += Array(String(Character(scalar)).utf8)
+                    UTF8.encode(scalar) { output.append($0) }
                 default:
                     throw failure("a malformed escape")
                 }
