@@ -241,7 +241,10 @@ private struct Parser {
             return result
         }
         index += 1  // ">"
+        // Text never outgrows the rest of the document (entities only shrink), so with this capacity the buffer
+        // never grows: growing would free an unwiped copy of a secret key or session token.
         var text: [UInt8] = []
+        text.reserveCapacity(bytes.count - index)
         defer { text.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
         while true {
             guard let byte = peek() else { throw fail("a truncated document (<\(result.name)> is not closed)") }

@@ -26,7 +26,10 @@ package struct CurlTransport: HTTPTransport {
             throw HTTPClientError(.protocolError, url: url.display,
                                   "the request to \(url.display) was not sent: its method is not an HTTP token")
         }
-        let headerList = try CurlHeaderList(lines: Self.headerLines(for: request, url: url))
+        // The lines may hold a session token or an authorization token: wiped once the list holds its own copy.
+        var lines = try Self.headerLines(for: request, url: url)
+        defer { for index in lines.indices { lines[index].withUnsafeMutableBytes { SecretBytes.wipe($0) } } }
+        let headerList = CurlHeaderList(lines: lines)
         if let caBundle = settings.caBundle { try Self.checkCABundle(caBundle, url: url) }
         try CurlLibrary.load(for: url.display)
 

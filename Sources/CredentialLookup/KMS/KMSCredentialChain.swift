@@ -95,9 +95,11 @@ struct KMSCredentialChain {
         if let relative = given("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
             url = Self.containerHost + (relative.hasPrefix("/") ? relative : "/" + relative)
         } else if let full = given("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
-            // As the SDKs: plain HTTP only to this machine (a loopback address), else HTTPS.
-            let loopback = ["http://127.", "http://localhost", "http://[::1]"].contains { full.hasPrefix($0) }
-            guard full.hasPrefix("https://") || loopback else {
+            // As the SDKs: plain HTTP only to this machine (a loopback address) or the ECS/EKS hosts, else HTTPS; the
+            // one check of that rule, which parses the host (a prefix test would let `http://127.evil.example` in).
+            do {
+                try ContainerCredentials.checkFullURI(full)
+            } catch {
                 throw CredentialLookupError(.kms(.noCredentials, key: key, detail: "AWS_CONTAINER_CREDENTIALS_FULL_URI "
                                                     + "must be https:// or a loopback http:// URL"))
             }
@@ -107,7 +109,8 @@ struct KMSCredentialChain {
         }
         func failed(_ reason: String) -> CredentialLookupError {
             CredentialLookupError(.kms(.noCredentials, key: key,
-                                       detail: "the container credential endpoint \(url) \(reason)"))
+                                       detail: "the container credential endpoint \(url.prefix { $0 != "?" }) "
+                                           + reason))
         }
         var headers = [HTTPHeader("User-Agent", "credstore")]
         // The token file wins over the variable, as in the SDKs (EKS Pod Identity rotates the file).
@@ -144,13 +147,9 @@ struct KMSCredentialChain {
     private static func readToken(_ path: String) -> String? {
         guard let fd = try? Syscalls.open(path, O_RDONLY | O_CLOEXEC) else { return nil }
         defer { try? Syscalls.close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while bytes.count <= 16 * 1024 {
-            guard let count = try? buffer.withUnsafeMutableBytes({ try Syscalls.read(fd, $0) }) else { return nil }
-            if count == 0 { break }
-            bytes += buffer[0..<count]
-        }
+        guard var bytes = try? Syscalls.readToEnd(fd, capacity: 16 * 1024 + 1, limit: 16 * 1024, sensitive: true)
+        else { return nil }
+        defer { Syscalls.wipe(&bytes) }
         guard bytes.count <= 16 * 1024, let text = String(validating: bytes, as: UTF8.self) else { return nil }
         let token = text.trimmingWhitespace()
         return token.isEmpty || token.contains("\n") || token.contains("\r") ? nil : token

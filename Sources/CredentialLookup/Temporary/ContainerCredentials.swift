@@ -73,7 +73,8 @@ struct ContainerCredentials {
     private func authorizationToken(_ failed: (String) -> CredentialLookupError) throws -> String? {
         var token: String?
         if let path = environment["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"]?.trimmingWhitespace(), !path.isEmpty {
-            let bytes: [UInt8]
+            var bytes: [UInt8] = []
+            defer { Syscalls.wipe(&bytes) }
             do {
                 let fd = try Syscalls.open(path, O_RDONLY | O_CLOEXEC)
                 defer { try? Syscalls.close(fd) }
