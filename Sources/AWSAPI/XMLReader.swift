@@ -192,7 +192,11 @@ private struct Parser {
         let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         // Namespaces in XML: at most one colon, with a prefix and a local part on either side.
         let parts = name.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count <= 2, !parts.contains(where: \.isEmpty) else { throw fail("a malformed qualified name") }
+        // Each part is a name of its own (Namespaces in XML's NCName), so the local part also starts with a name
+        // start character: `<p:1>` is refused as `<1>` is.
+        guard parts.count <= 2,
+              parts.allSatisfy({ part in part.utf8.first.map { Self.isNameStart($0) && $0 != 0x3A } ?? false })
+        else { throw fail("a malformed qualified name") }
         return name
     }
 

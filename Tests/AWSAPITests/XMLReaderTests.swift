@@ -64,6 +64,8 @@ final class XMLReaderTests: XCTestCase {
         assertRefused("<a:>SECRET</a:>", "qualified name")
         assertRefused("<:a/>", "qualified name")
         assertRefused("<a:b:c/>", "qualified name")
+        assertRefused("<Eub:1/>", "qualified name")  // the local part is a name too (found by the fuzzer)
+        assertRefused("<a:-b>x</a:-b>", "qualified name")
         XCTAssertThrowsError(try XMLReader().parse(SecretBytes([0x3C, 0x72, 0x3E, 0xFF, 0x3C, 0x2F, 0x72, 0x3E])))
     }
 
