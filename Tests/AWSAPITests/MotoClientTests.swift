@@ -101,7 +101,7 @@ final class MotoClientTests: XCTestCase {
                        [created.accessKeyID])
         XCTAssertEqual(code { _ = try sts.getCallerIdentity(using: alice) }, .invalidClientTokenID,
                        "the deleted key is refused")
-        XCTAssertEqual(code { try iam.deleteAccessKey(using: newKey, accessKeyID: "AKIANOSUCHKEY0000000",
+        XCTAssertEqual(code { try iam.deleteAccessKey(using: newKey, accessKeyID: "AKIANOSUCHKEYEXAMPLE",
                                                       userName: "alice") }, .noSuchEntity)
     }
 

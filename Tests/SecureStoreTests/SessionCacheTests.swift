@@ -86,10 +86,10 @@ final class SessionCacheTests: XCTestCase {
     func testASessionReplacesTheOneWithTheSameKeyAndOnlyThat() throws {
         let cache = try openCache()
         try cache.store(Self.roleSession(keyID: "ASIAFIRSTEXAMPLE0001"))
-        try cache.store(Self.roleSession(keyID: "ASIAOTHERXTERNAL0001", externalID: "ext-1"))
+        try cache.store(Self.roleSession(keyID: "ASIAOTHEREXAMPLE0001", externalID: "ext-1"))
         try cache.store(Self.roleSession(keyID: "ASIASECONDEXAMPLE001"))
         let sessions = try cache.sessions()
-        XCTAssertEqual(sessions.map(\.accessKeyID), ["ASIAOTHERXTERNAL0001", "ASIASECONDEXAMPLE001"])
+        XCTAssertEqual(sessions.map(\.accessKeyID), ["ASIAOTHEREXAMPLE0001", "ASIASECONDEXAMPLE001"])
         XCTAssertEqual(try cache.liveSession(for: roleKey)?.accessKeyID, "ASIASECONDEXAMPLE001")
     }
 
@@ -316,7 +316,7 @@ final class SessionCacheTests: XCTestCase {
             if after == old {
                 XCTAssertEqual(sessions.map(\.accessKeyID), ["ASIAIOSFODNN7EXAMPLE"], "\(step): the old cache")
             } else {
-                XCTAssertEqual(sessions.map(\.accessKeyID), ["ASIAIOSFODNN7EXAMPLE", "ASIAKILLEDWRITER0001"],
+                XCTAssertEqual(sessions.map(\.accessKeyID), ["ASIAIOSFODNN7EXAMPLE", "ASIAKILLEDEXAMPLE001"],
                                "\(step): the new cache")
             }
             print("kill at \(step): \(after == old ? "old" : "new") cache")

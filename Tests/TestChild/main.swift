@@ -58,7 +58,7 @@ func crashSessions(storePath: String, keyFile: String, spec: String) throws {
         return nil
     }
     try SessionCache(store: store, now: { start }).store(CachedSession(
-        kind: .plainSession, profile: "killed", accessKeyID: "ASIAKILLEDWRITER0001",
+        kind: .plainSession, profile: "killed", accessKeyID: "ASIAKILLEDEXAMPLE001",
         secretAccessKey: SecretBytes(utf8: "killedSecretEXAMPLEKEYkilledSecretEXAMPL"),
         sessionToken: SecretBytes(utf8: "killedTokenEXAMPLE"), expiration: start.addingTimeInterval(3600),
         created: start))
