@@ -20,9 +20,6 @@ struct KMSCredentialChain {
         var profileSettings: [String: String]
     }
 
-    /// The ECS task-role endpoint for `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`.
-    static let containerHost = "http://169.254.170.2"
-
     let storePath: String
     let environment: [String: String]
     let options: LookupOptions
@@ -85,73 +82,30 @@ struct KMSCredentialChain {
         throw CredentialLookupError(.kms(.noCredentials, key: key, detail: detail))
     }
 
-    /// ECS task-role credentials, when the container variables are set; `nil` otherwise.
+    /// ECS task-role credentials, when the container variables are set; `nil` otherwise. The fetch is the one
+    /// `credential_source = EcsContainer` uses (`ContainerCredentials`: the SDKs' URL rule, the token file re-read,
+    /// a bounded reply in wiped memory); only its errors are told as this slot's "no credentials".
     private func containerCredentials(key: String) throws -> Credentials? {
         func given(_ name: String) -> String? {
             guard let value = environment[name]?.trimmingWhitespace(), !value.isEmpty else { return nil }
             return value
         }
-        let url: String
-        if let relative = given("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
-            url = Self.containerHost + (relative.hasPrefix("/") ? relative : "/" + relative)
-        } else if let full = given("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
-            // As the SDKs: plain HTTP only to this machine (a loopback address) or the ECS/EKS hosts, else HTTPS; the
-            // one check of that rule, which parses the host (a prefix test would let `http://127.evil.example` in).
+        guard given("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != nil
+                || given("AWS_CONTAINER_CREDENTIALS_FULL_URI") != nil else { return nil }
+        if given("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") == nil,
+           let full = given("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
             do {
                 try ContainerCredentials.checkFullURI(full)
             } catch {
                 throw CredentialLookupError(.kms(.noCredentials, key: key, detail: "AWS_CONTAINER_CREDENTIALS_FULL_URI "
                                                     + "must be https:// or a loopback http:// URL"))
             }
-            url = full
-        } else {
-            return nil
         }
-        func failed(_ reason: String) -> CredentialLookupError {
-            CredentialLookupError(.kms(.noCredentials, key: key,
-                                       detail: "the container credential endpoint \(url.prefix { $0 != "?" }) "
-                                           + reason))
-        }
-        var headers = [HTTPHeader("User-Agent", "credstore")]
-        // The token file wins over the variable, as in the SDKs (EKS Pod Identity rotates the file).
-        if let file = given("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
-            guard let token = Self.readToken(file) else {
-                throw CredentialLookupError(.kms(.noCredentials, key: key, detail: "AWS_CONTAINER_AUTHORIZATION_"
-                                                    + "TOKEN_FILE \(file) cannot be read (or is empty or over 16 KiB)"))
-            }
-            headers.append(HTTPHeader("Authorization", token))
-        } else if let token = given("AWS_CONTAINER_AUTHORIZATION_TOKEN") {
-            headers.append(HTTPHeader("Authorization", token))
-        }
-        let response: HTTPResponse
         do {
-            response = try transport.send(HTTPRequest(method: "GET", url: url, headers: headers),
-                                          settings: HTTPSettings(totalTimeout: 5, connectTimeout: 2,
-                                                                 maxResponseBytes: 64 * 1024))
-        } catch let error as HTTPClientError {
-            throw failed("did not answer: \(error.message)")
+            return try ContainerCredentials(environment: environment, transport: transport)
+                .credentials(profile: "the KMS slot")
+        } catch let error as CredentialLookupError {
+            throw CredentialLookupError(.kms(.noCredentials, key: key, detail: "\(error)"))
         }
-        guard response.status == 200 else { throw failed("answered HTTP \(response.status)") }
-        let object: SecretJSONObject
-        do {
-            object = try response.body.withUnsafeBytes { try SecretJSONObject.parse($0) }
-        } catch {
-            throw failed("did not answer with JSON")
-        }
-        return try CredentialProcessReply.credentials(from: object, tokenKey: "Token") { reason in
-            failed("answered without usable credentials: \(reason)")
-        }
-    }
-
-    /// The token in `path` without surrounding whitespace; `nil` when it cannot be read, is empty or over 16 KiB.
-    private static func readToken(_ path: String) -> String? {
-        guard let fd = try? Syscalls.open(path, O_RDONLY | O_CLOEXEC) else { return nil }
-        defer { try? Syscalls.close(fd) }
-        guard var bytes = try? Syscalls.readToEnd(fd, capacity: 16 * 1024 + 1, limit: 16 * 1024, sensitive: true)
-        else { return nil }
-        defer { Syscalls.wipe(&bytes) }
-        guard bytes.count <= 16 * 1024, let text = String(validating: bytes, as: UTF8.self) else { return nil }
-        let token = text.trimmingWhitespace()
-        return token.isEmpty || token.contains("\n") || token.contains("\r") ? nil : token
     }
 }
